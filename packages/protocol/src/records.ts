@@ -1,0 +1,141 @@
+/**
+ * TypeScript shapes of the messages in `protos/cohort/v1/records.proto`, as
+ * the codec (`codec.ts`) reads and writes them: camelCase fields, 64-bit
+ * integers as numbers, absent repeated fields as empty arrays.
+ */
+
+export interface RowsMessage {
+  keys: string[];
+  steps: number[];
+  timestamps: number[];
+  runtimes: number[];
+  numCounts: number[];
+  numKeys: number[];
+  numValues: number[];
+  jsonCounts: number[];
+  jsonKeys: number[];
+  jsonValues: string[];
+  label: string;
+}
+
+export interface ConfigUpdateMessage {
+  valuesJson: string;
+  allowValChange: boolean;
+  removed: string[];
+}
+
+export interface SummaryUpdateMessage {
+  setJson: string;
+  removed: string[];
+}
+
+export interface MetricDefinitionMessage {
+  name: string;
+  stepMetric: string;
+  stepSync: boolean;
+  hidden: boolean;
+  summary: string;
+  goal: string;
+  overwrite: boolean;
+}
+
+export interface RunUpdateMessage {
+  name?: string;
+  notes?: string;
+  tags?: { tags: string[] };
+}
+
+export interface ExitMessage {
+  exitCode: number;
+  updateFinishState: boolean;
+}
+
+export interface AlertMessage {
+  title: string;
+  text: string;
+  level: string;
+  waitDurationMs: number;
+  timestamp: number;
+}
+
+/** One record: exactly one of the kinds is set. */
+export type RecordMessage = { seq: number } & (
+  | { kind: 'rows'; rows: RowsMessage }
+  | { kind: 'config'; config: ConfigUpdateMessage }
+  | { kind: 'summary'; summary: SummaryUpdateMessage }
+  | { kind: 'metric'; metric: MetricDefinitionMessage }
+  | { kind: 'runUpdate'; runUpdate: RunUpdateMessage }
+  | { kind: 'exit'; exit: ExitMessage }
+  | { kind: 'preempting'; preempting: Record<string, never> }
+  | { kind: 'alert'; alert: AlertMessage }
+);
+
+export type RecordKind = RecordMessage['kind'];
+
+export interface OpenRunRequestMessage {
+  entity: string;
+  project: string;
+  runId: string;
+  name: string;
+  group: string;
+  jobType: string;
+  tags: string[];
+  notes: string;
+  configJson: string;
+  resume: string;
+  resumeFrom: string;
+  forkFrom: string;
+  rank: number;
+  worldSize: number;
+  localRank: number;
+  node: string;
+  startTime: number;
+  mode: string;
+  label: string;
+  primary: boolean;
+  sweepId: string;
+  host: string;
+  offline: boolean;
+}
+
+export interface OpenRunResponseMessage {
+  entity: string;
+  project: string;
+  runId: string;
+  name: string;
+  resumed: boolean;
+  startingStep: number;
+  runtimeOffset: number;
+  appliedSeq: number;
+  summaryStateJson: string;
+  configJson: string;
+  tags: string[];
+  notes: string;
+  group: string;
+  jobType: string;
+  url: string;
+  startTime: number;
+  state: string;
+}
+
+export interface WalHeaderMessage {
+  formatVersion: number;
+  open: OpenRunRequestMessage;
+}
+
+/** An empty Rows message, to fill column by column. */
+export function emptyRows(): RowsMessage {
+  return {
+    keys: [],
+    steps: [],
+    timestamps: [],
+    runtimes: [],
+    numCounts: [],
+    numKeys: [],
+    numValues: [],
+    jsonCounts: [],
+    jsonKeys: [],
+    jsonValues: [],
+    label: '',
+  };
+}
