@@ -1,0 +1,108 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createConnection } from 'node:net';
+import { dockerRuns } from './docker.js';
+import { freePort } from './free-port.js';
+import { which } from './which.js';
+
+/** A Redis the tests may use, and how to stop it when the harness started it. */
+export interface RedisService {
+  url: string;
+  /** Where it came from: the environment, a private redis-server, or a container. */
+  source: 'env' | 'redis-server' | 'testcontainers';
+  stop(): Promise<void>;
+}
+
+const HOW_TO_GET_ONE =
+  'No Redis for the tests: set REDIS_URL=redis://HOST:PORT, or install redis-server ' +
+  '(Debian/Ubuntu: `apt-get install -y redis-server`; macOS: `brew install redis`), or start a Docker engine ' +
+  'so that testcontainers can run one.';
+
+/**
+ * Finds or starts Redis for the test run, in this order: `REDIS_URL` when
+ * given; else a private `redis-server` on a free port (no persistence) when
+ * the binary exists; else a testcontainers Redis when a Docker engine runs;
+ * else an error that says how to get one. Tests isolate themselves with a
+ * random key or queue prefix, so one server serves the whole run.
+ */
+export async function provideRedis(env: NodeJS.ProcessEnv = process.env): Promise<RedisService> {
+  const fromEnv = env.REDIS_URL?.trim();
+  if (fromEnv) return { url: fromEnv, source: 'env', stop: async () => {} };
+
+  const binary = which('redis-server', env.PATH ?? '');
+  if (binary) return startPrivateRedis(binary);
+
+  if (await dockerRuns()) return startContainerRedis();
+
+  throw new Error(HOW_TO_GET_ONE);
+}
+
+async function startPrivateRedis(binary: string): Promise<RedisService> {
+  const port = await freePort();
+  const child = spawn(
+    binary,
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', '/tmp', '--logfile', ''],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    if (stderr.length < 4096) stderr += chunk.toString();
+  });
+  await waitForPort(port, child, () => stderr);
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    source: 'redis-server',
+    stop: () => stopChild(child),
+  };
+}
+
+async function startContainerRedis(): Promise<RedisService> {
+  const { GenericContainer, Wait } = await import('testcontainers');
+  const container = await new GenericContainer('redis:7-alpine')
+    .withExposedPorts(6379)
+    .withCommand(['redis-server', '--save', '', '--appendonly', 'no'])
+    .withWaitStrategy(Wait.forLogMessage('Ready to accept connections'))
+    .start();
+  return {
+    url: `redis://${container.getHost()}:${container.getMappedPort(6379)}`,
+    source: 'testcontainers',
+    stop: async () => {
+      await container.stop();
+    },
+  };
+}
+
+async function waitForPort(port: number, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}: ${output()}`);
+    if (await canConnect(port)) return;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`redis-server did not listen on port ${port} within 10 s: ${output()}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
