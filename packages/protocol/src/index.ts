@@ -14,3 +14,5 @@ export * from './leaf-path.js';
 export * from './records.js';
 export * from './codec.js';
 export * from './proto-files.js';
+export * from './schemas/index.js';
+export * from './rules/index.js';

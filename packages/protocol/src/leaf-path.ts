@@ -43,7 +43,8 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 
 /**
  * Calls `visit(path, value)` for every leaf of a nested object. A non-empty
- * plain object is a subtree; anything else (an empty object included) is a leaf.
+ * plain object is a subtree, unless it is a typed descriptor (a string
+ * `_type`: histograms and media), which is one leaf like any other value.
  */
 export function forEachLeaf(
   data: Readonly<Record<string, unknown>>,
@@ -53,9 +54,14 @@ export function forEachLeaf(
   for (const key in data) {
     const value = data[key];
     const path = prefix === '' ? escapeKey(key) : `${prefix}.${escapeKey(key)}`;
-    if (isPlainObject(value) && !isEmpty(value)) forEachLeaf(value, visit, path);
+    if (isSubtree(value)) forEachLeaf(value, visit, path);
     else visit(path, value);
   }
+}
+
+/** True for a value that nests leaves: a non-empty plain object that is not a typed descriptor. */
+export function isSubtree(value: unknown): value is Record<string, unknown> {
+  return isPlainObject(value) && typeof value._type !== 'string' && !isEmpty(value);
 }
 
 function isEmpty(obj: Record<string, unknown>): boolean {

@@ -1,0 +1,135 @@
+import type { RecordMessage } from '@cohort/protocol';
+
+/** Names one run: `entity/project/runId`. */
+export interface RunRef {
+  entity: string;
+  project: string;
+  runId: string;
+}
+
+/** Applies one batch of one run; resolves with the run's applied seq after it. */
+export type ApplyBatch = (run: RunRef, records: RecordMessage[]) => Promise<{ appliedSeq: number }>;
+
+/** Bounds of one run's queue. Over them a stream stops reading (back-pressure). */
+export interface ApplyQueueLimits {
+  /** Batches waiting or being applied, per run. */
+  maxQueuedBatches: number;
+  /** Encoded bytes of the batches waiting or being applied, per run. */
+  maxQueuedBytes: number;
+}
+
+/**
+ * The serial apply queue of one run: a promise chain, so batches of one run
+ * are applied one at a time and in the order they were enqueued, whichever
+ * stream they came from. A failed batch fails only its own promise.
+ */
+export class RunApplyQueue {
+  readonly run: RunRef;
+  #tail: Promise<unknown> = Promise.resolve();
+  #batches = 0;
+  #bytes = 0;
+  #waiters: (() => void)[] = [];
+  readonly #apply: ApplyBatch;
+  readonly #limits: ApplyQueueLimits;
+  readonly #onIdle: () => void;
+
+  constructor(run: RunRef, apply: ApplyBatch, limits: ApplyQueueLimits, onIdle: () => void) {
+    this.run = run;
+    this.#apply = apply;
+    this.#limits = limits;
+    this.#onIdle = onIdle;
+  }
+
+  /** Batches waiting or being applied. */
+  get size(): number {
+    return this.#batches;
+  }
+
+  /** True when the queue is at or over a bound: the enqueuer should wait for {@link whenNotFull}. */
+  get full(): boolean {
+    return this.#batches >= this.#limits.maxQueuedBatches || this.#bytes >= this.#limits.maxQueuedBytes;
+  }
+
+  /**
+   * Adds a batch after every batch already queued for this run. Resolves with
+   * the applied seq once the batch is committed; rejects with the engine's
+   * error for this batch only.
+   */
+  enqueue(records: RecordMessage[], bytes: number): Promise<number> {
+    this.#batches++;
+    this.#bytes += bytes;
+    const applied = this.#tail.then(() => this.#apply(this.run, records)).then((r) => r.appliedSeq);
+    const settled = applied.then(
+      () => this.#release(bytes),
+      () => this.#release(bytes),
+    );
+    this.#tail = settled;
+    return applied;
+  }
+
+  /** Resolves once the queue is below its bounds. */
+  whenNotFull(): Promise<void> {
+    if (!this.full) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** Resolves once every batch enqueued so far has settled. */
+  drained(): Promise<void> {
+    return this.#tail.then(() => undefined);
+  }
+
+  #release(bytes: number): void {
+    this.#batches--;
+    this.#bytes -= bytes;
+    if (!this.full && this.#waiters.length > 0) {
+      const waiters = this.#waiters;
+      this.#waiters = [];
+      for (const wake of waiters) wake();
+    }
+    if (this.#batches === 0) this.#onIdle();
+  }
+}
+
+/**
+ * One {@link RunApplyQueue} per run in this coordinator, shared by all the
+ * streams of that run. A queue exists only while it holds batches.
+ */
+export class ApplyQueues {
+  readonly #queues = new Map<string, RunApplyQueue>();
+  readonly #apply: ApplyBatch;
+  readonly #limits: ApplyQueueLimits;
+
+  constructor(apply: ApplyBatch, limits: ApplyQueueLimits) {
+    this.#apply = apply;
+    this.#limits = limits;
+  }
+
+  /** The queue of a run, created on first use. */
+  forRun(run: RunRef): RunApplyQueue {
+    const key = runKey(run);
+    let queue = this.#queues.get(key);
+    if (!queue) {
+      const created = new RunApplyQueue(run, this.#apply, this.#limits, () => {
+        if (this.#queues.get(key) === created && created.size === 0) this.#queues.delete(key);
+      });
+      queue = created;
+      this.#queues.set(key, queue);
+    }
+    return queue;
+  }
+
+  /** Runs with batches waiting or being applied. */
+  get activeRuns(): number {
+    return this.#queues.size;
+  }
+
+  /** Resolves once every batch enqueued so far, in every run, has settled. */
+  async drain(): Promise<void> {
+    await Promise.all([...this.#queues.values()].map((q) => q.drained()));
+  }
+}
+
+/** The map key of a run. JSON keeps names with "/" apart. */
+export function runKey(run: RunRef): string {
+  return JSON.stringify([run.entity, run.project, run.runId]);
+}

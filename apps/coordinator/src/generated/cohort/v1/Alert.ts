@@ -1,0 +1,18 @@
+// Original file: ../../protos/cohort/v1/records.proto
+
+
+export interface Alert {
+  'title'?: (string);
+  'text'?: (string);
+  'level'?: (string);
+  'waitDurationMs'?: (number | string);
+  'timestamp'?: (number | string);
+}
+
+export interface Alert__Output {
+  'title': (string);
+  'text': (string);
+  'level': (string);
+  'waitDurationMs': (number);
+  'timestamp': (number);
+}

@@ -1,0 +1,14 @@
+// Original file: ../../protos/cohort/v1/records.proto
+
+
+export interface ConfigUpdate {
+  'valuesJson'?: (string);
+  'allowValChange'?: (boolean);
+  'removed'?: (string)[];
+}
+
+export interface ConfigUpdate__Output {
+  'valuesJson': (string);
+  'allowValChange': (boolean);
+  'removed': (string)[];
+}

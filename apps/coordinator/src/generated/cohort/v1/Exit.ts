@@ -1,0 +1,12 @@
+// Original file: ../../protos/cohort/v1/records.proto
+
+
+export interface Exit {
+  'exitCode'?: (number);
+  'updateFinishState'?: (boolean);
+}
+
+export interface Exit__Output {
+  'exitCode': (number);
+  'updateFinishState': (boolean);
+}

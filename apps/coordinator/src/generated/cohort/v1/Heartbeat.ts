@@ -1,0 +1,10 @@
+// Original file: ../../protos/cohort/v1/service.proto
+
+
+export interface Heartbeat {
+  'timestamp'?: (number | string);
+}
+
+export interface Heartbeat__Output {
+  'timestamp': (number);
+}

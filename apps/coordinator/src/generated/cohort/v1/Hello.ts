@@ -1,0 +1,14 @@
+// Original file: ../../protos/cohort/v1/service.proto
+
+
+export interface Hello {
+  'entity'?: (string);
+  'project'?: (string);
+  'runId'?: (string);
+}
+
+export interface Hello__Output {
+  'entity': (string);
+  'project': (string);
+  'runId': (string);
+}

@@ -1,0 +1,8 @@
+// Original file: ../../protos/cohort/v1/records.proto
+
+
+export interface Preempting {
+}
+
+export interface Preempting__Output {
+}

@@ -1,0 +1,10 @@
+// Original file: ../../protos/cohort/v1/service.proto
+
+
+export interface RecordBatch {
+  'records'?: (Buffer | Uint8Array | string)[];
+}
+
+export interface RecordBatch__Output {
+  'records': (Buffer)[];
+}

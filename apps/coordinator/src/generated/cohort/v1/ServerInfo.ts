@@ -1,0 +1,16 @@
+// Original file: ../../protos/cohort/v1/service.proto
+
+
+export interface ServerInfo {
+  'version'?: (string);
+  'grpcAddress'?: (string);
+  'httpUrl'?: (string);
+  'defaultEntity'?: (string);
+}
+
+export interface ServerInfo__Output {
+  'version': (string);
+  'grpcAddress': (string);
+  'httpUrl': (string);
+  'defaultEntity': (string);
+}

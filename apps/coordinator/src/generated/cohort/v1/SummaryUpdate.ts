@@ -1,0 +1,12 @@
+// Original file: ../../protos/cohort/v1/records.proto
+
+
+export interface SummaryUpdate {
+  'setJson'?: (string);
+  'removed'?: (string)[];
+}
+
+export interface SummaryUpdate__Output {
+  'setJson': (string);
+  'removed': (string)[];
+}

@@ -1,0 +1,10 @@
+// Original file: ../../protos/cohort/v1/records.proto
+
+
+export interface TagList {
+  'tags'?: (string)[];
+}
+
+export interface TagList__Output {
+  'tags': (string)[];
+}

@@ -1,0 +1,188 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { CohortError, stringifyJson } from '@cohort/protocol';
+import { MAX_PAGE_SIZE, type Engine, type HistoryOptions, type RunFilters, type ScanHistoryOptions } from '@cohort/engine';
+import { httpStatusOf, toPublicError } from './grpc-status.js';
+import { intParam, jsonObjectParam, listParam, nameParam, parseQuery, runFiltersSchema } from './http-query.js';
+import { renderErrorPage, renderIndexPage, renderProjectPage, renderRunPage } from './html-pages.js';
+import { runUrl } from './run-url.js';
+import type { ServerInfoView } from './server-info.js';
+
+/** What the HTTP API needs. */
+export interface HttpApiDeps {
+  engine: Engine;
+  log: Logger;
+  defaultEntity: string;
+  info(): ServerInfoView;
+}
+
+/** Most rows `samples` may ask for. */
+export const MAX_SAMPLES = 100_000;
+/** Most keys one history query may name. */
+export const MAX_HISTORY_KEYS = 1000;
+/** Most runs a project page lists. */
+const MAX_PAGE_RUNS = 500;
+
+type Reply = { status: number; kind: 'json'; body: unknown } | { status: number; kind: 'html'; body: string };
+
+const json = (body: unknown, status = 200): Reply => ({ status, kind: 'json', body });
+const html = (body: string, status = 200): Reply => ({ status, kind: 'html', body });
+
+/**
+ * The request handler of the HTTP JSON API (`/api/v1/...`) and the minimal
+ * HTML pages. Errors are `{ "error": { "code", "message" } }` with the HTTP
+ * status of the code's row in `grpc-status.ts`; bad input is a 4xx naming
+ * what was wrong, never a 500. docs/http-api.md describes every route.
+ */
+export function createHttpHandler(deps: HttpApiDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const isApi = (req.url ?? '/').startsWith('/api/');
+    route(deps, req)
+      .catch((err: unknown): Reply => {
+        const error = toPublicError(err);
+        if (error.unexpected) deps.log.error({ err, method: req.method, url: req.url }, 'request failed');
+        const status = err instanceof MethodNotAllowed ? 405 : httpStatusOf(error.code);
+        return isApi ? json({ error: { code: error.code, message: error.message } }, status) : html(renderErrorPage(status, error.message), status);
+      })
+      .then((reply) => send(res, reply, req.method === 'HEAD'))
+      .catch((err: unknown) => {
+        deps.log.error({ err }, 'could not write a response');
+        res.destroy();
+      });
+  };
+}
+
+class MethodNotAllowed extends CohortError {
+  constructor(method: string) {
+    super('INVALID_ARGUMENT', `method ${method} is not allowed; this API only answers GET and HEAD`);
+  }
+}
+
+function send(res: ServerResponse, reply: Reply, head: boolean): void {
+  const body = reply.kind === 'json' ? stringifyJson(reply.body) : reply.body;
+  const headers: Record<string, string | number> = {
+    'content-type': reply.kind === 'json' ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  };
+  // The pages carry no script; this keeps it so even if escaping were missed.
+  // Framing stays allowed: `run.toHtml()` embeds run pages in iframes.
+  if (reply.kind === 'html') headers['content-security-policy'] = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:";
+  if (reply.status === 405) headers.allow = 'GET, HEAD';
+  res.writeHead(reply.status, headers);
+  res.end(head ? undefined : body);
+}
+
+function splitSegments(pathname: string): string[] {
+  const parts = pathname.split('/').slice(1);
+  if (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
+  return parts.map((p) => {
+    try {
+      return decodeURIComponent(p);
+    } catch {
+      throw new CohortError('INVALID_ARGUMENT', `path segment ${JSON.stringify(p)} is not valid percent-encoding`);
+    }
+  });
+}
+
+async function route(deps: HttpApiDeps, req: IncomingMessage): Promise<Reply> {
+  const method = req.method ?? 'GET';
+  if (method !== 'GET' && method !== 'HEAD') throw new MethodNotAllowed(method);
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const seg = splitSegments(url.pathname);
+  const q = url.searchParams;
+  const { engine } = deps;
+
+  if (seg[0] === 'api') {
+    if (seg[1] !== 'v1') throw notFound(url.pathname);
+    const [, , resource, entity, project, runId, sub, subsub, ...rest] = seg;
+    if (rest.length > 0) throw notFound(url.pathname);
+    switch (resource) {
+      case 'info':
+        if (seg.length !== 3) throw notFound(url.pathname);
+        parseQuery(q, {});
+        return json(deps.info());
+      case 'health':
+        if (seg.length !== 3) throw notFound(url.pathname);
+        parseQuery(q, {});
+        return json({ ok: true });
+      case 'projects': {
+        if (seg.length !== 3) throw notFound(url.pathname);
+        const query = parseQuery(q, { entity: nameParam(512) });
+        return json({ projects: await engine.listProjects(query.entity ?? deps.defaultEntity) });
+      }
+      case 'runs': {
+        if (entity === undefined || project === undefined) throw notFound(url.pathname);
+        if (runId === undefined) {
+          const query = parseQuery(q, { filters: jsonObjectParam(runFiltersSchema) });
+          const filters = (query.filters ?? {}) as RunFilters;
+          return json({ runs: await engine.listRuns(entity, project, filters) });
+        }
+        const run = { entity, project, runId };
+        if (sub === undefined) {
+          parseQuery(q, {});
+          const view = await engine.getRun(run);
+          if (!view) throw runNotFound(run);
+          return json({ ...view, url: runUrl(deps.info().httpUrl, { entity: view.entity, project: view.project, runId: view.id }) });
+        }
+        if (sub === 'history' && subsub === undefined) {
+          const query = parseQuery(q, {
+            keys: listParam(MAX_HISTORY_KEYS, 512),
+            samples: intParam(1, MAX_SAMPLES),
+            minStep: intParam(0, Number.MAX_SAFE_INTEGER),
+            maxStep: intParam(0, Number.MAX_SAFE_INTEGER),
+          });
+          if (query.minStep !== undefined && query.maxStep !== undefined && query.minStep > query.maxStep) {
+            throw new CohortError('INVALID_ARGUMENT', `query parameter \`minStep\`: ${query.minStep} is above maxStep ${query.maxStep}`);
+          }
+          const options: HistoryOptions = {};
+          if (query.keys !== undefined) options.keys = query.keys;
+          if (query.samples !== undefined) options.samples = query.samples;
+          if (query.minStep !== undefined) options.minStep = query.minStep;
+          if (query.maxStep !== undefined) options.maxStep = query.maxStep;
+          return json({ rows: await engine.history(run, options) });
+        }
+        if (sub === 'history' && subsub === 'scan') {
+          const query = parseQuery(q, { fromStep: intParam(0, Number.MAX_SAFE_INTEGER), pageSize: intParam(1, MAX_PAGE_SIZE) });
+          const options: ScanHistoryOptions = {};
+          if (query.fromStep !== undefined) options.fromStep = query.fromStep;
+          if (query.pageSize !== undefined) options.pageSize = query.pageSize;
+          const page = await engine.scanHistory(run, options);
+          return json({ rows: page.rows, nextStep: page.nextStep });
+        }
+        throw notFound(url.pathname);
+      }
+      default:
+        throw notFound(url.pathname);
+    }
+  }
+
+  // HTML pages.
+  const httpUrl = deps.info().httpUrl;
+  if (seg.length === 0) {
+    parseQuery(q, {});
+    return html(renderIndexPage(httpUrl, await engine.listProjects()));
+  }
+  if (seg.length === 2) {
+    parseQuery(q, {});
+    const [entity, project] = seg as [string, string];
+    const runs = await engine.listRuns(entity, project);
+    return html(renderProjectPage(httpUrl, entity, project, runs.slice(0, MAX_PAGE_RUNS)));
+  }
+  if (seg.length === 4 && seg[2] === 'runs') {
+    const [entity, project, , runId] = seg as [string, string, string, string];
+    const view = await engine.getRun({ entity, project, runId });
+    if (!view) throw runNotFound({ entity, project, runId });
+    return html(renderRunPage(httpUrl, view));
+  }
+  throw notFound(url.pathname);
+}
+
+function notFound(path: string): CohortError {
+  return new CohortError('NOT_FOUND', `no route for ${JSON.stringify(path)}; see docs/http-api.md`);
+}
+
+function runNotFound(run: { entity: string; project: string; runId: string }): CohortError {
+  return new CohortError('NOT_FOUND', `run ${run.entity}/${run.project}/${run.runId} does not exist`);
+}

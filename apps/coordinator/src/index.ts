@@ -1,0 +1,21 @@
+/**
+ * The Cohort coordinator: the gRPC service the SDK streams records to
+ * (`cohort.v1.Coordinator`), and the HTTP JSON API and pages
+ * (docs/http-api.md), over an embedded engine.
+ *
+ * @example
+ * import { startCoordinator } from '@cohort/coordinator';
+ * await using coordinator = await startCoordinator({ dataDir: './cohort-data', grpcPort: 0, httpPort: 0 });
+ * console.log(`gRPC ${coordinator.grpcAddress}, dashboard ${coordinator.httpUrl}`);
+ */
+export { startCoordinator } from './coordinator.js';
+export type { Coordinator, CoordinatorOptions, CoordinatorState } from './coordinator.js';
+export { ERROR_STATUS, INTERNAL_MESSAGE, httpStatusOf, toGrpcStatus, toPublicError } from './grpc-status.js';
+export type { PublicError } from './grpc-status.js';
+export { LOADER_OPTIONS, loadService } from './load-service.js';
+export { escapeHtml } from './html-pages.js';
+export { runUrl } from './run-url.js';
+export type { ServerInfoView } from './server-info.js';
+export type { ProtoGrpcType } from './generated/service.js';
+export type { ClientFrame } from './generated/cohort/v1/ClientFrame.js';
+export type { ServerFrame__Output } from './generated/cohort/v1/ServerFrame.js';

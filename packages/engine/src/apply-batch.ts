@@ -1,0 +1,407 @@
+import {
+  CohortError,
+  ConfigState,
+  SummaryTracker,
+  DEFAULT_ALERT_WAIT_MS,
+  forEachRow,
+  isAlertSuppressed,
+  isPlainObject,
+  parseJson,
+  stringifyJson,
+  validateRows,
+  validateTags,
+  type MetricDefinitionMessage,
+  type RecordMessage,
+  type RowsMessage,
+  type SummaryState,
+} from '@cohort/protocol';
+import type { BatchWrite, JsonSeries, NewAlert, NewRunEvent, NumericSeries, RunPatch, RunState, StoredRun } from '@cohort/store';
+import { parseObject } from './run-view.js';
+
+/** Keys every row carries in its own column; a cell with one of these names is ignored. */
+const AUTOMATIC_KEYS = new Set(['_step', '_runtime', '_timestamp']);
+const ALERT_LEVELS = new Set(['INFO', 'WARN', 'ERROR']);
+
+/** A record of a batch that could not be applied; the others were. */
+export interface RejectedRecord {
+  seq: number;
+  error: CohortError;
+}
+
+/** What {@link Engine.applyBatch} did. */
+export interface ApplyResult {
+  /** The run's applied seq after the batch: the client may drop its records up to here. */
+  appliedSeq: number;
+  /** Rows dropped because their step was not above the run's last stored step (SEMANTICS §1). */
+  droppedRows: number;
+  /** Records refused with their error (a config change without `allowValChange`, a bad definition...). */
+  rejected: RejectedRecord[];
+}
+
+/** The context a batch is planned in. */
+export interface PlanContext {
+  /** Now, in seconds since the epoch. */
+  now: number;
+  /** The latest unsuppressed alert with this title before this batch (time in seconds), if any. */
+  lastAlertAt(title: string): Promise<number | undefined>;
+}
+
+/** Thrown by {@link planBatch} when one record fails; the engine plans again without it. */
+export class RecordFailure extends Error {
+  constructor(
+    readonly seq: number,
+    readonly error: CohortError,
+  ) {
+    super(error.message);
+  }
+}
+
+/** A planned batch: the one write to commit, and what to report. */
+export interface BatchPlan {
+  write: BatchWrite;
+  droppedRows: number;
+}
+
+interface SeriesBuilder {
+  steps: Float64Array[];
+  values: Float64Array[];
+  /** Cells added out of column order (stepSync insertions), steps ascending. */
+  extraSteps: number[];
+  extraValues: number[];
+}
+
+/**
+ * Plans the write of one batch of a run: the records (seq order, all above the
+ * stored applied seq, `skip` left out) applied to the run's stored state.
+ * Pure apart from the alert look-ups: nothing is written here, so a failed
+ * record can be dropped by planning again.
+ */
+export async function planBatch(
+  run: StoredRun,
+  records: readonly RecordMessage[],
+  skip: ReadonlySet<number>,
+  ctx: PlanContext,
+): Promise<BatchPlan> {
+  const now = ctx.now;
+  const patch: RunPatch = { heartbeatAt: now };
+  const events: NewRunEvent[] = [];
+  const alerts: NewAlert[] = [];
+  const numeric = new Map<string, SeriesBuilder>();
+  const json = new Map<string, JsonSeries>();
+  let state: RunState = run.state;
+  let lastStep = run.lastStep;
+  let runtime = run.runtime;
+  let droppedRows = 0;
+  let tracker: SummaryTracker | undefined;
+  let summaryChanged = false;
+  let config: ConfigState | undefined;
+  let metrics: MetricDefinitionMessage[] | undefined;
+  const lastAlerts = new Map<string, number | undefined>();
+
+  const getTracker = (): SummaryTracker =>
+    (tracker ??= SummaryTracker.fromJSON(
+      run.summaryStateJson === '' ? undefined : (parseJson(run.summaryStateJson) as SummaryState),
+    ));
+  const setState = (next: RunState, detail: string): void => {
+    if (next === state) return;
+    state = next;
+    events.push({ state: next, at: now, detail });
+  };
+
+  if (state === 'crashed') setState('running', 'records arrived after the run was marked crashed');
+
+  for (const record of records) {
+    if (skip.has(record.seq)) continue;
+    try {
+      switch (record.kind) {
+        case 'rows': {
+          const res = applyRows(record.rows, lastStep, getTracker(), numeric, json);
+          droppedRows += res.dropped;
+          lastStep = res.lastStep;
+          if (res.lastRuntime > runtime) runtime = res.lastRuntime;
+          if (res.applied > 0) summaryChanged = true;
+          break;
+        }
+        case 'config': {
+          const values = parseJsonObject(record.config.valuesJson, 'config.valuesJson');
+          if (!config) config = new ConfigState(parseObject(run.configJson));
+          config.remove(record.config.removed);
+          config.update(values, { allowValChange: record.config.allowValChange });
+          break;
+        }
+        case 'summary': {
+          const t = getTracker();
+          const set = record.summary.setJson === '' ? {} : parseJsonObject(record.summary.setJson, 'summary.setJson');
+          for (const [path, value] of Object.entries(set)) t.set(path, value);
+          for (const path of record.summary.removed) t.delete(path);
+          summaryChanged = true;
+          break;
+        }
+        case 'metric': {
+          getTracker().defineMetric(record.metric);
+          metrics ??= parseJson(run.metricsJson) as MetricDefinitionMessage[];
+          metrics.push(record.metric);
+          summaryChanged = true;
+          break;
+        }
+        case 'runUpdate': {
+          const u = record.runUpdate;
+          if (u.tags !== undefined) {
+            patch.tags = validateTags(u.tags.tags, 'runUpdate.tags');
+          }
+          if (u.name !== undefined) patch.name = u.name;
+          if (u.notes !== undefined) patch.notes = u.notes;
+          break;
+        }
+        case 'exit': {
+          const { exitCode, updateFinishState } = record.exit;
+          if (!Number.isInteger(exitCode)) {
+            throw new CohortError('INVALID_ARGUMENT', `exit.exitCode: expected an integer, got ${exitCode}`);
+          }
+          if (!updateFinishState) break;
+          const next: RunState = exitCode === 0 ? 'finished' : state === 'preempting' ? 'preempted' : 'failed';
+          setState(next, `exit code ${exitCode}`);
+          patch.exitCode = exitCode;
+          patch.endTime = now;
+          runtime = Math.max(runtime, run.runtimeBase + Math.max(0, now - run.openedAt));
+          break;
+        }
+        case 'preempting':
+          setState('preempting', 'the run marked itself preempting');
+          break;
+        case 'alert': {
+          const a = record.alert;
+          if (!ALERT_LEVELS.has(a.level)) {
+            throw new CohortError('INVALID_ARGUMENT', `alert.level: expected INFO, WARN or ERROR, got ${JSON.stringify(a.level)}`);
+          }
+          const wait = a.waitDurationMs > 0 ? a.waitDurationMs : DEFAULT_ALERT_WAIT_MS;
+          let last = lastAlerts.get(a.title);
+          if (!lastAlerts.has(a.title)) last = await ctx.lastAlertAt(a.title);
+          const suppressed = isAlertSuppressed(last === undefined ? undefined : last * 1000, a.timestamp * 1000, wait);
+          if (!suppressed) lastAlerts.set(a.title, a.timestamp);
+          else lastAlerts.set(a.title, last);
+          alerts.push({ title: a.title, text: a.text, level: a.level, timestamp: a.timestamp, waitDurationMs: wait, suppressed });
+          break;
+        }
+      }
+    } catch (err) {
+      if (err instanceof CohortError) throw new RecordFailure(record.seq, err);
+      if (err instanceof TypeError || err instanceof SyntaxError || err instanceof RangeError) {
+        throw new RecordFailure(record.seq, new CohortError('INVALID_ARGUMENT', `record ${record.seq} (${record.kind}): ${err.message}`, { cause: err }));
+      }
+      throw err;
+    }
+  }
+
+  const last = records[records.length - 1];
+  const write: BatchWrite = { appliedSeq: last ? last.seq : run.appliedSeq, run: patch };
+  if (state !== run.state) patch.state = state;
+  if (lastStep !== run.lastStep) patch.lastStep = lastStep;
+  if (runtime !== run.runtime) patch.runtime = runtime;
+  if (config) patch.configJson = stringifyJson(config.toJSON());
+  if (metrics) patch.metricsJson = stringifyJson(metrics);
+  if (tracker && summaryChanged) {
+    patch.summaryJson = stringifyJson(tracker.summary());
+    patch.summaryStateJson = stringifyJson(tracker.toJSON());
+  }
+  if (numeric.size > 0) write.numeric = finishNumeric(numeric);
+  if (json.size > 0) write.json = [...json.values()];
+  if (alerts.length > 0) write.alerts = alerts;
+  if (events.length > 0) write.events = events;
+  return { write, droppedRows };
+}
+
+function parseJsonObject(text: string, field: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = parseJson(text);
+  } catch (err) {
+    throw new CohortError('INVALID_ARGUMENT', `${field}: expected a JSON object, got text that does not parse (${(err as Error).message})`);
+  }
+  if (!isPlainObject(value)) throw new CohortError('INVALID_ARGUMENT', `${field}: expected a JSON object, got ${typeof value}`);
+  return value;
+}
+
+/**
+ * Applies one Rows record: drops rows at or below the last step, feeds the
+ * rest to the summary tracker (collecting its stepSync insertions) and groups
+ * the cells by key, numbers straight from the columns into Float64Arrays.
+ */
+function applyRows(
+  rows: RowsMessage,
+  lastStepIn: number | null,
+  tracker: SummaryTracker,
+  numeric: Map<string, SeriesBuilder>,
+  json: Map<string, JsonSeries>,
+): { dropped: number; applied: number; lastStep: number | null; lastRuntime: number } {
+  const n = validateRows(rows);
+  const stepOf = new Float64Array(n);
+  const keep = new Uint8Array(n);
+  let lastStep = lastStepIn;
+  let kept = 0;
+  const assigned = rows.steps.length === 0;
+  for (let i = 0; i < n; i++) {
+    const step = assigned ? (lastStep ?? -1) + 1 : rows.steps[i]!;
+    if (lastStep !== null && step <= lastStep) continue;
+    stepOf[i] = step;
+    keep[i] = 1;
+    lastStep = step;
+    kept++;
+  }
+  if (kept === 0) return { dropped: n, applied: 0, lastStep, lastRuntime: -Infinity };
+
+  // Summary: the tracker sees each kept row's leaves; what it inserts is stored too.
+  forEachRow(rows, (i, step, _timestamp, _runtime, leaves) => {
+    if (keep[i] !== 1) return;
+    const s = stepOf[i]!;
+    if (step === undefined) leaves.push(['_step', s]);
+    const inserted = tracker.applyRow(leaves);
+    for (const [path, value] of inserted) {
+      if (AUTOMATIC_KEYS.has(path)) continue;
+      if (typeof value === 'number') {
+        const b = builder(numeric, path);
+        b.extraSteps.push(s);
+        b.extraValues.push(value);
+      } else {
+        const series = jsonSeries(json, path);
+        series.steps.push(s);
+        series.values.push(stringifyJson(value));
+      }
+    }
+  });
+
+  // Numeric cells: count per key, then fill one Float64Array pair per key.
+  const nk = rows.keys.length;
+  const counts = new Int32Array(nk);
+  const skipKey = new Uint8Array(nk);
+  for (let k = 0; k < nk; k++) if (AUTOMATIC_KEYS.has(rows.keys[k]!)) skipKey[k] = 1;
+  let off = 0;
+  for (let i = 0; i < n; i++) {
+    const c = rows.numCounts[i]!;
+    if (keep[i] === 1) for (let j = off; j < off + c; j++) counts[rows.numKeys[j]!]!++;
+    off += c;
+  }
+  const colSteps: Array<Float64Array | undefined> = new Array(nk);
+  const colVals: Array<Float64Array | undefined> = new Array(nk);
+  const fill = new Int32Array(nk);
+  for (let k = 0; k < nk; k++) {
+    if (counts[k]! > 0 && skipKey[k] === 0) {
+      colSteps[k] = new Float64Array(counts[k]!);
+      colVals[k] = new Float64Array(counts[k]!);
+    }
+  }
+  const tsSteps = new Float64Array(kept);
+  const tsVals = new Float64Array(kept);
+  const rtVals = new Float64Array(kept);
+  let r = 0;
+  let lastRuntime = -Infinity;
+  off = 0;
+  let joff = 0;
+  for (let i = 0; i < n; i++) {
+    const c = rows.numCounts[i]!;
+    const jc = rows.jsonCounts[i]!;
+    if (keep[i] === 1) {
+      const s = stepOf[i]!;
+      tsSteps[r] = s;
+      tsVals[r] = rows.timestamps[i]!;
+      const rt = rows.runtimes[i]!;
+      rtVals[r] = rt;
+      if (rt > lastRuntime) lastRuntime = rt;
+      r++;
+      for (let j = off; j < off + c; j++) {
+        const k = rows.numKeys[j]!;
+        const arr = colSteps[k];
+        if (arr === undefined) continue;
+        const at = fill[k]!++;
+        arr[at] = s;
+        colVals[k]![at] = rows.numValues[j]!;
+      }
+      for (let j = joff; j < joff + jc; j++) {
+        const key = rows.keys[rows.jsonKeys[j]!]!;
+        if (AUTOMATIC_KEYS.has(key)) continue;
+        const series = jsonSeries(json, key);
+        series.steps.push(s);
+        series.values.push(rows.jsonValues[j]!);
+      }
+    }
+    off += c;
+    joff += jc;
+  }
+  pushSeries(numeric, '_timestamp', tsSteps, tsVals);
+  pushSeries(numeric, '_runtime', tsSteps, rtVals);
+  for (let k = 0; k < nk; k++) {
+    const s = colSteps[k];
+    if (s !== undefined) pushSeries(numeric, rows.keys[k]!, s, colVals[k]!);
+  }
+  return { dropped: n - kept, applied: kept, lastStep, lastRuntime };
+}
+
+function builder(map: Map<string, SeriesBuilder>, key: string): SeriesBuilder {
+  let b = map.get(key);
+  if (!b) {
+    b = { steps: [], values: [], extraSteps: [], extraValues: [] };
+    map.set(key, b);
+  }
+  return b;
+}
+
+function jsonSeries(map: Map<string, JsonSeries>, key: string): JsonSeries {
+  let s = map.get(key);
+  if (!s) {
+    s = { key, steps: [], values: [] };
+    map.set(key, s);
+  }
+  return s;
+}
+
+function pushSeries(map: Map<string, SeriesBuilder>, key: string, steps: Float64Array, values: Float64Array): void {
+  const b = builder(map, key);
+  b.steps.push(steps);
+  b.values.push(values);
+}
+
+function concat(parts: Float64Array[]): Float64Array {
+  if (parts.length === 1) return parts[0]!;
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Float64Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** One series per key: column parts concatenated, stepSync insertions merged in by step. */
+function finishNumeric(map: Map<string, SeriesBuilder>): NumericSeries[] {
+  const out: NumericSeries[] = [];
+  for (const [key, b] of map) {
+    const steps = b.steps.length > 0 ? concat(b.steps) : new Float64Array(0);
+    const values = b.values.length > 0 ? concat(b.values) : new Float64Array(0);
+    if (b.extraSteps.length === 0) {
+      out.push({ key, steps, values });
+      continue;
+    }
+    const total = steps.length + b.extraSteps.length;
+    const ms = new Float64Array(total);
+    const mv = new Float64Array(total);
+    let i = 0;
+    let j = 0;
+    let o = 0;
+    while (i < steps.length || j < b.extraSteps.length) {
+      const useCol = j >= b.extraSteps.length || (i < steps.length && steps[i]! <= b.extraSteps[j]!);
+      if (useCol) {
+        // A logged cell wins over an insertion at the same step.
+        if (j < b.extraSteps.length && steps[i] === b.extraSteps[j]) j++;
+        ms[o] = steps[i]!;
+        mv[o++] = values[i++]!;
+      } else {
+        ms[o] = b.extraSteps[j]!;
+        mv[o++] = b.extraValues[j++]!;
+      }
+    }
+    out.push({ key, steps: ms.subarray(0, o), values: mv.subarray(0, o) });
+  }
+  return out;
+}

@@ -1,0 +1,310 @@
+import { isDeepStrictEqual } from 'node:util';
+import { CohortError, getLeaf, type OpenRunRequestMessage, type OpenRunResponseMessage, type RecordMessage } from '@cohort/protocol';
+import { RUN_STATES, type ProjectInfo, type RunKey, type RunState, type Store, type StoredAlert, type StoredRun, type StoredRunEvent } from '@cohort/store';
+import { RecordFailure, planBatch, type ApplyResult, type RejectedRecord } from './apply-batch.js';
+import { readHistory, scanHistoryPage, type HistoryOptions, type HistoryPage, type ScanHistoryOptions } from './history-query.js';
+import { openRun } from './open-run.js';
+import { toRunView, type RunView } from './run-view.js';
+
+/** Options of {@link Engine}. */
+export interface EngineOptions {
+  /** The entity of requests that name none. @defaultValue `'local'` */
+  defaultEntity?: string;
+  /** The clock, in seconds since the Unix epoch (tests pass a fake one). @defaultValue `() => Date.now() / 1000` */
+  now?: () => number;
+}
+
+/** Filters of {@link Engine.listRuns}; all given ones must hold. */
+export interface RunFilters {
+  state?: string | string[];
+  group?: string;
+  jobType?: string;
+  /** Every one of these tags must be present. */
+  tags?: string[];
+  name?: string;
+  /** Equality on top-level or dotted (leaf path) config keys. */
+  config?: Record<string, unknown>;
+  /** Equality on top-level or dotted (leaf path) summary keys. */
+  summary?: Record<string, unknown>;
+}
+
+/**
+ * A run, and optionally which shared-mode writer's records these are: each
+ * writer (its `label`) numbers its records from 1 with its own applied seq.
+ */
+export interface WriterKey extends RunKey {
+  /** The writer's label in shared mode; '' or absent for the run's own records. */
+  writer?: string;
+}
+
+/** A run whose state {@link Engine.expireStaleRuns} changed. */
+export interface ExpiredRun extends RunKey {
+  state: RunState;
+}
+
+/** How many times a batch is planned again after losing a race to another applier. */
+const MAX_COMMIT_ATTEMPTS = 3;
+
+/**
+ * The record processor: pure logic over a {@link Store}. It opens runs
+ * (create, resume, fork, rewind), applies record batches exactly once and in
+ * seq order, and answers the queries of the HTTP API and the SDK's `Api`.
+ *
+ * @example
+ * const engine = new Engine(openSqliteStore(':memory:'));
+ * const opened = await engine.openRun({ ...request, project: 'demo', runId: 'r1' });
+ * await engine.applyBatch({ entity: 'local', project: 'demo', runId: 'r1' }, records);
+ * await engine.history({ entity: 'local', project: 'demo', runId: 'r1' }, { keys: ['loss'] });
+ */
+export class Engine {
+  readonly #store: Store;
+  readonly #defaultEntity: string;
+  readonly #now: () => number;
+  #closed = false;
+
+  constructor(store: Store, options: EngineOptions = {}) {
+    this.#store = store;
+    this.#defaultEntity = options.defaultEntity ?? 'local';
+    this.#now = options.now ?? (() => Date.now() / 1000);
+  }
+
+  /** The store this engine works over. */
+  get store(): Store {
+    return this.#store;
+  }
+
+  /** The entity used when a request names none. */
+  get defaultEntity(): string {
+    return this.#defaultEntity;
+  }
+
+  /**
+   * Creates or resumes a run, or forks/rewinds one (SEMANTICS §5). Resume
+   * modes: '' and 'never' (an existing id is a `UsageError`), 'must' (a
+   * missing id is a `UsageError`), 'allow' and 'auto' (resume if it exists).
+   */
+  async openRun(req: OpenRunRequestMessage): Promise<OpenRunResponseMessage> {
+    this.#open();
+    return openRun({ store: this.#store, now: this.#now(), defaultEntity: this.#defaultEntity }, req);
+  }
+
+  /**
+   * Applies records of one run (in seq order) in one transaction. Records at
+   * or below the stored applied seq are skipped, so a resent batch changes
+   * nothing; a gap is `FAILED_PRECONDITION`; an unknown run `NOT_FOUND`. A
+   * record that cannot apply (a config change without `allowValChange`, a bad
+   * definition) is reported in `rejected` with its INVALID_ARGUMENT error,
+   * and the others still apply, so one bad record never blocks a run's WAL.
+   */
+  async applyBatch(run: WriterKey, records: readonly RecordMessage[]): Promise<ApplyResult> {
+    this.#open();
+    const key = this.#key(run);
+    const writer = run.writer ?? '';
+    for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
+      const stored = await this.#find(key);
+      const applied = writer === '' ? stored.appliedSeq : await this.#store.writerAppliedSeq(stored.pk, writer);
+      const fresh = newRecords(stored.runId, applied, records);
+      if (fresh.length === 0) return { appliedSeq: applied, droppedRows: 0, rejected: [] };
+      const skip = new Set<number>();
+      const rejected: RejectedRecord[] = [];
+      const ctx = {
+        now: this.#now(),
+        lastAlertAt: async (title: string): Promise<number | undefined> => {
+          const scope = stored.group === '' ? { runPk: stored.pk } : { runPk: stored.pk, group: { entity: stored.entity, project: stored.project, group: stored.group } };
+          return (await this.#store.lastAlert(scope, title))?.timestamp;
+        },
+      };
+      for (;;) {
+        let plan;
+        try {
+          plan = await planBatch(stored, fresh, skip, ctx);
+          if (writer !== '') plan.write.writer = writer;
+        } catch (err) {
+          if (!(err instanceof RecordFailure)) throw err;
+          skip.add(err.seq);
+          rejected.push({ seq: err.seq, error: err.error });
+          continue;
+        }
+        if (await this.#store.commitBatch(stored.pk, stored.version, plan.write)) {
+          return { appliedSeq: plan.write.appliedSeq, droppedRows: plan.droppedRows, rejected };
+        }
+        break; // another applier moved the run on: look again
+      }
+    }
+    throw new CohortError('FAILED_PRECONDITION', `applyBatch: run ${key.entity}/${key.project}/${key.runId} kept changing under this applier; is another one applying it?`);
+  }
+
+  /** Records a heartbeat (`at` in seconds since the epoch); a crashed run that beats again is running again. */
+  async heartbeat(run: RunKey, at: number): Promise<void> {
+    this.#open();
+    const stored = await this.#find(this.#key(run));
+    const live = stored.state === 'running' || stored.state === 'preempting' || stored.state === 'crashed';
+    if (!live) {
+      await this.#store.heartbeat(stored.pk, at);
+      return;
+    }
+    const runtime = Math.max(stored.runtime, stored.runtimeBase + Math.max(0, at - stored.openedAt));
+    if (stored.state === 'crashed') {
+      await this.#store.updateRun(stored.pk, { state: 'running', heartbeatAt: at, runtime }, { event: { state: 'running', at: this.#now(), detail: 'heartbeat after the run was marked crashed' } });
+      return;
+    }
+    await this.#store.heartbeat(stored.pk, at, runtime);
+  }
+
+  /** The highest seq applied for a run, or for one shared-mode writer of it (0 before any). */
+  async appliedSeq(run: WriterKey): Promise<number> {
+    this.#open();
+    const stored = await this.#find(this.#key(run));
+    return run.writer ? this.#store.writerAppliedSeq(stored.pk, run.writer) : stored.appliedSeq;
+  }
+
+  /**
+   * Marks runs whose heartbeat is older than `timeoutSeconds`: running →
+   * crashed, preempting → preempted (SEMANTICS §5). For the preemption watcher.
+   */
+  async expireStaleRuns(timeoutSeconds: number): Promise<ExpiredRun[]> {
+    this.#open();
+    const now = this.#now();
+    const out: ExpiredRun[] = [];
+    for (const run of await this.#store.listStaleRuns(['running', 'preempting'], now - timeoutSeconds)) {
+      const state: RunState = run.state === 'preempting' ? 'preempted' : 'crashed';
+      const ok = await this.#store.updateRun(
+        run.pk,
+        { state, endTime: now },
+        { expectedVersion: run.version, event: { state, at: now, detail: `no heartbeat for ${timeoutSeconds} s` } },
+      );
+      if (ok) out.push({ entity: run.entity, project: run.project, runId: run.runId, state });
+    }
+    return out;
+  }
+
+  /** Projects with runs (of one entity when given). */
+  async listProjects(entity?: string): Promise<ProjectInfo[]> {
+    this.#open();
+    return this.#store.listProjects(entity);
+  }
+
+  /** Runs of a project, newest first, filtered. */
+  async listRuns(entity: string, project: string, filters: RunFilters = {}): Promise<RunView[]> {
+    this.#open();
+    let states: RunState[] | undefined;
+    if (filters.state !== undefined) {
+      const wanted = Array.isArray(filters.state) ? filters.state : [filters.state];
+      for (const s of wanted) {
+        if (!(RUN_STATES as readonly string[]).includes(s)) {
+          throw new CohortError('INVALID_ARGUMENT', `filters.state: expected one of ${RUN_STATES.join(', ')}, got ${JSON.stringify(s)}`);
+        }
+      }
+      states = wanted as RunState[];
+    }
+    const stored = await this.#store.listRuns(entity === '' ? this.#defaultEntity : entity, project, {
+      ...(states && { states }),
+      ...(filters.group !== undefined && { group: filters.group }),
+      ...(filters.jobType !== undefined && { jobType: filters.jobType }),
+      ...(filters.name !== undefined && { name: filters.name }),
+    });
+    const out: RunView[] = [];
+    for (const run of stored) {
+      if (filters.tags && !filters.tags.every((t) => run.tags.includes(t))) continue;
+      const view = toRunView(run);
+      if (filters.config && !matches(view.config, filters.config)) continue;
+      if (filters.summary && !matches(view.summary, filters.summary)) continue;
+      out.push(view);
+    }
+    return out;
+  }
+
+  /** One run, or `undefined`. */
+  async getRun(run: RunKey): Promise<RunView | undefined> {
+    this.#open();
+    const stored = await this.#store.findRun(this.#key(run));
+    return stored && toRunView(stored);
+  }
+
+  /**
+   * History rows as logged (nested), `_step` ascending, each with `_step`,
+   * `_runtime` and `_timestamp`. With `keys`: only rows holding one of them,
+   * each with those keys and `_step`. With `samples`: at most that many rows,
+   * evenly spaced, first and last included. Unknown run: `NOT_FOUND`.
+   */
+  async history(run: RunKey, options: HistoryOptions = {}): Promise<Array<Record<string, unknown>>> {
+    this.#open();
+    const stored = await this.#find(this.#key(run));
+    return readHistory(this.#store, stored.pk, options);
+  }
+
+  /** Every row, a page at a time: pass `nextStep` as the next `fromStep` until it is `null`. */
+  async scanHistory(run: RunKey, options: ScanHistoryOptions = {}): Promise<HistoryPage> {
+    this.#open();
+    const stored = await this.#find(this.#key(run));
+    return scanHistoryPage(this.#store, stored.pk, options);
+  }
+
+  /** A run's stored alerts, suppressed ones included, oldest first. */
+  async alerts(run: RunKey): Promise<StoredAlert[]> {
+    this.#open();
+    return this.#store.listAlerts((await this.#find(this.#key(run))).pk);
+  }
+
+  /** A run's state history, oldest first. */
+  async runEvents(run: RunKey): Promise<StoredRunEvent[]> {
+    this.#open();
+    return this.#store.listRunEvents((await this.#find(this.#key(run))).pk);
+  }
+
+  /** Stops accepting calls and closes the store. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#store.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #open(): void {
+    if (this.#closed) throw new CohortError('FAILED_PRECONDITION', 'engine: closed');
+  }
+
+  #key(run: RunKey): RunKey {
+    return { entity: run.entity === '' ? this.#defaultEntity : run.entity, project: run.project, runId: run.runId };
+  }
+
+  async #find(key: RunKey): Promise<StoredRun> {
+    const run = await this.#store.findRun(key);
+    if (!run) throw new CohortError('NOT_FOUND', `run: no run ${key.entity}/${key.project}/${key.runId}`);
+    return run;
+  }
+}
+
+/** The records above the applied seq, checked for order and gaps. */
+function newRecords(runId: string, appliedSeq: number, records: readonly RecordMessage[]): RecordMessage[] {
+  const fresh: RecordMessage[] = [];
+  let prev = 0;
+  for (const r of records) {
+    if (!Number.isSafeInteger(r.seq) || r.seq < 1) {
+      throw new CohortError('INVALID_ARGUMENT', `records: seq must be an integer from 1 up, got ${r.seq}`);
+    }
+    if (r.seq <= prev) throw new CohortError('INVALID_ARGUMENT', `records: seqs must increase, got ${r.seq} after ${prev}`);
+    prev = r.seq;
+    if (r.seq <= appliedSeq) continue;
+    const expected = fresh.length === 0 ? appliedSeq + 1 : fresh[fresh.length - 1]!.seq + 1;
+    if (r.seq !== expected) {
+      throw new CohortError(
+        'FAILED_PRECONDITION',
+        `records: gap in run ${runId}: expected seq ${expected} (applied up to ${appliedSeq}) but got seq ${r.seq}`,
+      );
+    }
+    fresh.push(r);
+  }
+  return fresh;
+}
+
+function matches(source: Record<string, unknown>, wanted: Record<string, unknown>): boolean {
+  for (const [path, value] of Object.entries(wanted)) {
+    const actual = path in source ? source[path] : getLeaf(source, path);
+    if (!isDeepStrictEqual(actual, value)) return false;
+  }
+  return true;
+}

@@ -1,0 +1,211 @@
+import { CohortError, parseJson, splitPath } from '@cohort/protocol';
+import type { HistoryColumns, Store } from '@cohort/store';
+
+/** Options of {@link Engine.history}. */
+export interface HistoryOptions {
+  /**
+   * Only rows holding at least one of these leaf paths (or subtrees), each with
+   * just those keys and `_step`.
+   */
+  keys?: string[];
+  /** At most this many rows, evenly spaced, always the first and the last. */
+  samples?: number;
+  /** Inclusive. */
+  minStep?: number;
+  /** Inclusive. */
+  maxStep?: number;
+}
+
+/** Options of {@link Engine.scanHistory}. */
+export interface ScanHistoryOptions {
+  /** The first step of the page (inclusive). @defaultValue 0 */
+  fromStep?: number;
+  /** Rows per page. @defaultValue 1000 */
+  pageSize?: number;
+}
+
+/** A page of {@link Engine.scanHistory}. */
+export interface HistoryPage {
+  rows: Array<Record<string, unknown>>;
+  /** The `fromStep` of the next page; `null` after the last row. */
+  nextStep: number | null;
+}
+
+/** The most rows one scan page may hold. */
+export const MAX_PAGE_SIZE = 10_000;
+
+/** A row as its `_step` and leaves. */
+export interface LeafRow {
+  step: number;
+  leaves: Array<[string, unknown]>;
+}
+
+function checkCount(value: number | undefined, field: string, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (value === undefined) return;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new CohortError('INVALID_ARGUMENT', `${field}: expected an integer from ${min} to ${max}, got ${value}`);
+  }
+}
+
+function checkStep(value: number | undefined, field: string): void {
+  if (value !== undefined && !Number.isFinite(value)) {
+    throw new CohortError('INVALID_ARGUMENT', `${field}: expected a finite number, got ${value}`);
+  }
+}
+
+/** Stored keys matching requested paths: the path itself, or the leaves under it. */
+function matchKeys(stored: readonly string[], requested: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const key of stored) {
+    if (key === '_step') continue;
+    if (requested.some((r) => key === r || key.startsWith(`${r}.`))) out.push(key);
+  }
+  return out;
+}
+
+/** Sorted unique union of the steps of every column. */
+function unionSteps(cols: HistoryColumns): Float64Array {
+  let n = 0;
+  for (const c of cols.numeric) n += c.steps.length;
+  for (const c of cols.json) n += c.steps.length;
+  const all = new Float64Array(n);
+  let at = 0;
+  for (const c of cols.numeric) {
+    all.set(c.steps, at);
+    at += c.steps.length;
+  }
+  for (const c of cols.json) for (const s of c.steps) all[at++] = s;
+  all.sort();
+  let u = 0;
+  for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[u - 1]) all[u++] = all[i]!;
+  return all.subarray(0, u);
+}
+
+/** Evenly spaced indices of `n` rows, at most `samples`, the first and last included. */
+export function sampleSteps(steps: Float64Array, samples: number): Float64Array {
+  const n = steps.length;
+  if (n <= samples) return steps;
+  if (samples === 1) return steps.subarray(0, 1);
+  const out = new Float64Array(samples);
+  for (let i = 0; i < samples; i++) out[i] = steps[Math.round((i * (n - 1)) / (samples - 1))]!;
+  return out;
+}
+
+/** First index `>= x` in an ascending array, searching from `from`. */
+function seek(arr: ArrayLike<number>, x: number, from: number): number {
+  let lo = from;
+  let hi = arr.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (arr[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Calls `visit(rowIndex, key, value)` for every cell of `cols` at one of `steps` (ascending). */
+function eachCell(steps: Float64Array, cols: HistoryColumns, visit: (row: number, key: string, value: unknown) => void): void {
+  for (const col of cols.numeric) {
+    const cs = col.steps;
+    let j = 0;
+    for (let i = 0; i < steps.length && j < cs.length; i++) {
+      const s = steps[i]!;
+      if (cs[j]! < s) j = seek(cs, s, j);
+      if (j < cs.length && cs[j] === s) visit(i, col.key, col.values[j]);
+    }
+  }
+  for (const col of cols.json) {
+    const cs = col.steps;
+    let j = 0;
+    for (let i = 0; i < steps.length && j < cs.length; i++) {
+      const s = steps[i]!;
+      if (cs[j]! < s) j = seek(cs, s, j);
+      if (j < cs.length && cs[j] === s) visit(i, col.key, parseJson(col.values[j]!));
+    }
+  }
+}
+
+/** Nested row objects, `_step` first, for the given steps. */
+export function assembleRows(steps: Float64Array, cols: HistoryColumns): Array<Record<string, unknown>> {
+  const rows: Array<Record<string, unknown>> = new Array(steps.length);
+  for (let i = 0; i < steps.length; i++) rows[i] = { _step: steps[i] };
+  const parts = new Map<string, string[]>();
+  eachCell(steps, cols, (i, key, value) => {
+    let p = parts.get(key);
+    if (!p) {
+      p = splitPath(key);
+      parts.set(key, p);
+    }
+    setParts(rows[i]!, p, value);
+  });
+  return rows;
+}
+
+function setParts(target: Record<string, unknown>, parts: string[], value: unknown): void {
+  let node = target;
+  for (let i = 0; i < parts.length - 1; i++) {
+    const k = parts[i]!;
+    const next = node[k];
+    if (next !== null && typeof next === 'object' && !Array.isArray(next)) node = next as Record<string, unknown>;
+    else node = node[k] = {};
+  }
+  node[parts[parts.length - 1]!] = value;
+}
+
+/** Rows as leaves (with `_step` first) for the given steps. */
+export function assembleLeafRows(steps: Float64Array, cols: HistoryColumns): LeafRow[] {
+  const rows: LeafRow[] = new Array(steps.length);
+  for (let i = 0; i < steps.length; i++) rows[i] = { step: steps[i]!, leaves: [['_step', steps[i]]] };
+  eachCell(steps, cols, (i, key, value) => rows[i]!.leaves.push([key, value]));
+  return rows;
+}
+
+/** Reads history rows of one run (see {@link Engine.history}). */
+export async function readHistory(store: Store, pk: number, options: HistoryOptions = {}): Promise<Array<Record<string, unknown>>> {
+  checkCount(options.samples, 'history.samples', 1);
+  checkStep(options.minStep, 'history.minStep');
+  checkStep(options.maxStep, 'history.maxStep');
+  const range = {
+    ...(options.minStep !== undefined && { minStep: options.minStep }),
+    ...(options.maxStep !== undefined && { maxStep: options.maxStep }),
+  };
+  let steps: Float64Array;
+  let cols: HistoryColumns;
+  if (options.keys !== undefined) {
+    const keys = matchKeys(await store.listHistoryKeys(pk), options.keys);
+    if (keys.length === 0) return [];
+    cols = await store.readHistory(pk, { ...range, keys });
+    steps = unionSteps(cols);
+  } else {
+    steps = await store.readRowSteps(pk, range);
+    cols = await store.readHistory(pk, range);
+  }
+  if (options.samples !== undefined) steps = sampleSteps(steps, options.samples);
+  return assembleRows(steps, cols);
+}
+
+/** One page of every row from a step on (see {@link Engine.scanHistory}). */
+export async function scanHistoryPage(store: Store, pk: number, options: ScanHistoryOptions = {}): Promise<HistoryPage> {
+  const pageSize = options.pageSize ?? 1000;
+  checkCount(pageSize, 'scanHistory.pageSize', 1, MAX_PAGE_SIZE);
+  checkStep(options.fromStep, 'scanHistory.fromStep');
+  const found = await store.readRowSteps(pk, { minStep: options.fromStep ?? 0, limit: pageSize + 1 });
+  if (found.length === 0) return { rows: [], nextStep: null };
+  const steps = found.subarray(0, Math.min(pageSize, found.length));
+  const cols = await store.readHistory(pk, { minStep: steps[0]!, maxStep: steps[steps.length - 1]! });
+  return { rows: assembleRows(steps, cols), nextStep: found.length > pageSize ? found[pageSize]! : null };
+}
+
+/** Visits every stored row of a run up to `maxStep`, as leaves, page by page. */
+export async function forEachLeafRow(store: Store, pk: number, maxStep: number, visit: (row: LeafRow) => void): Promise<void> {
+  let from = Number.MIN_SAFE_INTEGER;
+  for (;;) {
+    const found = await store.readRowSteps(pk, { minStep: from, maxStep, limit: 1001 });
+    if (found.length === 0) return;
+    const steps = found.subarray(0, Math.min(1000, found.length));
+    const cols = await store.readHistory(pk, { minStep: steps[0]!, maxStep: steps[steps.length - 1]! });
+    for (const row of assembleLeafRows(steps, cols)) visit(row);
+    if (found.length <= 1000) return;
+    from = found[1000]!;
+  }
+}

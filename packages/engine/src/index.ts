@@ -1,0 +1,19 @@
+/**
+ * The record processor of Cohort: opens runs (create, resume, fork, rewind),
+ * applies record batches exactly once and in order over a `Store`, keeps the
+ * summary and config truth, and answers history and run queries.
+ *
+ * @example
+ * import { openSqliteStore } from '@cohort/store';
+ * import { Engine } from '@cohort/engine';
+ * await using engine = new Engine(openSqliteStore(':memory:'));
+ * const run = await engine.openRun(request);
+ * const { appliedSeq } = await engine.applyBatch({ entity: run.entity, project: run.project, runId: run.runId }, records);
+ */
+export { Engine } from './engine.js';
+export type { EngineOptions, ExpiredRun, RunFilters, WriterKey } from './engine.js';
+export type { ApplyResult, RejectedRecord } from './apply-batch.js';
+export type { HistoryOptions, HistoryPage, ScanHistoryOptions } from './history-query.js';
+export { MAX_PAGE_SIZE } from './history-query.js';
+export type { ResumeMode } from './open-run.js';
+export type { RunView } from './run-view.js';

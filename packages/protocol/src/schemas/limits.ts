@@ -1,0 +1,140 @@
+import { z } from 'zod';
+
+/**
+ * The bounds that every record, batch and request must respect. The
+ * coordinator enforces them at its boundary; the SDK may read them to size its
+ * batches. Every bound is inclusive: a value equal to it passes.
+ */
+export interface Limits {
+  /**
+   * Largest gRPC message, in bytes (a whole `ClientFrame`, so a whole batch).
+   * @defaultValue 16 MiB
+   */
+  maxMessageBytes: number;
+  /**
+   * Most records in one `RecordBatch`.
+   * @defaultValue 10_000
+   */
+  maxRecordsPerBatch: number;
+  /**
+   * Most rows in one `Rows` record.
+   * @defaultValue 100_000
+   */
+  maxRowsPerRecord: number;
+  /**
+   * Most keys in the key dictionary of one `Rows` record.
+   * @defaultValue 10_000
+   */
+  maxKeysPerRecord: number;
+  /**
+   * Longest key (leaf path), in UTF-16 code units.
+   * @defaultValue 512
+   */
+  maxKeyLength: number;
+  /**
+   * Longest string or JSON text of one value (a history cell, an alert text,
+   * a summary set), in UTF-16 code units.
+   * @defaultValue 1 MiB
+   */
+  maxValueLength: number;
+  /**
+   * Most path segments of one key (`a.b.c` has 3), and most nested levels of
+   * a JSON value.
+   * @defaultValue 16
+   */
+  maxDepth: number;
+  /**
+   * Most tags on one run.
+   * @defaultValue 100
+   */
+  maxTags: number;
+  /**
+   * Longest tag (SEMANTICS §11: 1 to 64 characters).
+   * @defaultValue 64
+   */
+  maxTagLength: number;
+  /**
+   * Longest config JSON text (an `OpenRunRequest.configJson` or a
+   * `ConfigUpdate.valuesJson`), in UTF-16 code units.
+   * @defaultValue 1 MiB
+   */
+  maxConfigJsonLength: number;
+  /**
+   * Longest short text field: a run name, group, job type, label, node, host,
+   * a metric name.
+   * @defaultValue 512
+   */
+  maxNameLength: number;
+  /**
+   * Most paths in one `removed` list (config or summary).
+   * @defaultValue 10_000
+   */
+  maxRemovedPaths: number;
+  /**
+   * Longest alert title (SEMANTICS §8).
+   * @defaultValue 64
+   */
+  maxAlertTitleLength: number;
+}
+
+const MiB = 1024 * 1024;
+
+/** The limits a coordinator applies unless told otherwise. */
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+  maxMessageBytes: 16 * MiB,
+  maxRecordsPerBatch: 10_000,
+  maxRowsPerRecord: 100_000,
+  maxKeysPerRecord: 10_000,
+  maxKeyLength: 512,
+  maxValueLength: MiB,
+  maxDepth: 16,
+  maxTags: 100,
+  maxTagLength: 64,
+  maxConfigJsonLength: MiB,
+  maxNameLength: 512,
+  maxRemovedPaths: 10_000,
+  maxAlertTitleLength: 64,
+});
+
+const positiveInt = z.number().int().positive();
+
+/** Schema of a partial override of {@link Limits}: each a positive integer. */
+export const limitsOverrideSchema = z
+  .object({
+    maxMessageBytes: positiveInt,
+    maxRecordsPerBatch: positiveInt,
+    maxRowsPerRecord: positiveInt,
+    maxKeysPerRecord: positiveInt,
+    maxKeyLength: positiveInt,
+    maxValueLength: positiveInt,
+    maxDepth: positiveInt,
+    maxTags: positiveInt,
+    maxTagLength: positiveInt,
+    maxConfigJsonLength: positiveInt,
+    maxNameLength: positiveInt,
+    maxRemovedPaths: positiveInt,
+    maxAlertTitleLength: positiveInt,
+  })
+  .partial()
+  .strict();
+
+/**
+ * Merges an override into {@link DEFAULT_LIMITS}. Throws a `TypeError`
+ * naming the limit when an override is not a positive integer or unknown.
+ *
+ * @example
+ * resolveLimits({ maxRecordsPerBatch: 100 }).maxRecordsPerBatch; // 100
+ */
+export function resolveLimits(override: Partial<Limits> = {}): Readonly<Limits> {
+  const parsed = limitsOverrideSchema.safeParse(override);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = issue?.path.join('.') || 'limits';
+    throw new TypeError(`Expected \`${name}\` to be a positive integer (${issue?.message ?? 'invalid'})`);
+  }
+  const out: Limits = { ...DEFAULT_LIMITS };
+  for (const [key, value] of Object.entries(parsed.data) as [keyof Limits, number | undefined][]) {
+    if (value !== undefined) out[key] = value;
+  }
+  return Object.freeze(out);
+}

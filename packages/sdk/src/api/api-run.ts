@@ -1,0 +1,168 @@
+import { CohortError } from '@cohort/protocol';
+import type { HttpClient } from './http-client.js';
+
+/** A run as the server shows it (`GET /api/v1/runs/:entity/:project/:id`). */
+export interface RunView {
+  readonly id: string;
+  readonly entity: string;
+  readonly project: string;
+  /** `entity/project/id`. */
+  readonly path: string;
+  readonly name: string;
+  /** `running`, `finished`, `failed`, `crashed`, `killed`, `preempting` or `preempted`. */
+  readonly state: string;
+  readonly exitCode: number | null;
+  readonly group: string;
+  readonly jobType: string;
+  readonly rank: number;
+  readonly worldSize: number;
+  readonly localRank: number;
+  readonly node: string;
+  readonly summary: Record<string, unknown>;
+  readonly config: Record<string, unknown>;
+  readonly tags: string[];
+  readonly notes: string;
+  readonly startTime: number;
+  readonly endTime: number | null;
+  readonly heartbeatAt: number | null;
+  readonly runtime: number;
+  readonly lastStep: number | null;
+  readonly appliedSeq: number;
+  readonly sweepId: string | null;
+  readonly host: string;
+  readonly mode: string;
+  readonly resumed: boolean;
+  readonly url: string;
+}
+
+/** One history row: nested values plus `_step`, `_runtime`, `_timestamp`. */
+export type HistoryRow = Record<string, unknown>;
+
+/** Options of {@link ApiRun.history}. */
+export interface HistoryOptions {
+  /** Only these keys (leaf paths); rows without any of them are left out. */
+  readonly keys?: readonly string[];
+  /** At most this many rows, sampled evenly. */
+  readonly samples?: number;
+  readonly minStep?: number;
+  readonly maxStep?: number;
+}
+
+/** Options of {@link ApiRun.scanHistory}. */
+export interface ScanHistoryOptions {
+  /** Rows per request. @defaultValue 1000 */
+  readonly pageSize?: number;
+  /** The first step. @defaultValue 0 */
+  readonly minStep?: number;
+}
+
+/**
+ * A run read through the HTTP API (W&B's `wandb.apis.public.Run`): the
+ * server's fields at the time of the request, plus history access.
+ */
+export class ApiRun {
+  readonly #http: HttpClient;
+  readonly #base: string;
+  readonly id: string;
+  readonly entity: string;
+  readonly project: string;
+  readonly path: string;
+  readonly name: string;
+  readonly state: string;
+  readonly exitCode: number | null;
+  readonly group: string;
+  readonly jobType: string;
+  readonly rank: number;
+  readonly worldSize: number;
+  readonly localRank: number;
+  readonly node: string;
+  readonly summary: Record<string, unknown>;
+  readonly config: Record<string, unknown>;
+  readonly tags: string[];
+  readonly notes: string;
+  readonly startTime: number;
+  readonly endTime: number | null;
+  readonly heartbeatAt: number | null;
+  readonly runtime: number;
+  readonly lastStep: number | null;
+  readonly appliedSeq: number;
+  readonly sweepId: string | null;
+  readonly host: string;
+  readonly mode: string;
+  readonly resumed: boolean;
+  readonly url: string;
+
+  /** @internal Use `api.run()` or `api.runs()`. */
+  constructor(http: HttpClient, view: RunView) {
+    this.#http = http;
+    this.id = view.id;
+    this.entity = view.entity;
+    this.project = view.project;
+    this.path = view.path;
+    this.name = view.name;
+    this.state = view.state;
+    this.exitCode = view.exitCode ?? null;
+    this.group = view.group;
+    this.jobType = view.jobType;
+    this.rank = view.rank;
+    this.worldSize = view.worldSize;
+    this.localRank = view.localRank;
+    this.node = view.node;
+    this.summary = view.summary ?? {};
+    this.config = view.config ?? {};
+    this.tags = view.tags ?? [];
+    this.notes = view.notes;
+    this.startTime = view.startTime;
+    this.endTime = view.endTime ?? null;
+    this.heartbeatAt = view.heartbeatAt ?? null;
+    this.runtime = view.runtime;
+    this.lastStep = view.lastStep ?? null;
+    this.appliedSeq = view.appliedSeq;
+    this.sweepId = view.sweepId ?? null;
+    this.host = view.host;
+    this.mode = view.mode;
+    this.resumed = view.resumed;
+    this.url = view.url;
+    this.#base = `/api/v1/runs/${encodeURIComponent(view.entity)}/${encodeURIComponent(view.project)}/${encodeURIComponent(view.id)}`;
+  }
+
+  /** Sampled history rows (W&B's `run.history()`), ordered by step. */
+  async history(options: HistoryOptions = {}): Promise<HistoryRow[]> {
+    const body = await this.#http.get(`${this.#base}/history`, {
+      keys: options.keys?.join(','),
+      samples: options.samples,
+      minStep: options.minStep,
+      maxStep: options.maxStep,
+    });
+    return rowsOf(body, 'history');
+  }
+
+  /** Every history row in step order (W&B's `run.scan_history()`), paging through the server. */
+  async *scanHistory(options: ScanHistoryOptions = {}): AsyncGenerator<HistoryRow> {
+    const pageSize = options.pageSize ?? 1000;
+    if (!Number.isSafeInteger(pageSize) || pageSize < 1) {
+      throw new CohortError('INVALID_ARGUMENT', `Expected \`pageSize\` to be an integer from 1 and up, got ${String(pageSize)}`);
+    }
+    let fromStep: number | null = options.minStep ?? 0;
+    while (fromStep !== null) {
+      const body = await this.#http.get(`${this.#base}/history/scan`, { fromStep, pageSize });
+      const rows = rowsOf(body, 'history/scan');
+      yield* rows;
+      const next = (body as { nextStep?: unknown }).nextStep;
+      fromStep = typeof next === 'number' && rows.length > 0 ? next : null;
+    }
+  }
+
+  /** The fields as plain data. */
+  toJSON(): RunView {
+    const { id, entity, project, path, name, state, exitCode, group, jobType, rank, worldSize, localRank, node, summary, config, tags, notes } = this;
+    const { startTime, endTime, heartbeatAt, runtime, lastStep, appliedSeq, sweepId, host, mode, resumed, url } = this;
+    return { id, entity, project, path, name, state, exitCode, group, jobType, rank, worldSize, localRank, node, summary, config, tags, notes, startTime, endTime, heartbeatAt, runtime, lastStep, appliedSeq, sweepId, host, mode, resumed, url };
+  }
+}
+
+function rowsOf(body: unknown, what: string): HistoryRow[] {
+  const rows = body !== null && typeof body === 'object' ? (body as { rows?: unknown }).rows : undefined;
+  if (!Array.isArray(rows)) throw new CohortError('INTERNAL', `GET ${what}: expected { rows: [...] } from the server`);
+  return rows as HistoryRow[];
+}

@@ -1,0 +1,97 @@
+import { CohortError, invalidArgument } from '@cohort/protocol';
+import { DEFAULT_URL, readEnv } from '../env.js';
+import { isHttpUrl } from '../transport/endpoint.js';
+import { ApiRun, type RunView } from './api-run.js';
+import { HttpClient } from './http-client.js';
+
+/** Options of {@link Api}. */
+export interface ApiOptions {
+  /** The server's HTTP URL. @defaultValue `COHORT_URL`, else `http://127.0.0.1:7712` */
+  readonly baseUrl?: string;
+  /** @defaultValue `COHORT_API_KEY` */
+  readonly apiKey?: string;
+  /** Per request. @defaultValue 30000 */
+  readonly timeoutMs?: number;
+}
+
+/** Options of {@link Api.runs}. */
+export interface RunsOptions {
+  /** A filter object, sent as JSON (docs/http-api.md lists the operators). */
+  readonly filters?: Readonly<Record<string, unknown>>;
+}
+
+/** A project, as `GET /api/v1/projects` lists it. */
+export type ProjectView = Record<string, unknown> & { readonly name: string; readonly entity: string };
+
+/**
+ * Reads runs, history and summaries over the coordinator's HTTP API
+ * (W&B's `wandb.Api`). Constructing one does no I/O.
+ *
+ * @example
+ * const api = new Api();
+ * const run = await api.run('local/mnist/abc123');
+ * for await (const row of run.scanHistory()) console.log(row._step, row.loss);
+ */
+export class Api {
+  readonly #http: HttpClient;
+  #defaultEntity: Promise<string> | undefined;
+
+  constructor(options: ApiOptions = {}) {
+    const env = readEnv();
+    const baseUrl = options.baseUrl ?? env.url ?? DEFAULT_URL;
+    if (!isHttpUrl(baseUrl)) {
+      throw invalidArgument(`Expected \`baseUrl\` (or COHORT_URL) to be an http(s) URL for the Api, got ${JSON.stringify(baseUrl)}`);
+    }
+    this.#http = new HttpClient({ baseUrl, apiKey: options.apiKey ?? env.apiKey, timeoutMs: options.timeoutMs ?? 30_000 });
+  }
+
+  /** The server's default entity (`local` on an embedded server), asked once. */
+  defaultEntity(): Promise<string> {
+    this.#defaultEntity ??= this.#http.get('/api/v1/info').then((info) => {
+      const e = (info as { defaultEntity?: unknown }).defaultEntity;
+      return typeof e === 'string' && e !== '' ? e : 'local';
+    });
+    this.#defaultEntity.catch(() => (this.#defaultEntity = undefined));
+    return this.#defaultEntity;
+  }
+
+  /** The projects of an entity (default: the server's default entity). */
+  async projects(entity?: string): Promise<ProjectView[]> {
+    const body = await this.#http.get('/api/v1/projects', { entity: entity ?? (await this.defaultEntity()) });
+    const projects = (body as { projects?: unknown }).projects;
+    if (!Array.isArray(projects)) throw new CohortError('INTERNAL', 'GET /api/v1/projects: expected { projects: [...] }');
+    return projects as ProjectView[];
+  }
+
+  /** The runs of `"entity/project"` or `"project"`, optionally filtered. */
+  async runs(path: string, options: RunsOptions = {}): Promise<ApiRun[]> {
+    const parts = splitPath(path, 'runs', [1, 2]);
+    const [entity, project] = parts.length === 2 ? [parts[0]!, parts[1]!] : [await this.defaultEntity(), parts[0]!];
+    const body = await this.#http.get(`/api/v1/runs/${encodeURIComponent(entity)}/${encodeURIComponent(project)}`, {
+      filters: options.filters === undefined ? undefined : JSON.stringify(options.filters),
+    });
+    const runs = (body as { runs?: unknown }).runs;
+    if (!Array.isArray(runs)) throw new CohortError('INTERNAL', 'GET runs: expected { runs: [...] }');
+    return runs.map((v) => new ApiRun(this.#http, v as RunView));
+  }
+
+  /** One run: `"entity/project/id"` or `"project/id"`. Throws `CohortError` NOT_FOUND when absent. */
+  async run(path: string): Promise<ApiRun> {
+    const parts = splitPath(path, 'run', [2, 3]);
+    const [entity, project, id] = parts.length === 3 ? [parts[0]!, parts[1]!, parts[2]!] : [await this.defaultEntity(), parts[0]!, parts[1]!];
+    const view = await this.#http.get(
+      `/api/v1/runs/${encodeURIComponent(entity)}/${encodeURIComponent(project)}/${encodeURIComponent(id)}`,
+    );
+    return new ApiRun(this.#http, view as RunView);
+  }
+}
+
+function splitPath(path: string, method: string, counts: readonly number[]): string[] {
+  if (typeof path !== 'string') throw invalidArgument(`Expected the path of \`api.${method}\` to be a string, got ${typeof path}`);
+  const parts = path.split('/');
+  if (!counts.includes(parts.length) || parts.some((p) => p === '')) {
+    const shape = method === 'runs' ? '"entity/project" or "project"' : '"entity/project/id" or "project/id"';
+    throw invalidArgument(`Expected the path of \`api.${method}\` to be ${shape}, got ${JSON.stringify(path)}`);
+  }
+  return parts;
+}

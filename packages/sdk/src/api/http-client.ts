@@ -1,0 +1,70 @@
+import { CohortError, ERROR_CODES, parseJson, type ErrorCode } from '@cohort/protocol';
+
+/** Options of {@link HttpClient}. */
+export interface HttpClientOptions {
+  readonly baseUrl: string;
+  readonly apiKey: string | undefined;
+  readonly timeoutMs: number;
+}
+
+const KNOWN = new Set<string>(ERROR_CODES);
+
+/** HTTP status → error code, when the body names none. */
+function codeForStatus(status: number): ErrorCode {
+  if (status === 400) return 'INVALID_ARGUMENT';
+  if (status === 401) return 'UNAUTHENTICATED';
+  if (status === 403) return 'PERMISSION_DENIED';
+  if (status === 404) return 'NOT_FOUND';
+  if (status === 409) return 'ALREADY_EXISTS';
+  if (status === 412) return 'FAILED_PRECONDITION';
+  if (status === 429) return 'RESOURCE_EXHAUSTED';
+  if (status === 503) return 'UNAVAILABLE';
+  if (status === 504) return 'DEADLINE_EXCEEDED';
+  return 'INTERNAL';
+}
+
+/** GETs JSON (NaN-keeping) from the coordinator's `/api/v1`; errors become `CohortError` with the server's code. */
+export class HttpClient {
+  readonly #o: HttpClientOptions;
+
+  constructor(options: HttpClientOptions) {
+    this.#o = { ...options, baseUrl: options.baseUrl.replace(/\/+$/, '') };
+  }
+
+  get baseUrl(): string {
+    return this.#o.baseUrl;
+  }
+
+  /** `GET <baseUrl><path>?<query>`; `undefined` query values are left out. */
+  async get(path: string, query: Record<string, string | number | undefined> = {}): Promise<unknown> {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+    const qs = params.toString();
+    const url = `${this.#o.baseUrl}${path}${qs === '' ? '' : `?${qs}`}`;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.#o.apiKey !== undefined) headers['authorization'] = `Bearer ${this.#o.apiKey}`;
+    let res: Response;
+    try {
+      res = await fetch(url, { headers, signal: AbortSignal.timeout(this.#o.timeoutMs) });
+    } catch (err) {
+      const name = (err as Error).name;
+      const code: ErrorCode = name === 'TimeoutError' ? 'DEADLINE_EXCEEDED' : 'UNAVAILABLE';
+      throw new CohortError(code, `GET ${url} failed: ${(err as Error).message}`, { cause: err });
+    }
+    const text = await res.text();
+    let body: unknown;
+    try {
+      body = text === '' ? undefined : parseJson(text);
+    } catch {
+      body = undefined;
+    }
+    if (!res.ok) {
+      const error = body !== null && typeof body === 'object' ? (body as { error?: { code?: unknown; message?: unknown } }).error : undefined;
+      const code = typeof error?.code === 'string' && KNOWN.has(error.code) ? (error.code as ErrorCode) : codeForStatus(res.status);
+      const message = typeof error?.message === 'string' ? error.message : `HTTP ${res.status}`;
+      throw new CohortError(code, `GET ${path}: ${message}`);
+    }
+    if (body === undefined) throw new CohortError('INTERNAL', `GET ${path}: the server answered no JSON`);
+    return body;
+  }
+}

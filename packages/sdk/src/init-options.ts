@@ -1,0 +1,167 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { invalidArgument, isPlainObject } from '@cohort/protocol';
+import { DEFAULT_URL, readEnv } from './env.js';
+import { camelKeys, resolveSettings, type ResolvedSettings, type Settings } from './settings.js';
+import { describeZodIssue } from './zod-errors.js';
+
+/** How a run talks to the server. */
+export type RunMode = 'online' | 'offline' | 'disabled' | 'shared';
+
+/** `resume` as given to `init`: `true` means `"allow"`, `false` means none. */
+export type ResumeOption = 'allow' | 'must' | 'never' | 'auto' | boolean;
+
+/**
+ * Options of `init()` (W&B's `wandb.init` arguments, camelCase; the snake_case
+ * spellings `job_type`, `resume_from`, `fork_from`, `world_size`,
+ * `local_rank` are accepted too).
+ */
+export interface InitOptions {
+  /** @defaultValue `COHORT_PROJECT`, else `"uncategorized"` */
+  readonly project?: string;
+  /** @defaultValue `COHORT_ENTITY`, else the server's default entity */
+  readonly entity?: string;
+  /** The run id. @defaultValue `COHORT_RUN_ID`, the id saved for `resume: "auto"`, else 8 random `[a-z0-9]` */
+  readonly id?: string;
+  /** The display name. @defaultValue chosen by the server */
+  readonly name?: string;
+  /** @defaultValue `COHORT_RUN_GROUP` */
+  readonly group?: string;
+  /** @defaultValue `COHORT_JOB_TYPE` */
+  readonly jobType?: string;
+  readonly tags?: readonly string[];
+  readonly notes?: string;
+  /** The initial config (SEMANTICS §4). */
+  readonly config?: Readonly<Record<string, unknown>>;
+  /** @defaultValue `COHORT_MODE`, else `"online"` */
+  readonly mode?: RunMode;
+  /** Resume rules of SEMANTICS §5. @defaultValue `COHORT_RESUME`, else none */
+  readonly resume?: ResumeOption;
+  /** `"<run>?_step=<n>"`: rewind this run to step n. */
+  readonly resumeFrom?: string;
+  /** `"<run>?_step=<n>"`: a new run starting from another's step n. */
+  readonly forkFrom?: string;
+  /** The folder that holds run folders. @defaultValue `COHORT_DIR`, else `./.cohort` */
+  readonly dir?: string;
+  /** @defaultValue `RANK` (or SLURM/MPI/PMI/indexed-Job equivalents), else none */
+  readonly rank?: number;
+  readonly worldSize?: number;
+  readonly localRank?: number;
+  readonly settings?: Settings & { readonly mode?: RunMode };
+}
+
+/** `init` options after defaults and validation; what the rest of the SDK reads. */
+export interface ResolvedInitOptions {
+  readonly project: string;
+  readonly entity: string | undefined;
+  readonly id: string | undefined;
+  readonly name: string;
+  readonly group: string;
+  readonly jobType: string;
+  readonly tags: readonly string[] | undefined;
+  readonly notes: string;
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly mode: RunMode;
+  readonly resume: '' | 'allow' | 'must' | 'never' | 'auto';
+  readonly resumeFrom: string;
+  readonly forkFrom: string;
+  /** The folder that holds run folders (`resume.json` lives here too). */
+  readonly baseDir: string;
+  /** -1 when not part of a ranked group. */
+  readonly rank: number;
+  readonly worldSize: number;
+  readonly localRank: number;
+  readonly host: string;
+  /** `COHORT_URL` or the default. */
+  readonly url: string;
+  readonly apiKey: string | undefined;
+  readonly settings: ResolvedSettings;
+}
+
+const text = () => z.string();
+const rank = () => z.number().int().min(0);
+
+/** The zod schema of {@link InitOptions} (after snake_case keys became camelCase). */
+export const InitOptionsSchema = z.strictObject({
+  project: text().optional(),
+  entity: text().min(1).optional(),
+  id: text().optional(),
+  name: text().optional(),
+  group: text().optional(),
+  jobType: text().optional(),
+  tags: z.array(z.string()).optional(),
+  notes: text().optional(),
+  config: z.custom<Record<string, unknown>>((v) => isPlainObject(v), { message: 'expected a plain object' }).optional(),
+  mode: z.enum(['online', 'offline', 'disabled', 'shared']).optional(),
+  resume: z.union([z.enum(['allow', 'must', 'never', 'auto']), z.boolean()]).optional(),
+  resumeFrom: text().min(1).optional(),
+  forkFrom: text().min(1).optional(),
+  dir: text().min(1).optional(),
+  rank: rank().optional(),
+  worldSize: z.number().int().min(1).optional(),
+  localRank: rank().optional(),
+  settings: z.custom<Record<string, unknown>>((v) => isPlainObject(v), { message: 'expected a plain object' }).optional(),
+});
+
+/**
+ * Parses `init` options and the environment into {@link ResolvedInitOptions}.
+ * Throws `CohortError` INVALID_ARGUMENT naming the option for a bad one, and
+ * for `resume`, `resumeFrom` and `forkFrom` given together.
+ */
+export function resolveInitOptions(
+  options: InitOptions | undefined,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): ResolvedInitOptions {
+  if (options !== undefined && !isPlainObject(options)) {
+    throw invalidArgument(`Expected \`init\` options to be a plain object, got ${typeof options}`);
+  }
+  const parsed = InitOptionsSchema.safeParse(camelKeys((options ?? {}) as Record<string, unknown>));
+  if (!parsed.success) {
+    throw invalidArgument(`Invalid init options: ${parsed.error.issues.map((i) => describeZodIssue(i, 'options')).join('; ')}`);
+  }
+  const o = parsed.data;
+  const e = readEnv(env);
+  const rawSettings = { ...(o.settings ?? {}) };
+  const settingsMode = rawSettings['mode'];
+  delete rawSettings['mode'];
+  if (settingsMode !== undefined && !['online', 'offline', 'disabled', 'shared'].includes(settingsMode as string)) {
+    throw invalidArgument(`Invalid init options: \`options.settings.mode\`: expected one of online, offline, disabled, shared, got ${JSON.stringify(settingsMode)}`);
+  }
+  const settings = resolveSettings(rawSettings, { label: `${hostname()}-${process.pid}` });
+  const mode = o.mode ?? (settingsMode as RunMode | undefined) ?? e.mode ?? 'online';
+  const resume = o.resume === true ? 'allow' : o.resume === false ? '' : (o.resume ?? (o.resumeFrom || o.forkFrom ? '' : (e.resume ?? '')));
+  const exclusive = [resume !== '' && 'resume', o.resumeFrom !== undefined && 'resumeFrom', o.forkFrom !== undefined && 'forkFrom'].filter(
+    (x): x is string => typeof x === 'string',
+  );
+  if (exclusive.length > 1) {
+    throw invalidArgument(`Options ${exclusive.map((x) => `\`${x}\``).join(' and ')} cannot be given together (they are mutually exclusive)`);
+  }
+  const id = o.id ?? e.runId;
+  if (mode === 'shared' && id === undefined) {
+    throw invalidArgument('Shared mode needs the primary run\'s `id` (every writer passes the same one)');
+  }
+  const worldSize = o.worldSize ?? e.worldSize;
+  return {
+    project: o.project ?? e.project ?? 'uncategorized',
+    entity: o.entity ?? e.entity,
+    id,
+    name: o.name ?? '',
+    group: o.group ?? e.group ?? '',
+    jobType: o.jobType ?? e.jobType ?? '',
+    tags: o.tags,
+    notes: o.notes ?? '',
+    config: o.config ?? {},
+    mode,
+    resume,
+    resumeFrom: o.resumeFrom ?? '',
+    forkFrom: o.forkFrom ?? '',
+    baseDir: o.dir ?? e.dir ?? '.cohort',
+    rank: o.rank ?? e.rank ?? -1,
+    worldSize: worldSize ?? 0,
+    localRank: o.localRank ?? e.localRank ?? -1,
+    host: hostname(),
+    url: e.url ?? DEFAULT_URL,
+    apiKey: e.apiKey,
+    settings,
+  };
+}

@@ -1,0 +1,304 @@
+import { join } from 'node:path';
+import {
+  ConfigState,
+  generateRunId,
+  parseJson,
+  parseMoment,
+  stringifyJson,
+  SummaryTracker,
+  UsageError,
+  invalidArgument,
+  validateEntity,
+  validateGroup,
+  validateJobType,
+  validateProject,
+  validateRunId,
+  validateTags,
+  withOpenRunDefaults,
+  type OpenRunRequestMessage,
+  type OpenRunResponseMessage,
+  type SummaryState,
+} from '@cohort/protocol';
+import { resolveInitOptions, type InitOptions, type ResolvedInitOptions } from './init-options.js';
+import { RecordLog } from './record-log.js';
+import { createRunDir, readResumeId, removeResumeId, runDirPath, writeResumeId } from './run-dir.js';
+import { Run, type LogOptions, type RunParts } from './run.js';
+import { connect, resolveEndpoint, type ServerEndpoint } from './transport/endpoint.js';
+import { openRun, type CoordinatorClient } from './transport/grpc-client.js';
+import { RecordPump } from './transport/record-pump.js';
+import { WAL_FORMAT_VERSION } from './wal/wal-format.js';
+import { WalWriter } from './wal/segment-writer.js';
+
+/**
+ * The active run of this process (W&B's `wandb.run`), or `undefined`. An ESM
+ * live binding: `import { run } from '@cohort/sdk'` sees it change.
+ */
+export let run: Run | undefined;
+
+/** The entity shown for offline and disabled runs (the server picks the real one at sync). */
+const LOCAL_ENTITY = 'local';
+
+let starting: Promise<Run> | undefined;
+
+/**
+ * Starts a run (W&B's `wandb.init`). At most one run is active per process: a
+ * second `init` finishes the active run (exit code 0) before starting the new
+ * one. Online, it opens the run on the server (bounded by
+ * `settings.initTimeoutMs`); errors are `CohortError`s (`UsageError` for
+ * resume `must`/`never` conflicts).
+ *
+ * @example
+ * const run = await init({ project: 'mnist', config: { lr: 0.01 } });
+ * run.log({ loss: 0.3 });
+ * await run.finish();
+ */
+export async function init(options?: InitOptions): Promise<Run> {
+  const resolved = resolveInitOptions(options);
+  // Serialize concurrent init calls so "one active run" holds.
+  while (starting) await starting.catch(() => undefined);
+  const p = (async () => {
+    if (run) await run.finish(0);
+    return startRun(resolved);
+  })();
+  starting = p;
+  try {
+    const r = await p;
+    run = r;
+    return r;
+  } finally {
+    if (starting === p) starting = undefined;
+  }
+}
+
+/**
+ * Logs to the active run (`wandb.log`). Throws `UsageError` when there is none.
+ */
+export function log(data: Readonly<Record<string, unknown>>, options?: LogOptions): void {
+  if (!run) throw new UsageError('You must call `init()` before `log()`.');
+  run.log(data, options);
+}
+
+/** Finishes the active run, if any (`wandb.finish`). */
+export async function finish(exitCode = 0): Promise<void> {
+  await run?.finish(exitCode);
+}
+
+/**
+ * Runs `fn` with a new run and finishes it: exit code 0 when `fn` returns, 1
+ * when it throws (the error propagates). W&B's `with wandb.init() as run:`.
+ *
+ * @example
+ * await withRun({ project: 'mnist' }, async (run) => {
+ *   run.log({ loss: 0.3 });
+ * });
+ */
+export async function withRun<T>(options: InitOptions | undefined, fn: (run: Run) => T | Promise<T>): Promise<T> {
+  const r = await init(options);
+  let result: T;
+  try {
+    result = await fn(r);
+  } catch (err) {
+    await r.finish(1);
+    throw err;
+  }
+  await r.finish(0);
+  return result;
+}
+
+async function startRun(o: ResolvedInitOptions): Promise<Run> {
+  const startDate = new Date();
+  const savedId = o.resume === 'auto' && o.id === undefined ? await readResumeId(o.baseDir) : undefined;
+  let id = o.id ?? savedId;
+  if (o.resumeFrom !== '') {
+    const moment = parseMoment(o.resumeFrom, 'resumeFrom');
+    if (id !== undefined && id !== moment.runId) {
+      throw invalidArgument(`\`resumeFrom\` rewinds run ${moment.runId}, but \`id\` is ${id}: they must be the same run`);
+    }
+    id = moment.runId;
+  }
+  if (o.forkFrom !== '') {
+    const moment = parseMoment(o.forkFrom, 'forkFrom');
+    if (id !== undefined && id === moment.runId) {
+      throw invalidArgument(`\`forkFrom\` makes a new run: its \`id\` must differ from the forked run ${moment.runId}`);
+    }
+  }
+  id = validateRunId(id ?? generateRunId());
+  const project = validateProject(o.project);
+  if (o.entity !== undefined) validateEntity(o.entity);
+  const group = o.group === '' ? '' : validateGroup(o.group);
+  const jobType = o.jobType === '' ? '' : validateJobType(o.jobType);
+  const tags = o.tags === undefined ? undefined : validateTags(o.tags);
+  const config = new ConfigState();
+  config.update(o.config);
+  const plannedDir = runDirPath(o.baseDir, id, startDate);
+
+  const request: OpenRunRequestMessage = withOpenRunDefaults({
+    entity: o.entity ?? '',
+    project,
+    runId: id,
+    name: o.name,
+    group,
+    jobType,
+    tags: tags ?? [],
+    notes: o.notes,
+    configJson: stringifyJson(config.toJSON()),
+    resume: o.resume,
+    resumeFrom: o.resumeFrom,
+    forkFrom: o.forkFrom,
+    rank: o.rank,
+    worldSize: o.worldSize,
+    localRank: o.localRank,
+    node: o.host,
+    startTime: startDate.getTime() / 1000,
+    mode: o.mode,
+    label: o.mode === 'shared' ? o.settings.label : '',
+    primary: o.settings.primary,
+    sweepId: '',
+    host: o.host,
+    offline: false,
+  });
+
+  if (o.mode === 'disabled') {
+    return new Run(
+      localParts(o, request, plannedDir, tags ?? [], config, undefined, () => Promise.resolve()),
+    );
+  }
+
+  if (o.mode === 'offline') {
+    const dir = await createRunDir(plannedDir);
+    const wal = await WalWriter.open(join(dir, 'wal'), { formatVersion: WAL_FORMAT_VERSION, open: request }, { segmentBytes: o.settings.walSegmentBytes });
+    const records = new RecordLog({ appliedSeq: 0, wal, maxBufferedBytes: o.settings.maxBufferedBytes, maxWalBytes: o.settings.maxWalBytes, logger: o.settings.logger });
+    if (o.resume === 'auto') await writeResumeId(o.baseDir, id);
+    return new Run(localParts(o, request, dir, tags ?? [], config, records, endHook(o)));
+  }
+
+  // online and shared
+  const endpoint = await resolveEndpoint(o.url, o.apiKey, o.settings.initTimeoutMs);
+  const client = connect(endpoint);
+  let response: OpenRunResponseMessage;
+  try {
+    response = await openRun(client, request, o.apiKey, o.settings.initTimeoutMs);
+  } catch (err) {
+    client.close();
+    throw err;
+  }
+  try {
+    return await onlineRun(o, request, response, endpoint, client, startDate);
+  } catch (err) {
+    client.close();
+    throw err;
+  }
+}
+
+async function onlineRun(
+  o: ResolvedInitOptions,
+  request: OpenRunRequestMessage,
+  response: OpenRunResponseMessage,
+  endpoint: ServerEndpoint,
+  client: CoordinatorClient,
+  startDate: Date,
+): Promise<Run> {
+  const id = response.runId || request.runId;
+  const entity = response.entity || request.entity || endpoint.defaultEntity || LOCAL_ENTITY;
+  const project = response.project || request.project;
+  const dir = await createRunDir(runDirPath(o.baseDir, id, startDate));
+  // The header names the run the server opened, so `cohort sync` can finish uploading it.
+  const header = { formatVersion: WAL_FORMAT_VERSION, open: { ...request, runId: id, entity, project } };
+  const wal = await WalWriter.open(join(dir, 'wal'), header, { segmentBytes: o.settings.walSegmentBytes });
+  const records = new RecordLog({
+    appliedSeq: response.appliedSeq,
+    wal,
+    maxBufferedBytes: o.settings.maxBufferedBytes,
+    maxWalBytes: o.settings.maxWalBytes,
+    logger: o.settings.logger,
+  });
+  const pump = new RecordPump({
+    client,
+    apiKey: o.apiKey,
+    hello: { entity, project, runId: id },
+    source: records,
+    logger: o.settings.logger,
+    heartbeatMs: o.settings.heartbeatSeconds * 1000,
+    onCommitted: (seq) => records.committed(seq),
+    onFailed: () => records.abandonWaiters(),
+  });
+  records.onWritten(() => pump.notify());
+  pump.start();
+  if (o.resume === 'auto') await writeResumeId(o.baseDir, id);
+
+  const config = response.configJson !== '' ? new ConfigState(parseJson(response.configJson) as Record<string, unknown>) : new ConfigState(parseJson(request.configJson) as Record<string, unknown>);
+  const summary =
+    response.summaryStateJson !== '' ? SummaryTracker.fromJSON(parseJson(response.summaryStateJson) as SummaryState) : new SummaryTracker();
+  const parts: RunParts = {
+    options: o,
+    id,
+    entity,
+    project,
+    name: response.name || request.name || id,
+    group: response.group || request.group,
+    jobType: response.jobType || request.jobType,
+    tags: response.tags.length > 0 || o.tags === undefined ? response.tags : request.tags,
+    notes: response.notes || request.notes,
+    resumed: response.resumed,
+    startingStep: response.startingStep,
+    runtimeOffset: response.runtimeOffset,
+    startTime: response.startTime || request.startTime,
+    url: response.url || undefined,
+    httpUrl: endpoint.httpUrl,
+    sweepId: request.sweepId,
+    dir,
+    summary,
+    config,
+    records,
+    pump,
+    closeTransport: () => client.close(),
+    onEnded: endHook(o),
+  };
+  return new Run(parts);
+}
+
+function localParts(
+  o: ResolvedInitOptions,
+  request: OpenRunRequestMessage,
+  dir: string,
+  tags: readonly string[],
+  config: ConfigState,
+  records: RecordLog | undefined,
+  onEnded: RunParts['onEnded'],
+): RunParts {
+  return {
+    options: o,
+    id: request.runId,
+    entity: request.entity || LOCAL_ENTITY,
+    project: request.project,
+    name: request.name || request.runId,
+    group: request.group,
+    jobType: request.jobType,
+    tags,
+    notes: request.notes,
+    resumed: false,
+    startingStep: 0,
+    runtimeOffset: 0,
+    startTime: request.startTime,
+    url: undefined,
+    httpUrl: undefined,
+    sweepId: '',
+    dir,
+    summary: new SummaryTracker(),
+    config,
+    records,
+    pump: undefined,
+    closeTransport: () => undefined,
+    onEnded: async (r, exitCode) => {
+      if (run === r) run = undefined;
+      await onEnded(r, exitCode);
+    },
+  };
+}
+
+function endHook(o: ResolvedInitOptions): RunParts['onEnded'] {
+  return async (r, exitCode) => {
+    if (run === r) run = undefined;
+    if (exitCode === 0 && o.resume === 'auto') await removeResumeId(o.baseDir).catch(() => undefined);
+  };
+}

@@ -1,0 +1,533 @@
+import {
+  CohortError,
+  ConfigState,
+  normalizeLogData,
+  parseAlert,
+  parseMetricDefinition,
+  RowsBuilder,
+  forEachRow,
+  StepMachine,
+  stringifyJson,
+  SummaryTracker,
+  UsageError,
+  validateTags,
+  type AlertOptions,
+  type DefineMetricOptions,
+  type Metric,
+  type PendingRow,
+  type RowsMessage,
+  type RunUpdateMessage,
+} from '@cohort/protocol';
+import type { ResolvedInitOptions, RunMode } from './init-options.js';
+import type { Logger } from './logger.js';
+import type { RecordBody, RecordLog } from './record-log.js';
+import { configView, RunConfig, type RunConfigView } from './run-config.js';
+import { RunSummary } from './run-summary.js';
+import type { ResolvedSettings } from './settings.js';
+import type { RecordPump } from './transport/record-pump.js';
+
+/** Options of `run.log(data, options)`. */
+export interface LogOptions {
+  /** The step to log at (SEMANTICS §1); ignored with a warning in shared mode. */
+  readonly step?: number;
+  /** Whether to close the row now. @defaultValue `true` when no `step` is given */
+  readonly commit?: boolean;
+}
+
+/** `run.status()`: real numbers from the WAL and the server's acks. */
+export interface RunStatus {
+  /** Records this process has produced for the run. */
+  readonly syncItemsTotal: number;
+  /** Records not yet committed by the server. */
+  readonly syncItemsPending: number;
+  /** When the server last acknowledged a commit (`null` before the first, and always offline). */
+  readonly syncTime: Date | null;
+}
+
+/** A run's lifecycle. */
+export type RunState = 'running' | 'finishing' | 'finished' | 'detached';
+
+/** Everything a {@link Run} is built from; `init()` gathers it (with I/O) and the constructor does none. */
+export interface RunParts {
+  readonly options: ResolvedInitOptions;
+  readonly id: string;
+  readonly entity: string;
+  readonly project: string;
+  readonly name: string;
+  readonly group: string;
+  readonly jobType: string;
+  readonly tags: readonly string[];
+  readonly notes: string;
+  readonly resumed: boolean;
+  readonly startingStep: number;
+  /** Seconds already run before this process (resume). */
+  readonly runtimeOffset: number;
+  /** Seconds since the epoch. */
+  readonly startTime: number;
+  readonly url: string | undefined;
+  /** The server's HTTP base URL, for the project and sweep URLs. */
+  readonly httpUrl: string | undefined;
+  readonly sweepId: string;
+  /** The run folder (`<dir>/run-<time>-<id>`). */
+  readonly dir: string;
+  readonly summary: SummaryTracker;
+  readonly config: ConfigState;
+  readonly records: RecordLog | undefined;
+  readonly pump: RecordPump | undefined;
+  /** Releases the network client, if any. */
+  readonly closeTransport: () => void;
+  /** Called once when the run finished or detached (clears the live `run`, removes `resume.json`). */
+  readonly onEnded: (run: Run, exitCode: number | undefined) => Promise<void>;
+}
+
+/**
+ * Cells per Rows record: keeps a record well below a frame and its key
+ * dictionary within the server's 10 000 keys per record (keys <= cells).
+ */
+const MAX_ROWS_POINTS = 8_000;
+const MAX_ROWS_PER_RECORD = 10_000;
+
+/**
+ * One run of the experiment tracker: W&B's `Run`, TypeScript style. Get one
+ * from `init()`; log with {@link Run.log}; end it with {@link Run.finish}.
+ *
+ * `log()` does no I/O and no serialization: values are checked and copied,
+ * merged by the step machine and buffered. A timer (every
+ * `settings.flushIntervalMs`) or a full buffer turns buffered rows into one
+ * record, written to the WAL and streamed to the server.
+ *
+ * @example
+ * const run = await init({ project: 'mnist', config: { lr: 0.01 } });
+ * for (let step = 0; step < 100; step++) run.log({ loss: 1 / (step + 1) });
+ * run.summary.get('loss'); // 0.01
+ * await run.finish();
+ */
+export class Run {
+  readonly #p: RunParts;
+  readonly #settings: ResolvedSettings;
+  readonly #logger: Logger;
+  readonly #steps: StepMachine;
+  readonly #tracker: SummaryTracker;
+  readonly #summary: RunSummary;
+  readonly #config: RunConfigView;
+  readonly #records: RecordLog | undefined;
+  readonly #shared: boolean;
+  readonly #t0 = performance.now();
+  readonly #builder: RowsBuilder;
+  #rows: PendingRow[] = [];
+  #runtimes: number[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #immediate: NodeJS.Immediate | undefined;
+  #state: RunState = 'running';
+  #ending: Promise<void> | undefined;
+  #name: string;
+  #notes: string;
+  #tags: readonly string[];
+  #warnedSharedStep = false;
+  readonly #flushBound = (): void => {
+    this.#timer = undefined;
+    this.#immediate = undefined;
+    this.#flushRows();
+  };
+
+  /** @internal Use `init()`. */
+  constructor(parts: RunParts) {
+    this.#p = parts;
+    this.#settings = parts.options.settings;
+    this.#logger = this.#settings.logger;
+    this.#records = parts.records;
+    this.#shared = parts.options.mode === 'shared';
+    this.#name = parts.name;
+    this.#notes = parts.notes;
+    this.#tags = Object.freeze([...parts.tags]);
+    this.#tracker = parts.summary;
+    // One builder for the run: it caches key indexes across records.
+    this.#builder = new RowsBuilder(this.#shared ? this.#settings.label : '');
+    this.#steps = new StepMachine(parts.startingStep, (row) => this.#emit(row));
+    this.#summary = new RunSummary(parts.summary, {
+      guard: (m) => this.#guard(m),
+      catchUp: () => this.#flushRows(),
+      sendSummary: (set, removed) => this.#append({ kind: 'summary', summary: { setJson: stringifyJson(set), removed } }),
+    });
+    const run = this;
+    this.#config = configView(
+      new RunConfig(parts.config, {
+        guard: (m) => this.#guard(m),
+        sendConfig: (values, allowValChange) =>
+          this.#append({ kind: 'config', config: { valuesJson: stringifyJson(values), allowValChange, removed: [] } }),
+        get logger() {
+          return run.#logger;
+        },
+      }),
+    );
+  }
+
+  // ---- attributes -------------------------------------------------------
+
+  /** The run id. */
+  get id(): string {
+    return this.#p.id;
+  }
+  get entity(): string {
+    return this.#p.entity;
+  }
+  get project(): string {
+    return this.#p.project;
+  }
+  /** `entity/project/id`. */
+  get path(): string {
+    return `${this.#p.entity}/${this.#p.project}/${this.#p.id}`;
+  }
+  get group(): string {
+    return this.#p.group;
+  }
+  get jobType(): string {
+    return this.#p.jobType;
+  }
+  get mode(): RunMode {
+    return this.#p.options.mode;
+  }
+  /** The run folder (holds `wal/`). */
+  get dir(): string {
+    return this.#p.dir;
+  }
+  /** Whether `init` resumed an existing run. */
+  get resumed(): boolean {
+    return this.#p.resumed;
+  }
+  /** Seconds since the Unix epoch. */
+  get startTime(): number {
+    return this.#p.startTime;
+  }
+  /** The step this process started at (the resumed run's last `_step` + 1). */
+  get startingStep(): number {
+    return this.#p.startingStep;
+  }
+  /** The step the next row will have. Throws `UsageError` in shared mode (the server orders rows). */
+  get step(): number {
+    if (this.#shared) throw new UsageError('`run.step` is not available in shared mode: the server assigns the order of rows.');
+    return this.#steps.step;
+  }
+  get sweepId(): string | undefined {
+    return this.#p.sweepId === '' ? undefined : this.#p.sweepId;
+  }
+  /** The run's page, or `undefined` offline and disabled. */
+  get url(): string | undefined {
+    return this.#p.url;
+  }
+  /** The frozen resolved settings. */
+  get settings(): ResolvedSettings {
+    return this.#settings;
+  }
+  /** `running`, `finishing`, `finished` or `detached`. */
+  get state(): RunState {
+    return this.#state;
+  }
+  get summary(): RunSummary {
+    return this.#summary;
+  }
+  get config(): RunConfigView {
+    return this.#config;
+  }
+
+  get name(): string {
+    return this.#name;
+  }
+  set name(value: string) {
+    this.#guard('name');
+    if (typeof value !== 'string') throw new TypeError(`Expected \`name\` to be a string, got ${typeof value}`);
+    this.#name = value;
+    this.#sendRunUpdate({ name: value });
+  }
+  get notes(): string {
+    return this.#notes;
+  }
+  set notes(value: string) {
+    this.#guard('notes');
+    if (typeof value !== 'string') throw new TypeError(`Expected \`notes\` to be a string, got ${typeof value}`);
+    this.#notes = value;
+    this.#sendRunUpdate({ notes: value });
+  }
+  get tags(): readonly string[] {
+    return this.#tags;
+  }
+  set tags(value: readonly string[]) {
+    this.#guard('tags');
+    const tags = validateTags(value);
+    this.#tags = Object.freeze([...tags]);
+    this.#sendRunUpdate({ tags: { tags } });
+  }
+
+  // ---- logging (the hot path) ------------------------------------------
+
+  /**
+   * Logs values (SEMANTICS §1). Returns at once: no I/O, no serialization.
+   * Throws `TypeError` for a value that cannot be logged and `UsageError`
+   * after `finish()`. A step below the current one drops the call with a warning.
+   */
+  log(data: Readonly<Record<string, unknown>>, options?: LogOptions): void {
+    if (this.#state !== 'running') this.#guard('log');
+    const normalized = normalizeLogData(data);
+    let step = options?.step;
+    if (this.#shared && step !== undefined) {
+      if (!this.#warnedSharedStep) {
+        this.#warnedSharedStep = true;
+        this.#warn('`step` is ignored in shared mode: the server assigns the order of rows.');
+      }
+      step = undefined;
+    }
+    const warning = this.#steps.log(normalized, step, options?.commit, Date.now() / 1000);
+    if (warning !== undefined) this.#warn(warning);
+  }
+
+  #emit(row: PendingRow): void {
+    this.#rows.push(row);
+    this.#runtimes.push(this.#p.runtimeOffset + (performance.now() - this.#t0) / 1000);
+    const n = this.#rows.length;
+    if (n >= this.#settings.maxBufferedRows) {
+      // The caller never yields: encode now rather than grow without bound.
+      this.#flushRows();
+    } else if (n >= this.#settings.flushRows) {
+      this.#immediate ??= setImmediate(this.#flushBound);
+    } else if (this.#timer === undefined) {
+      this.#timer = setTimeout(this.#flushBound, this.#settings.flushIntervalMs);
+      this.#timer.unref();
+    }
+  }
+
+  /** Turns buffered rows into Rows records and feeds the local summary. */
+  #flushRows(): void {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    if (this.#immediate !== undefined) {
+      clearImmediate(this.#immediate);
+      this.#immediate = undefined;
+    }
+    const rows = this.#rows;
+    if (rows.length === 0) return;
+    const runtimes = this.#runtimes;
+    this.#rows = [];
+    this.#runtimes = [];
+    const builder = this.#builder;
+    for (let i = 0; i < rows.length; i++) {
+      builder.add(rows[i]!, runtimes[i]!);
+      if (builder.points >= MAX_ROWS_POINTS || builder.size >= MAX_ROWS_PER_RECORD) this.#sendRows(builder.build());
+    }
+    if (builder.size > 0) this.#sendRows(builder.build());
+  }
+
+  #sendRows(rows: RowsMessage): void {
+    const tracker = this.#tracker;
+    forEachRow(rows, (_i, _step, _timestamp, _runtime, leaves) => {
+      tracker.applyRow(leaves);
+    });
+    this.#records?.append({ kind: 'rows', rows });
+  }
+
+  /** Appends a non-row record after the rows buffered so far (order is kept). */
+  #append(body: RecordBody): void {
+    this.#flushRows();
+    this.#records?.append(body);
+  }
+
+  #sendRunUpdate(update: RunUpdateMessage): void {
+    this.#append({ kind: 'runUpdate', runUpdate: update });
+  }
+
+  // ---- other methods ------------------------------------------------------
+
+  /**
+   * Defines how a metric is summarized and plotted (SEMANTICS §2). Throws
+   * `CohortError` INVALID_ARGUMENT for bad arguments, before anything is sent.
+   */
+  defineMetric(name: string, options?: DefineMetricOptions): Metric {
+    this.#guard('defineMetric');
+    const def = parseMetricDefinition(name, options);
+    this.#flushRows();
+    const metric = this.#tracker.defineMetric(def);
+    this.#append({ kind: 'metric', metric: def });
+    return metric;
+  }
+
+  /** Marks the run as about to be preempted: a later exit 0 → finished, else preempted. */
+  markPreempting(): void {
+    this.#guard('markPreempting');
+    this.#append({ kind: 'preempting', preempting: {} });
+  }
+
+  /**
+   * Sends an alert (SEMANTICS §8). Alerts with the same title within
+   * `waitDuration` (seconds, or `{ ms }`; default 60 s) of the last one are
+   * suppressed by the server, across ranks.
+   */
+  alert(title: string, text: string, options?: AlertOptions): void {
+    this.#guard('alert');
+    const parsed = parseAlert(title, text, options);
+    this.#append({ kind: 'alert', alert: { ...parsed, timestamp: Date.now() / 1000 } });
+  }
+
+  /** Sync progress from the WAL and the server's acks (SEMANTICS §5; W&B always answers zeros). */
+  status(): RunStatus {
+    this.#guard('status');
+    this.#flushRows();
+    const r = this.#records;
+    if (!r) return { syncItemsTotal: 0, syncItemsPending: 0, syncTime: null };
+    return { syncItemsTotal: r.appendedCount, syncItemsPending: r.lastSeq - r.committedSeq, syncTime: r.lastCommitAt };
+  }
+
+  /**
+   * Resolves once everything logged so far (completed rows; a row still open
+   * for `commit: false` values is not) is in the WAL and, online, committed by
+   * the server. Rejects with DEADLINE_EXCEEDED after `settings.finishTimeoutMs`.
+   */
+  async flush(): Promise<void> {
+    this.#flushRows();
+    const r = this.#records;
+    if (!r) return;
+    await r.written();
+    const pump = this.#p.pump;
+    if (!pump) return;
+    pump.notify();
+    const ok = await r.waitCommitted(r.lastSeq, this.#settings.finishTimeoutMs);
+    if (!ok) {
+      throw pump.failure ?? new CohortError('DEADLINE_EXCEEDED', `The server did not commit run ${this.id}'s records within ${this.#settings.finishTimeoutMs} ms`);
+    }
+  }
+
+  /**
+   * Ends the run (SEMANTICS §5): flushes the open row, sends the exit code
+   * (0 → finished, else failed), waits up to `settings.finishTimeoutMs` for
+   * the server to commit everything, and closes the stream and the WAL.
+   * A second call does nothing (it returns the first call's promise).
+   */
+  finish(exitCode = 0): Promise<void> {
+    if (this.#ending) return this.#ending;
+    if (!Number.isSafeInteger(exitCode)) {
+      return Promise.reject(new TypeError(`Expected \`exitCode\` to be an integer, got ${String(exitCode)}`));
+    }
+    this.#state = 'finishing';
+    this.#ending = this.#end(exitCode);
+    return this.#ending;
+  }
+
+  /** @deprecated Use {@link Run.finish}. */
+  join(exitCode = 0): Promise<void> {
+    this.#warn('`run.join()` is deprecated; use `run.finish()`.');
+    return this.finish(exitCode);
+  }
+
+  /**
+   * Stops streaming without finishing: the run stays `running` on the server
+   * (another process may go on with it) and records not yet committed stay in
+   * the WAL for `cohort sync`. The run object accepts no more calls.
+   */
+  detach(): Promise<void> {
+    if (this.#ending) return this.#ending;
+    this.#state = 'finishing';
+    this.#ending = this.#end(undefined);
+    return this.#ending;
+  }
+
+  async #end(exitCode: number | undefined): Promise<void> {
+    const records = this.#records;
+    const pump = this.#p.pump;
+    try {
+      if (exitCode !== undefined) {
+        this.#steps.flush();
+        this.#flushRows();
+        records?.append({
+          kind: 'exit',
+          exit: { exitCode, updateFinishState: !this.#shared || this.#settings.updateFinishState },
+        });
+      } else {
+        this.#flushRows();
+      }
+      if (records) {
+        await records.written();
+        if (pump && exitCode !== undefined && pump.state !== 'failed') {
+          pump.notify();
+          const ok = await records.waitCommitted(records.lastSeq, this.#settings.finishTimeoutMs);
+          if (!ok) {
+            this.#logger.warn(
+              `The server did not commit all records of run ${this.id} within ${this.#settings.finishTimeoutMs} ms ` +
+                `(${records.lastSeq - records.committedSeq} pending); they stay in ${this.dir}. Upload them with \`cohort sync ${this.dir}\`.`,
+            );
+          }
+        }
+      }
+    } finally {
+      pump?.close();
+      this.#p.closeTransport();
+      await records?.close();
+      this.#state = exitCode === undefined ? 'detached' : 'finished';
+      await this.#p.onEnded(this, exitCode);
+    }
+  }
+
+  /** Finishes the run with exit code 0 (`await using run = await init()`). Prefer `withRun`, which sees exceptions. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.finish(0);
+  }
+
+  // ---- URLs and display ---------------------------------------------------
+
+  /** The run's page, or `undefined` offline and disabled. */
+  getUrl(): string | undefined {
+    return this.#p.url;
+  }
+
+  /** The project's page, or `undefined` offline and disabled. */
+  getProjectUrl(): string | undefined {
+    const base = this.#p.httpUrl;
+    if (base === undefined) return undefined;
+    return `${base.replace(/\/$/, '')}/${encodeURIComponent(this.entity)}/${encodeURIComponent(this.project)}`;
+  }
+
+  /** The sweep's page, when the run belongs to a sweep. */
+  getSweepUrl(): string | undefined {
+    const project = this.getProjectUrl();
+    if (project === undefined || this.#p.sweepId === '') return undefined;
+    return `${project}/sweeps/${encodeURIComponent(this.#p.sweepId)}`;
+  }
+
+  /** The project's name. */
+  projectName(): string {
+    return this.project;
+  }
+
+  /** An `<iframe>` showing the run's page (attributes escaped), for notebooks. */
+  toHtml(height = 420, hidden = false): string {
+    const url = this.#p.url;
+    if (url === undefined) return `<p>Run ${escapeHtml(this.id)} has no page (${escapeHtml(this.mode)} mode).</p>`;
+    const h = Number.isFinite(height) && height > 0 ? Math.round(height) : 420;
+    const style = `border:none;width:100%;height:${h}px;${hidden ? 'display:none;' : ''}`;
+    return `<iframe src="${escapeHtml(url)}" style="${escapeHtml(style)}" title="${escapeHtml(`Run ${this.#name || this.id}`)}"></iframe>`;
+  }
+
+  /** What a notebook shows for the run: {@link Run.toHtml}'s `<iframe>`. */
+  display(height = 420, hidden = false): string {
+    return this.toHtml(height, hidden);
+  }
+
+  // ---- internals ------------------------------------------------------------
+
+  #guard(method: string): void {
+    if (this.#state === 'running') return;
+    if (this.#state === 'detached') {
+      throw new UsageError(`Run (${this.id}) is detached. The call to \`${method}\` will be ignored.`);
+    }
+    throw new UsageError(
+      `Run (${this.id}) is finished. The call to \`${method}\` will be ignored. Please make sure that you are using an active run.`,
+    );
+  }
+
+  #warn(message: string): void {
+    if (!this.#settings.silent) this.#logger.warn(message);
+  }
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

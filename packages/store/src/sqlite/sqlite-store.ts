@@ -1,0 +1,545 @@
+import Database from 'better-sqlite3';
+import { CohortError } from '@cohort/protocol';
+import type { Store } from '../store.js';
+import type {
+  AlertScope,
+  BatchWrite,
+  HistoryColumns,
+  JsonSeries,
+  NewAlert,
+  NewRun,
+  NewRunEvent,
+  NumericSeries,
+  ProjectInfo,
+  RunKey,
+  RunPatch,
+  RunState,
+  StepRange,
+  StoredAlert,
+  StoredRun,
+  StoredRunEvent,
+  StoreRunFilter,
+} from '../types.js';
+import { migrate } from './schema.js';
+import { RUN_COLUMNS, fromRow, toParams, type RunRow } from './run-columns.js';
+import {
+  CHUNK_MAX_POINTS,
+  CHUNK_MERGE_BELOW,
+  concatFloats,
+  decodeFloats,
+  decodeSteps,
+  encodeFloats,
+  encodeSteps,
+  lowerBound,
+  upperBound,
+} from './history-chunks.js';
+
+const MIN_STEP = Number.MIN_SAFE_INTEGER;
+const MAX_STEP = Number.MAX_SAFE_INTEGER;
+/** The key every row carries, so its steps are the run's row steps. */
+const ROW_KEY = '_timestamp';
+
+interface ChunkRow {
+  id: number;
+  first_step: number;
+  last_step: number;
+  n: number;
+  /** Empty when the steps are consecutive (see `encodeSteps`). */
+  steps: Buffer | null;
+  vals: Buffer;
+}
+
+interface KeyDictionary {
+  ids: Map<string, number>;
+  next: number;
+}
+
+/**
+ * Opens (creating if needed) a SQLite store at `path` (a file, or `':memory:'`),
+ * in WAL mode with `synchronous=NORMAL`, and runs pending migrations.
+ *
+ * @example
+ * await using store = openSqliteStore('/data/cohort.db');
+ */
+export function openSqliteStore(path: string): SqliteStore {
+  const db = new Database(path);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return new SqliteStore(db);
+}
+
+/**
+ * The embedded {@link Store}: better-sqlite3, prepared statements, one
+ * transaction per domain write. Its work is synchronous; the Promises exist
+ * so callers are ready for the Postgres store.
+ */
+export class SqliteStore implements Store {
+  readonly #db: Database.Database;
+  #closed = false;
+  readonly #keys = new Map<number, KeyDictionary>();
+  readonly #updates = new Map<string, Database.Statement>();
+  readonly #s;
+
+  /** Wraps an open database whose schema is migrated; use {@link openSqliteStore}. */
+  constructor(db: Database.Database) {
+    this.#db = db;
+    const fields = Object.keys(RUN_COLUMNS) as Array<keyof typeof RUN_COLUMNS>;
+    const insertCols = ['entity', 'project', 'run_id', ...fields.map((f) => RUN_COLUMNS[f].column), 'created_at', 'updated_at'];
+    const insertVals = ['@entity', '@project', '@runId', ...fields.map((f) => `@${f}`), '@now', '@now'];
+    this.#s = {
+      findRun: db.prepare('SELECT * FROM runs WHERE entity = ? AND project = ? AND run_id = ?'),
+      runByPk: db.prepare('SELECT * FROM runs WHERE pk = ?'),
+      insertRun: db.prepare(`INSERT INTO runs (${insertCols.join(', ')}) VALUES (${insertVals.join(', ')})`),
+      upsertWriter: db.prepare(
+        'INSERT INTO run_writers (run_pk, label, applied_seq) VALUES (?, ?, ?) ON CONFLICT (run_pk, label) DO UPDATE SET applied_seq = excluded.applied_seq',
+      ),
+      writerSeq: db.prepare('SELECT applied_seq FROM run_writers WHERE run_pk = ? AND label = ?'),
+      keysOf: db.prepare('SELECT key_id, key FROM history_keys WHERE run_pk = ? ORDER BY key_id'),
+      insertKey: db.prepare('INSERT INTO history_keys (run_pk, key_id, key) VALUES (?, ?, ?)'),
+      tail: db.prepare('SELECT id, n, last_step FROM history_chunks WHERE run_pk = ? AND key_id = ? ORDER BY last_step DESC LIMIT 1'),
+      chunkById: db.prepare('SELECT id, first_step, last_step, n, steps, vals FROM history_chunks WHERE id = ?'),
+      deleteChunk: db.prepare('DELETE FROM history_chunks WHERE id = ?'),
+      insertChunk: db.prepare(
+        'INSERT INTO history_chunks (run_pk, key_id, first_step, last_step, n, steps, vals) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      updateChunk: db.prepare('UPDATE history_chunks SET last_step = ?, n = ?, steps = ?, vals = ? WHERE id = ?'),
+      chunksInRange: db.prepare(
+        'SELECT id, first_step, last_step, n, steps, vals FROM history_chunks WHERE run_pk = ? AND key_id = ? AND last_step >= ? AND first_step <= ? ORDER BY last_step',
+      ),
+      chunksSpanning: db.prepare(
+        'SELECT id, key_id, first_step, last_step, n, steps, vals FROM history_chunks WHERE run_pk = ? AND first_step <= ? AND last_step > ?',
+      ),
+      deleteChunksAfter: db.prepare('DELETE FROM history_chunks WHERE run_pk = ? AND first_step > ?'),
+      copyChunksUpTo: db.prepare(
+        'INSERT INTO history_chunks (run_pk, key_id, first_step, last_step, n, steps, vals) SELECT ?, key_id, first_step, last_step, n, steps, vals FROM history_chunks WHERE run_pk = ? AND last_step <= ? ORDER BY id',
+      ),
+      copyKeysUpTo: db.prepare(
+        `INSERT INTO history_keys (run_pk, key_id, key) SELECT @to, key_id, key FROM history_keys k WHERE run_pk = @from AND (
+           EXISTS (SELECT 1 FROM history_chunks c WHERE c.run_pk = k.run_pk AND c.key_id = k.key_id AND c.first_step <= @max)
+           OR EXISTS (SELECT 1 FROM history_json j WHERE j.run_pk = k.run_pk AND j.key_id = k.key_id AND j.step <= @max))`,
+      ),
+      deleteEmptyKeys: db.prepare(
+        `DELETE FROM history_keys AS k WHERE run_pk = ?
+           AND NOT EXISTS (SELECT 1 FROM history_chunks c WHERE c.run_pk = k.run_pk AND c.key_id = k.key_id)
+           AND NOT EXISTS (SELECT 1 FROM history_json j WHERE j.run_pk = k.run_pk AND j.key_id = k.key_id)`,
+      ),
+      insertJson: db.prepare('INSERT OR REPLACE INTO history_json (run_pk, step, key_id, json) VALUES (?, ?, ?, ?)'),
+      jsonInRange: db.prepare(
+        'SELECT step, json FROM history_json WHERE run_pk = ? AND key_id = ? AND step >= ? AND step <= ? ORDER BY step',
+      ),
+      deleteJsonAfter: db.prepare('DELETE FROM history_json WHERE run_pk = ? AND step > ?'),
+      copyJsonUpTo: db.prepare(
+        'INSERT INTO history_json (run_pk, step, key_id, json) SELECT ?, step, key_id, json FROM history_json WHERE run_pk = ? AND step <= ?',
+      ),
+      insertAlert: db.prepare(
+        'INSERT INTO alerts (run_pk, title, text, level, timestamp, wait_duration_ms, suppressed) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      lastAlertOfRun: db.prepare(
+        'SELECT * FROM alerts WHERE title = ? AND suppressed = 0 AND run_pk = ? ORDER BY timestamp DESC, id DESC LIMIT 1',
+      ),
+      lastAlertOfGroup: db.prepare(
+        `SELECT a.* FROM alerts a JOIN runs r ON r.pk = a.run_pk
+         WHERE a.title = ? AND a.suppressed = 0 AND (a.run_pk = ? OR (r.entity = ? AND r.project = ? AND r.run_group = ?))
+         ORDER BY a.timestamp DESC, a.id DESC LIMIT 1`,
+      ),
+      alertsOfRun: db.prepare('SELECT * FROM alerts WHERE run_pk = ? ORDER BY id'),
+      insertEvent: db.prepare('INSERT INTO run_events (run_pk, state, at, detail) VALUES (?, ?, ?, ?)'),
+      eventsOfRun: db.prepare('SELECT * FROM run_events WHERE run_pk = ? ORDER BY id'),
+      heartbeat: db.prepare('UPDATE runs SET heartbeat_at = ?, runtime = max(runtime, coalesce(?, runtime)), updated_at = ? WHERE pk = ?'),
+      projects: db.prepare(
+        'SELECT entity, project, count(*) AS runCount, max(updated_at) AS updatedAt FROM runs GROUP BY entity, project ORDER BY entity, project',
+      ),
+      projectsOf: db.prepare(
+        'SELECT entity, project, count(*) AS runCount, max(updated_at) AS updatedAt FROM runs WHERE entity = ? GROUP BY entity, project ORDER BY project',
+      ),
+    };
+  }
+
+  /** The underlying better-sqlite3 database (for tools and tests). */
+  get database(): Database.Database {
+    return this.#db;
+  }
+
+  async findRun(key: RunKey): Promise<StoredRun | undefined> {
+    this.#open();
+    const row = this.#s.findRun.get(key.entity, key.project, key.runId) as RunRow | undefined;
+    return row && fromRow(row);
+  }
+
+  async getRunByPk(pk: number): Promise<StoredRun | undefined> {
+    this.#open();
+    return this.#runByPk(pk);
+  }
+
+  async createRun(run: NewRun, event?: NewRunEvent): Promise<StoredRun> {
+    this.#open();
+    return this.#db.transaction(() => {
+      const pk = this.#insertRun(run);
+      if (event) this.#s.insertEvent.run(pk, event.state, event.at, event.detail);
+      return this.#runByPk(pk)!;
+    })();
+  }
+
+  async updateRun(
+    pk: number,
+    patch: RunPatch,
+    options: { expectedVersion?: number; event?: NewRunEvent } = {},
+  ): Promise<boolean> {
+    this.#open();
+    return this.#db.transaction(() => {
+      if (!this.#patch(pk, patch, options.expectedVersion)) return false;
+      if (options.event) this.#s.insertEvent.run(pk, options.event.state, options.event.at, options.event.detail);
+      return true;
+    })();
+  }
+
+  async commitBatch(pk: number, expectedVersion: number, write: BatchWrite): Promise<boolean> {
+    this.#open();
+    const writer = write.writer ?? '';
+    try {
+      return this.#db.transaction(() => {
+        const patch = writer === '' ? { ...write.run, appliedSeq: write.appliedSeq } : { ...write.run };
+        if (!this.#patch(pk, patch, expectedVersion)) return false;
+        if (writer !== '') this.#s.upsertWriter.run(pk, writer, write.appliedSeq);
+        for (const series of write.numeric ?? []) this.#writeNumeric(pk, series);
+        for (const series of write.json ?? []) this.#writeJson(pk, series);
+        for (const alert of write.alerts ?? []) this.#insertAlert(pk, alert);
+        for (const e of write.events ?? []) this.#s.insertEvent.run(pk, e.state, e.at, e.detail);
+        return true;
+      })();
+    } catch (err) {
+      // Key ids handed out inside the rolled-back transaction are gone.
+      this.#keys.delete(pk);
+      throw err;
+    }
+  }
+
+  async forkRun(sourcePk: number, maxStep: number, run: NewRun, event?: NewRunEvent): Promise<StoredRun> {
+    this.#open();
+    return this.#db.transaction(() => {
+      const pk = this.#insertRun(run);
+      this.#s.copyKeysUpTo.run({ to: pk, from: sourcePk, max: maxStep });
+      this.#s.copyChunksUpTo.run(pk, sourcePk, maxStep);
+      for (const c of this.#s.chunksSpanning.all(sourcePk, maxStep, maxStep) as Array<ChunkRow & { key_id: number }>) {
+        const keyId = c.key_id;
+        const steps = decodeSteps(c.steps, c.first_step, c.n);
+        const end = upperBound(steps, maxStep);
+        if (end === 0) continue;
+        const vals = decodeFloats(c.vals);
+        this.#s.insertChunk.run(pk, keyId, steps[0]!, steps[end - 1]!, end, encodeSteps(steps.subarray(0, end)), encodeFloats(vals.subarray(0, end)));
+      }
+      this.#s.copyJsonUpTo.run(pk, sourcePk, maxStep);
+      if (event) this.#s.insertEvent.run(pk, event.state, event.at, event.detail);
+      return this.#runByPk(pk)!;
+    })();
+  }
+
+  async writerAppliedSeq(pk: number, writer: string): Promise<number> {
+    this.#open();
+    if (writer === '') return this.#runByPk(pk)?.appliedSeq ?? 0;
+    return (this.#s.writerSeq.get(pk, writer) as { applied_seq: number } | undefined)?.applied_seq ?? 0;
+  }
+
+  async rewindRun(pk: number, expectedVersion: number, afterStep: number, patch: RunPatch, event?: NewRunEvent): Promise<boolean> {
+    this.#open();
+    return this.#db.transaction(() => {
+      if (!this.#patch(pk, patch, expectedVersion)) return false;
+      this.#s.deleteChunksAfter.run(pk, afterStep);
+      for (const c of this.#s.chunksSpanning.all(pk, afterStep, afterStep) as ChunkRow[]) {
+        const steps = decodeSteps(c.steps, c.first_step, c.n);
+        const end = upperBound(steps, afterStep);
+        const vals = decodeFloats(c.vals);
+        this.#s.updateChunk.run(steps[end - 1]!, end, encodeSteps(steps.slice(0, end)), encodeFloats(vals.slice(0, end)), c.id);
+      }
+      this.#s.deleteJsonAfter.run(pk, afterStep);
+      // Keys logged only after the rewind point are gone with their cells.
+      this.#s.deleteEmptyKeys.run(pk);
+      this.#keys.delete(pk);
+      if (event) this.#s.insertEvent.run(pk, event.state, event.at, event.detail);
+      return true;
+    })();
+  }
+
+  async heartbeat(pk: number, at: number, runtime?: number): Promise<boolean> {
+    this.#open();
+    return this.#s.heartbeat.run(at, runtime ?? null, Date.now() / 1000, pk).changes > 0;
+  }
+
+  async listProjects(entity?: string): Promise<ProjectInfo[]> {
+    this.#open();
+    return (entity === undefined ? this.#s.projects.all() : this.#s.projectsOf.all(entity)) as ProjectInfo[];
+  }
+
+  async listRuns(entity: string, project: string, filter: StoreRunFilter = {}): Promise<StoredRun[]> {
+    this.#open();
+    const where = ['entity = ?', 'project = ?'];
+    const params: unknown[] = [entity, project];
+    if (filter.states) {
+      if (filter.states.length === 0) return [];
+      where.push(`state IN (${filter.states.map(() => '?').join(', ')})`);
+      params.push(...filter.states);
+    }
+    if (filter.group !== undefined) {
+      where.push('run_group = ?');
+      params.push(filter.group);
+    }
+    if (filter.jobType !== undefined) {
+      where.push('job_type = ?');
+      params.push(filter.jobType);
+    }
+    if (filter.name !== undefined) {
+      where.push('name = ?');
+      params.push(filter.name);
+    }
+    const rows = this.#db.prepare(`SELECT * FROM runs WHERE ${where.join(' AND ')} ORDER BY created_at DESC, pk DESC`).all(...params);
+    return (rows as RunRow[]).map(fromRow);
+  }
+
+  async listStaleRuns(states: RunState[], before: number): Promise<StoredRun[]> {
+    this.#open();
+    if (states.length === 0) return [];
+    const rows = this.#db
+      .prepare(`SELECT * FROM runs WHERE state IN (${states.map(() => '?').join(', ')}) AND coalesce(heartbeat_at, opened_at) < ? ORDER BY pk`)
+      .all(...states, before);
+    return (rows as RunRow[]).map(fromRow);
+  }
+
+  async listHistoryKeys(pk: number): Promise<string[]> {
+    this.#open();
+    return [...this.#dictionary(pk).ids.keys()];
+  }
+
+  async readHistory(pk: number, query: StepRange & { keys?: readonly string[] } = {}): Promise<HistoryColumns> {
+    this.#open();
+    const min = query.minStep ?? MIN_STEP;
+    const max = query.maxStep ?? MAX_STEP;
+    const dict = this.#dictionary(pk);
+    const wanted: Array<[string, number]> = [];
+    if (query.keys) {
+      for (const key of query.keys) {
+        const id = dict.ids.get(key);
+        if (id !== undefined) wanted.push([key, id]);
+      }
+    } else {
+      wanted.push(...dict.ids);
+    }
+    const out: HistoryColumns = { numeric: [], json: [] };
+    for (const [key, id] of wanted) {
+      const num = this.#readNumeric(pk, id, min, max, Infinity);
+      if (num.steps.length > 0) out.numeric.push({ key, ...num });
+      const rows = this.#s.jsonInRange.all(pk, id, min, max) as Array<{ step: number; json: string }>;
+      if (rows.length > 0) out.json.push({ key, steps: rows.map((r) => r.step), values: rows.map((r) => r.json) });
+    }
+    return out;
+  }
+
+  async readRowSteps(pk: number, query: StepRange & { limit?: number } = {}): Promise<Float64Array> {
+    this.#open();
+    const id = this.#dictionary(pk).ids.get(ROW_KEY);
+    if (id === undefined) return new Float64Array(0);
+    return this.#readNumeric(pk, id, query.minStep ?? MIN_STEP, query.maxStep ?? MAX_STEP, query.limit ?? Infinity).steps;
+  }
+
+  async lastAlert(scope: AlertScope, title: string): Promise<StoredAlert | undefined> {
+    this.#open();
+    const g = scope.group;
+    const row =
+      g && g.group !== ''
+        ? this.#s.lastAlertOfGroup.get(title, scope.runPk, g.entity, g.project, g.group)
+        : this.#s.lastAlertOfRun.get(title, scope.runPk);
+    return row ? alertFromRow(row as AlertRow) : undefined;
+  }
+
+  async listAlerts(pk: number): Promise<StoredAlert[]> {
+    this.#open();
+    return (this.#s.alertsOfRun.all(pk) as AlertRow[]).map(alertFromRow);
+  }
+
+  async listRunEvents(pk: number): Promise<StoredRunEvent[]> {
+    this.#open();
+    return (this.#s.eventsOfRun.all(pk) as Array<{ id: number; run_pk: number; state: string; at: number; detail: string }>).map(
+      (r) => ({ id: r.id, runPk: r.run_pk, state: r.state, at: r.at, detail: r.detail }),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#db.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #open(): void {
+    if (this.#closed) throw new CohortError('FAILED_PRECONDITION', 'store: the SQLite store is closed');
+  }
+
+  #runByPk(pk: number): StoredRun | undefined {
+    const row = this.#s.runByPk.get(pk) as RunRow | undefined;
+    return row && fromRow(row);
+  }
+
+  #insertRun(run: NewRun): number {
+    const now = Date.now() / 1000;
+    try {
+      const res = this.#s.insertRun.run({ ...toParams(run), entity: run.entity, project: run.project, runId: run.runId, now });
+      return Number(res.lastInsertRowid);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+        throw new CohortError(
+          'ALREADY_EXISTS',
+          `run: a run with id "${run.runId}" already exists in ${run.entity}/${run.project}`,
+          { cause: err },
+        );
+      }
+      throw err;
+    }
+  }
+
+  /** One UPDATE of the given fields that bumps the version, guarded by it when given. Returns whether a row changed. */
+  #patch(pk: number, patch: RunPatch, expectedVersion: number | undefined): boolean {
+    const params = toParams(patch);
+    const fields = Object.keys(params).sort();
+    const guarded = expectedVersion !== undefined;
+    const sig = `${guarded ? 'g' : 'u'}:${fields.join(',')}`;
+    let stmt = this.#updates.get(sig);
+    if (!stmt) {
+      const sets = fields.map((f) => `${RUN_COLUMNS[f as keyof typeof RUN_COLUMNS].column} = @${f}`);
+      sets.push('updated_at = @updatedAt__', 'version = version + 1');
+      stmt = this.#db.prepare(
+        `UPDATE runs SET ${sets.join(', ')} WHERE pk = @pk__${guarded ? ' AND version = @expected__' : ''}`,
+      );
+      this.#updates.set(sig, stmt);
+    }
+    params['pk__'] = pk;
+    params['updatedAt__'] = Date.now() / 1000;
+    if (guarded) params['expected__'] = expectedVersion;
+    return stmt.run(params).changes > 0;
+  }
+
+  #dictionary(pk: number): KeyDictionary {
+    let dict = this.#keys.get(pk);
+    if (!dict) {
+      const ids = new Map<string, number>();
+      let next = 0;
+      for (const r of this.#s.keysOf.all(pk) as Array<{ key_id: number; key: string }>) {
+        ids.set(r.key, r.key_id);
+        next = Math.max(next, r.key_id + 1);
+      }
+      dict = { ids, next };
+      this.#keys.set(pk, dict);
+    }
+    return dict;
+  }
+
+  #keyId(pk: number, key: string): number {
+    const dict = this.#dictionary(pk);
+    let id = dict.ids.get(key);
+    if (id === undefined) {
+      id = dict.next++;
+      this.#s.insertKey.run(pk, id, key);
+      dict.ids.set(key, id);
+    }
+    return id;
+  }
+
+  #writeNumeric(pk: number, series: NumericSeries): void {
+    let { steps, values } = series;
+    if (steps.length === 0) return;
+    if (steps.length !== values.length) {
+      throw new CohortError('INVALID_ARGUMENT', `history: key "${series.key}" has ${steps.length} steps but ${values.length} values`);
+    }
+    const keyId = this.#keyId(pk, series.key);
+    const tail = this.#s.tail.get(pk, keyId) as { id: number; n: number; last_step: number } | undefined;
+    if (tail && tail.last_step >= steps[0]!) {
+      throw new CohortError(
+        'FAILED_PRECONDITION',
+        `history: key "${series.key}" gets step ${steps[0]} but already holds step ${tail.last_step}; steps must increase`,
+      );
+    }
+    if (tail && tail.n < CHUNK_MERGE_BELOW) {
+      // Small batches would leave a million tiny chunks: grow the tail instead.
+      const old = this.#s.chunkById.get(tail.id) as ChunkRow;
+      steps = concatFloats([decodeSteps(old.steps, old.first_step, old.n), steps]);
+      values = concatFloats([decodeFloats(old.vals), values]);
+      this.#s.deleteChunk.run(tail.id);
+    }
+    for (let at = 0; at < steps.length; at += CHUNK_MAX_POINTS) {
+      const end = Math.min(at + CHUNK_MAX_POINTS, steps.length);
+      this.#s.insertChunk.run(
+        pk,
+        keyId,
+        steps[at]!,
+        steps[end - 1]!,
+        end - at,
+        encodeSteps(steps.subarray(at, end)),
+        encodeFloats(values.subarray(at, end)),
+      );
+    }
+  }
+
+  #writeJson(pk: number, series: JsonSeries): void {
+    if (series.steps.length !== series.values.length) {
+      throw new CohortError('INVALID_ARGUMENT', `history: key "${series.key}" has ${series.steps.length} steps but ${series.values.length} values`);
+    }
+    if (series.steps.length === 0) return;
+    const keyId = this.#keyId(pk, series.key);
+    for (let i = 0; i < series.steps.length; i++) this.#s.insertJson.run(pk, series.steps[i]!, keyId, series.values[i]!);
+  }
+
+  #insertAlert(pk: number, a: NewAlert): void {
+    this.#s.insertAlert.run(pk, a.title, a.text, a.level, a.timestamp, a.waitDurationMs, a.suppressed ? 1 : 0);
+  }
+
+  #readNumeric(pk: number, keyId: number, min: number, max: number, limit: number): { steps: Float64Array; values: Float64Array } {
+    const stepParts: Float64Array[] = [];
+    const valParts: Float64Array[] = [];
+    let count = 0;
+    for (const c of this.#s.chunksInRange.iterate(pk, keyId, min, max) as IterableIterator<ChunkRow>) {
+      const steps = decodeSteps(c.steps, c.first_step, c.n);
+      const lo = c.first_step >= min ? 0 : lowerBound(steps, min);
+      let hi = c.last_step <= max ? steps.length : upperBound(steps, max, lo);
+      if (count + hi - lo > limit) hi = lo + (limit - count);
+      if (hi <= lo) continue;
+      stepParts.push(steps.subarray(lo, hi));
+      valParts.push(decodeFloats(c.vals).subarray(lo, hi));
+      count += hi - lo;
+      if (count >= limit) break;
+    }
+    if (stepParts.length === 0) return { steps: new Float64Array(0), values: new Float64Array(0) };
+    return { steps: concatFloats(stepParts), values: concatFloats(valParts) };
+  }
+}
+
+interface AlertRow {
+  id: number;
+  run_pk: number;
+  title: string;
+  text: string;
+  level: string;
+  timestamp: number;
+  wait_duration_ms: number;
+  suppressed: number;
+}
+
+function alertFromRow(r: AlertRow): StoredAlert {
+  return {
+    id: r.id,
+    runPk: r.run_pk,
+    title: r.title,
+    text: r.text,
+    level: r.level,
+    timestamp: r.timestamp,
+    waitDurationMs: r.wait_duration_ms,
+    suppressed: r.suppressed !== 0,
+  };
+}

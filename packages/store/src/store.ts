@@ -1,0 +1,89 @@
+import type {
+  AlertScope,
+  BatchWrite,
+  HistoryColumns,
+  NewRun,
+  NewRunEvent,
+  ProjectInfo,
+  RunKey,
+  RunPatch,
+  RunState,
+  StepRange,
+  StoredAlert,
+  StoredRun,
+  StoredRunEvent,
+  StoreRunFilter,
+} from './types.js';
+
+/**
+ * Domain-level storage of runs, history, alerts and run events. Every method
+ * is async so the Postgres store (scaled mode) implements the same interface
+ * as {@link SqliteStore}. Writes that belong together are one method, hence
+ * one transaction.
+ *
+ * @example
+ * await using store = openSqliteStore(':memory:');
+ * const run = await store.findRun({ entity: 'local', project: 'p', runId: 'abc' });
+ */
+export interface Store {
+  /** Finds a run by its key. */
+  findRun(key: RunKey): Promise<StoredRun | undefined>;
+  /** Finds a run by its internal id. */
+  getRunByPk(pk: number): Promise<StoredRun | undefined>;
+  /**
+   * Creates a run (with a first event). Throws `CohortError` ALREADY_EXISTS
+   * when a run with that key exists.
+   */
+  createRun(run: NewRun, event?: NewRunEvent): Promise<StoredRun>;
+  /**
+   * Updates fields of a run (bumping its version), only if its version is
+   * still `expectedVersion` when given. Returns false when the guard failed
+   * or the run is gone.
+   */
+  updateRun(pk: number, patch: RunPatch, options?: { expectedVersion?: number; event?: NewRunEvent }): Promise<boolean>;
+  /**
+   * Commits one batch in one transaction and bumps the run's version: returns
+   * false, writing nothing, when the version is not `expectedVersion` (another
+   * applier committed since the run was read; a resent batch then finds its
+   * records applied).
+   */
+  commitBatch(pk: number, expectedVersion: number, write: BatchWrite): Promise<boolean>;
+  /** The applied seq of a shared-mode writer of a run (its label); '' is the run's own. 0 before any. */
+  writerAppliedSeq(pk: number, writer: string): Promise<number>;
+  /**
+   * Creates `run` with the history of `sourcePk` up to `maxStep` (inclusive)
+   * copied, in one transaction. Throws ALREADY_EXISTS like {@link createRun}.
+   */
+  forkRun(sourcePk: number, maxStep: number, run: NewRun, event?: NewRunEvent): Promise<StoredRun>;
+  /**
+   * Removes the history after `afterStep` (trimming chunks that span it) and
+   * applies `patch`, in one transaction guarded by `expectedVersion`.
+   */
+  rewindRun(pk: number, expectedVersion: number, afterStep: number, patch: RunPatch, event?: NewRunEvent): Promise<boolean>;
+  /** Sets `heartbeatAt` (and `runtime` when given). Returns false for an unknown run. */
+  heartbeat(pk: number, at: number, runtime?: number): Promise<boolean>;
+  /** Projects with runs, optionally of one entity, by name. */
+  listProjects(entity?: string): Promise<ProjectInfo[]>;
+  /** Runs of a project, newest first. */
+  listRuns(entity: string, project: string, filter?: StoreRunFilter): Promise<StoredRun[]>;
+  /** Runs in one of `states` whose heartbeat (or start, without one) is before `before`. */
+  listStaleRuns(states: RunState[], before: number): Promise<StoredRun[]>;
+  /** The history keys of a run, in first-logged order. */
+  listHistoryKeys(pk: number): Promise<string[]>;
+  /** Cells of the given keys (all keys when absent) within a step range. */
+  readHistory(pk: number, query?: StepRange & { keys?: readonly string[] }): Promise<HistoryColumns>;
+  /**
+   * Steps of the run's rows (every row has a `_timestamp`) from `minStep` on,
+   * ascending, at most `limit` of them.
+   */
+  readRowSteps(pk: number, query?: StepRange & { limit?: number }): Promise<Float64Array>;
+  /** The latest unsuppressed alert with `title` in the scope, if any. */
+  lastAlert(scope: AlertScope, title: string): Promise<StoredAlert | undefined>;
+  /** A run's alerts, oldest first. */
+  listAlerts(pk: number): Promise<StoredAlert[]>;
+  /** A run's state history, oldest first. */
+  listRunEvents(pk: number): Promise<StoredRunEvent[]>;
+  /** Closes the store; later calls fail. Idempotent. */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}

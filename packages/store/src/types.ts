@@ -1,0 +1,184 @@
+/**
+ * Domain types of the store: what a run row holds, what one applied batch
+ * writes, and what history reads return. The engine speaks only these, so an
+ * async Postgres store can implement {@link Store} the same way SQLite does.
+ */
+
+/** The states a run moves through (SEMANTICS §5). */
+export type RunState = 'running' | 'finished' | 'failed' | 'crashed' | 'killed' | 'preempting' | 'preempted';
+
+/** All run states, in lifecycle order. */
+export const RUN_STATES: readonly RunState[] = ['running', 'finished', 'failed', 'crashed', 'killed', 'preempting', 'preempted'];
+
+/** Names one run: `entity/project/runId`. */
+export interface RunKey {
+  entity: string;
+  project: string;
+  runId: string;
+}
+
+/**
+ * The fields of a run that the engine writes. JSON fields hold text written by
+ * `stringifyJson` (so NaN survives); the store never interprets them.
+ */
+export interface RunFields {
+  name: string;
+  state: RunState;
+  exitCode: number | null;
+  group: string;
+  jobType: string;
+  rank: number | null;
+  worldSize: number | null;
+  localRank: number | null;
+  node: string;
+  tags: string[];
+  notes: string;
+  /** JSON object of the run's config. */
+  configJson: string;
+  /** JSON of the visible (nested) summary. */
+  summaryJson: string;
+  /** JSON of `SummaryTracker.toJSON()`; '' before the first batch. */
+  summaryStateJson: string;
+  /** JSON array of every metric definition message applied, in order (replayed by fork/rewind). */
+  metricsJson: string;
+  /** Seconds since the Unix epoch. */
+  startTime: number;
+  endTime: number | null;
+  heartbeatAt: number | null;
+  /** Seconds the run has run, over all its resumes. */
+  runtime: number;
+  /** `runtime` when the current segment (the last open) began. */
+  runtimeBase: number;
+  /** When the current segment began (seconds since the epoch). */
+  openedAt: number;
+  /** The highest stored `_step`, `null` for a run without rows. */
+  lastStep: number | null;
+  /** The highest record seq applied (of the run's own records; shared-mode writers with a label have their own). */
+  appliedSeq: number;
+  sweepId: string;
+  host: string;
+  mode: string;
+  /** `"<run>?_step=<n>"` for a forked run, else ''. */
+  forkedFrom: string;
+  resumed: boolean;
+}
+
+/** A new run: its key and every field. */
+export type NewRun = RunKey & RunFields;
+
+/** A stored run. */
+export interface StoredRun extends NewRun {
+  /** The store's internal id of the run. */
+  pk: number;
+  /**
+   * Bumped by every guarded write (batches, reopen, rewind): the optimistic
+   * guard that keeps two appliers from both committing.
+   */
+  version: number;
+  /** Seconds since the epoch. */
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A partial update of a run's fields. */
+export type RunPatch = Partial<RunFields>;
+
+/** Numeric cells of one key: steps ascending, one value per step. */
+export interface NumericSeries {
+  key: string;
+  steps: Float64Array;
+  values: Float64Array;
+}
+
+/** Non-numeric cells of one key, each a JSON text; steps ascending. */
+export interface JsonSeries {
+  key: string;
+  steps: number[];
+  values: string[];
+}
+
+/** An alert to store. */
+export interface NewAlert {
+  title: string;
+  text: string;
+  level: string;
+  /** Seconds since the epoch. */
+  timestamp: number;
+  waitDurationMs: number;
+  suppressed: boolean;
+}
+
+/** A stored alert. */
+export interface StoredAlert extends NewAlert {
+  id: number;
+  runPk: number;
+}
+
+/** One entry of a run's state history. */
+export interface NewRunEvent {
+  state: string;
+  /** Seconds since the epoch. */
+  at: number;
+  detail: string;
+}
+
+/** A stored run event. */
+export interface StoredRunEvent extends NewRunEvent {
+  id: number;
+  runPk: number;
+}
+
+/**
+ * Everything one applied batch writes, committed in one transaction with the
+ * run's new applied seq. Series must hold steps above the run's stored last step.
+ */
+export interface BatchWrite {
+  /** The writer's applied seq after this batch. */
+  appliedSeq: number;
+  /**
+   * The shared-mode writer (its label) whose records these are: its applied
+   * seq is kept apart from the run's. '' or absent: the run's own records.
+   */
+  writer?: string;
+  run?: RunPatch;
+  numeric?: NumericSeries[];
+  json?: JsonSeries[];
+  alerts?: NewAlert[];
+  events?: NewRunEvent[];
+}
+
+/** Filters of {@link Store.listRuns} that the store evaluates itself. */
+export interface StoreRunFilter {
+  states?: RunState[];
+  group?: string;
+  jobType?: string;
+  name?: string;
+}
+
+/** A project and its run count. */
+export interface ProjectInfo {
+  entity: string;
+  project: string;
+  runCount: number;
+  /** Seconds since the epoch of the last change to any of its runs. */
+  updatedAt: number;
+}
+
+/** A step range; both ends inclusive and optional. */
+export interface StepRange {
+  minStep?: number;
+  maxStep?: number;
+}
+
+/** Columns of a history read. */
+export interface HistoryColumns {
+  numeric: NumericSeries[];
+  json: JsonSeries[];
+}
+
+/** Which runs an alert title is deduplicated across (a run, or its whole group). */
+export interface AlertScope {
+  runPk: number;
+  /** When set (non-empty), alerts of every run of this entity/project/group count. */
+  group?: { entity: string; project: string; group: string };
+}
