@@ -32,4 +32,4 @@ export type {
 export { RUN_STATES } from './types.js';
 export { SqliteStore, openSqliteStore } from './sqlite/sqlite-store.js';
 export { MIGRATIONS, migrate } from './sqlite/schema.js';
-export { CHUNK_MAX_POINTS, CHUNK_MERGE_BELOW, decodeFloats, encodeFloats } from './sqlite/history-chunks.js';
+export { CHUNK_MAX_POINTS, CHUNK_MERGE_BELOW, decodeFloats, decodeSteps, encodeFloats, encodeSteps } from './sqlite/history-chunks.js';

@@ -141,11 +141,13 @@ describe('SqliteStore', () => {
       json: [{ key: 's', steps: [5, 5000, 9000], values: ['"a"', '"b"', '"c"'] }],
     });
     expect(await store.rewindRun(run.pk, 0, 5000, { lastStep: 5000 })).toBe(false);
-    expect(await store.rewindRun(run.pk, 1, 5000, { lastStep: 5000 })).toBe(true);
+    await store.commitBatch(run.pk, 1, { appliedSeq: 2, numeric: [{ key: 'late', steps: range(10_000, 10_010), values: range(0, 10) }] });
+    expect(await store.rewindRun(run.pk, 2, 5000, { lastStep: 5000 })).toBe(true);
+    expect(await store.listHistoryKeys(run.pk)).toEqual(['_timestamp', 's']);
     expect(Array.from(await store.readRowSteps(run.pk, { minStep: 4998 }))).toEqual([4998, 4999, 5000]);
     expect((await store.readHistory(run.pk, { keys: ['s'] })).json[0]!.values).toEqual(['"a"', '"b"']);
     // History continues after the rewind point.
-    expect(await store.commitBatch(run.pk, 2, { appliedSeq: 2, numeric: [{ key: '_timestamp', steps: range(5001, 5003), values: range(0, 2) }] })).toBe(true);
+    expect(await store.commitBatch(run.pk, 3, { appliedSeq: 3, numeric: [{ key: '_timestamp', steps: range(5001, 5003), values: range(0, 2) }] })).toBe(true);
     expect((await store.readRowSteps(run.pk)).length).toBe(5003);
   });
 
@@ -157,7 +159,9 @@ describe('SqliteStore', () => {
       numeric: [{ key: '_timestamp', steps: range(0, 10_000), values: range(0, 10_000) }],
       json: [{ key: 's', steps: [5, 9000], values: ['"a"', '"c"'] }],
     });
+    await store.commitBatch(src.pk, 1, { appliedSeq: 2, numeric: [{ key: 'late', steps: range(10_000, 10_010), values: range(0, 10) }] });
     const fork = await store.forkRun(src.pk, 6000, newRun('b'));
+    expect(await store.listHistoryKeys(fork.pk)).toEqual(['_timestamp', 's']);
     expect((await store.readRowSteps(fork.pk)).length).toBe(6001);
     expect((await store.readHistory(fork.pk, { keys: ['s'] })).json[0]!.steps).toEqual([5]);
     expect((await store.readRowSteps(src.pk)).length).toBe(10_000);

@@ -51,7 +51,6 @@ interface ChunkRow {
 
 interface KeyDictionary {
   ids: Map<string, number>;
-  next: number;
 }
 
 /**
@@ -103,6 +102,8 @@ export class SqliteStore implements Store {
       writerSeq: db.prepare('SELECT applied_seq FROM run_writers WHERE run_pk = ? AND label = ?'),
       keysOf: db.prepare('SELECT key_id, key FROM history_keys WHERE run_pk = ? ORDER BY key_id'),
       insertKey: db.prepare('INSERT INTO history_keys (run_pk, key_id, key) VALUES (?, ?, ?)'),
+      keyIdOf: db.prepare('SELECT key_id FROM history_keys WHERE run_pk = ? AND key = ?'),
+      nextKeyId: db.prepare('SELECT coalesce(max(key_id) + 1, 0) AS next FROM history_keys WHERE run_pk = ?'),
       tail: db.prepare('SELECT id, n, last_step FROM history_chunks WHERE run_pk = ? AND key_id = ? ORDER BY last_step DESC LIMIT 1'),
       chunkById: db.prepare('SELECT id, first_step, last_step, n, steps, vals FROM history_chunks WHERE id = ?'),
       deleteChunk: db.prepare('DELETE FROM history_chunks WHERE id = ?'),
@@ -313,14 +314,14 @@ export class SqliteStore implements Store {
 
   async listHistoryKeys(pk: number): Promise<string[]> {
     this.#open();
-    return [...this.#dictionary(pk).ids.keys()];
+    return [...this.#dictionary(pk, true).ids.keys()];
   }
 
   async readHistory(pk: number, query: StepRange & { keys?: readonly string[] } = {}): Promise<HistoryColumns> {
     this.#open();
     const min = query.minStep ?? MIN_STEP;
     const max = query.maxStep ?? MAX_STEP;
-    const dict = this.#dictionary(pk);
+    const dict = this.#dictionary(pk, true);
     const wanted: Array<[string, number]> = [];
     if (query.keys) {
       for (const key of query.keys) {
@@ -342,7 +343,7 @@ export class SqliteStore implements Store {
 
   async readRowSteps(pk: number, query: StepRange & { limit?: number } = {}): Promise<Float64Array> {
     this.#open();
-    const id = this.#dictionary(pk).ids.get(ROW_KEY);
+    const id = this.#dictionary(pk).ids.get(ROW_KEY) ?? this.#dictionary(pk, true).ids.get(ROW_KEY);
     if (id === undefined) return new Float64Array(0);
     return this.#readNumeric(pk, id, query.minStep ?? MIN_STEP, query.maxStep ?? MAX_STEP, query.limit ?? Infinity).steps;
   }
@@ -426,27 +427,31 @@ export class SqliteStore implements Store {
     return stmt.run(params).changes > 0;
   }
 
-  #dictionary(pk: number): KeyDictionary {
+  /**
+   * The key dictionary of a run. Writers use the cached one (a miss asks the
+   * database); readers pass `fresh` so keys another process added show up.
+   */
+  #dictionary(pk: number, fresh = false): KeyDictionary {
     let dict = this.#keys.get(pk);
-    if (!dict) {
+    if (!dict || fresh) {
       const ids = new Map<string, number>();
-      let next = 0;
-      for (const r of this.#s.keysOf.all(pk) as Array<{ key_id: number; key: string }>) {
-        ids.set(r.key, r.key_id);
-        next = Math.max(next, r.key_id + 1);
-      }
-      dict = { ids, next };
+      for (const r of this.#s.keysOf.all(pk) as Array<{ key_id: number; key: string }>) ids.set(r.key, r.key_id);
+      dict = { ids };
       this.#keys.set(pk, dict);
     }
     return dict;
   }
 
+  /** The id of a key, added to the dictionary when new (inside the batch's transaction, which holds the write lock). */
   #keyId(pk: number, key: string): number {
     const dict = this.#dictionary(pk);
     let id = dict.ids.get(key);
     if (id === undefined) {
-      id = dict.next++;
-      this.#s.insertKey.run(pk, id, key);
+      id = (this.#s.keyIdOf.get(pk, key) as { key_id: number } | undefined)?.key_id;
+      if (id === undefined) {
+        id = (this.#s.nextKeyId.get(pk) as { next: number }).next;
+        this.#s.insertKey.run(pk, id, key);
+      }
       dict.ids.set(key, id);
     }
     return id;
