@@ -1,9 +1,12 @@
 import type { TestProject } from 'vitest/node';
+import { providePostgres } from './harness/postgres-service.js';
 import { provideRedis } from './harness/redis-service.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     redisUrl: string;
+    /** A PostgreSQL URL whose user may CREATE DATABASE; tests use `createTestDatabase(url)`. */
+    databaseUrl: string;
   }
 }
 
@@ -11,7 +14,19 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const redis = await provideRedis();
   project.provide('redisUrl', redis.url);
-  return async () => {
+  let postgres;
+  try {
+    postgres = await providePostgres();
+  } catch (err) {
     await redis.stop();
+    throw err;
+  }
+  project.provide('databaseUrl', postgres.url);
+  return async () => {
+    try {
+      await postgres.stop();
+    } finally {
+      await redis.stop();
+    }
   };
 }

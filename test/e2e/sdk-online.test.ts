@@ -35,12 +35,18 @@ describe('the SDK against a real coordinator', () => {
     run.defineMetric('loss', { summary: 'min,max' });
     for (let i = 0; i < 25; i++) run.log({ loss: 10 - i, nested: { acc: i / 10 }, phase: i % 2 ? 'b' : 'a' });
     run.log({ weird: NaN }, { step: 30 });
+    run.config.update({ batch: 64 });
+    run.name = 'renamed';
+    run.tags = ['t1'];
     const localSummary = run.summary.toJSON();
     await run.finish();
 
     const back = await api.run(`${run.entity}/e2e-online/${run.id}`);
     expect(back.state).toBe('finished');
-    expect(back.config).toMatchObject({ lr: 0.1 });
+    expect(back.config).toMatchObject({ lr: 0.1, batch: 64 });
+    expect(back.name).toBe('renamed');
+    expect(back.tags).toEqual(['t1']);
+    expect((await api.projects()).map((p) => p.project)).toContain('e2e-online');
     expect(back.summary).toMatchObject({ loss: { min: -14, max: 10 }, nested: { acc: 2.4 }, phase: 'a', _step: 30 });
     expect(Number.isNaN((back.summary as { weird: number }).weird)).toBe(true);
     expect(back.summary['loss']).toEqual(localSummary['loss']);

@@ -7,8 +7,13 @@ export interface RunRef {
   runId: string;
 }
 
-/** Applies one batch of one run; resolves with the run's applied seq after it. */
-export type ApplyBatch = (run: RunRef, records: RecordMessage[]) => Promise<{ appliedSeq: number }>;
+/** One writer of a run: the run itself (`writer` '') or a shared-mode writer with its own seq space. */
+export interface WriterRef extends RunRef {
+  writer: string;
+}
+
+/** Applies one batch of one writer; resolves with the writer's applied seq after it. */
+export type ApplyBatch = (writer: WriterRef, records: RecordMessage[]) => Promise<{ appliedSeq: number }>;
 
 /** Bounds of one run's queue. Over them a stream stops reading (back-pressure). */
 export interface ApplyQueueLimits {
@@ -21,7 +26,8 @@ export interface ApplyQueueLimits {
 /**
  * The serial apply queue of one run: a promise chain, so batches of one run
  * are applied one at a time and in the order they were enqueued, whichever
- * stream they came from. A failed batch fails only its own promise.
+ * stream (or shared-mode writer) they came from. A failed batch fails only
+ * its own promise.
  */
 export class RunApplyQueue {
   readonly run: RunRef;
@@ -45,20 +51,27 @@ export class RunApplyQueue {
     return this.#batches;
   }
 
+  /** Encoded bytes of the batches waiting or being applied. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
   /** True when the queue is at or over a bound: the enqueuer should wait for {@link whenNotFull}. */
   get full(): boolean {
     return this.#batches >= this.#limits.maxQueuedBatches || this.#bytes >= this.#limits.maxQueuedBytes;
   }
 
   /**
-   * Adds a batch after every batch already queued for this run. Resolves with
-   * the applied seq once the batch is committed; rejects with the engine's
-   * error for this batch only.
+   * Adds a batch of `writer` (shared mode; '' for the run's own records)
+   * after every batch already queued for this run. Resolves with the
+   * writer's applied seq once the batch is committed; rejects with the
+   * engine's error for this batch only.
    */
-  enqueue(records: RecordMessage[], bytes: number): Promise<number> {
+  enqueue(records: RecordMessage[], bytes: number, writer = ''): Promise<number> {
     this.#batches++;
     this.#bytes += bytes;
-    const applied = this.#tail.then(() => this.#apply(this.run, records)).then((r) => r.appliedSeq);
+    const target: WriterRef = { ...this.run, writer };
+    const applied = this.#tail.then(() => this.#apply(target, records)).then((r) => r.appliedSeq);
     const settled = applied.then(
       () => this.#release(bytes),
       () => this.#release(bytes),
@@ -121,6 +134,17 @@ export class ApplyQueues {
   /** Runs with batches waiting or being applied. */
   get activeRuns(): number {
     return this.#queues.size;
+  }
+
+  /** Batches and bytes waiting or being applied, over all runs. */
+  totals(): { batches: number; bytes: number } {
+    let batches = 0;
+    let bytes = 0;
+    for (const q of this.#queues.values()) {
+      batches += q.size;
+      bytes += q.bytes;
+    }
+    return { batches, bytes };
   }
 
   /** Resolves once every batch enqueued so far, in every run, has settled. */

@@ -78,6 +78,8 @@ export interface Coordinator {
   readonly httpUrl: string;
   /** The engine it serves. */
   readonly engine: Engine;
+  /** What it holds right now: live record streams, and batches (and their bytes) waiting to be applied. */
+  stats(): CoordinatorStats;
   /**
    * Stops: new streams are refused, live streams get their pending batches
    * acked then end with UNAVAILABLE, the servers shut down (forced after
@@ -86,6 +88,14 @@ export interface Coordinator {
    */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** A snapshot of a coordinator's load. */
+export interface CoordinatorStats {
+  state: CoordinatorState;
+  streams: number;
+  queuedBatches: number;
+  queuedBytes: number;
 }
 
 /** Lifecycle of a coordinator. */
@@ -182,7 +192,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       const result = await engine.applyBatch(run, records);
       if (result.rejected.length > 0) {
         log.info(
-          { run: `${run.entity}/${run.project}/${run.runId}`, rejected: result.rejected.map((r) => ({ seq: r.seq, code: r.error.code, reason: r.error.message })) },
+          { run: `${run.entity}/${run.project}/${run.runId}`, ...(run.writer !== '' && { writer: run.writer }), rejected: result.rejected.map((r) => ({ seq: r.seq, code: r.error.code, reason: r.error.message })) },
           'records refused by the engine',
         );
       }
@@ -265,6 +275,10 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     grpcAddress: info.grpcAddress,
     httpUrl: info.httpUrl,
     engine,
+    stats: () => {
+      const totals = queues.totals();
+      return { state, streams: grpcService.streams.size, queuedBatches: totals.batches, queuedBytes: totals.bytes };
+    },
     close,
     [Symbol.asyncDispose]: close,
   };

@@ -80,7 +80,7 @@ export function createGrpcService(deps: GrpcServiceDeps): GrpcService {
         log: log.child({ call: 'StreamRecords' }),
         defaultEntity: deps.defaultEntity,
         runExists: async (run) => (await engine.getRun(run)) !== undefined,
-        appliedSeq: (run) => engine.appliedSeq(run),
+        appliedSeq: (writer) => engine.appliedSeq(writer),
         heartbeat: async (run, at) => {
           await engine.heartbeat(run, at);
         },

@@ -9,7 +9,7 @@
  * console.log(`gRPC ${coordinator.grpcAddress}, dashboard ${coordinator.httpUrl}`);
  */
 export { startCoordinator } from './coordinator.js';
-export type { Coordinator, CoordinatorOptions, CoordinatorState } from './coordinator.js';
+export type { Coordinator, CoordinatorOptions, CoordinatorState, CoordinatorStats } from './coordinator.js';
 export { ERROR_STATUS, INTERNAL_MESSAGE, httpStatusOf, toGrpcStatus, toPublicError } from './grpc-status.js';
 export type { PublicError } from './grpc-status.js';
 export { LOADER_OPTIONS, loadService } from './load-service.js';

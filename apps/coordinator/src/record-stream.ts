@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { CohortError, formatIssue, parseRecord, type Limits, type RecordMessage } from '@cohort/protocol';
 import type { ClientFrame__Output } from './generated/cohort/v1/ClientFrame.js';
 import type { ServerFrame } from './generated/cohort/v1/ServerFrame.js';
-import type { ApplyQueues, RunRef } from './apply-queue.js';
+import type { ApplyQueues, RunRef, WriterRef } from './apply-queue.js';
 import { helloSchema } from './hello-schema.js';
 import { toGrpcStatus, toPublicError } from './grpc-status.js';
 
@@ -15,7 +15,8 @@ export interface RecordStreamDeps {
   defaultEntity: string;
   /** Whether the run exists; throws on storage errors. */
   runExists(run: RunRef): Promise<boolean>;
-  appliedSeq(run: RunRef): Promise<number>;
+  /** The applied seq of a writer of a run (`writer` '' for the run's own records). */
+  appliedSeq(writer: WriterRef): Promise<number>;
   heartbeat(run: RunRef, atSeconds: number): Promise<void>;
   /** Called once when the stream is over, however it ended. */
   onClose(stream: RecordStream): void;
@@ -41,6 +42,7 @@ type Call = grpc.ServerDuplexStream<ClientFrame__Output, ServerFrame>;
 export class RecordStream {
   #state: RecordStreamState = 'awaiting-hello';
   #run: RunRef | undefined;
+  #writer = '';
   #lastAcked = -1;
   #heartbeatInFlight = false;
   #busy: Promise<void> = Promise.resolve();
@@ -127,10 +129,12 @@ export class RecordStream {
     if (!(await this.#deps.runExists(run))) {
       throw new CohortError('NOT_FOUND', `run ${run.entity}/${run.project}/${run.runId} does not exist; call OpenRun first`);
     }
-    const applied = await this.#deps.appliedSeq(run);
+    const writer = parsed.data.label;
+    const applied = await this.#deps.appliedSeq({ ...run, writer });
     if ((this.#state as RecordStreamState) === 'closed') return;
     this.#run = run;
-    this.#log = this.#log.child({ run: `${run.entity}/${run.project}/${run.runId}` });
+    this.#writer = writer;
+    this.#log = this.#log.child({ run: `${run.entity}/${run.project}/${run.runId}`, ...(writer !== '' && { writer }) });
     this.#state = 'streaming';
     this.#ack(applied);
     this.#log.debug({ appliedSeq: applied }, 'stream opened');
@@ -164,7 +168,7 @@ export class RecordStream {
       records[i] = record;
     }
     const queue = this.#deps.queues.forRun(this.#run!);
-    const committed = queue.enqueue(records, bytes).then(
+    const committed = queue.enqueue(records, bytes, this.#writer).then(
       (seq) => this.#ack(seq),
       (err: unknown) => this.#fail(err),
     );

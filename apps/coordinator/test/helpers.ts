@@ -49,7 +49,7 @@ export interface TestStream {
 }
 
 /** Opens `StreamRecords`, optionally sending a hello for a run. */
-export function stream(client: CoordinatorClient, hello?: { entity?: string; project: string; runId: string }): TestStream {
+export function stream(client: CoordinatorClient, hello?: { entity?: string; project: string; runId: string; label?: string }): TestStream {
   const call = client.StreamRecords();
   const acks: number[] = [];
   const waiters: { seq: number; resolve: () => void }[] = [];
@@ -65,7 +65,7 @@ export function stream(client: CoordinatorClient, hello?: { entity?: string; pro
   });
   call.on('error', () => undefined);
   const ended = new Promise<StreamEnd>((resolve) => call.on('status', (s: grpc.StatusObject) => resolve({ code: s.code, details: s.details })));
-  if (hello) call.write({ hello: { entity: hello.entity ?? '', project: hello.project, runId: hello.runId } });
+  if (hello) call.write({ hello: { entity: hello.entity ?? '', project: hello.project, runId: hello.runId, label: hello.label ?? '' } });
   return {
     write: (frame) => call.write(frame),
     end: () => call.end(),

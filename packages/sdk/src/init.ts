@@ -47,6 +47,10 @@ let starting: Promise<Run> | undefined;
  * `settings.initTimeoutMs`); errors are `CohortError`s (`UsageError` for
  * resume `must`/`never` conflicts).
  *
+ * An online run holds an open gRPC stream, which keeps the process alive
+ * until `finish()` or `detach()` (like an open socket): prefer `withRun` or
+ * `await using run = await init()`.
+ *
  * @example
  * const run = await init({ project: 'mnist', config: { lr: 0.01 } });
  * run.log({ loss: 0.3 });
@@ -215,7 +219,7 @@ async function onlineRun(
   const pump = new RecordPump({
     client,
     apiKey: o.apiKey,
-    hello: { entity, project, runId: id },
+    hello: { entity, project, runId: id, label: request.label },
     source: records,
     logger: o.settings.logger,
     heartbeatMs: o.settings.heartbeatSeconds * 1000,

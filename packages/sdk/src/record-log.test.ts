@@ -52,8 +52,10 @@ describe('RecordLog', () => {
   it('trims the WAL and wakes waiters as commits arrive', async () => {
     const wal = await WalWriter.open(dir, header, { segmentBytes: 1024 });
     const log = new RecordLog({ appliedSeq: 0, wal, maxBufferedBytes: 1 << 20, maxWalBytes: 1 << 30, logger: recordingLogger() });
-    for (let i = 1; i <= 20; i++) log.append(alert(`t${i}`));
-    await log.written();
+    for (let i = 1; i <= 20; i++) {
+      log.append(alert(`t${i}`));
+      if (i % 4 === 0) await log.written();
+    }
     const segments = (await listSegments(dir)).length;
     expect(segments).toBeGreaterThan(3);
     const waiting = log.waitCommitted(20, 5000);

@@ -180,6 +180,8 @@ export class RecordLog {
   }
 
   async #writeLoop(): Promise<void> {
+    // Never finish synchronously: `#writing` must be assigned before the loop clears it.
+    await undefined;
     try {
       while (this.#toWrite.length > 0) {
         const batch = this.#toWrite;

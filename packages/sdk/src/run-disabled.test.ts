@@ -3,6 +3,7 @@ import { CohortError, ConfigError, UsageError } from '@cohort/protocol';
 import * as sdk from './init.js';
 import { init, withRun } from './init.js';
 import { recordingLogger } from './test-logger.js';
+import type { Run } from './run.js';
 
 async function disabled(extra: Record<string, unknown> = {}) {
   const logger = recordingLogger();
@@ -186,7 +187,7 @@ describe('a run in disabled mode', () => {
   });
 
   it('finishes with 1 and rethrows when withRun\'s callback throws', async () => {
-    let seen: sdk.Run | undefined;
+    let seen: Run | undefined;
     await expect(
       withRun({ mode: 'disabled' }, (run) => {
         seen = run;

@@ -267,6 +267,9 @@ export class Run {
    */
   log(data: Readonly<Record<string, unknown>>, options?: LogOptions): void {
     if (this.#state !== 'running') this.#guard('log');
+    if (options !== undefined && (typeof options !== 'object' || options === null)) {
+      throw new TypeError(`Expected the options of \`log\` to be an object like { step, commit }, got ${typeof options}`);
+    }
     const normalized = normalizeLogData(data);
     let step = options?.step;
     if (this.#shared && step !== undefined) {

@@ -190,7 +190,12 @@ async function syncOne(
       const pump = new RecordPump({
         client,
         apiKey,
-        hello: { entity: response.entity || open.entity, project: response.project || open.project, runId: response.runId || open.runId },
+        hello: {
+          entity: response.entity || open.entity,
+          project: response.project || open.project,
+          runId: response.runId || open.runId,
+          label: open.mode === 'shared' ? open.label : '',
+        },
         source,
         logger: options.logger ?? silentLogger,
         onCommitted: (seq) => {

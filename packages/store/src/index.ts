@@ -1,12 +1,13 @@
 /**
- * Storage for Cohort: the domain-level {@link Store} interface and its
- * embedded SQLite implementation (columnar history chunks, one transaction per
- * applied batch, guarded by the run's applied seq).
+ * Storage for Cohort: the domain-level {@link Store} interface, its embedded
+ * SQLite implementation and its scaled-mode PostgreSQL one (columnar history
+ * chunks, one transaction per applied batch, guarded by the run's version).
  *
  * @example
- * import { openSqliteStore } from '@cohort/store';
+ * import { openPostgresStore, openSqliteStore } from '@cohort/store';
  * await using store = openSqliteStore(':memory:');
  * await store.listProjects(); // []
+ * await using shared = await openPostgresStore('postgres://cohort@db:5432/cohort');
  */
 export type { Store } from './store.js';
 export type {
@@ -33,3 +34,6 @@ export { RUN_STATES } from './types.js';
 export { SqliteStore, openSqliteStore } from './sqlite/sqlite-store.js';
 export { MIGRATIONS, migrate } from './sqlite/schema.js';
 export { CHUNK_MAX_POINTS, CHUNK_MERGE_BELOW, decodeFloats, decodeSteps, encodeFloats, encodeSteps } from './sqlite/history-chunks.js';
+export { PostgresStore, openPostgresStore } from './postgres/postgres-store.js';
+export type { PostgresStoreOptions } from './postgres/postgres-store.js';
+export { POSTGRES_MIGRATIONS, migratePostgres } from './postgres/pg-schema.js';

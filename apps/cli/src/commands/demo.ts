@@ -76,11 +76,13 @@ export async function demoCommand(argv: readonly string[], ctx: CliContext): Pro
 }
 
 async function startEmbedded(dataDir: string, ctx: CliContext): Promise<Coordinator> {
+  // Quieter than `cohort server`: the demo's own output is the point.
+  const logger = ctx.logger.child({}, { level: 'warn' });
   // The default ports first, so the printed URL is the one `cohort server` serves later.
   try {
-    return await startCoordinator({ dataDir, grpcPort: 7711, httpPort: 7712, logger: ctx.logger });
+    return await startCoordinator({ dataDir, grpcPort: 7711, httpPort: 7712, logger });
   } catch {
-    return startCoordinator({ dataDir, grpcPort: 0, httpPort: 0, logger: ctx.logger });
+    return startCoordinator({ dataDir, grpcPort: 0, httpPort: 0, logger });
   }
 }
 

@@ -37,7 +37,7 @@ export async function serverCommand(argv: readonly string[], ctx: CliContext): P
       if (ctx.signal.aborted) done();
       else ctx.signal.addEventListener('abort', () => done(), { once: true });
     });
-    ctx.logger.info({ component: 'cli' }, 'stopping');
+    ctx.logger.child({ component: 'cli' }).info('stopping');
   } finally {
     await coordinator.close();
   }

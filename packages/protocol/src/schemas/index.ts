@@ -7,7 +7,8 @@
  * const record = parseRecord(bytes, 0); // throws CohortError INVALID_ARGUMENT naming the field
  */
 export { DEFAULT_LIMITS, resolveLimits, limitsOverrideSchema, type Limits } from './limits.js';
-export { ALERT_LEVELS, createRecordSchema, recordSchema, checkRecord, parseRecord } from './record-schema.js';
+export { ALERT_LEVELS } from '../rules/alert-rules.js';
+export { createRecordSchema, recordSchema, checkRecord, parseRecord } from './record-schema.js';
 export { RESUME_MODES, createOpenRunRequestSchema, openRunRequestSchema, parseOpenRunRequest } from './open-run-schema.js';
 export { checkRows, type RowsIssue } from './rows-checks.js';
 export { formatIssue, formatPath } from './format-issue.js';

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { MAX_ALERT_TEXT_BYTES, MAX_ALERT_TITLE_LENGTH } from '../rules/alert-rules.js';
+import { MAX_TAG_LENGTH } from '../rules/names.js';
 
 /**
  * The bounds that every record, batch and request must respect. The
@@ -49,7 +51,7 @@ export interface Limits {
    */
   maxTags: number;
   /**
-   * Longest tag (SEMANTICS §11: 1 to 64 characters).
+   * Longest tag (SEMANTICS §11: 1 to 64 characters; `MAX_TAG_LENGTH` of the rules).
    * @defaultValue 64
    */
   maxTagLength: number;
@@ -71,10 +73,15 @@ export interface Limits {
    */
   maxRemovedPaths: number;
   /**
-   * Longest alert title (SEMANTICS §8).
+   * Longest alert title (SEMANTICS §8; `MAX_ALERT_TITLE_LENGTH` of the rules).
    * @defaultValue 64
    */
   maxAlertTitleLength: number;
+  /**
+   * Longest alert text, in UTF-8 bytes (`MAX_ALERT_TEXT_BYTES` of the rules).
+   * @defaultValue 64 KiB
+   */
+  maxAlertTextBytes: number;
 }
 
 const MiB = 1024 * 1024;
@@ -89,11 +96,12 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxValueLength: MiB,
   maxDepth: 16,
   maxTags: 100,
-  maxTagLength: 64,
+  maxTagLength: MAX_TAG_LENGTH,
   maxConfigJsonLength: MiB,
   maxNameLength: 512,
   maxRemovedPaths: 10_000,
-  maxAlertTitleLength: 64,
+  maxAlertTitleLength: MAX_ALERT_TITLE_LENGTH,
+  maxAlertTextBytes: MAX_ALERT_TEXT_BYTES,
 });
 
 const positiveInt = z.number().int().positive();
@@ -114,6 +122,7 @@ export const limitsOverrideSchema = z
     maxNameLength: positiveInt,
     maxRemovedPaths: positiveInt,
     maxAlertTitleLength: positiveInt,
+    maxAlertTextBytes: positiveInt,
   })
   .partial()
   .strict();

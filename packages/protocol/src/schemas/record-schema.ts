@@ -2,13 +2,12 @@ import { z } from 'zod';
 import { decodeRecord } from '../codec.js';
 import { CohortError } from '../errors.js';
 import type { RecordMessage } from '../records.js';
+import { ALERT_LEVELS } from '../rules/alert-rules.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { checkJsonText, checkLeafPath } from './json-checks.js';
 import { checkRows } from './rows-checks.js';
 import { formatIssue } from './format-issue.js';
 
-/** The alert levels of SEMANTICS §8; `""` (proto3's absent) means INFO. */
-export const ALERT_LEVELS = ['INFO', 'WARN', 'ERROR'] as const;
 
 // Columns can hold millions of entries: checked element by element in one
 // pass by `checkRows`, not copied by zod.
@@ -133,7 +132,10 @@ export function createRecordSchema(limits: Readonly<Limits>) {
       .string()
       .min(1, { message: 'alert title must not be empty' })
       .max(limits.maxAlertTitleLength, { message: `alert title must be at most ${limits.maxAlertTitleLength} characters long` }),
-    text: bounded(limits.maxValueLength),
+    text: z.string().refine((text) => text.length <= limits.maxAlertTextBytes && Buffer.byteLength(text) <= limits.maxAlertTextBytes, {
+      message: `alert text must be at most ${limits.maxAlertTextBytes} bytes (UTF-8)`,
+    }),
+    // proto3 sends an absent level as "": INFO.
     level: z.enum(['', ...ALERT_LEVELS], { message: `level must be one of ${ALERT_LEVELS.join(', ')}` }),
     waitDurationMs: z.number().refine((v) => Number.isFinite(v) && v >= 0, { message: 'must be a finite number from 0 and up' }),
     timestamp: z.number().refine((v) => Number.isFinite(v) && v >= 0, { message: 'must be a finite number from 0 and up' }),

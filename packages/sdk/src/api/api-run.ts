@@ -14,9 +14,9 @@ export interface RunView {
   readonly exitCode: number | null;
   readonly group: string;
   readonly jobType: string;
-  readonly rank: number;
-  readonly worldSize: number;
-  readonly localRank: number;
+  readonly rank: number | null;
+  readonly worldSize: number | null;
+  readonly localRank: number | null;
   readonly node: string;
   readonly summary: Record<string, unknown>;
   readonly config: Record<string, unknown>;
@@ -28,10 +28,14 @@ export interface RunView {
   readonly runtime: number;
   readonly lastStep: number | null;
   readonly appliedSeq: number;
-  readonly sweepId: string | null;
+  /** `''` outside a sweep. */
+  readonly sweepId: string;
   readonly host: string;
   readonly mode: string;
   readonly resumed: boolean;
+  /** `"<run>?_step=<n>"` for a forked run, else `''`. */
+  readonly forkedFrom: string;
+  /** The run's page (`''` when the server does not say). */
   readonly url: string;
 }
 
@@ -72,9 +76,9 @@ export class ApiRun {
   readonly exitCode: number | null;
   readonly group: string;
   readonly jobType: string;
-  readonly rank: number;
-  readonly worldSize: number;
-  readonly localRank: number;
+  readonly rank: number | null;
+  readonly worldSize: number | null;
+  readonly localRank: number | null;
   readonly node: string;
   readonly summary: Record<string, unknown>;
   readonly config: Record<string, unknown>;
@@ -86,10 +90,11 @@ export class ApiRun {
   readonly runtime: number;
   readonly lastStep: number | null;
   readonly appliedSeq: number;
-  readonly sweepId: string | null;
+  readonly sweepId: string;
   readonly host: string;
   readonly mode: string;
   readonly resumed: boolean;
+  readonly forkedFrom: string;
   readonly url: string;
 
   /** @internal Use `api.run()` or `api.runs()`. */
@@ -104,9 +109,9 @@ export class ApiRun {
     this.exitCode = view.exitCode ?? null;
     this.group = view.group;
     this.jobType = view.jobType;
-    this.rank = view.rank;
-    this.worldSize = view.worldSize;
-    this.localRank = view.localRank;
+    this.rank = view.rank ?? null;
+    this.worldSize = view.worldSize ?? null;
+    this.localRank = view.localRank ?? null;
     this.node = view.node;
     this.summary = view.summary ?? {};
     this.config = view.config ?? {};
@@ -118,11 +123,12 @@ export class ApiRun {
     this.runtime = view.runtime;
     this.lastStep = view.lastStep ?? null;
     this.appliedSeq = view.appliedSeq;
-    this.sweepId = view.sweepId ?? null;
+    this.sweepId = view.sweepId ?? '';
     this.host = view.host;
     this.mode = view.mode;
     this.resumed = view.resumed;
-    this.url = view.url;
+    this.forkedFrom = view.forkedFrom ?? '';
+    this.url = view.url ?? '';
     this.#base = `/api/v1/runs/${encodeURIComponent(view.entity)}/${encodeURIComponent(view.project)}/${encodeURIComponent(view.id)}`;
   }
 
@@ -156,8 +162,8 @@ export class ApiRun {
   /** The fields as plain data. */
   toJSON(): RunView {
     const { id, entity, project, path, name, state, exitCode, group, jobType, rank, worldSize, localRank, node, summary, config, tags, notes } = this;
-    const { startTime, endTime, heartbeatAt, runtime, lastStep, appliedSeq, sweepId, host, mode, resumed, url } = this;
-    return { id, entity, project, path, name, state, exitCode, group, jobType, rank, worldSize, localRank, node, summary, config, tags, notes, startTime, endTime, heartbeatAt, runtime, lastStep, appliedSeq, sweepId, host, mode, resumed, url };
+    const { startTime, endTime, heartbeatAt, runtime, lastStep, appliedSeq, sweepId, host, mode, resumed, forkedFrom, url } = this;
+    return { id, entity, project, path, name, state, exitCode, group, jobType, rank, worldSize, localRank, node, summary, config, tags, notes, startTime, endTime, heartbeatAt, runtime, lastStep, appliedSeq, sweepId, host, mode, resumed, forkedFrom, url };
   }
 }
 

@@ -21,7 +21,13 @@ export interface RunsOptions {
 }
 
 /** A project, as `GET /api/v1/projects` lists it. */
-export type ProjectView = Record<string, unknown> & { readonly name: string; readonly entity: string };
+export interface ProjectView {
+  readonly entity: string;
+  readonly project: string;
+  readonly runCount: number;
+  /** Seconds since the epoch of the last change to any of its runs. */
+  readonly updatedAt: number;
+}
 
 /**
  * Reads runs, history and summaries over the coordinator's HTTP API

@@ -21,7 +21,7 @@ export const LOADER_OPTIONS: protoLoader.Options = Object.freeze({
 
 /** A frame the client writes on `StreamRecords`. */
 export type ClientFrame =
-  | { hello: { entity: string; project: string; runId: string } }
+  | { hello: { entity: string; project: string; runId: string; label: string } }
   | { batch: { records: Buffer[] } }
   | { heartbeat: { timestamp: number } };
 

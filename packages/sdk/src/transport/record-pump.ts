@@ -23,7 +23,8 @@ export interface RecordSource {
 export interface RecordPumpOptions {
   readonly client: CoordinatorClient;
   readonly apiKey: string | undefined;
-  readonly hello: { readonly entity: string; readonly project: string; readonly runId: string };
+  /** Which run (and, in shared mode, which writer: `label`) the stream writes. */
+  readonly hello: { readonly entity: string; readonly project: string; readonly runId: string; readonly label?: string };
   readonly source: RecordSource;
   readonly logger: Logger;
   /** Called with each newly committed seq. */
@@ -38,6 +39,8 @@ export interface RecordPumpOptions {
   readonly maxFrameRecords?: number;
   /** The most bytes sent and not yet committed. @defaultValue 32 MiB */
   readonly maxInFlightBytes?: number;
+  /** How long to wait for the first ack after Hello before reconnecting. @defaultValue 30000 */
+  readonly helloTimeoutMs?: number;
   /** First reconnect delay; it doubles per failed attempt. @defaultValue 100 */
   readonly backoffInitialMs?: number;
   /** The longest reconnect delay. @defaultValue 5000 */
@@ -141,8 +144,14 @@ export class RecordPump {
       else end(undefined);
     });
     stream.on('end', () => end(undefined));
-    const { entity, project, runId } = this.#o.hello;
-    stream.write({ hello: { entity, project, runId } });
+    const { entity, project, runId, label = '' } = this.#o.hello;
+    stream.write({ hello: { entity, project, runId, label } });
+    // A server that never answers Hello must not hold the run forever: cancel, which reconnects.
+    const helloTimer = setTimeout(() => {
+      if (generation === this.#generation && this.#state === 'connecting') stream.cancel();
+    }, this.#o.helloTimeoutMs ?? 30_000);
+    helloTimer.unref();
+    stream.once('data', () => clearTimeout(helloTimer));
   }
 
   #onAck(committed: number): void {

@@ -5,10 +5,12 @@ export interface Hello {
   'entity'?: (string);
   'project'?: (string);
   'runId'?: (string);
+  'label'?: (string);
 }
 
 export interface Hello__Output {
   'entity': (string);
   'project': (string);
   'runId': (string);
+  'label': (string);
 }

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { CohortError } from '@cohort/protocol';
+import { toCohortError } from './pg-errors.js';
+
+const withCode = (code: string, message = 'm'): Error => Object.assign(new Error(message), { code });
+
+describe('toCohortError', () => {
+  it('answers UNAVAILABLE for an unreachable or restarting server, so workers retry', () => {
+    for (const err of [
+      withCode('ECONNREFUSED'),
+      withCode('ECONNRESET'),
+      withCode('08006'),
+      withCode('57P01', 'terminating connection due to administrator command'),
+      withCode('57P03', 'the database system is starting up'),
+      withCode('40001'),
+      new Error('Connection terminated unexpectedly'),
+      new Error('timeout exceeded when trying to connect'),
+    ]) {
+      expect(toCohortError(err, 'committing a batch'), err.message).toMatchObject({ code: 'UNAVAILABLE', cause: err });
+    }
+  });
+
+  it('answers DEADLINE_EXCEEDED for a statement timeout', () => {
+    expect(toCohortError(withCode('57014'), 'reading history')).toMatchObject({ code: 'DEADLINE_EXCEEDED' });
+  });
+
+  it('passes other errors and CohortErrors through as they are', () => {
+    const bug = withCode('42601', 'syntax error');
+    expect(toCohortError(bug, 'x')).toBe(bug);
+    const own = new CohortError('FAILED_PRECONDITION', 'steps must increase');
+    expect(toCohortError(own, 'x')).toBe(own);
+    expect(toCohortError('weird', 'x')).toBe('weird');
+  });
+});

@@ -1,0 +1,721 @@
+import pg from 'pg';
+import { CohortError, describeValue } from '@cohort/protocol';
+import type { Store } from '../store.js';
+import type {
+  AlertScope,
+  BatchWrite,
+  HistoryColumns,
+  JsonSeries,
+  NewAlert,
+  NewRun,
+  NewRunEvent,
+  NumericSeries,
+  ProjectInfo,
+  RunKey,
+  RunPatch,
+  RunState,
+  StepRange,
+  StoredAlert,
+  StoredRun,
+  StoredRunEvent,
+  StoreRunFilter,
+} from '../types.js';
+import { CHUNK_MERGE_BELOW, concatFloats } from '../sqlite/history-chunks.js';
+import { RUN_COLUMNS, fromRow, toParams, type RunRow } from '../sqlite/run-columns.js';
+import { isUniqueViolation, toCohortError } from './pg-errors.js';
+import {
+  CHUNK_INSERT,
+  CHUNK_WIDTH,
+  collectRange,
+  decodeChunk,
+  insertValues,
+  pushChunkRows,
+  trimChunk,
+  type ChunkRow,
+  type Queryable,
+} from './pg-history.js';
+import { SCHEMA_NAME, migratePostgres } from './pg-schema.js';
+
+/** Options of {@link openPostgresStore}. */
+export interface PostgresStoreOptions {
+  /** Connections in the pool. @defaultValue `10` */
+  max?: number;
+  /**
+   * The schema the tables live in, created when missing (a lower-case
+   * identifier). @defaultValue the connection's `search_path` (usually `public`)
+   */
+  schema?: string;
+  /** How long a call waits for a connection before it fails UNAVAILABLE, in ms. @defaultValue `10_000` */
+  connectTimeoutMs?: number;
+  /** The server-side limit of one statement, in ms (DEADLINE_EXCEEDED past it). @defaultValue `60_000` */
+  statementTimeoutMs?: number;
+}
+
+interface ResolvedPostgresStoreOptions {
+  max: number;
+  schema: string | undefined;
+  connectTimeoutMs: number;
+  statementTimeoutMs: number;
+}
+
+const MIN_STEP = Number.MIN_SAFE_INTEGER;
+const MAX_STEP = Number.MAX_SAFE_INTEGER;
+/** The key every row carries, so its steps are the run's row steps. */
+const ROW_KEY = '_timestamp';
+/** Chunks fetched per round trip while a limited step read pages through a key. */
+const ROW_STEP_PAGE = 16;
+
+/** A `runs` row as node-postgres returns it (BOOLEAN rather than SQLite's 0/1). */
+type PgRunRow = Omit<RunRow, 'resumed'> & { resumed: boolean };
+
+const FIELDS = Object.keys(RUN_COLUMNS) as Array<keyof typeof RUN_COLUMNS>;
+const INSERT_RUN = (() => {
+  const cols = ['entity', 'project', 'run_id', ...FIELDS.map((f) => RUN_COLUMNS[f].column), 'created_at', 'updated_at'];
+  return `INSERT INTO runs (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING *`;
+})();
+
+/**
+ * Resolves the keys of a batch in one round trip: adds the missing ones
+ * (ids continuing the run's, in the order given) and answers every key's id
+ * with its tail chunk (the blobs only when the tail is small enough to be
+ * merged). Runs under the run's row lock, taken by the version guard, so
+ * two appliers never hand out one id twice.
+ */
+const RESOLVE_KEYS = `
+WITH wanted AS (SELECT key, ord FROM unnest($2::text[]) WITH ORDINALITY AS w(key, ord)),
+missing AS (
+  SELECT w.key, w.ord FROM wanted w
+  WHERE NOT EXISTS (SELECT 1 FROM history_keys k WHERE k.run_pk = $1 AND k.key = w.key)
+),
+base AS (SELECT coalesce(max(key_id) + 1, 0) AS next FROM history_keys WHERE run_pk = $1),
+added AS (
+  INSERT INTO history_keys (run_pk, key_id, key)
+  SELECT $1, base.next + row_number() OVER (ORDER BY m.ord) - 1, m.key FROM missing m, base
+  RETURNING key, key_id
+),
+ks AS (
+  SELECT key, key_id, false AS fresh FROM history_keys WHERE run_pk = $1 AND key = ANY($2::text[])
+  UNION ALL SELECT key, key_id, true FROM added
+)
+SELECT ks.key, ks.key_id, t.id, t.first_step, t.last_step, t.n, t.steps, t.vals
+FROM ks LEFT JOIN LATERAL (
+  SELECT c.id, c.first_step, c.last_step, c.n,
+         CASE WHEN c.n < $3 THEN c.steps END AS steps, CASE WHEN c.n < $3 THEN c.vals END AS vals
+  FROM history_chunks c WHERE NOT ks.fresh AND c.run_pk = $1 AND c.key_id = ks.key_id
+  ORDER BY c.last_step DESC LIMIT 1
+) t ON true`;
+
+const COPY_KEYS_UP_TO = `
+INSERT INTO history_keys (run_pk, key_id, key)
+SELECT $1, key_id, key FROM history_keys k WHERE run_pk = $2 AND (
+  EXISTS (SELECT 1 FROM history_chunks c WHERE c.run_pk = k.run_pk AND c.key_id = k.key_id AND c.first_step <= $3)
+  OR EXISTS (SELECT 1 FROM history_json j WHERE j.run_pk = k.run_pk AND j.key_id = k.key_id AND j.step <= $3))`;
+
+const DELETE_EMPTY_KEYS = `
+DELETE FROM history_keys AS k WHERE run_pk = $1
+  AND NOT EXISTS (SELECT 1 FROM history_chunks c WHERE c.run_pk = k.run_pk AND c.key_id = k.key_id)
+  AND NOT EXISTS (SELECT 1 FROM history_json j WHERE j.run_pk = k.run_pk AND j.key_id = k.key_id)`;
+
+const CHUNKS_SPANNING =
+  'SELECT id, key_id, first_step, last_step, n, steps, vals FROM history_chunks WHERE run_pk = $1 AND first_step <= $2 AND last_step > $2';
+
+/**
+ * Opens a Postgres store at `url` (`postgres://user:pass@host:port/db`): a
+ * connection pool, and the pending migrations run once, under an advisory
+ * lock, so any number of coordinators and workers may open it at once.
+ * Fails UNAVAILABLE when the server cannot be reached.
+ *
+ * @example
+ * await using store = await openPostgresStore('postgres://cohort@db:5432/cohort', { max: 20 });
+ * const engine = new Engine(store);
+ */
+export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+  const resolved = resolveOptions(options);
+  let connectionString = url;
+  if (resolved.schema !== undefined) {
+    // The connection string's parameters win over config fields in node-postgres, so the search path goes into it.
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch (err) {
+      throw new CohortError('INVALID_ARGUMENT', `store: expected a postgres:// URL when \`schema\` is given, got ${describeValue(redact(url))}`, { cause: err });
+    }
+    const before = parsed.searchParams.get('options');
+    parsed.searchParams.set('options', `${before ? `${before} ` : ''}-c search_path=${resolved.schema}`);
+    connectionString = parsed.href;
+  }
+  const types = new pg.TypeOverrides();
+  // BIGINT columns (steps, seqs, ids, counts) hold safe integers: read them as numbers, not strings.
+  types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
+  const pool = new pg.Pool({
+    connectionString,
+    max: resolved.max,
+    types,
+    connectionTimeoutMillis: resolved.connectTimeoutMs,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: resolved.statementTimeoutMs,
+    application_name: 'cohort',
+  });
+  // An idle connection the server closed: the pool drops it; the next call reconnects or fails UNAVAILABLE.
+  pool.on('error', ignore);
+  try {
+    const client = await pool.connect();
+    client.on('error', ignore);
+    try {
+      await migratePostgres(client, resolved.schema);
+    } finally {
+      client.off('error', ignore);
+      client.release();
+    }
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw toCohortError(err, 'opening the store');
+  }
+  return new PostgresStore(pool);
+}
+
+function resolveOptions(options: PostgresStoreOptions): ResolvedPostgresStoreOptions {
+  const int = (name: string, value: number | undefined, fallback: number, min: number, max: number): number => {
+    if (value === undefined) return fallback;
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new CohortError('INVALID_ARGUMENT', `store: expected \`${name}\` to be an integer from ${min} to ${max}, got ${describeValue(value)}`);
+    }
+    return value;
+  };
+  if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
+    throw new CohortError('INVALID_ARGUMENT', `store: expected \`schema\` to be a lower-case identifier (${SCHEMA_NAME}), got ${describeValue(options.schema)}`);
+  }
+  return {
+    max: int('max', options.max, 10, 1, 1000),
+    schema: options.schema,
+    connectTimeoutMs: int('connectTimeoutMs', options.connectTimeoutMs, 10_000, 1, 600_000),
+    statementTimeoutMs: int('statementTimeoutMs', options.statementTimeoutMs, 60_000, 1, 3_600_000),
+  };
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
+}
+
+/**
+ * The scaled-mode {@link Store}: PostgreSQL through a `pg.Pool`, one
+ * transaction per domain write, with the same semantics as the SQLite store.
+ * Appliers on many machines are kept apart by the run's `version` (a guarded
+ * `UPDATE` that also takes the run's row lock for the rest of the
+ * transaction). Nothing about a run is cached in process: other processes
+ * write the same runs.
+ */
+export class PostgresStore implements Store {
+  readonly #pool: pg.Pool;
+  #closing: Promise<void> | undefined;
+
+  /** Wraps a pool whose database is migrated; use {@link openPostgresStore}. */
+  constructor(pool: pg.Pool) {
+    this.#pool = pool;
+  }
+
+  /** The underlying pool (for tools and tests). */
+  get pool(): pg.Pool {
+    return this.#pool;
+  }
+
+  async findRun(key: RunKey): Promise<StoredRun | undefined> {
+    const rows = await this.#query<PgRunRow>('finding a run', 'SELECT * FROM runs WHERE entity = $1 AND project = $2 AND run_id = $3', [
+      key.entity,
+      key.project,
+      key.runId,
+    ]);
+    return rows[0] && runFromRow(rows[0]);
+  }
+
+  async getRunByPk(pk: number): Promise<StoredRun | undefined> {
+    const rows = await this.#query<PgRunRow>('reading a run', 'SELECT * FROM runs WHERE pk = $1', [pk]);
+    return rows[0] && runFromRow(rows[0]);
+  }
+
+  async createRun(run: NewRun, event?: NewRunEvent): Promise<StoredRun> {
+    return this.#tx('creating a run', async (c) => {
+      const created = await insertRun(c, run);
+      if (event) await insertEvents(c, created.pk, [event]);
+      return created;
+    });
+  }
+
+  async updateRun(pk: number, patch: RunPatch, options: { expectedVersion?: number; event?: NewRunEvent } = {}): Promise<boolean> {
+    return this.#tx('updating a run', async (c) => {
+      if (!(await patchRun(c, pk, patch, options.expectedVersion))) return false;
+      if (options.event) await insertEvents(c, pk, [options.event]);
+      return true;
+    });
+  }
+
+  async commitBatch(pk: number, expectedVersion: number, write: BatchWrite): Promise<boolean> {
+    const writer = write.writer ?? '';
+    return this.#tx('committing a batch', async (c) => {
+      const patch = writer === '' ? { ...write.run, appliedSeq: write.appliedSeq } : { ...write.run };
+      if (!(await patchRun(c, pk, patch, expectedVersion))) return false;
+      if (writer !== '') {
+        await c.query(
+          'INSERT INTO run_writers (run_pk, label, applied_seq) VALUES ($1, $2, $3) ON CONFLICT (run_pk, label) DO UPDATE SET applied_seq = excluded.applied_seq',
+          [pk, writer, write.appliedSeq],
+        );
+      }
+      await writeHistory(c, pk, write.numeric ?? [], write.json ?? []);
+      if (write.alerts && write.alerts.length > 0) await insertAlerts(c, pk, write.alerts);
+      if (write.events && write.events.length > 0) await insertEvents(c, pk, write.events);
+      return true;
+    });
+  }
+
+  async writerAppliedSeq(pk: number, writer: string): Promise<number> {
+    if (writer === '') return (await this.getRunByPk(pk))?.appliedSeq ?? 0;
+    const rows = await this.#query<{ applied_seq: number }>('reading a writer seq', 'SELECT applied_seq FROM run_writers WHERE run_pk = $1 AND label = $2', [
+      pk,
+      writer,
+    ]);
+    return rows[0]?.applied_seq ?? 0;
+  }
+
+  async forkRun(sourcePk: number, maxStep: number, run: NewRun, event?: NewRunEvent): Promise<StoredRun> {
+    return this.#tx('forking a run', async (c) => {
+      const created = await insertRun(c, run);
+      const pk = created.pk;
+      await c.query(COPY_KEYS_UP_TO, [pk, sourcePk, maxStep]);
+      await c.query(
+        'INSERT INTO history_chunks (run_pk, key_id, first_step, last_step, n, steps, vals) SELECT $1, key_id, first_step, last_step, n, steps, vals FROM history_chunks WHERE run_pk = $2 AND last_step <= $3 ORDER BY id',
+        [pk, sourcePk, maxStep],
+      );
+      const trimmed: unknown[] = [];
+      for (const chunk of (await c.query<ChunkRow>(CHUNKS_SPANNING, [sourcePk, maxStep])).rows) {
+        const cut = trimChunk(chunk, maxStep);
+        if (cut) pushChunkRows(trimmed, pk, chunk.key_id, cut.steps, cut.values);
+      }
+      await insertValues(c, CHUNK_INSERT, CHUNK_WIDTH, trimmed);
+      await c.query('INSERT INTO history_json (run_pk, step, key_id, json) SELECT $1, step, key_id, json FROM history_json WHERE run_pk = $2 AND step <= $3', [
+        pk,
+        sourcePk,
+        maxStep,
+      ]);
+      if (event) await insertEvents(c, pk, [event]);
+      return created;
+    });
+  }
+
+  async rewindRun(pk: number, expectedVersion: number, afterStep: number, patch: RunPatch, event?: NewRunEvent): Promise<boolean> {
+    return this.#tx('rewinding a run', async (c) => {
+      if (!(await patchRun(c, pk, patch, expectedVersion))) return false;
+      await c.query('DELETE FROM history_chunks WHERE run_pk = $1 AND first_step > $2', [pk, afterStep]);
+      const spanning = (await c.query<ChunkRow>(CHUNKS_SPANNING, [pk, afterStep])).rows;
+      if (spanning.length > 0) {
+        const rows: unknown[] = [];
+        for (const chunk of spanning) {
+          // first_step <= afterStep: at least one cell stays.
+          const cut = trimChunk(chunk, afterStep)!;
+          pushChunkRows(rows, pk, chunk.key_id, cut.steps, cut.values);
+        }
+        await c.query('DELETE FROM history_chunks WHERE id = ANY($1::bigint[])', [spanning.map((s) => s.id)]);
+        await insertValues(c, CHUNK_INSERT, CHUNK_WIDTH, rows);
+      }
+      await c.query('DELETE FROM history_json WHERE run_pk = $1 AND step > $2', [pk, afterStep]);
+      // Keys logged only after the rewind point are gone with their cells.
+      await c.query(DELETE_EMPTY_KEYS, [pk]);
+      if (event) await insertEvents(c, pk, [event]);
+      return true;
+    });
+  }
+
+  async heartbeat(pk: number, at: number, runtime?: number): Promise<boolean> {
+    const res = await this.#run(
+      'recording a heartbeat',
+      'UPDATE runs SET heartbeat_at = $1, runtime = greatest(runtime, coalesce($2::double precision, runtime)), updated_at = $3 WHERE pk = $4',
+      [at, runtime ?? null, Date.now() / 1000, pk],
+    );
+    return (res.rowCount ?? 0) > 0;
+  }
+
+  async listProjects(entity?: string): Promise<ProjectInfo[]> {
+    const select = 'SELECT entity, project, count(*) AS "runCount", max(updated_at) AS "updatedAt" FROM runs';
+    return entity === undefined
+      ? this.#query<ProjectInfo>('listing projects', `${select} GROUP BY entity, project ORDER BY entity, project`, [])
+      : this.#query<ProjectInfo>('listing projects', `${select} WHERE entity = $1 GROUP BY entity, project ORDER BY project`, [entity]);
+  }
+
+  async listRuns(entity: string, project: string, filter: StoreRunFilter = {}): Promise<StoredRun[]> {
+    const where = ['entity = $1', 'project = $2'];
+    const params: unknown[] = [entity, project];
+    const add = (sql: string, value: unknown): void => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (filter.states) {
+      if (filter.states.length === 0) {
+        this.#open();
+        return [];
+      }
+      add('state = ANY(?::text[])', filter.states);
+    }
+    if (filter.group !== undefined) add('run_group = ?', filter.group);
+    if (filter.jobType !== undefined) add('job_type = ?', filter.jobType);
+    if (filter.name !== undefined) add('name = ?', filter.name);
+    const rows = await this.#query<PgRunRow>('listing runs', `SELECT * FROM runs WHERE ${where.join(' AND ')} ORDER BY created_at DESC, pk DESC`, params);
+    return rows.map(runFromRow);
+  }
+
+  async listStaleRuns(states: RunState[], before: number): Promise<StoredRun[]> {
+    this.#open();
+    if (states.length === 0) return [];
+    const rows = await this.#query<PgRunRow>(
+      'listing stale runs',
+      'SELECT * FROM runs WHERE state = ANY($1::text[]) AND coalesce(heartbeat_at, opened_at) < $2 ORDER BY pk',
+      [states, before],
+    );
+    return rows.map(runFromRow);
+  }
+
+  async listHistoryKeys(pk: number): Promise<string[]> {
+    const rows = await this.#query<{ key: string }>('listing history keys', 'SELECT key FROM history_keys WHERE run_pk = $1 ORDER BY key_id', [pk]);
+    return rows.map((r) => r.key);
+  }
+
+  async readHistory(pk: number, query: StepRange & { keys?: readonly string[] } = {}): Promise<HistoryColumns> {
+    const min = query.minStep ?? MIN_STEP;
+    const max = query.maxStep ?? MAX_STEP;
+    // One snapshot, like the SQLite store's synchronous read: no batch lands between the keys, chunks and JSON cells.
+    return this.#tx(
+      'reading history',
+      async (c) => {
+        const dict = new Map<string, number>();
+        for (const r of (await c.query<{ key: string; key_id: number }>('SELECT key, key_id FROM history_keys WHERE run_pk = $1 ORDER BY key_id', [pk])).rows) {
+          dict.set(r.key, r.key_id);
+        }
+        const wanted: Array<[string, number]> = [];
+        if (query.keys) {
+          for (const key of query.keys) {
+            const id = dict.get(key);
+            if (id !== undefined) wanted.push([key, id]);
+          }
+        } else {
+          wanted.push(...dict);
+        }
+        const out: HistoryColumns = { numeric: [], json: [] };
+        if (wanted.length === 0) return out;
+        const ids = query.keys ? wanted.map(([, id]) => id) : null;
+        const chunks = new Map<number, ChunkRow[]>();
+        for (const row of (
+          await c.query<ChunkRow>(
+            `SELECT id, key_id, first_step, last_step, n, steps, vals FROM history_chunks
+             WHERE run_pk = $1 AND ($2::int[] IS NULL OR key_id = ANY($2::int[])) AND last_step >= $3 AND first_step <= $4
+             ORDER BY key_id, last_step`,
+            [pk, ids, min, max],
+          )
+        ).rows) {
+          group(chunks, row.key_id, row);
+        }
+        const cells = new Map<number, Array<{ step: number; json: string }>>();
+        for (const row of (
+          await c.query<{ key_id: number; step: number; json: string }>(
+            `SELECT key_id, step, json FROM history_json
+             WHERE run_pk = $1 AND ($2::int[] IS NULL OR key_id = ANY($2::int[])) AND step >= $3 AND step <= $4
+             ORDER BY key_id, step`,
+            [pk, ids, min, max],
+          )
+        ).rows) {
+          group(cells, row.key_id, row);
+        }
+        for (const [key, id] of wanted) {
+          const keyChunks = chunks.get(id);
+          if (keyChunks) {
+            const num = collectRange(keyChunks, min, max, Infinity, true);
+            if (num.steps.length > 0) out.numeric.push({ key, steps: num.steps, values: num.values });
+          }
+          const rows = cells.get(id);
+          if (rows) out.json.push({ key, steps: rows.map((r) => r.step), values: rows.map((r) => r.json) });
+        }
+        return out;
+      },
+      'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY',
+    );
+  }
+
+  async readRowSteps(pk: number, query: StepRange & { limit?: number } = {}): Promise<Float64Array> {
+    const max = query.maxStep ?? MAX_STEP;
+    const limit = query.limit ?? Infinity;
+    // Steps only: the values blobs stay in the database.
+    const sql = `SELECT key_id, first_step, last_step, n, steps FROM history_chunks
+      WHERE run_pk = $1 AND key_id = (SELECT key_id FROM history_keys WHERE run_pk = $1 AND key = $2)
+        AND last_step >= $3 AND first_step <= $4 ORDER BY last_step`;
+    if (limit === Infinity) {
+      const rows = await this.#query<ChunkRow>('reading row steps', sql, [pk, ROW_KEY, query.minStep ?? MIN_STEP, max]);
+      return collectRange(rows, query.minStep ?? MIN_STEP, max, Infinity, false).steps;
+    }
+    // A limited read (a page of rows) pages through chunks rather than reading the whole key.
+    const parts: Float64Array[] = [];
+    let count = 0;
+    let min = query.minStep ?? MIN_STEP;
+    for (;;) {
+      const rows = await this.#query<ChunkRow>('reading row steps', `${sql} LIMIT ${ROW_STEP_PAGE}`, [pk, ROW_KEY, min, max]);
+      const got = collectRange(rows, min, max, limit - count, false);
+      if (got.steps.length > 0) parts.push(got.steps);
+      count += got.steps.length;
+      const last = rows[rows.length - 1];
+      if (got.full || rows.length < ROW_STEP_PAGE || last === undefined || last.last_step >= max) break;
+      min = last.last_step + 1;
+    }
+    return parts.length === 0 ? new Float64Array(0) : concatFloats(parts);
+  }
+
+  async lastAlert(scope: AlertScope, title: string): Promise<StoredAlert | undefined> {
+    const g = scope.group;
+    const rows =
+      g && g.group !== ''
+        ? await this.#query<AlertRow>(
+            'reading alerts',
+            `SELECT a.* FROM alerts a JOIN runs r ON r.pk = a.run_pk
+             WHERE a.title = $1 AND NOT a.suppressed AND (a.run_pk = $2 OR (r.entity = $3 AND r.project = $4 AND r.run_group = $5))
+             ORDER BY a.timestamp DESC, a.id DESC LIMIT 1`,
+            [title, scope.runPk, g.entity, g.project, g.group],
+          )
+        : await this.#query<AlertRow>(
+            'reading alerts',
+            'SELECT * FROM alerts WHERE title = $1 AND NOT suppressed AND run_pk = $2 ORDER BY timestamp DESC, id DESC LIMIT 1',
+            [title, scope.runPk],
+          );
+    return rows[0] && alertFromRow(rows[0]);
+  }
+
+  async listAlerts(pk: number): Promise<StoredAlert[]> {
+    return (await this.#query<AlertRow>('reading alerts', 'SELECT * FROM alerts WHERE run_pk = $1 ORDER BY id', [pk])).map(alertFromRow);
+  }
+
+  async listRunEvents(pk: number): Promise<StoredRunEvent[]> {
+    const rows = await this.#query<{ id: number; run_pk: number; state: string; at: number; detail: string }>(
+      'reading run events',
+      'SELECT * FROM run_events WHERE run_pk = $1 ORDER BY id',
+      [pk],
+    );
+    return rows.map((r) => ({ id: r.id, runPk: r.run_pk, state: r.state, at: r.at, detail: r.detail }));
+  }
+
+  /** Ends the pool once its clients are back; later calls fail FAILED_PRECONDITION. Idempotent. */
+  async close(): Promise<void> {
+    this.#closing ??= this.#pool.end().catch(() => {});
+    await this.#closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #open(): void {
+    if (this.#closing) throw new CohortError('FAILED_PRECONDITION', 'store: the Postgres store is closed');
+  }
+
+  async #run(doing: string, text: string, values: unknown[]): Promise<pg.QueryResult> {
+    this.#open();
+    try {
+      return await this.#pool.query(text, values);
+    } catch (err) {
+      throw toCohortError(err, doing);
+    }
+  }
+
+  async #query<T extends pg.QueryResultRow>(doing: string, text: string, values: unknown[]): Promise<T[]> {
+    return (await this.#run(doing, text, values)).rows as T[];
+  }
+
+  /**
+   * Runs `fn` in one transaction on one pooled connection: COMMIT when it
+   * returns (also when it returns false: nothing was written), ROLLBACK when
+   * it throws. A connection whose ROLLBACK failed is destroyed, not reused.
+   */
+  async #tx<T>(doing: string, fn: (c: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+    this.#open();
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (err) {
+      throw toCohortError(err, doing);
+    }
+    // A connection that dies between two queries emits 'error' on the client, which the pool only
+    // listens to while the client is idle: without a listener it would take the process down.
+    client.on('error', ignore);
+    let broken: Error | undefined;
+    try {
+      await client.query(begin);
+      const out = await fn(client);
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackErr) {
+        broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+      }
+      throw toCohortError(err, doing);
+    } finally {
+      client.off('error', ignore);
+      client.release(broken);
+    }
+  }
+}
+
+/** The next query on the connection fails and is mapped; the event itself needs no action. */
+function ignore(): void {}
+
+function group<T>(map: Map<number, T[]>, id: number, row: T): void {
+  const list = map.get(id);
+  if (list) list.push(row);
+  else map.set(id, [row]);
+}
+
+function runFromRow(r: PgRunRow): StoredRun {
+  return fromRow({ ...r, resumed: r.resumed ? 1 : 0 });
+}
+
+async function insertRun(c: Queryable, run: NewRun): Promise<StoredRun> {
+  const now = Date.now() / 1000;
+  const p = toParams(run);
+  const values = [run.entity, run.project, run.runId, ...FIELDS.map((f) => p[f] ?? null), now, now];
+  try {
+    const res = await c.query<PgRunRow>(INSERT_RUN, values);
+    return runFromRow(res.rows[0]!);
+  } catch (err) {
+    if (isUniqueViolation(err)) {
+      throw new CohortError('ALREADY_EXISTS', `run: a run with id "${run.runId}" already exists in ${run.entity}/${run.project}`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+/** One UPDATE of the given fields that bumps the version, guarded by it when given. Returns whether a row changed. */
+async function patchRun(c: Queryable, pk: number, patch: RunPatch, expectedVersion: number | undefined): Promise<boolean> {
+  const params = toParams(patch);
+  const values: unknown[] = [];
+  const sets: string[] = [];
+  for (const field of Object.keys(params).sort()) {
+    values.push(params[field]);
+    sets.push(`${RUN_COLUMNS[field as keyof typeof RUN_COLUMNS].column} = $${values.length}`);
+  }
+  values.push(Date.now() / 1000);
+  sets.push(`updated_at = $${values.length}`, 'version = version + 1');
+  values.push(pk);
+  let where = `pk = $${values.length}`;
+  if (expectedVersion !== undefined) {
+    values.push(expectedVersion);
+    where += ` AND version = $${values.length}`;
+  }
+  const res = await c.query(`UPDATE runs SET ${sets.join(', ')} WHERE ${where}`, values);
+  return (res.rowCount ?? 0) > 0;
+}
+
+/**
+ * The history of one batch: keys resolved and tails read in one round trip,
+ * small tails merged with the new cells (same rules as SQLite), then every
+ * chunk in one multi-row INSERT and every JSON cell in another.
+ */
+async function writeHistory(c: Queryable, pk: number, numericIn: readonly NumericSeries[], jsonIn: readonly JsonSeries[]): Promise<void> {
+  // Validate and group before any I/O; keys get ids in the order SQLite gives them (numeric first, then JSON).
+  const numeric = new Map<string, { steps: Float64Array; values: Float64Array }>();
+  for (const s of numericIn) {
+    if (s.steps.length === 0) continue;
+    if (s.steps.length !== s.values.length) {
+      throw new CohortError('INVALID_ARGUMENT', `history: key "${s.key}" has ${s.steps.length} steps but ${s.values.length} values`);
+    }
+    const prev = numeric.get(s.key);
+    if (!prev) {
+      numeric.set(s.key, { steps: s.steps, values: s.values });
+      continue;
+    }
+    const held = prev.steps[prev.steps.length - 1]!;
+    if (held >= s.steps[0]!) throw stepsMustIncrease(s.key, s.steps[0]!, held);
+    numeric.set(s.key, { steps: concatFloats([prev.steps, s.steps]), values: concatFloats([prev.values, s.values]) });
+  }
+  const json = new Map<string, Map<number, string>>();
+  for (const s of jsonIn) {
+    if (s.steps.length !== s.values.length) {
+      throw new CohortError('INVALID_ARGUMENT', `history: key "${s.key}" has ${s.steps.length} steps but ${s.values.length} values`);
+    }
+    if (s.steps.length === 0) continue;
+    let cells = json.get(s.key);
+    if (!cells) json.set(s.key, (cells = new Map()));
+    // The last cell of a (step, key) wins, as with SQLite's INSERT OR REPLACE.
+    for (let i = 0; i < s.steps.length; i++) cells.set(s.steps[i]!, s.values[i]!);
+  }
+  if (numeric.size === 0 && json.size === 0) return;
+  const keys = [...new Set([...numeric.keys(), ...json.keys()])];
+
+  const resolved = await c.query<ChunkRow & { key: string; id: number | null }>(RESOLVE_KEYS, [pk, keys, CHUNK_MERGE_BELOW]);
+  const byKey = new Map(resolved.rows.map((r) => [r.key, r]));
+  const merged: number[] = [];
+  const chunkRows: unknown[] = [];
+  for (const [key, series] of numeric) {
+    const r = byKey.get(key)!;
+    let { steps, values } = series;
+    if (r.id !== null) {
+      if (r.last_step >= steps[0]!) throw stepsMustIncrease(key, steps[0]!, r.last_step);
+      if (r.n < CHUNK_MERGE_BELOW) {
+        // Small batches would leave a million tiny chunks: grow the tail instead.
+        const tail = decodeChunk(r);
+        steps = concatFloats([tail.steps, steps]);
+        values = concatFloats([tail.values, values]);
+        merged.push(r.id);
+      }
+    }
+    pushChunkRows(chunkRows, pk, r.key_id, steps, values);
+  }
+  if (merged.length > 0) await c.query('DELETE FROM history_chunks WHERE id = ANY($1::bigint[])', [merged]);
+  await insertValues(c, CHUNK_INSERT, CHUNK_WIDTH, chunkRows);
+
+  const jsonRows: unknown[] = [];
+  for (const [key, cells] of json) {
+    const keyId = byKey.get(key)!.key_id;
+    for (const [step, text] of cells) jsonRows.push(pk, step, keyId, text);
+  }
+  await insertValues(
+    c,
+    'INSERT INTO history_json (run_pk, step, key_id, json)',
+    4,
+    jsonRows,
+    ' ON CONFLICT (run_pk, step, key_id) DO UPDATE SET json = excluded.json',
+  );
+}
+
+function stepsMustIncrease(key: string, step: number, held: number): CohortError {
+  return new CohortError('FAILED_PRECONDITION', `history: key "${key}" gets step ${step} but already holds step ${held}; steps must increase`);
+}
+
+async function insertAlerts(c: Queryable, pk: number, alerts: readonly NewAlert[]): Promise<void> {
+  const flat: unknown[] = [];
+  for (const a of alerts) flat.push(pk, a.title, a.text, a.level, a.timestamp, a.waitDurationMs, a.suppressed);
+  await insertValues(c, 'INSERT INTO alerts (run_pk, title, text, level, timestamp, wait_duration_ms, suppressed)', 7, flat);
+}
+
+async function insertEvents(c: Queryable, pk: number, events: readonly NewRunEvent[]): Promise<void> {
+  const flat: unknown[] = [];
+  for (const e of events) flat.push(pk, e.state, e.at, e.detail);
+  await insertValues(c, 'INSERT INTO run_events (run_pk, state, at, detail)', 4, flat);
+}
+
+interface AlertRow {
+  id: number;
+  run_pk: number;
+  title: string;
+  text: string;
+  level: string;
+  timestamp: number;
+  wait_duration_ms: number;
+  suppressed: boolean;
+}
+
+function alertFromRow(r: AlertRow): StoredAlert {
+  return {
+    id: r.id,
+    runPk: r.run_pk,
+    title: r.title,
+    text: r.text,
+    level: r.level,
+    timestamp: r.timestamp,
+    waitDurationMs: r.wait_duration_ms,
+    suppressed: r.suppressed,
+  };
+}
