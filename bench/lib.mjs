@@ -29,10 +29,10 @@ export function printTable(title, header, rows) {
 }
 
 /** Starts `cohort server` on free ports in a child process; resolves when it prints its ready line. */
-export async function startServerProcess(dataDir) {
-  const child = spawn(process.execPath, [CLI, 'server', '--data', dataDir, '--grpc-port', '0', '--http-port', '0'], {
+export async function startServerProcess(dataDir, extraEnv = {}, nodeArgs = []) {
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'server', '--data', dataDir, '--grpc-port', '0', '--http-port', '0'], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, LOG_LEVEL: 'warn' },
+    env: { ...process.env, COHORT_LOG_LEVEL: 'warn', ...extraEnv },
   });
   const lines = createInterface({ input: child.stdout });
   for await (const line of lines) {

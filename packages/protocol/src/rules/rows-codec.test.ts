@@ -140,13 +140,13 @@ describe('validateRows', () => {
   it.each<[string, (r: RowsMessage) => void, RegExp]>([
     ['missing runtimes', (r) => (r.runtimes = []), /runtimes/],
     ['a partial steps column', (r) => (r.steps = [0, 1]), /steps/],
-    ['a fractional step', (r) => (r.steps = [0.5]), /non-negative integer/],
-    ['a negative step', (r) => (r.steps = [-1]), /non-negative integer/],
-    ['counts that do not add up', (r) => (r.numCounts = [2]), /numCounts add up to 2/],
+    ['a fractional step', (r) => (r.steps = [0.5]), /steps\[0\]: step must be an integer from 0 and up/],
+    ['a negative step', (r) => (r.steps = [-1]), /steps\[0\]: step must be an integer from 0 and up/],
+    ['counts that do not add up', (r) => (r.numCounts = [2]), /numKeys: holds 1 cells but numCounts adds up to 2/],
     ['a missing numCounts entry', (r) => (r.numCounts = []), /numCounts/],
-    ['json counts that do not add up', (r) => (r.jsonValues = []), /jsonCounts add up/],
-    ['a key index out of range', (r) => (r.numKeys = [7]), /key index 7 is out of range/],
-    ['an automatic key as a cell', (r) => (r.keys = ['_step', 'b']), /`_step` is automatic/],
+    ['json counts that do not add up', (r) => (r.jsonValues = []), /jsonValues: holds 0 values but jsonKeys holds/],
+    ['a key index out of range', (r) => (r.numKeys = [7]), /numKeys\[0\]: key id 7 is out of range/],
+    ['an automatic key as a cell', (r) => (r.keys = ['_step', 'b']), /keys\[0\]: key "_step" is automatic/],
     ['an empty key', (r) => (r.keys = ['', 'b']), /non-empty leaf path/],
   ])('rejects %s with INVALID_ARGUMENT', (_name, breakIt, message) => {
     const rows = good();
@@ -158,7 +158,7 @@ describe('validateRows', () => {
   it('rejects a JSON cell that is not JSON from forEachRow, visiting nothing', () => {
     const rows = { ...good(), jsonValues: ['{nope'] };
     const visited: number[] = [];
-    expect(() => forEachRow(rows, (i) => visited.push(i))).toThrow(/value of `b` in row 0 is not JSON/);
+    expect(() => forEachRow(rows, (i) => visited.push(i))).toThrow(/jsonValues\[0\]: value is not valid JSON/);
     expect(visited).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import { CohortError } from '../errors.js';
 import { parseJson, stringifyJson } from '../json.js';
 import { escapeKey, forEachLeaf, isSubtree } from '../leaf-path.js';
 import { emptyRows, type RowsMessage } from '../records.js';
+import { checkRows } from '../schemas/rows-checks.js';
 import type { PendingRow } from './step-machine.js';
 
 /**
@@ -183,41 +184,31 @@ function invalidRows(message: string): CohortError {
   return new CohortError('INVALID_ARGUMENT', `rows: ${message}`);
 }
 
+/** Structure only: the size limits are the coordinator's to apply (schemas/limits.ts). */
+const NO_LIMITS = {
+  maxRowsPerRecord: Infinity,
+  maxKeysPerRecord: Infinity,
+  maxKeyLength: Infinity,
+  maxValueLength: Infinity,
+  maxDepth: Infinity,
+  maxNameLength: Infinity,
+};
+
 /**
- * Checks that a `Rows` message is consistent: columns of one length (steps
- * empty or full), cell counts that add up, key indexes in range, integral
- * non-negative steps, and no cell named like an automatic key. Throws
- * `CohortError` INVALID_ARGUMENT naming the problem. Returns the row count.
+ * Checks that a `Rows` message is consistent (the rules of `checkRows`,
+ * without size limits) and returns its row count. Throws `CohortError`
+ * INVALID_ARGUMENT naming the field.
  */
 export function validateRows(rows: RowsMessage): number {
-  const n = rows.timestamps.length;
-  if (rows.runtimes.length !== n) throw invalidRows(`expected ${n} runtimes (one per timestamp), got ${rows.runtimes.length}`);
-  if (rows.steps.length !== 0 && rows.steps.length !== n) throw invalidRows(`expected 0 or ${n} steps, got ${rows.steps.length}`);
-  if (rows.numCounts.length !== n) throw invalidRows(`expected ${n} numCounts, got ${rows.numCounts.length}`);
-  if (rows.jsonCounts.length !== n) throw invalidRows(`expected ${n} jsonCounts, got ${rows.jsonCounts.length}`);
-  for (const step of rows.steps) {
-    if (!Number.isSafeInteger(step) || step < 0) throw invalidRows(`expected each step to be a non-negative integer, got ${step}`);
-  }
-  let numCells = 0;
-  let jsonCells = 0;
-  for (let i = 0; i < n; i++) {
-    numCells += rows.numCounts[i]!;
-    jsonCells += rows.jsonCounts[i]!;
-  }
-  if (rows.numKeys.length !== numCells || rows.numValues.length !== numCells) {
-    throw invalidRows(`numCounts add up to ${numCells}, but there are ${rows.numKeys.length} numKeys and ${rows.numValues.length} numValues`);
-  }
-  if (rows.jsonKeys.length !== jsonCells || rows.jsonValues.length !== jsonCells) {
-    throw invalidRows(`jsonCounts add up to ${jsonCells}, but there are ${rows.jsonKeys.length} jsonKeys and ${rows.jsonValues.length} jsonValues`);
-  }
-  const k = rows.keys.length;
-  for (const index of rows.numKeys) if (!(index < k)) throw invalidRows(`key index ${index} is out of range (${k} keys)`);
-  for (const index of rows.jsonKeys) if (!(index < k)) throw invalidRows(`key index ${index} is out of range (${k} keys)`);
-  for (const key of rows.keys) {
-    if (key === '') throw invalidRows('expected every key to be a non-empty leaf path, got `""`');
-    if (isAutomaticKey(key)) throw invalidRows(`key \`${key}\` is automatic: it travels as a column, not a cell`);
-  }
-  return n;
+  const issue = checkRows(rows, NO_LIMITS);
+  if (issue) throw invalidRows(`${formatRowsPath(issue.path)}${issue.message}`);
+  return rows.timestamps.length;
+}
+
+function formatRowsPath(path: ReadonlyArray<string | number>): string {
+  let out = '';
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : `${out ? '.' : ''}${part}`;
+  return out ? `${out}: ` : '';
 }
 
 /**

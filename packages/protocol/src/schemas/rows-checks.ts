@@ -48,8 +48,7 @@ export function checkRows(rows: RowsMessage, limits: RowsLimits): RowsIssue | un
 
   // One timestamp per row sets the row count (every row has `_timestamp`);
   // runtimes and both count columns follow it; steps are empty in shared
-  // mode (the server assigns them) or follow it too. Same rules as
-  // `validateRows` of rules/rows-codec.ts, with the field named.
+  // mode (the server assigns them) or follow it too.
   const n = rows.timestamps.length;
   if (n > limits.maxRowsPerRecord) {
     return { path: [], message: `holds ${n} rows; at most ${limits.maxRowsPerRecord} are allowed` };
