@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -37,6 +37,10 @@ const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 /** The server's output kept for error messages (its tail). */
 const OUTPUT_LIMIT = 8192;
+/** Private server folders start with this, in the OS temp folder. */
+const DIR_PREFIX = 'cohort-pg-';
+/** A folder of a stopped server older than this is left from an interrupted run, not one starting up. */
+const STALE_AFTER_MS = 10 * 60_000;
 
 /**
  * Finds or starts PostgreSQL for the test run, in this order: `DATABASE_URL`
@@ -108,8 +112,15 @@ async function startPrivatePostgres(initdb: string, postgres: string, path: stri
     runuser = which('runuser', `${path}:/usr/sbin:/sbin:/usr/bin:/bin`);
     if (!runuser) throw new Error(`initdb refuses to run as root and \`runuser\` is not on PATH to run it as "${SERVER_USER}". ${HOW_TO_GET_ONE}`);
   }
-  const dir = mkdtempSync(join(tmpdir(), 'cohort-pg-'));
+  removeStaleFolders();
+  const dir = mkdtempSync(join(tmpdir(), DIR_PREFIX));
   const data = join(dir, 'data');
+  // An interrupted run (Ctrl-C) may exit before stop() finishes: take the server and its folder down with it.
+  const onExit = (): void => {
+    signalPostmaster(data, 'SIGQUIT');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
   const command = (bin: string, args: string[]): [string, string[]] =>
     runuser ? [runuser, ['-u', SERVER_USER, '--', bin, ...args]] : [bin, args];
   let child: ChildProcess | undefined;
@@ -146,12 +157,68 @@ async function startPrivatePostgres(initdb: string, postgres: string, path: stri
     return {
       url,
       source: 'postgres',
-      stop: () => (stopping ??= stopServer(started, data).finally(() => rmSync(dir, { recursive: true, force: true }))),
+      stop: () =>
+        (stopping ??= stopServer(started, data).finally(() => {
+          process.off('exit', onExit);
+          rmSync(dir, { recursive: true, force: true });
+        })),
     };
   } catch (err) {
     if (child) await stopServer(child, data);
+    process.off('exit', onExit);
     rmSync(dir, { recursive: true, force: true });
     throw err;
+  }
+}
+
+/** Removes folders of private servers that are no longer running and are older than {@link STALE_AFTER_MS}. */
+function removeStaleFolders(): void {
+  let names: string[];
+  try {
+    names = readdirSync(tmpdir()).filter((n) => n.startsWith(DIR_PREFIX));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const dir = join(tmpdir(), name);
+    try {
+      if (Date.now() - statSync(dir).mtimeMs < STALE_AFTER_MS) continue;
+      const pid = postmasterPid(join(dir, 'data'));
+      if (pid !== undefined && isAlive(pid)) continue;
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // another run's folder that we may not touch, or gone meanwhile
+    }
+  }
+}
+
+/** The postmaster's pid: the first line of `postmaster.pid`, present while it runs. */
+function postmasterPid(data: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function signalPostmaster(data: string, signal: NodeJS.Signals): boolean {
+  const pid = postmasterPid(data);
+  if (pid === undefined) return false;
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -206,19 +273,9 @@ async function waitForServer(url: string, child: ChildProcess, output: () => str
  */
 function stopServer(child: ChildProcess, data: string): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  let pid: number | undefined;
-  try {
-    pid = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
-  } catch {
-    // not started far enough to write it
-  }
   const signal = (sig: NodeJS.Signals): void => {
-    try {
-      if (pid && pid > 0) process.kill(pid, sig);
-      else child.kill(sig);
-    } catch {
-      // already gone
-    }
+    // Before it wrote its pid file, the child itself is the one to signal.
+    if (!signalPostmaster(data, sig)) child.kill(sig);
   };
   return new Promise((resolve) => {
     const timer = setTimeout(() => {

@@ -12,8 +12,13 @@ export interface WriterRef extends RunRef {
   writer: string;
 }
 
-/** Applies one batch of one writer; resolves with the writer's applied seq after it. */
-export type ApplyBatch = (writer: WriterRef, records: RecordMessage[]) => Promise<{ appliedSeq: number }>;
+/**
+ * Applies one batch of one writer; resolves with the writer's applied seq
+ * after it. `raw` holds the records as the client encoded them (empty when
+ * the enqueuer had none): scaled mode queues those bytes instead of
+ * encoding the records again.
+ */
+export type ApplyBatch = (writer: WriterRef, records: RecordMessage[], raw: readonly Uint8Array[]) => Promise<{ appliedSeq: number }>;
 
 /** Bounds of one run's queue. Over them a stream stops reading (back-pressure). */
 export interface ApplyQueueLimits {
@@ -21,6 +26,14 @@ export interface ApplyQueueLimits {
   maxQueuedBatches: number;
   /** Encoded bytes of the batches waiting or being applied, per run. */
   maxQueuedBytes: number;
+}
+
+/** Sees every batch of every run queue: for metrics. */
+export interface ApplyObserver {
+  /** A batch of `records` records was enqueued. */
+  enqueued(records: number): void;
+  /** A batch settled `seconds` after it was enqueued; `error` when it failed. */
+  settled(records: number, seconds: number, error?: unknown): void;
 }
 
 /**
@@ -38,12 +51,14 @@ export class RunApplyQueue {
   readonly #apply: ApplyBatch;
   readonly #limits: ApplyQueueLimits;
   readonly #onIdle: () => void;
+  readonly #observer: ApplyObserver | undefined;
 
-  constructor(run: RunRef, apply: ApplyBatch, limits: ApplyQueueLimits, onIdle: () => void) {
+  constructor(run: RunRef, apply: ApplyBatch, limits: ApplyQueueLimits, onIdle: () => void, observer?: ApplyObserver) {
     this.run = run;
     this.#apply = apply;
     this.#limits = limits;
     this.#onIdle = onIdle;
+    this.#observer = observer;
   }
 
   /** Batches waiting or being applied. */
@@ -65,16 +80,26 @@ export class RunApplyQueue {
    * Adds a batch of `writer` (shared mode; '' for the run's own records)
    * after every batch already queued for this run. Resolves with the
    * writer's applied seq once the batch is committed; rejects with the
-   * engine's error for this batch only.
+   * engine's error for this batch only. `raw`: the records' encoded bytes,
+   * when the enqueuer has them.
    */
-  enqueue(records: RecordMessage[], bytes: number, writer = ''): Promise<number> {
+  enqueue(records: RecordMessage[], bytes: number, writer = '', raw: readonly Uint8Array[] = []): Promise<number> {
     this.#batches++;
     this.#bytes += bytes;
     const target: WriterRef = { ...this.run, writer };
-    const applied = this.#tail.then(() => this.#apply(target, records)).then((r) => r.appliedSeq);
+    const observer = this.#observer;
+    const start = performance.now();
+    observer?.enqueued(records.length);
+    const applied = this.#tail.then(() => this.#apply(target, records, raw)).then((r) => r.appliedSeq);
     const settled = applied.then(
-      () => this.#release(bytes),
-      () => this.#release(bytes),
+      () => {
+        observer?.settled(records.length, (performance.now() - start) / 1000);
+        this.#release(bytes);
+      },
+      (err: unknown) => {
+        observer?.settled(records.length, (performance.now() - start) / 1000, err);
+        this.#release(bytes);
+      },
     );
     this.#tail = settled;
     return applied;
@@ -111,10 +136,12 @@ export class ApplyQueues {
   readonly #queues = new Map<string, RunApplyQueue>();
   readonly #apply: ApplyBatch;
   readonly #limits: ApplyQueueLimits;
+  readonly #observer: ApplyObserver | undefined;
 
-  constructor(apply: ApplyBatch, limits: ApplyQueueLimits) {
+  constructor(apply: ApplyBatch, limits: ApplyQueueLimits, observer?: ApplyObserver) {
     this.#apply = apply;
     this.#limits = limits;
+    this.#observer = observer;
   }
 
   /** The queue of a run, created on first use. */
@@ -124,7 +151,7 @@ export class ApplyQueues {
     if (!queue) {
       const created = new RunApplyQueue(run, this.#apply, this.#limits, () => {
         if (this.#queues.get(key) === created && created.size === 0) this.#queues.delete(key);
-      });
+      }, this.#observer);
       queue = created;
       this.#queues.set(key, queue);
     }

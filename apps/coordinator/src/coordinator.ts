@@ -5,12 +5,16 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { pino, type Logger } from 'pino';
-import { CohortError, resolveLimits, type Limits } from '@cohort/protocol';
-import { Engine } from '@cohort/engine';
-import { openSqliteStore } from '@cohort/store';
-import { ApplyQueues } from './apply-queue.js';
+import { BATCH_QUEUE, CohortError, resolveLimits, type Limits } from '@cohort/protocol';
+import { Engine, type ExpiredRun } from '@cohort/engine';
+import { openPostgresStore, openSqliteStore, PostgresStore } from '@cohort/store';
+import { ApplyQueues, type ApplyBatch } from './apply-queue.js';
+import { CoordinatorMetrics } from './coordinator-metrics.js';
 import { createGrpcService } from './grpc-service.js';
+import { startLocalSweeper, startSharedSweeper, type Sweeper } from './heartbeat-sweeper.js';
 import { createHttpHandler } from './http-api.js';
+import { createOpsRoutes, type ReadinessCheck } from './ops-routes.js';
+import { BatchProducer, redactUrl } from './scaled/batch-producer.js';
 import { coordinatorVersion, formatHostPort, type ServerInfoView } from './server-info.js';
 
 /** Options of {@link startCoordinator}. */
@@ -52,6 +56,57 @@ export interface CoordinatorOptions {
   maxStreams?: number;
   /** How long `close()` waits for streams to drain before forcing them shut. @defaultValue 5000 */
   shutdownTimeoutMs?: number;
+  /**
+   * A running run whose last heartbeat is older than this becomes `crashed`
+   * (`preempted` when it was preempting). @defaultValue 60
+   */
+  heartbeatTimeoutSeconds?: number;
+  /**
+   * How often the heartbeat sweeper runs: on an unref'd timer (embedded), or
+   * as one BullMQ job scheduler shared by every coordinator (scaled). 0
+   * turns it off. @defaultValue 10000
+   */
+  sweepIntervalMs?: number;
+  /**
+   * Scaled mode: record batches are queued on BullMQ (Redis) for `cohort
+   * worker`s to apply, and runs are opened and read in PostgreSQL. Absent:
+   * embedded mode (SQLite, applied in process). docs/scaled-mode.md.
+   */
+  scaled?: ScaledModeOptions;
+}
+
+/** Options of the scaled mode ({@link CoordinatorOptions.scaled}). */
+export interface ScaledModeOptions {
+  /** `redis://host:port` of the queues. */
+  redisUrl: string;
+  /** `postgres://user:pass@host:port/db` of the store; not needed when `engine` is given. */
+  postgresUrl?: string;
+  /** The PostgreSQL schema of the tables. @defaultValue the connection's search_path */
+  postgresSchema?: string;
+  /** The Redis key prefix of the queues (one deployment per prefix). @defaultValue `'cohort'` */
+  prefix?: string;
+  /** Jobs waiting in the batch queue above which new batches wait (back-pressure). @defaultValue 1000 */
+  maxQueueDepth?: number;
+  /** How long a batch waits for the queue to fall below its bound before RESOURCE_EXHAUSTED. @defaultValue 30000 */
+  backpressureTimeoutMs?: number;
+  /** How long to wait for a queued batch's job to finish before the stream ends UNAVAILABLE. @defaultValue 120000 */
+  jobTimeoutMs?: number;
+  /** Attempts of a batch job whose failures are retryable. @defaultValue 30 */
+  jobAttempts?: number;
+  /** How often the queue depth is read. @defaultValue 200 */
+  depthPollMs?: number;
+}
+
+interface ResolvedScaledModeOptions {
+  redisUrl: string;
+  postgresUrl: string | undefined;
+  postgresSchema: string | undefined;
+  prefix: string;
+  maxQueueDepth: number;
+  backpressureTimeoutMs: number;
+  jobTimeoutMs: number;
+  jobAttempts: number;
+  depthPollMs: number;
 }
 
 interface ResolvedCoordinatorOptions {
@@ -68,6 +123,9 @@ interface ResolvedCoordinatorOptions {
   maxQueuedBytesPerRun: number;
   maxStreams: number;
   shutdownTimeoutMs: number;
+  heartbeatTimeoutSeconds: number;
+  sweepIntervalMs: number;
+  scaled: ResolvedScaledModeOptions | undefined;
 }
 
 /** A running coordinator. */
@@ -80,6 +138,8 @@ export interface Coordinator {
   readonly engine: Engine;
   /** What it holds right now: live record streams, and batches (and their bytes) waiting to be applied. */
   stats(): CoordinatorStats;
+  /** The Prometheus text of its metrics (what `GET /metrics` answers). */
+  metrics(): Promise<string>;
   /**
    * Stops: new streams are refused, live streams get their pending batches
    * acked then end with UNAVAILABLE, the servers shut down (forced after
@@ -93,9 +153,16 @@ export interface Coordinator {
 /** A snapshot of a coordinator's load. */
 export interface CoordinatorStats {
   state: CoordinatorState;
+  mode: 'embedded' | 'scaled';
   streams: number;
   queuedBatches: number;
   queuedBytes: number;
+  /** Scaled mode: the estimated depth of the shared batch queue (waiting jobs). */
+  queueDepth?: number;
+  /** Scaled mode: batches held back right now because the batch queue is over its bound. */
+  heldBatches?: number;
+  /** Heartbeat sweeps this coordinator ran. */
+  sweeps: number;
 }
 
 /** Lifecycle of a coordinator. */
@@ -113,6 +180,32 @@ function resolveOptions(options: CoordinatorOptions): ResolvedCoordinatorOptions
     return v;
   };
   const grpcHost = options.grpcHost ?? '127.0.0.1';
+  const scaled = options.scaled;
+  let resolvedScaled: ResolvedScaledModeOptions | undefined;
+  if (scaled !== undefined) {
+    if (!/^rediss?:\/\//.test(scaled.redisUrl)) throw new TypeError(`Expected \`scaled.redisUrl\` to be a redis:// URL, got \`${redactUrl(String(scaled.redisUrl))}\``);
+    if (scaled.postgresUrl === undefined && options.engine === undefined) throw new TypeError('Expected `scaled.postgresUrl` (a postgres:// URL) or `engine`, got neither');
+    if (scaled.postgresUrl !== undefined && !/^postgres(ql)?:\/\//.test(scaled.postgresUrl)) {
+      throw new TypeError(`Expected \`scaled.postgresUrl\` to be a postgres:// URL, got \`${redactUrl(scaled.postgresUrl)}\``);
+    }
+    const prefix = scaled.prefix ?? 'cohort';
+    if (!/^[A-Za-z0-9_.{}-]{1,64}$/.test(prefix)) throw new TypeError(`Expected \`scaled.prefix\` to be 1 to 64 letters, digits, _ . - { }, got \`${prefix}\``);
+    resolvedScaled = {
+      redisUrl: scaled.redisUrl,
+      postgresUrl: scaled.postgresUrl,
+      postgresSchema: scaled.postgresSchema,
+      prefix,
+      maxQueueDepth: positive('scaled.maxQueueDepth', scaled.maxQueueDepth, 1000),
+      backpressureTimeoutMs: positive('scaled.backpressureTimeoutMs', scaled.backpressureTimeoutMs, 30_000),
+      jobTimeoutMs: positive('scaled.jobTimeoutMs', scaled.jobTimeoutMs, 120_000),
+      jobAttempts: positive('scaled.jobAttempts', scaled.jobAttempts, 30),
+      depthPollMs: positive('scaled.depthPollMs', scaled.depthPollMs, 200),
+    };
+  }
+  const sweepIntervalMs = options.sweepIntervalMs ?? 10_000;
+  if (!Number.isInteger(sweepIntervalMs) || sweepIntervalMs < 0) {
+    throw new TypeError(`Expected \`sweepIntervalMs\` to be an integer from 0 and up, got \`${String(sweepIntervalMs)}\` (${typeof sweepIntervalMs})`);
+  }
   return {
     dataDir: options.dataDir ?? ':memory:',
     grpcHost,
@@ -127,6 +220,9 @@ function resolveOptions(options: CoordinatorOptions): ResolvedCoordinatorOptions
     maxQueuedBytesPerRun: positive('maxQueuedBytesPerRun', options.maxQueuedBytesPerRun, 64 * 1024 * 1024),
     maxStreams: positive('maxStreams', options.maxStreams, 4096),
     shutdownTimeoutMs: positive('shutdownTimeoutMs', options.shutdownTimeoutMs, 5000),
+    heartbeatTimeoutSeconds: positive('heartbeatTimeoutSeconds', options.heartbeatTimeoutSeconds, 60),
+    sweepIntervalMs,
+    scaled: resolvedScaled,
   };
 }
 
@@ -171,37 +267,102 @@ function delay(ms: number): Promise<'timeout'> {
 
 /**
  * Starts a coordinator: the gRPC service the SDK streams records to, and the
- * HTTP JSON API and pages. It touches no process signals; `cohort server`
- * does that.
+ * HTTP JSON API and pages, plus `/metrics`, `/healthz` and `/readyz`. It
+ * touches no process signals; `cohort server` does that.
+ *
+ * Embedded mode (the default) applies batches in process over SQLite. With
+ * `scaled` it opens runs and serves reads from PostgreSQL but queues batches
+ * on BullMQ for `cohort worker`s, and acks each one once a worker committed it.
  *
  * @example
  * await using coordinator = await startCoordinator({ dataDir: './cohort-data', grpcPort: 0, httpPort: 0 });
  * console.log(coordinator.grpcAddress, coordinator.httpUrl);
+ * await using scaled = await startCoordinator({ scaled: { redisUrl: 'redis://redis:6379', postgresUrl: 'postgres://cohort@db/cohort' } });
  */
 export async function startCoordinator(options: CoordinatorOptions = {}): Promise<Coordinator> {
   const opts = resolveOptions(options);
   const log = opts.logger.child({ component: 'coordinator' });
+  const scaled = opts.scaled;
   const ownsEngine = options.engine === undefined;
-  const engine = options.engine ?? openEngine(opts.dataDir, opts.defaultEntity);
+  const metrics = new CoordinatorMetrics();
 
   let state: CoordinatorState = 'running';
   let info: ServerInfoView = { version: coordinatorVersion(), grpcAddress: '', httpUrl: '', defaultEntity: opts.defaultEntity };
+  let engine: Engine | undefined;
+  let producer: BatchProducer | undefined;
+  let sweeper: Sweeper | undefined;
+  const releaseEarly = async () => {
+    await sweeper?.close().catch(() => undefined);
+    await producer?.close().catch(() => undefined);
+    if (ownsEngine) await engine?.close().catch(() => undefined);
+  };
 
-  const queues = new ApplyQueues(
-    async (run, records) => {
-      const result = await engine.applyBatch(run, records);
-      if (result.rejected.length > 0) {
-        log.info(
-          { run: `${run.entity}/${run.project}/${run.runId}`, ...(run.writer !== '' && { writer: run.writer }), rejected: result.rejected.map((r) => ({ seq: r.seq, code: r.error.code, reason: r.error.message })) },
-          'records refused by the engine',
-        );
+  try {
+    if (options.engine) engine = options.engine;
+    else if (scaled) engine = new Engine(await openPostgresStore(scaled.postgresUrl!, { ...(scaled.postgresSchema !== undefined && { schema: scaled.postgresSchema }) }), { defaultEntity: opts.defaultEntity });
+    else engine = openEngine(opts.dataDir, opts.defaultEntity);
+    const served = engine;
+    if (scaled) {
+      producer = await BatchProducer.open({
+        redisUrl: scaled.redisUrl,
+        prefix: scaled.prefix,
+        maxQueueDepth: scaled.maxQueueDepth,
+        backpressureTimeoutMs: scaled.backpressureTimeoutMs,
+        jobTimeoutMs: scaled.jobTimeoutMs,
+        jobAttempts: scaled.jobAttempts,
+        depthPollMs: scaled.depthPollMs,
+        appliedSeq: (writer) => served.appliedSeq(writer),
+        log: opts.logger.child({ component: 'batch-producer' }),
+        onBackpressure: () => metrics.backpressureWaits.inc(),
+      });
+    }
+    if (opts.sweepIntervalMs > 0) {
+      const sweeperOptions = {
+        engine: served,
+        heartbeatTimeoutSeconds: opts.heartbeatTimeoutSeconds,
+        intervalMs: opts.sweepIntervalMs,
+        log: opts.logger.child({ component: 'sweeper' }),
+        onSweep: (expired: ExpiredRun[]) => {
+          metrics.sweeps.inc();
+          for (const run of expired) metrics.runsExpired.inc({ state: run.state });
+        },
+      };
+      sweeper = scaled ? await startSharedSweeper({ ...sweeperOptions, redisUrl: scaled.redisUrl, prefix: scaled.prefix }) : startLocalSweeper(sweeperOptions);
+    }
+  } catch (err) {
+    await releaseEarly();
+    throw err;
+  }
+  const served = engine;
+
+  const applyInProcess: ApplyBatch = async (run, records) => {
+    const start = performance.now();
+    const result = await served.applyBatch(run, records);
+    metrics.applySeconds.observe({ mode: 'embedded' }, (performance.now() - start) / 1000);
+    if (result.rejected.length > 0) {
+      log.info(
+        { run: `${run.entity}/${run.project}/${run.runId}`, ...(run.writer !== '' && { writer: run.writer }), rejected: result.rejected.map((r) => ({ seq: r.seq, code: r.error.code, reason: r.error.message })) },
+        'records refused by the engine',
+      );
+    }
+    return result;
+  };
+  const queued = producer;
+  const applyQueued: ApplyBatch | undefined = queued
+    ? async (run, records, raw) => {
+        const start = performance.now();
+        const result = await queued.apply(run, records, raw);
+        metrics.applySeconds.observe({ mode: 'scaled' }, (performance.now() - start) / 1000);
+        return result;
       }
-      return result;
-    },
+    : undefined;
+  const queues = new ApplyQueues(
+    applyQueued ?? applyInProcess,
     { maxQueuedBatches: opts.maxQueuedBatchesPerRun, maxQueuedBytes: opts.maxQueuedBytesPerRun },
+    metrics.applyObserver(),
   );
   const grpcService = createGrpcService({
-    engine,
+    engine: served,
     queues,
     limits: opts.limits,
     log: opts.logger.child({ component: 'grpc' }),
@@ -210,9 +371,29 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     info: () => info,
     accepting: () => state === 'running',
   });
-  const httpServer = createServer(
-    createHttpHandler({ engine, log: opts.logger.child({ component: 'http' }), defaultEntity: opts.defaultEntity, info: () => info }),
-  );
+
+  metrics.gauge('cohort_record_streams', 'Live record streams.', () => grpcService.streams.size);
+  metrics.gauge('cohort_run_queue_batches', 'Batches waiting in the per-run queues of this coordinator.', () => queues.totals().batches);
+  metrics.gauge('cohort_run_queue_bytes', 'Bytes of the batches waiting in the per-run queues of this coordinator.', () => queues.totals().bytes);
+  const checks: ReadinessCheck[] = [];
+  if (queued) {
+    metrics.labelledGauge('cohort_queue_jobs', 'Jobs in the batch queue, by state (scaled mode).', ['queue', 'state'], async () =>
+      Object.entries(await queued.jobCounts()).map(([jobState, n]) => [{ queue: BATCH_QUEUE, state: jobState }, n]),
+    );
+    metrics.labelledGauge('cohort_queue_lag_seconds', 'Seconds the oldest waiting job of the batch queue has waited (scaled mode).', ['queue'], async () => [
+      [{ queue: BATCH_QUEUE }, await queued.lagSeconds()],
+    ]);
+    metrics.gauge('cohort_backpressure_held_batches', 'Batches held back now because the batch queue is over its bound.', () => queued.held);
+    checks.push({ name: 'redis', check: () => queued.ping() });
+  }
+  const store = served.store;
+  if (store instanceof PostgresStore) checks.push({ name: 'postgres', check: () => store.pool.query('SELECT 1') });
+
+  const ops = createOpsRoutes({ registry: metrics.registry, live: () => state === 'running', checks });
+  const api = createHttpHandler({ engine: served, log: opts.logger.child({ component: 'http' }), defaultEntity: opts.defaultEntity, info: () => info });
+  const httpServer = createServer((req, res) => {
+    if (!ops(req, res)) api(req, res);
+  });
   httpServer.requestTimeout = 30_000;
   httpServer.headersTimeout = 10_000;
   httpServer.keepAliveTimeout = 5_000;
@@ -228,10 +409,18 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   } catch (err) {
     grpcService.server.forceShutdown();
     if (httpServer.listening) httpServer.close();
-    if (ownsEngine) await engine.close().catch(() => undefined);
+    await releaseEarly();
     throw err;
   }
-  log.info({ grpcAddress: info.grpcAddress, httpUrl: info.httpUrl, dataDir: ownsEngine ? opts.dataDir : '(engine given)' }, 'coordinator started');
+  log.info(
+    {
+      grpcAddress: info.grpcAddress,
+      httpUrl: info.httpUrl,
+      mode: scaled ? 'scaled' : 'embedded',
+      ...(scaled ? { redis: redactUrl(scaled.redisUrl), prefix: scaled.prefix } : { dataDir: ownsEngine ? opts.dataDir : '(engine given)' }),
+    },
+    'coordinator started',
+  );
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -263,7 +452,10 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       });
       // 4. Batches already queued finish before the store closes.
       await step('queues', () => Promise.race([queues.drain(), deadline]));
-      if (ownsEngine) await step('engine', () => engine.close());
+      // 5. The sweeper, then the queue connections, then the store.
+      if (sweeper) await step('sweeper', () => sweeper.close());
+      if (producer) await step('producer', () => producer.close());
+      if (ownsEngine) await step('engine', () => served.close());
       state = 'closed';
       log.info('coordinator closed');
       if (errors.length > 0) throw new AggregateError(errors, 'coordinator: close failed');
@@ -274,11 +466,20 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   return {
     grpcAddress: info.grpcAddress,
     httpUrl: info.httpUrl,
-    engine,
+    engine: served,
     stats: () => {
       const totals = queues.totals();
-      return { state, streams: grpcService.streams.size, queuedBatches: totals.batches, queuedBytes: totals.bytes };
+      return {
+        state,
+        mode: scaled ? 'scaled' : 'embedded',
+        streams: grpcService.streams.size,
+        queuedBatches: totals.batches,
+        queuedBytes: totals.bytes,
+        ...(queued && { queueDepth: queued.depth, heldBatches: queued.held }),
+        sweeps: sweeper?.sweeps ?? 0,
+      };
     },
+    metrics: () => metrics.registry.metrics(),
     close,
     [Symbol.asyncDispose]: close,
   };

@@ -143,6 +143,10 @@ async function route(deps: HttpApiDeps, req: IncomingMessage): Promise<Reply> {
           if (query.maxStep !== undefined) options.maxStep = query.maxStep;
           return json({ rows: await engine.history(run, options) });
         }
+        if (sub === 'system' && subsub === undefined) {
+          const query = parseQuery(q, { limit: intParam(1, MAX_SAMPLES) });
+          return json({ samples: await engine.systemMetrics(run, query.limit === undefined ? {} : { limit: query.limit }) });
+        }
         if (sub === 'history' && subsub === 'scan') {
           const query = parseQuery(q, { fromStep: intParam(0, Number.MAX_SAFE_INTEGER), pageSize: intParam(1, MAX_PAGE_SIZE) });
           const options: ScanHistoryOptions = {};
@@ -153,6 +157,8 @@ async function route(deps: HttpApiDeps, req: IncomingMessage): Promise<Reply> {
         }
         throw notFound(url.pathname);
       }
+      case 'groups':
+        return groupRoute(engine, url.pathname, q, entity, project, runId, sub, subsub);
       default:
         throw notFound(url.pathname);
     }
@@ -177,6 +183,45 @@ async function route(deps: HttpApiDeps, req: IncomingMessage): Promise<Reply> {
     return html(renderRunPage(httpUrl, view));
   }
   throw notFound(url.pathname);
+}
+
+/** `/api/v1/groups/:entity/:project` (list), `/:group` (members, states), `/:group/history` (aggregates). */
+async function groupRoute(
+  engine: Engine,
+  pathname: string,
+  q: URLSearchParams,
+  entity: string | undefined,
+  project: string | undefined,
+  group: string | undefined,
+  sub: string | undefined,
+  subsub: string | undefined,
+): Promise<Reply> {
+  if (entity === undefined || project === undefined || subsub !== undefined) throw notFound(pathname);
+  if (group === undefined) {
+    parseQuery(q, {});
+    return json({ groups: await engine.listGroups(entity, project) });
+  }
+  const key = { entity, project, group };
+  if (sub === undefined) {
+    parseQuery(q, {});
+    return json(await engine.group(key));
+  }
+  if (sub !== 'history') throw notFound(pathname);
+  const query = parseQuery(q, {
+    keys: listParam(MAX_HISTORY_KEYS, 512),
+    minStep: intParam(0, Number.MAX_SAFE_INTEGER),
+    maxStep: intParam(0, Number.MAX_SAFE_INTEGER),
+  });
+  if (query.minStep !== undefined && query.maxStep !== undefined && query.minStep > query.maxStep) {
+    throw new CohortError('INVALID_ARGUMENT', `query parameter \`minStep\`: ${query.minStep} is above maxStep ${query.maxStep}`);
+  }
+  return json({
+    rows: await engine.groupHistory(key, {
+      ...(query.keys !== undefined && { keys: query.keys }),
+      ...(query.minStep !== undefined && { minStep: query.minStep }),
+      ...(query.maxStep !== undefined && { maxStep: query.maxStep }),
+    }),
+  });
 }
 
 function notFound(path: string): CohortError {

@@ -1,7 +1,8 @@
 /**
  * The Cohort coordinator: the gRPC service the SDK streams records to
  * (`cohort.v1.Coordinator`), and the HTTP JSON API and pages
- * (docs/http-api.md), over an embedded engine.
+ * (docs/http-api.md), over an embedded engine or, in scaled mode, PostgreSQL
+ * reads and a BullMQ batch queue (docs/scaled-mode.md).
  *
  * @example
  * import { startCoordinator } from '@cohort/coordinator';
@@ -9,7 +10,11 @@
  * console.log(`gRPC ${coordinator.grpcAddress}, dashboard ${coordinator.httpUrl}`);
  */
 export { startCoordinator } from './coordinator.js';
-export type { Coordinator, CoordinatorOptions, CoordinatorState, CoordinatorStats } from './coordinator.js';
+export { startGroupChecks } from './housekeeping.js';
+export type { GroupChecks, GroupChecksOptions } from './housekeeping.js';
+export type { Coordinator, CoordinatorOptions, CoordinatorState, CoordinatorStats, ScaledModeOptions } from './coordinator.js';
+export { batchJobId } from './scaled/batch-producer.js';
+export { SWEEPER_SCHEDULER_ID } from './heartbeat-sweeper.js';
 export { ERROR_STATUS, INTERNAL_MESSAGE, httpStatusOf, toGrpcStatus, toPublicError } from './grpc-status.js';
 export type { PublicError } from './grpc-status.js';
 export { LOADER_OPTIONS, loadService } from './load-service.js';

@@ -168,7 +168,7 @@ export class RecordStream {
       records[i] = record;
     }
     const queue = this.#deps.queues.forRun(this.#run!);
-    const committed = queue.enqueue(records, bytes, this.#writer).then(
+    const committed = queue.enqueue(records, bytes, this.#writer, entries).then(
       (seq) => this.#ack(seq),
       (err: unknown) => this.#fail(err),
     );

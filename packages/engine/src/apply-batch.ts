@@ -15,7 +15,7 @@ import {
   type RowsMessage,
   type SummaryState,
 } from '@cohort/protocol';
-import type { BatchWrite, JsonSeries, NewAlert, NewRunEvent, NumericSeries, RunPatch, RunState, StoredRun } from '@cohort/store';
+import { addSeriesToCells, flattenCells, type AggregateCell, type BatchWrite, type JsonSeries, type NewAlert, type NewRunEvent, type NumericSeries, type RankProgress, type RunPatch, type RunState, type StoredRun, type SystemSample } from '@cohort/store';
 import { parseObject } from './run-view.js';
 
 /** Keys every row carries in its own column; a cell with one of these names is ignored. */
@@ -44,7 +44,16 @@ export interface PlanContext {
   now: number;
   /** The latest unsuppressed alert with this title before this batch (time in seconds), if any. */
   lastAlertAt(title: string): Promise<number | undefined>;
+  /** The run's progress as stored (group members and restarted runs), if any. */
+  progress?: RankProgress | undefined;
+  /** Seconds between two progress samples of a run. @defaultValue 1 */
+  progressSampleSeconds?: number;
+  /** The summary of the run's rows up to `step`, for a replay rewind. */
+  replaySummary?(step: number): Promise<{ summaryJson: string; summaryStateJson: string; lastStep: number | null; runtime: number }>;
 }
+
+/** Most progress samples kept per run (`[at, step]` pairs). */
+const MAX_PROGRESS_SAMPLES = 64;
 
 /** Thrown by {@link planBatch} when one record fails; the engine plans again without it. */
 export class RecordFailure extends Error {
@@ -109,12 +118,33 @@ export async function planBatch(
   };
 
   if (state === 'crashed') setState('running', 'records arrived after the run was marked crashed');
+  let replayArmed = ctx.progress?.replayArmed === true;
+  let rewindAfter: number | undefined;
+  let system: SystemSample[] | undefined;
 
   for (const record of records) {
     if (skip.has(record.seq)) continue;
     try {
       switch (record.kind) {
         case 'rows': {
+          if (replayArmed) {
+            // The first rows of a later restart attempt: replayed steps rewind the run instead of being dropped.
+            replayArmed = false;
+            const first = record.rows.steps[0];
+            if (first !== undefined && lastStep !== null && first <= lastStep && ctx.replaySummary && numeric.size === 0 && json.size === 0) {
+              const replay = await ctx.replaySummary(first - 1);
+              tracker = SummaryTracker.fromJSON(replay.summaryStateJson === '' ? undefined : (parseJson(replay.summaryStateJson) as SummaryState));
+              summaryChanged = true;
+              lastStep = replay.lastStep;
+              runtime = replay.runtime;
+              rewindAfter = first - 1;
+              events.push({
+                state: 'running',
+                at: now,
+                detail: `rewound to step ${first - 1}: restart attempt ${ctx.progress?.restartAttempt ?? 0} replays steps from ${first} (was at ${run.lastStep})`,
+              });
+            }
+          }
           const res = applyRows(record.rows, lastStep, getTracker(), numeric, json);
           droppedRows += res.dropped;
           lastStep = res.lastStep;
@@ -169,6 +199,16 @@ export async function planBatch(
         case 'preempting':
           setState('preempting', 'the run marked itself preempting');
           break;
+        case 'system': {
+          const m = record.system;
+          if (m.keys.length !== m.values.length) {
+            throw new CohortError('INVALID_ARGUMENT', `system.values: expected one value per key (${m.keys.length} keys), got ${m.values.length}`);
+          }
+          const metrics: Record<string, number> = {};
+          for (let i = 0; i < m.keys.length; i++) metrics[m.keys[i]!] = m.values[i]!;
+          (system ??= []).push({ at: m.timestamp, label: m.label, metrics });
+          break;
+        }
         case 'alert': {
           const a = record.alert;
           if (!ALERT_LEVELS.has(a.level)) {
@@ -204,11 +244,43 @@ export async function planBatch(
     patch.summaryJson = stringifyJson(tracker.summary());
     patch.summaryStateJson = stringifyJson(tracker.toJSON());
   }
+  if (rewindAfter !== undefined) {
+    write.rewindAfter = rewindAfter;
+    // A replay rewinds below the stored last step, which the patch above only sets when it changed.
+    patch.lastStep = lastStep;
+    patch.runtime = runtime;
+  }
   if (numeric.size > 0) write.numeric = finishNumeric(numeric);
+  if (run.group !== '' && write.numeric) {
+    const cells = new Map<string, Map<number, AggregateCell>>();
+    for (const series of write.numeric) addSeriesToCells(cells, series.key, series.steps, series.values);
+    const flat = flattenCells(cells);
+    if (flat.length > 0) write.aggregates = { group: { entity: run.entity, project: run.project, group: run.group }, cells: flat };
+  }
+  let progress = progressPatch(ctx, run, lastStep, now);
+  if (ctx.progress?.replayArmed === true && !replayArmed) progress = { ...progress, replayArmed: false };
+  if (progress) write.progress = progress;
   if (json.size > 0) write.json = [...json.values()];
   if (alerts.length > 0) write.alerts = alerts;
+  if (system) write.system = system;
   if (events.length > 0) write.events = events;
   return { write, droppedRows };
+}
+
+/** The progress fields to write when the run's last step moved (group members and runs with progress only). */
+function progressPatch(ctx: PlanContext, run: StoredRun, lastStep: number | null, now: number): Partial<RankProgress> | undefined {
+  if (lastStep === null || lastStep === run.lastStep) return undefined;
+  if (run.group === '' && ctx.progress === undefined) return undefined;
+  const patch: Partial<RankProgress> = { lastStep, lastStepAt: now };
+  const samples = ctx.progress?.samples ?? [];
+  const lastAt = samples.length >= 2 ? samples[samples.length - 2]! : -Infinity;
+  const rewound = run.lastStep !== null && lastStep < run.lastStep;
+  if (rewound || now - lastAt >= (ctx.progressSampleSeconds ?? 1)) {
+    const next = rewound ? [] : samples.slice(-(MAX_PROGRESS_SAMPLES - 1) * 2);
+    next.push(now, lastStep);
+    patch.samples = next;
+  }
+  return patch;
 }
 
 function parseJsonObject(text: string, field: string): Record<string, unknown> {

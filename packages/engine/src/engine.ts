@@ -1,9 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import { CohortError, getLeaf, type OpenRunRequestMessage, type OpenRunResponseMessage, type RecordMessage } from '@cohort/protocol';
-import { RUN_STATES, type ProjectInfo, type RunKey, type RunState, type Store, type StoredAlert, type StoredRun, type StoredRunEvent } from '@cohort/store';
+import { RUN_STATES, type GroupKey, type NewAlert, type ProjectInfo, type RankProgress, type SystemSample, type RunKey, type RunState, type Store, type StoredAlert, type StoredRun, type StoredRunEvent } from '@cohort/store';
 import { RecordFailure, planBatch, type ApplyResult, type RejectedRecord } from './apply-batch.js';
 import { readHistory, scanHistoryPage, type HistoryOptions, type HistoryPage, type ScanHistoryOptions } from './history-query.js';
-import { openRun } from './open-run.js';
+import { openRun, replaySummary } from './open-run.js';
+import { decideGroup, resolveGroupCheckOptions, type GroupCheckOptions, type GroupCheckReport } from './group-checks.js';
+import { cellsToRows, toGroupView, type GroupHistoryRow, type GroupView } from './group-view.js';
 import { toRunView, type RunView } from './run-view.js';
 
 /** Options of {@link Engine}. */
@@ -12,6 +14,19 @@ export interface EngineOptions {
   defaultEntity?: string;
   /** The clock, in seconds since the Unix epoch (tests pass a fake one). @defaultValue `() => Date.now() / 1000` */
   now?: () => number;
+  /** Seconds between two progress samples of a rank (step rates are measured from them). @defaultValue 1 */
+  progressSampleSeconds?: number;
+  /** The window step rates are shown over in group views. @defaultValue 30 */
+  rateWindowSeconds?: number;
+}
+
+/** Options of {@link Engine.groupHistory}. */
+export interface GroupHistoryOptions {
+  keys?: string[];
+  minStep?: number;
+  maxStep?: number;
+  /** The most aggregate cells read. @defaultValue 1 000 000 */
+  limit?: number;
 }
 
 /** Filters of {@link Engine.listRuns}; all given ones must hold. */
@@ -60,12 +75,16 @@ export class Engine {
   readonly #store: Store;
   readonly #defaultEntity: string;
   readonly #now: () => number;
+  readonly #sampleSeconds: number;
+  readonly #rateWindow: number;
   #closed = false;
 
   constructor(store: Store, options: EngineOptions = {}) {
     this.#store = store;
     this.#defaultEntity = options.defaultEntity ?? 'local';
     this.#now = options.now ?? (() => Date.now() / 1000);
+    this.#sampleSeconds = options.progressSampleSeconds ?? 1;
+    this.#rateWindow = options.rateWindowSeconds ?? 30;
   }
 
   /** The store this engine works over. */
@@ -85,7 +104,27 @@ export class Engine {
    */
   async openRun(req: OpenRunRequestMessage): Promise<OpenRunResponseMessage> {
     this.#open();
-    return openRun({ store: this.#store, now: this.#now(), defaultEntity: this.#defaultEntity }, req);
+    const res = await openRun({ store: this.#store, now: this.#now(), defaultEntity: this.#defaultEntity }, req);
+    if (res.group === '' && !(req.restartAttempt > 0)) return res;
+    const stored = await this.#find({ entity: res.entity, project: res.project, runId: res.runId });
+    if (res.group !== '') {
+      const primary = req.primary && req.mode !== 'shared' && req.rank >= 0 ? req.rank : null;
+      await this.#store.announceGroup(
+        { entity: stored.entity, project: stored.project, group: stored.group },
+        { worldSize: stored.worldSize, primaryRank: primary },
+        this.#now(),
+      );
+    }
+    const progress = await this.#store.getRankProgress(stored.pk);
+    const attempt = req.restartAttempt > 0 ? req.restartAttempt : 0;
+    if (attempt > (progress?.restartAttempt ?? 0)) {
+      // A later restart attempt may replay steps from a checkpoint: its first rows rewind the run (see planBatch).
+      await this.#store.patchRankProgress(stored.pk, { restartAttempt: attempt, replayArmed: res.resumed });
+      await this.#store.updateRun(stored.pk, {}, { event: { state: 'running', at: this.#now(), detail: `restart attempt ${attempt} started at step ${res.startingStep}` } });
+    } else if (!progress) {
+      await this.#store.patchRankProgress(stored.pk, {});
+    }
+    return res;
   }
 
   /**
@@ -107,7 +146,11 @@ export class Engine {
       if (fresh.length === 0) return { appliedSeq: applied, droppedRows: 0, rejected: [] };
       const skip = new Set<number>();
       const rejected: RejectedRecord[] = [];
+      const progress = await this.#store.getRankProgress(stored.pk);
       const ctx = {
+        progress,
+        progressSampleSeconds: this.#sampleSeconds,
+        replaySummary: (step: number) => replaySummary(this.#store, stored, step),
         now: this.#now(),
         lastAlertAt: async (title: string): Promise<number | undefined> => {
           const scope = stored.group === '' ? { runPk: stored.pk } : { runPk: stored.pk, group: { entity: stored.entity, project: stored.project, group: stored.group } };
@@ -250,6 +293,89 @@ export class Engine {
   async runEvents(run: RunKey): Promise<StoredRunEvent[]> {
     this.#open();
     return this.#store.listRunEvents((await this.#find(this.#key(run))).pk);
+  }
+
+  /** Groups of a project (of every project when `project` is absent), with their members and derived states. */
+  async listGroups(entity: string, project?: string): Promise<GroupView[]> {
+    this.#open();
+    const groups = await this.#store.listGroups({ entity: entity === '' ? this.#defaultEntity : entity, ...(project !== undefined && { project }) });
+    const out: GroupView[] = [];
+    for (const g of groups) out.push(await this.#groupView(g.entity, g.project, g.group));
+    return out;
+  }
+
+  /**
+   * A group: expected world size, primary, derived state, and every member
+   * with its state, when it ended (which rank died and when), its step rate,
+   * time since its last step and straggler flag. Unknown group: `NOT_FOUND`.
+   */
+  async group(key: GroupKey): Promise<GroupView> {
+    this.#open();
+    return this.#groupView(key.entity === '' ? this.#defaultEntity : key.entity, key.project, key.group);
+  }
+
+  /**
+   * The group's aggregate history: rows by step, each metric as
+   * `{ mean, min, max, count }` over the ranks that logged it at that step
+   * (finite numbers only). Maintained incrementally as batches apply.
+   */
+  async groupHistory(key: GroupKey, options: GroupHistoryOptions = {}): Promise<GroupHistoryRow[]> {
+    this.#open();
+    const k = { ...key, entity: key.entity === '' ? this.#defaultEntity : key.entity };
+    if (!(await this.#store.findGroup(k))) throw new CohortError('NOT_FOUND', `group: no group ${k.entity}/${k.project}/${k.group}`);
+    const cells = await this.#store.readGroupAggregates(k, {
+      ...(options.keys !== undefined && { keys: options.keys }),
+      ...(options.minStep !== undefined && { minStep: options.minStep }),
+      ...(options.maxStep !== undefined && { maxStep: options.maxStep }),
+      ...(options.limit !== undefined && { limit: options.limit }),
+    });
+    return cellsToRows(cells);
+  }
+
+  /** A run's system metric samples (CPU, memory, GPUs), oldest first. */
+  async systemMetrics(run: RunKey, options: { since?: number; limit?: number } = {}): Promise<SystemSample[]> {
+    this.#open();
+    return this.#store.readSystemMetrics((await this.#find(this.#key(run))).pk, options);
+  }
+
+  /**
+   * Flags stragglers and stalled groups among groups with a live member, and
+   * raises an alert (stored on the rank's run, or the primary's) for each new
+   * flag; clears flags that no longer hold. For a periodic housekeeping
+   * check, once across coordinators (like {@link Engine.expireStaleRuns}).
+   */
+  async checkGroups(options: GroupCheckOptions = {}): Promise<GroupCheckReport> {
+    this.#open();
+    const o = resolveGroupCheckOptions(options);
+    const now = this.#now();
+    const report: GroupCheckReport = { groups: 0, stragglers: [], recovered: [], stalled: [], unstalled: [] };
+    for (const g of await this.#store.listGroups({ active: true })) {
+      report.groups++;
+      const members = await this.#store.listRuns(g.entity, g.project, { group: g.group });
+      const progress = new Map<number, RankProgress>((await this.#store.listRankProgress(members.map((m) => m.pk))).map((p) => [p.runPk, p]));
+      const d = decideGroup(g, members, progress, now, o, report);
+      for (const f of d.flags) await this.#store.patchRankProgress(f.run.pk, f.patch);
+      if (d.stalledAt !== undefined) await this.#store.updateGroup(g, { stalledAt: d.stalledAt }, now);
+      for (const a of d.alerts) await this.#storeAlert(a.run.pk, a.alert);
+    }
+    return report;
+  }
+
+  async #storeAlert(pk: number, alert: NewAlert): Promise<void> {
+    for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
+      const run = await this.#store.getRunByPk(pk);
+      if (!run) return;
+      // Through the batch path, so the alert lands like one the run sent itself (its applied seq unchanged).
+      if (await this.#store.commitBatch(pk, run.version, { appliedSeq: run.appliedSeq, alerts: [alert] })) return;
+    }
+  }
+
+  async #groupView(entity: string, project: string, group: string): Promise<GroupView> {
+    const g = await this.#store.findGroup({ entity, project, group });
+    if (!g) throw new CohortError('NOT_FOUND', `group: no group ${entity}/${project}/${group}`);
+    const members = await this.#store.listRuns(entity, project, { group });
+    const progress = new Map<number, RankProgress>((await this.#store.listRankProgress(members.map((m) => m.pk))).map((p) => [p.runPk, p]));
+    return toGroupView(g, members, progress, this.#now(), this.#rateWindow);
   }
 
   /** Stops accepting calls and closes the store. Idempotent. */

@@ -11,7 +11,11 @@
  * const { appliedSeq } = await engine.applyBatch({ entity: run.entity, project: run.project, runId: run.runId }, records);
  */
 export { Engine } from './engine.js';
-export type { EngineOptions, ExpiredRun, RunFilters, WriterKey } from './engine.js';
+export type { EngineOptions, ExpiredRun, GroupHistoryOptions, RunFilters, WriterKey } from './engine.js';
+export type { GroupCheckOptions, GroupCheckReport, ResolvedGroupCheckOptions } from './group-checks.js';
+export { resolveGroupCheckOptions } from './group-checks.js';
+export type { GroupHistoryRow, GroupMemberView, GroupState, GroupView } from './group-view.js';
+export { deriveGroupState, stepRate } from './group-view.js';
 export type { ApplyResult, RejectedRecord } from './apply-batch.js';
 export type { HistoryOptions, HistoryPage, ScanHistoryOptions } from './history-query.js';
 export { MAX_PAGE_SIZE } from './history-query.js';

@@ -203,7 +203,7 @@ function response(run: StoredRun, resumed: boolean, startingStep: number): OpenR
 }
 
 /** The summary of a run's rows up to `step`, recomputed with its metric definitions. */
-async function replaySummary(
+export async function replaySummary(
   store: Store,
   source: StoredRun,
   step: number,

@@ -16,3 +16,4 @@ export * from './codec.js';
 export * from './proto-files.js';
 export * from './schemas/index.js';
 export * from './rules/index.js';
+export * from './batch-job.js';

@@ -58,6 +58,13 @@ export interface AlertMessage {
   timestamp: number;
 }
 
+export interface SystemMetricsMessage {
+  timestamp: number;
+  keys: string[];
+  values: number[];
+  label: string;
+}
+
 /** One record: exactly one of the kinds is set. */
 export type RecordMessage = { seq: number } & (
   | { kind: 'rows'; rows: RowsMessage }
@@ -68,6 +75,7 @@ export type RecordMessage = { seq: number } & (
   | { kind: 'exit'; exit: ExitMessage }
   | { kind: 'preempting'; preempting: Record<string, never> }
   | { kind: 'alert'; alert: AlertMessage }
+  | { kind: 'system'; system: SystemMetricsMessage }
 );
 
 export type RecordKind = RecordMessage['kind'];
@@ -96,6 +104,7 @@ export interface OpenRunRequestMessage {
   sweepId: string;
   host: string;
   offline: boolean;
+  restartAttempt: number;
 }
 
 export interface OpenRunResponseMessage {

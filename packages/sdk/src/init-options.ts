@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import { invalidArgument, isPlainObject } from '@cohort/protocol';
 import { DEFAULT_URL, readEnv } from './env.js';
+import { detectDistributedEnv, groupRunId, type DistributedSource } from './dist-env.js';
 import { camelKeys, resolveSettings, type ResolvedSettings, type Settings } from './settings.js';
 import { describeZodIssue } from './zod-errors.js';
 
@@ -47,6 +48,10 @@ export interface InitOptions {
   readonly rank?: number;
   readonly worldSize?: number;
   readonly localRank?: number;
+  /** The node's name. @defaultValue `COHORT_NODE`, `SLURMD_NODENAME`, `NODE_NAME`, else the host name */
+  readonly node?: string;
+  /** The restart attempt of this process. @defaultValue `TORCHELASTIC_RESTART_COUNT` (or SLURM/JobSet equivalents), else 0 */
+  readonly restartAttempt?: number;
   readonly settings?: Settings & { readonly mode?: RunMode };
 }
 
@@ -71,6 +76,11 @@ export interface ResolvedInitOptions {
   readonly rank: number;
   readonly worldSize: number;
   readonly localRank: number;
+  /** The node name sent with the run (the host name unless the launcher names the node). */
+  readonly node: string;
+  readonly restartAttempt: number;
+  /** Which launcher's environment filled group and rank (docs/distributed.md). */
+  readonly distributedSource: DistributedSource;
   readonly host: string;
   /** `COHORT_URL` or the default. */
   readonly url: string;
@@ -100,6 +110,8 @@ export const InitOptionsSchema = z.strictObject({
   rank: rank().optional(),
   worldSize: z.number().int().min(1).optional(),
   localRank: rank().optional(),
+  node: text().min(1).max(256).optional(),
+  restartAttempt: z.number().int().min(0).optional(),
   settings: z.custom<Record<string, unknown>>((v) => isPlainObject(v), { message: 'expected a plain object' }).optional(),
 });
 
@@ -127,26 +139,35 @@ export function resolveInitOptions(
   if (settingsMode !== undefined && !['online', 'offline', 'disabled', 'shared'].includes(settingsMode as string)) {
     throw invalidArgument(`Invalid init options: \`options.settings.mode\`: expected one of online, offline, disabled, shared, got ${JSON.stringify(settingsMode)}`);
   }
-  const settings = resolveSettings(rawSettings, { label: `${hostname()}-${process.pid}` });
+  const settings = resolveSettings(rawSettings, { label: `${hostname()}-${process.pid}`, shared: settingsMode === 'shared' || o.mode === 'shared' || (o.mode === undefined && e.mode === 'shared') });
+  const dist = detectDistributedEnv(env);
   const mode = o.mode ?? (settingsMode as RunMode | undefined) ?? e.mode ?? 'online';
-  const resume = o.resume === true ? 'allow' : o.resume === false ? '' : (o.resume ?? (o.resumeFrom || o.forkFrom ? '' : (e.resume ?? '')));
+  let resume: ResolvedInitOptions['resume'] = o.resume === true ? 'allow' : o.resume === false ? '' : (o.resume ?? (o.resumeFrom || o.forkFrom ? '' : (e.resume ?? '')));
   const exclusive = [resume !== '' && 'resume', o.resumeFrom !== undefined && 'resumeFrom', o.forkFrom !== undefined && 'forkFrom'].filter(
     (x): x is string => typeof x === 'string',
   );
   if (exclusive.length > 1) {
     throw invalidArgument(`Options ${exclusive.map((x) => `\`${x}\``).join(' and ')} cannot be given together (they are mutually exclusive)`);
   }
-  const id = o.id ?? e.runId;
+  const project = o.project ?? e.project ?? 'uncategorized';
+  const group = o.group ?? e.group ?? dist.group ?? '';
+  const rankValue = o.rank ?? dist.rank ?? -1;
+  let id = o.id ?? e.runId;
+  if (id === undefined && mode !== 'shared' && group !== '' && rankValue >= 0 && o.resumeFrom === undefined && o.forkFrom === undefined) {
+    // One run per (group, rank): a restarted process finds and resumes its own run.
+    id = groupRunId(o.entity ?? e.entity ?? '', project, group, rankValue);
+    if (o.resume === undefined && e.resume === undefined) resume = 'allow';
+  }
   if (mode === 'shared' && id === undefined) {
     throw invalidArgument('Shared mode needs the primary run\'s `id` (every writer passes the same one)');
   }
-  const worldSize = o.worldSize ?? e.worldSize;
+  const worldSize = o.worldSize ?? dist.worldSize;
   return {
-    project: o.project ?? e.project ?? 'uncategorized',
+    project,
     entity: o.entity ?? e.entity,
     id,
     name: o.name ?? '',
-    group: o.group ?? e.group ?? '',
+    group,
     jobType: o.jobType ?? e.jobType ?? '',
     tags: o.tags,
     notes: o.notes ?? '',
@@ -156,9 +177,12 @@ export function resolveInitOptions(
     resumeFrom: o.resumeFrom ?? '',
     forkFrom: o.forkFrom ?? '',
     baseDir: o.dir ?? e.dir ?? '.cohort',
-    rank: o.rank ?? e.rank ?? -1,
+    rank: rankValue,
     worldSize: worldSize ?? 0,
-    localRank: o.localRank ?? e.localRank ?? -1,
+    localRank: o.localRank ?? dist.localRank ?? -1,
+    node: o.node ?? dist.node ?? hostname(),
+    restartAttempt: o.restartAttempt ?? dist.restartAttempt,
+    distributedSource: o.rank !== undefined ? 'none' : dist.source,
     host: hostname(),
     url: e.url ?? DEFAULT_URL,
     apiKey: e.apiKey,

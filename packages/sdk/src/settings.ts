@@ -41,10 +41,39 @@ export interface Settings {
   readonly label?: string;
   /** Shared mode: whether this writer is the primary one. @defaultValue false */
   readonly primary?: boolean;
-  /** Shared mode: whether this writer's exit decides the run's final state. @defaultValue true */
+  /**
+   * Shared mode: whether this writer's exit decides the run's final state.
+   * @defaultValue `primary` in shared mode (only the primary decides), true otherwise
+   */
   readonly updateFinishState?: boolean;
+  /** Seconds between system metric samples (CPU, memory, GPUs via `nvidia-smi`); 0 turns them off. @defaultValue 15 */
+  readonly systemMetricsSeconds?: number;
+  /**
+   * On SIGTERM (Kubernetes eviction, spot reclaim): mark the run preempting,
+   * flush within `sigtermFlushSeconds`, then let the process exit. @defaultValue true
+   */
+  readonly handleSigterm?: boolean;
+  /** The most seconds the SIGTERM handler spends flushing (under GKE spot's 15 s notice). @defaultValue 10 */
+  readonly sigtermFlushSeconds?: number;
+  /**
+   * Poll cloud preemption notices and mark the run preempting when one comes:
+   * `true` for the default endpoint, or the URL to poll (tests use a local server).
+   */
+  readonly preemptionNotices?: PreemptionNoticeSettings;
   /** Where warnings and errors go. @defaultValue stderr, or nothing when `silent` */
   readonly logger?: Logger;
+}
+
+/** Which cloud preemption notices to poll (`true`: the cloud's metadata endpoint; a string: that URL). */
+export interface PreemptionNoticeSettings {
+  /** AWS spot `instance-action` (`http://169.254.169.254/latest/meta-data/spot/instance-action`). */
+  readonly aws?: boolean | string;
+  /** GCE `instance/preempted` (`http://metadata.google.internal/computeMetadata/v1/instance/preempted`). */
+  readonly gce?: boolean | string;
+  /** Azure scheduled events (`http://169.254.169.254/metadata/scheduledevents?api-version=2020-07-01`). */
+  readonly azure?: boolean | string;
+  /** Milliseconds between polls. @defaultValue 5000 */
+  readonly intervalMs?: number;
 }
 
 /** Settings after defaults, as `run.settings` shows them. */
@@ -62,6 +91,10 @@ export interface ResolvedSettings {
   readonly label: string;
   readonly primary: boolean;
   readonly updateFinishState: boolean;
+  readonly systemMetricsSeconds: number;
+  readonly handleSigterm: boolean;
+  readonly sigtermFlushSeconds: number;
+  readonly preemptionNotices: PreemptionNoticeSettings;
   readonly logger: Logger;
 }
 
@@ -91,6 +124,17 @@ export const SettingsSchema = z.strictObject({
   label: z.string().min(1).max(128).optional(),
   primary: z.boolean().optional(),
   updateFinishState: z.boolean().optional(),
+  systemMetricsSeconds: z.number().nonnegative().finite().optional(),
+  handleSigterm: z.boolean().optional(),
+  sigtermFlushSeconds: z.number().nonnegative().max(3600).optional(),
+  preemptionNotices: z
+    .strictObject({
+      aws: z.union([z.boolean(), z.url()]).optional(),
+      gce: z.union([z.boolean(), z.url()]).optional(),
+      azure: z.union([z.boolean(), z.url()]).optional(),
+      intervalMs: z.number().int().min(10).optional(),
+    })
+    .optional(),
   logger: loggerSchema.optional(),
 });
 
@@ -98,7 +142,7 @@ export const SettingsSchema = z.strictObject({
  * Parses settings and fills defaults. Throws `CohortError` INVALID_ARGUMENT
  * naming the setting (an unknown one included).
  */
-export function resolveSettings(input: unknown, defaults: { label: string }): ResolvedSettings {
+export function resolveSettings(input: unknown, defaults: { label: string; shared?: boolean }): ResolvedSettings {
   // Accept snake_case names too (`heartbeat_seconds`), as init options do.
   const camel = input !== null && typeof input === 'object' && !Array.isArray(input) ? camelKeys(input as Record<string, unknown>) : input;
   const parsed = SettingsSchema.safeParse(camel ?? {});
@@ -120,7 +164,12 @@ export function resolveSettings(input: unknown, defaults: { label: string }): Re
     walSegmentBytes: s.walSegmentBytes ?? 8 * 1024 * 1024,
     label: s.label ?? defaults.label,
     primary: s.primary ?? false,
-    updateFinishState: s.updateFinishState ?? true,
+    // SEMANTICS §6: only the primary decides the finish state unless a writer is told otherwise.
+    updateFinishState: s.updateFinishState ?? (defaults.shared === true ? (s.primary ?? false) : true),
+    systemMetricsSeconds: s.systemMetricsSeconds ?? 15,
+    handleSigterm: s.handleSigterm ?? true,
+    sigtermFlushSeconds: s.sigtermFlushSeconds ?? 10,
+    preemptionNotices: Object.freeze({ ...(s.preemptionNotices ?? {}) }) as PreemptionNoticeSettings,
     logger: s.logger ?? (silent ? silentLogger : defaultLogger),
   });
 }

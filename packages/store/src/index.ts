@@ -31,6 +31,20 @@ export type {
   StoreRunFilter,
 } from './types.js';
 export { RUN_STATES } from './types.js';
+export type { GroupStore } from './group-store.js';
+export type {
+  AggregateCell,
+  AggregateQuery,
+  GroupAnnounce,
+  GroupFilter,
+  GroupKey,
+  GroupPatch,
+  RankProgress,
+  StoredGroup,
+  StoredRankProgress,
+  SystemSample,
+} from './group-types.js';
+export { EMPTY_PROGRESS, addSeriesToCells, flattenCells, isAggregatedKey } from './group-types.js';
 export { SqliteStore, openSqliteStore } from './sqlite/sqlite-store.js';
 export { MIGRATIONS, migrate } from './sqlite/schema.js';
 export { CHUNK_MAX_POINTS, CHUNK_MERGE_BELOW, decodeFloats, decodeSteps, encodeFloats, encodeSteps } from './sqlite/history-chunks.js';

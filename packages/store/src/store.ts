@@ -1,3 +1,4 @@
+import type { GroupStore } from './group-store.js';
 import type {
   AlertScope,
   BatchWrite,
@@ -25,7 +26,7 @@ import type {
  * await using store = openSqliteStore(':memory:');
  * const run = await store.findRun({ entity: 'local', project: 'p', runId: 'abc' });
  */
-export interface Store {
+export interface Store extends GroupStore {
   /** Finds a run by its key. */
   findRun(key: RunKey): Promise<StoredRun | undefined>;
   /** Finds a run by its internal id. */

@@ -3,6 +3,7 @@
  * writes, and what history reads return. The engine speaks only these, so an
  * async Postgres store can implement {@link Store} the same way SQLite does.
  */
+import type { AggregateCell, GroupKey, RankProgress, SystemSample } from './group-types.js';
 
 /** The states a run moves through (SEMANTICS §5). */
 export type RunState = 'running' | 'finished' | 'failed' | 'crashed' | 'killed' | 'preempting' | 'preempted';
@@ -145,6 +146,18 @@ export interface BatchWrite {
   json?: JsonSeries[];
   alerts?: NewAlert[];
   events?: NewRunEvent[];
+  /**
+   * Remove the run's history after this step first (a torchelastic restart
+   * replaying steps from a checkpoint); the series then continue from it.
+   * The run's group aggregates above it are rebuilt from the members.
+   */
+  rewindAfter?: number;
+  /** Deltas merged into the group's aggregate cells. */
+  aggregates?: { group: GroupKey; cells: AggregateCell[] };
+  /** Progress fields of the run to set. */
+  progress?: Partial<RankProgress>;
+  /** System metric samples of the run's processes. */
+  system?: SystemSample[];
 }
 
 /** Filters of {@link Store.listRuns} that the store evaluates itself. */

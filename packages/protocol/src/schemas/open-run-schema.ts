@@ -56,6 +56,7 @@ export function createOpenRunRequestSchema(limits: Readonly<Limits>) {
       sweepId: name,
       host: name,
       offline: z.boolean(),
+      restartAttempt: z.number().int().min(0, { message: 'must be an integer from 0 and up' }),
     })
     .superRefine((req, ctx) => {
       const given = (['resume', 'resumeFrom', 'forkFrom'] as const).filter((k) => req[k] !== '');

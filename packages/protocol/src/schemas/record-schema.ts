@@ -141,6 +141,17 @@ export function createRecordSchema(limits: Readonly<Limits>) {
     timestamp: z.number().refine((v) => Number.isFinite(v) && v >= 0, { message: 'must be a finite number from 0 and up' }),
   });
 
+  const system = z
+    .object({
+      timestamp: z.number().refine((v) => Number.isFinite(v) && v >= 0, { message: 'must be a finite number from 0 and up' }),
+      keys: z
+        .array(z.string().regex(/^system\//, { message: 'system metric names must start with "system/"' }).max(256, { message: 'system metric names must be at most 256 characters long' }))
+        .max(1024, { message: 'must hold at most 1024 system metrics' }),
+      values: z.array(z.number()).max(1024, { message: 'must hold at most 1024 values' }),
+      label: z.string().max(256, { message: 'must be at most 256 characters long' }),
+    })
+    .refine((v) => v.keys.length === v.values.length, { message: 'system metrics need one value per key', path: ['values'] });
+
   return z.discriminatedUnion('kind', [
     z.object({ seq, kind: z.literal('rows'), rows }),
     z.object({ seq, kind: z.literal('config'), config }),
@@ -150,6 +161,7 @@ export function createRecordSchema(limits: Readonly<Limits>) {
     z.object({ seq, kind: z.literal('exit'), exit }),
     z.object({ seq, kind: z.literal('preempting'), preempting: z.object({}) }),
     z.object({ seq, kind: z.literal('alert'), alert }),
+    z.object({ seq, kind: z.literal('system'), system }),
   ]);
 }
 

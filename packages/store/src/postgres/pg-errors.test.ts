@@ -24,6 +24,10 @@ describe('toCohortError', () => {
     expect(toCohortError(withCode('57014'), 'reading history')).toMatchObject({ code: 'DEADLINE_EXCEEDED' });
   });
 
+  it('answers INVALID_ARGUMENT for a value PostgreSQL cannot hold', () => {
+    expect(toCohortError(withCode('22021', 'invalid byte sequence for encoding "UTF8": 0x00'), 'committing a batch')).toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
   it('passes other errors and CohortErrors through as they are', () => {
     const bug = withCode('42601', 'syntax error');
     expect(toCohortError(bug, 'x')).toBe(bug);

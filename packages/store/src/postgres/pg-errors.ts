@@ -28,8 +28,9 @@ const TRANSIENT_MESSAGE = /Connection terminated|timeout exceeded when trying to
  * Maps an error of `pg` to the {@link CohortError} a caller can act on:
  * UNAVAILABLE when the database is unreachable or the transaction was
  * aborted by something transient (workers retry the job; a batch that did
- * commit is then found applied by its seq), DEADLINE_EXCEEDED for a
- * statement timeout. Anything else is returned as it came: a bug, not a
+ * commit is then found applied by its seq), INVALID_ARGUMENT for a value
+ * PostgreSQL cannot hold (SQLSTATE class 22: retrying would not help),
+ * DEADLINE_EXCEEDED for a statement timeout. Anything else is returned as it came: a bug, not a
  * condition to retry.
  */
 export function toCohortError(err: unknown, doing: string): unknown {
@@ -39,6 +40,10 @@ export function toCohortError(err: unknown, doing: string): unknown {
   if (typeof code === 'string') {
     if (NETWORK_CODES.has(code) || code.startsWith('08') || TRANSIENT_SQLSTATES.has(code)) {
       return new CohortError('UNAVAILABLE', `store: PostgreSQL unavailable while ${doing} (${code}: ${message})`, { cause: err });
+    }
+    if (code.startsWith('22')) {
+      // Data exceptions: a NUL character in text (22021), a fractional step for a BIGINT column (22P02), an int out of range (22003)...
+      return new CohortError('INVALID_ARGUMENT', `store: PostgreSQL refused a value while ${doing} (${code}: ${message})`, { cause: err });
     }
     if (code === '57014') {
       return new CohortError('DEADLINE_EXCEEDED', `store: a statement ran past the store's statement timeout while ${doing}`, { cause: err });

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { PG_GROUP_MIGRATION } from './pg-group-schema.js';
 
 /**
  * Schema migrations of the Postgres store, applied in order on open and
@@ -120,6 +121,7 @@ CREATE TABLE run_events (
 CREATE INDEX run_events_run ON run_events (run_pk, id);
 `,
   },
+  PG_GROUP_MIGRATION,
 ];
 
 /** First key of the migration advisory lock ("Coh"); the second is the schema's hash. */

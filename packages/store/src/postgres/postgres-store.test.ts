@@ -209,6 +209,16 @@ describe('PostgresStore', () => {
     expect(Array.from(cols.numeric[0]!.values)).toEqual(Array.from(values));
   });
 
+  it('refuses text PostgreSQL cannot hold as INVALID_ARGUMENT, writing nothing', async () => {
+    await using db = await testDatabase();
+    await using store = await openPostgresStore(db.url);
+    const run = await store.createRun(newRun('a'));
+    await expect(store.commitBatch(run.pk, 0, { appliedSeq: 1, numeric: [{ key: 'a\u0000b', steps: range(0, 1), values: range(0, 1) }] })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+    expect(await store.getRunByPk(run.pk)).toMatchObject({ version: 0, appliedSeq: 0 });
+  });
+
   it('keeps the last JSON cell of a step and key, like INSERT OR REPLACE', async () => {
     await using db = await testDatabase();
     await using store = await openPostgresStore(db.url);
@@ -381,6 +391,7 @@ function openRequest(over: Partial<OpenRunRequestMessage> = {}): OpenRunRequestM
     sweepId: '',
     host: '',
     offline: false,
+    restartAttempt: 0,
     ...over,
   };
 }

@@ -35,6 +35,8 @@ import {
   type Queryable,
 } from './pg-history.js';
 import { SCHEMA_NAME, migratePostgres } from './pg-schema.js';
+import * as groups from './pg-groups.js';
+import type { AggregateCell, AggregateQuery, GroupAnnounce, GroupFilter, GroupKey, GroupPatch, RankProgress, StoredGroup, StoredRankProgress, SystemSample } from '../group-types.js';
 
 /** Options of {@link openPostgresStore}. */
 export interface PostgresStoreOptions {
@@ -260,7 +262,11 @@ export class PostgresStore implements Store {
           [pk, writer, write.appliedSeq],
         );
       }
+      if (write.rewindAfter !== undefined) await truncateAfter(c, pk, write.rewindAfter);
       await writeHistory(c, pk, write.numeric ?? [], write.json ?? []);
+      if (write.aggregates) await groups.addGroupCells(c, write.aggregates.group, write.aggregates.cells);
+      if (write.progress) await groups.patchRankProgress(c, pk, write.progress);
+      if (write.system && write.system.length > 0) await groups.addSystemSamples(c, pk, write.system);
       if (write.alerts && write.alerts.length > 0) await insertAlerts(c, pk, write.alerts);
       if (write.events && write.events.length > 0) await insertEvents(c, pk, write.events);
       return true;
@@ -304,21 +310,7 @@ export class PostgresStore implements Store {
   async rewindRun(pk: number, expectedVersion: number, afterStep: number, patch: RunPatch, event?: NewRunEvent): Promise<boolean> {
     return this.#tx('rewinding a run', async (c) => {
       if (!(await patchRun(c, pk, patch, expectedVersion))) return false;
-      await c.query('DELETE FROM history_chunks WHERE run_pk = $1 AND first_step > $2', [pk, afterStep]);
-      const spanning = (await c.query<ChunkRow>(CHUNKS_SPANNING, [pk, afterStep])).rows;
-      if (spanning.length > 0) {
-        const rows: unknown[] = [];
-        for (const chunk of spanning) {
-          // first_step <= afterStep: at least one cell stays.
-          const cut = trimChunk(chunk, afterStep)!;
-          pushChunkRows(rows, pk, chunk.key_id, cut.steps, cut.values);
-        }
-        await c.query('DELETE FROM history_chunks WHERE id = ANY($1::bigint[])', [spanning.map((s) => s.id)]);
-        await insertValues(c, CHUNK_INSERT, CHUNK_WIDTH, rows);
-      }
-      await c.query('DELETE FROM history_json WHERE run_pk = $1 AND step > $2', [pk, afterStep]);
-      // Keys logged only after the rewind point are gone with their cells.
-      await c.query(DELETE_EMPTY_KEYS, [pk]);
+      await truncateAfter(c, pk, afterStep);
       if (event) await insertEvents(c, pk, [event]);
       return true;
     });
@@ -496,7 +488,45 @@ export class PostgresStore implements Store {
     return rows.map((r) => ({ id: r.id, runPk: r.run_pk, state: r.state, at: r.at, detail: r.detail }));
   }
 
+  async announceGroup(key: GroupKey, announce: GroupAnnounce, now: number): Promise<StoredGroup> {
+    return this.#tx('announcing a group', (c) => groups.announceGroup(c, key, announce, now));
+  }
+
+  async findGroup(key: GroupKey): Promise<StoredGroup | undefined> {
+    return this.#tx('reading a group', (c) => groups.findGroup(c, key));
+  }
+
+  async listGroups(filter: GroupFilter = {}): Promise<StoredGroup[]> {
+    return this.#tx('listing groups', (c) => groups.listGroups(c, filter));
+  }
+
+  async updateGroup(key: GroupKey, patch: GroupPatch, now: number): Promise<boolean> {
+    return this.#tx('updating a group', async (c) =>
+      patch.stalledAt === undefined ? (await groups.findGroup(c, key)) !== undefined : groups.setGroupStalled(c, key, patch.stalledAt, now),
+    );
+  }
+
+  async readGroupAggregates(key: GroupKey, query: AggregateQuery = {}): Promise<AggregateCell[]> {
+    return this.#tx('reading group aggregates', (c) => groups.readGroupAggregates(c, key, query));
+  }
+
+  async getRankProgress(runPk: number): Promise<RankProgress | undefined> {
+    return this.#tx('reading rank progress', (c) => groups.getRankProgress(c, runPk));
+  }
+
+  async listRankProgress(runPks: readonly number[]): Promise<StoredRankProgress[]> {
+    return this.#tx('listing rank progress', (c) => groups.listRankProgress(c, runPks));
+  }
+
+  async patchRankProgress(runPk: number, patch: Partial<RankProgress>): Promise<void> {
+    await this.#tx('updating rank progress', (c) => groups.patchRankProgress(c, runPk, patch));
+  }
+
   /** Ends the pool once its clients are back; later calls fail FAILED_PRECONDITION. Idempotent. */
+  async readSystemMetrics(runPk: number, query: { since?: number; limit?: number } = {}): Promise<SystemSample[]> {
+    return this.#tx('reading system metrics', (c) => groups.readSystemSamples(c, runPk, query));
+  }
+
   async close(): Promise<void> {
     this.#closing ??= this.#pool.end().catch(() => {});
     await this.#closing;
@@ -570,6 +600,27 @@ function group<T>(map: Map<number, T[]>, id: number, row: T): void {
 
 function runFromRow(r: PgRunRow): StoredRun {
   return fromRow({ ...r, resumed: r.resumed ? 1 : 0 });
+}
+
+/** Removes a run's history after `afterStep`, and rebuilds its group's aggregates above it. */
+async function truncateAfter(c: Queryable, pk: number, afterStep: number): Promise<void> {
+  await c.query('DELETE FROM history_chunks WHERE run_pk = $1 AND first_step > $2', [pk, afterStep]);
+  const spanning = (await c.query<ChunkRow>(CHUNKS_SPANNING, [pk, afterStep])).rows;
+  if (spanning.length > 0) {
+    const rows: unknown[] = [];
+    for (const chunk of spanning) {
+      // first_step <= afterStep: at least one cell stays.
+      const cut = trimChunk(chunk, afterStep)!;
+      pushChunkRows(rows, pk, chunk.key_id, cut.steps, cut.values);
+    }
+    await c.query('DELETE FROM history_chunks WHERE id = ANY($1::bigint[])', [spanning.map((s) => s.id)]);
+    await insertValues(c, CHUNK_INSERT, CHUNK_WIDTH, rows);
+  }
+  await c.query('DELETE FROM history_json WHERE run_pk = $1 AND step > $2', [pk, afterStep]);
+  // Keys logged only after the rewind point are gone with their cells.
+  await c.query(DELETE_EMPTY_KEYS, [pk]);
+  const run = (await c.query<{ entity: string; project: string; run_group: string }>('SELECT entity, project, run_group FROM runs WHERE pk = $1', [pk])).rows[0];
+  if (run && run.run_group !== '') await groups.rebuildGroupCells(c, { entity: run.entity, project: run.project, group: run.run_group }, afterStep);
 }
 
 async function insertRun(c: Queryable, run: NewRun): Promise<StoredRun> {

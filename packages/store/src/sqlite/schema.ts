@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { GROUP_MIGRATION } from './group-schema.js';
 
 /**
  * Schema migrations of the SQLite store, applied in order on open and
@@ -113,6 +114,7 @@ CREATE TABLE run_events (
 CREATE INDEX run_events_run ON run_events (run_pk, id);
 `,
   },
+  GROUP_MIGRATION,
 ];
 
 /** Applies the migrations not yet recorded, each in its own transaction. Returns the versions applied. */

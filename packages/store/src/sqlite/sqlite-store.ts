@@ -21,6 +21,8 @@ import type {
   StoreRunFilter,
 } from '../types.js';
 import { migrate } from './schema.js';
+import { SqliteGroups } from './sqlite-groups.js';
+import type { AggregateCell, AggregateQuery, GroupAnnounce, GroupFilter, GroupKey, GroupPatch, RankProgress, StoredGroup, StoredRankProgress, SystemSample } from '../group-types.js';
 import { RUN_COLUMNS, fromRow, toParams, type RunRow } from './run-columns.js';
 import {
   CHUNK_MAX_POINTS,
@@ -85,10 +87,12 @@ export class SqliteStore implements Store {
   readonly #keys = new Map<number, KeyDictionary>();
   readonly #updates = new Map<string, Database.Statement>();
   readonly #s;
+  readonly #groups: SqliteGroups;
 
   /** Wraps an open database whose schema is migrated; use {@link openSqliteStore}. */
   constructor(db: Database.Database) {
     this.#db = db;
+    this.#groups = new SqliteGroups(db);
     const fields = Object.keys(RUN_COLUMNS) as Array<keyof typeof RUN_COLUMNS>;
     const insertCols = ['entity', 'project', 'run_id', ...fields.map((f) => RUN_COLUMNS[f].column), 'created_at', 'updated_at'];
     const insertVals = ['@entity', '@project', '@runId', ...fields.map((f) => `@${f}`), '@now', '@now'];
@@ -209,7 +213,11 @@ export class SqliteStore implements Store {
         const patch = writer === '' ? { ...write.run, appliedSeq: write.appliedSeq } : { ...write.run };
         if (!this.#patch(pk, patch, expectedVersion)) return false;
         if (writer !== '') this.#s.upsertWriter.run(pk, writer, write.appliedSeq);
+        if (write.rewindAfter !== undefined) this.#truncateAfter(pk, write.rewindAfter);
         for (const series of write.numeric ?? []) this.#writeNumeric(pk, series);
+        if (write.aggregates) this.#groups.addCells(write.aggregates.group, write.aggregates.cells);
+        if (write.progress) this.#groups.patchProgress(pk, write.progress);
+        if (write.system) this.#groups.addSystem(pk, write.system);
         for (const series of write.json ?? []) this.#writeJson(pk, series);
         for (const alert of write.alerts ?? []) this.#insertAlert(pk, alert);
         for (const e of write.events ?? []) this.#s.insertEvent.run(pk, e.state, e.at, e.detail);
@@ -252,17 +260,7 @@ export class SqliteStore implements Store {
     this.#open();
     return this.#db.transaction(() => {
       if (!this.#patch(pk, patch, expectedVersion)) return false;
-      this.#s.deleteChunksAfter.run(pk, afterStep);
-      for (const c of this.#s.chunksSpanning.all(pk, afterStep, afterStep) as ChunkRow[]) {
-        const steps = decodeSteps(c.steps, c.first_step, c.n);
-        const end = upperBound(steps, afterStep);
-        const vals = decodeFloats(c.vals);
-        this.#s.updateChunk.run(steps[end - 1]!, end, encodeSteps(steps.slice(0, end)), encodeFloats(vals.slice(0, end)), c.id);
-      }
-      this.#s.deleteJsonAfter.run(pk, afterStep);
-      // Keys logged only after the rewind point are gone with their cells.
-      this.#s.deleteEmptyKeys.run(pk);
-      this.#keys.delete(pk);
+      this.#truncateAfter(pk, afterStep);
       if (event) this.#s.insertEvent.run(pk, event.state, event.at, event.detail);
       return true;
     })();
@@ -370,6 +368,51 @@ export class SqliteStore implements Store {
     );
   }
 
+  async announceGroup(key: GroupKey, announce: GroupAnnounce, now: number): Promise<StoredGroup> {
+    this.#open();
+    return this.#groups.announce(key, announce, now);
+  }
+
+  async findGroup(key: GroupKey): Promise<StoredGroup | undefined> {
+    this.#open();
+    return this.#groups.find(key);
+  }
+
+  async listGroups(filter: GroupFilter = {}): Promise<StoredGroup[]> {
+    this.#open();
+    return this.#groups.list(filter);
+  }
+
+  async updateGroup(key: GroupKey, patch: GroupPatch, now: number): Promise<boolean> {
+    this.#open();
+    return this.#groups.update(key, patch, now);
+  }
+
+  async readGroupAggregates(key: GroupKey, query: AggregateQuery = {}): Promise<AggregateCell[]> {
+    this.#open();
+    return this.#groups.readAggregates(key, query);
+  }
+
+  async getRankProgress(runPk: number): Promise<RankProgress | undefined> {
+    this.#open();
+    return this.#groups.getProgress(runPk);
+  }
+
+  async listRankProgress(runPks: readonly number[]): Promise<StoredRankProgress[]> {
+    this.#open();
+    return this.#groups.listProgress(runPks);
+  }
+
+  async patchRankProgress(runPk: number, patch: Partial<RankProgress>): Promise<void> {
+    this.#open();
+    this.#groups.patchProgress(runPk, patch);
+  }
+
+  async readSystemMetrics(runPk: number, query: { since?: number; limit?: number } = {}): Promise<SystemSample[]> {
+    this.#open();
+    return this.#groups.readSystem(runPk, query);
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -382,6 +425,23 @@ export class SqliteStore implements Store {
 
   #open(): void {
     if (this.#closed) throw new CohortError('FAILED_PRECONDITION', 'store: the SQLite store is closed');
+  }
+
+  /** Removes a run's history after `afterStep`, and rebuilds its group's aggregates above it. */
+  #truncateAfter(pk: number, afterStep: number): void {
+    this.#s.deleteChunksAfter.run(pk, afterStep);
+    for (const c of this.#s.chunksSpanning.all(pk, afterStep, afterStep) as ChunkRow[]) {
+      const steps = decodeSteps(c.steps, c.first_step, c.n);
+      const end = upperBound(steps, afterStep);
+      const vals = decodeFloats(c.vals);
+      this.#s.updateChunk.run(steps[end - 1]!, end, encodeSteps(steps.slice(0, end)), encodeFloats(vals.slice(0, end)), c.id);
+    }
+    this.#s.deleteJsonAfter.run(pk, afterStep);
+    // Keys logged only after the rewind point are gone with their cells.
+    this.#s.deleteEmptyKeys.run(pk);
+    this.#keys.delete(pk);
+    const run = this.#runByPk(pk);
+    if (run && run.group !== '') this.#groups.rebuildAfter({ entity: run.entity, project: run.project, group: run.group }, afterStep);
   }
 
   #runByPk(pk: number): StoredRun | undefined {

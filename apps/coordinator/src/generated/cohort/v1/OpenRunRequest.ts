@@ -25,6 +25,7 @@ export interface OpenRunRequest {
   'sweepId'?: (string);
   'host'?: (string);
   'offline'?: (boolean);
+  'restartAttempt'?: (number);
 }
 
 export interface OpenRunRequest__Output {
@@ -51,4 +52,5 @@ export interface OpenRunRequest__Output {
   'sweepId': (string);
   'host': (string);
   'offline': (boolean);
+  'restartAttempt': (number);
 }

@@ -8,6 +8,7 @@ import type { RunUpdate as _cohort_v1_RunUpdate, RunUpdate__Output as _cohort_v1
 import type { Exit as _cohort_v1_Exit, Exit__Output as _cohort_v1_Exit__Output } from '../../cohort/v1/Exit.js';
 import type { Preempting as _cohort_v1_Preempting, Preempting__Output as _cohort_v1_Preempting__Output } from '../../cohort/v1/Preempting.js';
 import type { Alert as _cohort_v1_Alert, Alert__Output as _cohort_v1_Alert__Output } from '../../cohort/v1/Alert.js';
+import type { SystemMetrics as _cohort_v1_SystemMetrics, SystemMetrics__Output as _cohort_v1_SystemMetrics__Output } from '../../cohort/v1/SystemMetrics.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Record {
@@ -20,7 +21,8 @@ export interface Record {
   'exit'?: (_cohort_v1_Exit | null);
   'preempting'?: (_cohort_v1_Preempting | null);
   'alert'?: (_cohort_v1_Alert | null);
-  'kind'?: "rows"|"config"|"summary"|"metric"|"runUpdate"|"exit"|"preempting"|"alert";
+  'system'?: (_cohort_v1_SystemMetrics | null);
+  'kind'?: "rows"|"config"|"summary"|"metric"|"runUpdate"|"exit"|"preempting"|"alert"|"system";
 }
 
 export interface Record__Output {
@@ -33,5 +35,6 @@ export interface Record__Output {
   'exit'?: (_cohort_v1_Exit__Output | null);
   'preempting'?: (_cohort_v1_Preempting__Output | null);
   'alert'?: (_cohort_v1_Alert__Output | null);
-  'kind'?: "rows"|"config"|"summary"|"metric"|"runUpdate"|"exit"|"preempting"|"alert";
+  'system'?: (_cohort_v1_SystemMetrics__Output | null);
+  'kind'?: "rows"|"config"|"summary"|"metric"|"runUpdate"|"exit"|"preempting"|"alert"|"system";
 }

@@ -1,0 +1,265 @@
+import { createHash } from 'node:crypto';
+import { Queue, QueueEvents, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import {
+  BATCH_JOB_NAME,
+  BATCH_QUEUE,
+  CohortError,
+  RETRYABLE_JOB_CODES,
+  batchJobResultSchema,
+  encodeBatchJobData,
+  encodeRecord,
+  parseJobFailure,
+  type BatchJobData,
+  type RecordMessage,
+} from '@cohort/protocol';
+import type { ApplyBatch, WriterRef } from '../apply-queue.js';
+
+/** Options of {@link BatchProducer.open}. */
+export interface BatchProducerOptions {
+  redisUrl: string;
+  /** The Redis key prefix of the queues. */
+  prefix: string;
+  /** Jobs waiting in the batch queue (all coordinators together) above which new batches wait. */
+  maxQueueDepth: number;
+  /** How long a batch waits for the queue to fall below its bound before the stream gets RESOURCE_EXHAUSTED. */
+  backpressureTimeoutMs: number;
+  /** How long to wait for a queued job to finish before the stream gets UNAVAILABLE (the SDK resends). */
+  jobTimeoutMs: number;
+  /** Attempts of a job whose failures are retryable (the store is down, an earlier batch not applied yet). */
+  jobAttempts: number;
+  /** How often the queue depth is read from Redis. */
+  depthPollMs: number;
+  /** The writer's applied seq in the store: what a coordinator believes when a job's outcome is unknown. */
+  appliedSeq(writer: WriterRef): Promise<number>;
+  log: Logger;
+  /** Called when a batch starts waiting because the queue is over its bound. */
+  onBackpressure?: () => void;
+}
+
+/** How long completed jobs stay in Redis, so that a resent batch finds its job (then the engine's seq check takes over). */
+const KEEP_COMPLETED = { age: 60, count: 1000 } as const;
+/** How long permanently failed jobs stay, for inspection. */
+const KEEP_FAILED = { age: 24 * 3600, count: 1000 } as const;
+
+/**
+ * The BullMQ job id of a batch: a hash of the writer (entity, project, run
+ * id, shared-mode label) and the seq range, so a batch resent by the SDK
+ * (over this or another coordinator) while its job is queued or recently
+ * completed is not queued twice. BullMQ ids may not contain `:`.
+ */
+export function batchJobId(writer: WriterRef, firstSeq: number, lastSeq: number): string {
+  const hash = createHash('sha256').update(JSON.stringify([writer.entity, writer.project, writer.runId, writer.writer])).digest('hex').slice(0, 24);
+  return `${hash}-${firstSeq}-${lastSeq}`;
+}
+
+/**
+ * The scaled mode's {@link ApplyBatch}: adds the batch to the BullMQ batch
+ * queue and resolves once a worker committed it (QueueEvents), so the
+ * coordinator acks only what is in PostgreSQL. The coordinator's per-run
+ * queue calls it for one batch of a run at a time, which keeps each run's
+ * jobs in seq order; the engine's seq and version guards catch the rest
+ * (docs/scaled-mode.md).
+ *
+ * Back-pressure: the depth of the queue (waiting, delayed and prioritized
+ * jobs) is read every `depthPollMs`; with the jobs this coordinator added
+ * since, it is an estimate that a batch must find below `maxQueueDepth`
+ * before it is added. Over it the batch waits (its run's stream stops
+ * reading once the run's queue is full, and HTTP/2 flow control holds the
+ * SDK, whose WAL keeps the records), and after `backpressureTimeoutMs`
+ * fails RESOURCE_EXHAUSTED, which the SDK retries.
+ */
+export class BatchProducer {
+  readonly #o: BatchProducerOptions;
+  readonly #queue: Queue;
+  readonly #events: QueueEvents;
+  #depth = 0;
+  #addedSincePoll = 0;
+  #waiters: Array<() => void> = [];
+  #poller: NodeJS.Timeout | undefined;
+  #polling = false;
+  #closing: Promise<void> | undefined;
+
+  private constructor(options: BatchProducerOptions, queue: Queue, events: QueueEvents) {
+    this.#o = options;
+    this.#queue = queue;
+    this.#events = events;
+  }
+
+  /** Connects to Redis (failing fast when it is down) and starts polling the queue depth. */
+  static async open(options: BatchProducerOptions): Promise<BatchProducer> {
+    // Producers fail fast: a command while Redis is down errors at once instead of queueing in memory.
+    const queue = new Queue(BATCH_QUEUE, {
+      prefix: options.prefix,
+      connection: { url: options.redisUrl, maxRetriesPerRequest: 1, enableOfflineQueue: false },
+    });
+    // Each waiting batch listens for its queue's 'closing'; thousands may wait at once.
+    queue.setMaxListeners(0);
+    queue.on('error', (err) => options.log.warn({ err }, 'batch queue connection error'));
+    const events = new QueueEvents(BATCH_QUEUE, { prefix: options.prefix, connection: { url: options.redisUrl, maxRetriesPerRequest: null } });
+    events.setMaxListeners(0);
+    events.on('error', (err) => options.log.warn({ err }, 'queue events connection error'));
+    const producer = new BatchProducer(options, queue, events);
+    try {
+      await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+      await producer.#poll();
+    } catch (err) {
+      await producer.close().catch(() => undefined);
+      throw new CohortError('UNAVAILABLE', `cannot use Redis at ${redactUrl(options.redisUrl)}: ${(err as Error).message}`, { cause: err });
+    }
+    producer.#poller = setInterval(() => void producer.#poll(), options.depthPollMs);
+    producer.#poller.unref();
+    return producer;
+  }
+
+  /** The {@link ApplyBatch} of the scaled mode. */
+  readonly apply: ApplyBatch = async (writer, records, raw) => {
+    const first = records[0];
+    const last = records[records.length - 1];
+    if (!first || !last) throw new CohortError('INVALID_ARGUMENT', 'batch: holds no records');
+    await this.#admit();
+    const bytes = raw.length === records.length ? raw : records.map((r: RecordMessage) => encodeRecord(r));
+    const data = encodeBatchJobData(writer, first.seq, last.seq, bytes);
+    const jobId = batchJobId(writer, first.seq, last.seq);
+    let job: Job<BatchJobData>;
+    try {
+      job = await this.#queue.add(BATCH_JOB_NAME, data, {
+        jobId,
+        attempts: this.#o.jobAttempts,
+        backoff: { type: 'cohort' },
+        removeOnComplete: KEEP_COMPLETED,
+        removeOnFail: KEEP_FAILED,
+      });
+    } catch (err) {
+      throw new CohortError('UNAVAILABLE', `cannot queue batch ${first.seq}..${last.seq}: Redis unavailable (${(err as Error).message}); resend later`, { cause: err });
+    }
+    this.#addedSincePoll++;
+    let value: unknown;
+    try {
+      value = await job.waitUntilFinished(this.#events, this.#o.jobTimeoutMs);
+    } catch (err) {
+      return this.#onJobFailed(writer, jobId, first.seq, last.seq, err);
+    }
+    const result = batchJobResultSchema.safeParse(typeof value === 'string' ? safeJson(value) : value);
+    if (!result.success) throw new CohortError('INTERNAL', `job ${jobId}: a worker answered ${JSON.stringify(value)}, not a batch result`);
+    return { appliedSeq: result.data.appliedSeq };
+  };
+
+  /** The estimated depth of the batch queue (waiting, delayed, prioritized). */
+  get depth(): number {
+    return this.#depth + this.#addedSincePoll;
+  }
+
+  /** Batches waiting because the queue is over its bound. */
+  get held(): number {
+    return this.#waiters.length;
+  }
+
+  /** The job counts of the batch queue, by state. */
+  jobCounts(): Promise<Record<string, number>> {
+    return this.#queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed');
+  }
+
+  /** Seconds the oldest waiting job has waited (0 when none waits). */
+  async lagSeconds(): Promise<number> {
+    // Jobs are pushed on the left and taken from the right: the oldest is the last one.
+    const [oldest] = await this.#queue.getWaiting(-1, -1);
+    return oldest ? Math.max(0, (Date.now() - oldest.timestamp) / 1000) : 0;
+  }
+
+  /** Answers when Redis does (readiness). */
+  async ping(): Promise<void> {
+    await this.#queue.getJobCounts('waiting');
+  }
+
+  /** Stops polling and closes the connections. Waiting batches fail. Memoized. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      clearInterval(this.#poller);
+      for (const wake of this.#waiters.splice(0)) wake();
+      const results = await Promise.allSettled([this.#events.close(), this.#queue.close()]);
+      const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed.length > 0) throw new AggregateError(failed.map((f) => f.reason), 'batch producer: close failed');
+    })();
+    return this.#closing;
+  }
+
+  async #admit(): Promise<void> {
+    if (this.depth < this.#o.maxQueueDepth) return;
+    this.#o.onBackpressure?.();
+    const deadline = Date.now() + this.#o.backpressureTimeoutMs;
+    while (this.depth >= this.#o.maxQueueDepth) {
+      if (this.#closing) throw new CohortError('UNAVAILABLE', 'the coordinator is shutting down; reconnect and resend from the last ack');
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new CohortError(
+          'RESOURCE_EXHAUSTED',
+          `the batch queue holds about ${this.depth} jobs, over its bound of ${this.#o.maxQueueDepth}, for ${this.#o.backpressureTimeoutMs} ms; retry later`,
+        );
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        timer.unref();
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  async #poll(): Promise<void> {
+    if (this.#polling || this.#closing) return;
+    this.#polling = true;
+    const added = this.#addedSincePoll;
+    try {
+      const counts = await this.#queue.getJobCounts('waiting', 'delayed', 'prioritized');
+      this.#depth = (counts['waiting'] ?? 0) + (counts['delayed'] ?? 0) + (counts['prioritized'] ?? 0);
+      this.#addedSincePoll -= added;
+    } catch (err) {
+      this.#o.log.debug({ err }, 'cannot read the batch queue depth');
+    } finally {
+      this.#polling = false;
+    }
+    if (this.#waiters.length > 0 && this.depth < this.#o.maxQueueDepth) {
+      // Wake in arrival order; each re-checks the bound after the others' adds.
+      const waiters = this.#waiters.splice(0);
+      for (const wake of waiters) wake();
+    }
+  }
+
+  async #onJobFailed(writer: WriterRef, jobId: string, firstSeq: number, lastSeq: number, err: unknown): Promise<{ appliedSeq: number }> {
+    const reason = err instanceof Error ? err.message : String(err);
+    if (this.#closing) throw new CohortError('UNAVAILABLE', 'the coordinator is shutting down; reconnect and resend from the last ack', { cause: err });
+    const failure = parseJobFailure(reason);
+    if (failure.code !== 'INTERNAL' || !isLostOrLate(reason)) {
+      if (!RETRYABLE_JOB_CODES.has(failure.code)) throw new CohortError(failure.code, failure.message, { cause: err });
+      // Retries ran out. Remove the failed job so that the SDK's resend is queued afresh.
+      await this.#queue.remove(jobId).catch(() => 0);
+      throw new CohortError('UNAVAILABLE', `batch ${firstSeq}..${lastSeq} could not be applied yet (${failure.message}); resend from the last ack`, { cause: err });
+    }
+    // The job is gone (Redis lost it) or late: the store knows whether it was applied.
+    const applied = await this.#o.appliedSeq(writer).catch(() => -1);
+    if (applied >= lastSeq) return { appliedSeq: applied };
+    this.#o.log.warn({ jobId, reason }, 'a batch job was lost or is late; the stream ends so that the SDK resends');
+    throw new CohortError('UNAVAILABLE', `batch ${firstSeq}..${lastSeq} was not applied in time (${reason}); resend from the last ack`, { cause: err });
+  }
+}
+
+/** True for BullMQ's "job missing" and wait-timeout messages. */
+function isLostOrLate(reason: string): boolean {
+  return /timed out before finishing|Missing key|does not exist|not found/i.test(reason);
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** A URL with its password hidden, for messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
+}

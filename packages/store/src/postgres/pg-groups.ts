@@ -1,0 +1,245 @@
+import {
+  addSeriesToCells,
+  flattenCells,
+  isAggregatedKey,
+  type AggregateCell,
+  type AggregateQuery,
+  type GroupAnnounce,
+  type GroupFilter,
+  type GroupKey,
+  type RankProgress,
+  type StoredGroup,
+  type StoredRankProgress,
+  type SystemSample,
+} from '../group-types.js';
+import { decodeChunk, insertValues, type ChunkRow, type Queryable } from './pg-history.js';
+
+const MAX_STEP = Number.MAX_SAFE_INTEGER;
+const MIN_STEP = Number.MIN_SAFE_INTEGER;
+const DEFAULT_AGGREGATE_LIMIT = 1_000_000;
+/** First key of the per-group advisory lock ("Grp"): aggregate writes and rebuilds of one group never interleave. */
+const GROUP_LOCK_CLASS = 0x477270;
+
+interface GroupRow {
+  pk: number;
+  entity: string;
+  project: string;
+  name: string;
+  world_size: number | null;
+  primary_rank: number;
+  stalled_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+interface ProgressRow {
+  run_pk: number;
+  last_step: number | null;
+  last_step_at: number | null;
+  samples: string;
+  slow_since: number | null;
+  straggler: boolean;
+  restart_attempt: number;
+  replay_armed: boolean;
+}
+
+const PROGRESS_COLUMNS: { readonly [K in keyof RankProgress]-?: string } = {
+  lastStep: 'last_step',
+  lastStepAt: 'last_step_at',
+  samples: 'samples',
+  slowSince: 'slow_since',
+  straggler: 'straggler',
+  restartAttempt: 'restart_attempt',
+  replayArmed: 'replay_armed',
+};
+
+/** Creates the group if missing, widens its world size and takes an announced primary. */
+export async function announceGroup(c: Queryable, key: GroupKey, a: GroupAnnounce, now: number): Promise<StoredGroup> {
+  const res = await c.query<GroupRow>(
+    `INSERT INTO groups (entity, project, name, world_size, primary_rank, created_at, updated_at) VALUES ($1, $2, $3, $4, coalesce($5, 0), $6, $6)
+     ON CONFLICT (entity, project, name) DO UPDATE SET
+       world_size = CASE WHEN excluded.world_size IS NULL THEN groups.world_size ELSE greatest(coalesce(groups.world_size, 0), excluded.world_size) END,
+       primary_rank = coalesce($5, groups.primary_rank),
+       updated_at = CASE WHEN $5 IS NOT NULL OR excluded.world_size > coalesce(groups.world_size, 0) THEN $6 ELSE groups.updated_at END
+     RETURNING *`,
+    [key.entity, key.project, key.group, a.worldSize, a.primaryRank, now],
+  );
+  return groupFromRow(res.rows[0]!);
+}
+
+export async function findGroup(c: Queryable, key: GroupKey): Promise<StoredGroup | undefined> {
+  const row = (await c.query<GroupRow>('SELECT * FROM groups WHERE entity = $1 AND project = $2 AND name = $3', [key.entity, key.project, key.group])).rows[0];
+  return row && groupFromRow(row);
+}
+
+export async function listGroups(c: Queryable, filter: GroupFilter): Promise<StoredGroup[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filter.entity !== undefined) {
+    params.push(filter.entity);
+    where.push(`g.entity = $${params.length}`);
+  }
+  if (filter.project !== undefined) {
+    params.push(filter.project);
+    where.push(`g.project = $${params.length}`);
+  }
+  if (filter.active) {
+    where.push(
+      "EXISTS (SELECT 1 FROM runs r WHERE r.entity = g.entity AND r.project = g.project AND r.run_group = g.name AND r.state IN ('running', 'preempting'))",
+    );
+  }
+  const sql = `SELECT g.* FROM groups g ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY g.entity, g.project, g.name`;
+  return (await c.query<GroupRow>(sql, params)).rows.map(groupFromRow);
+}
+
+export async function setGroupStalled(c: Queryable, key: GroupKey, stalledAt: number | null, now: number): Promise<boolean> {
+  const res = await c.query('UPDATE groups SET stalled_at = $1, updated_at = $2 WHERE entity = $3 AND project = $4 AND name = $5', [
+    stalledAt,
+    now,
+    key.entity,
+    key.project,
+    key.group,
+  ]);
+  return (res.rowCount ?? 0) > 0;
+}
+
+export async function readGroupAggregates(c: Queryable, key: GroupKey, q: AggregateQuery): Promise<AggregateCell[]> {
+  if (q.keys && q.keys.length === 0) return [];
+  const rows = (
+    await c.query<{ key: string; step: number; n: number; sum: number; min: number; max: number }>(
+      `SELECT a.key, a.step, a.n, a.sum, a.min, a.max FROM group_aggregates a JOIN groups g ON g.pk = a.group_pk
+       WHERE g.entity = $1 AND g.project = $2 AND g.name = $3 AND a.step >= $4 AND a.step <= $5
+         AND ($6::text[] IS NULL OR a.key = ANY($6::text[]))
+       ORDER BY a.key, a.step LIMIT $7`,
+      [key.entity, key.project, key.group, q.minStep ?? MIN_STEP, q.maxStep ?? MAX_STEP, q.keys ? [...q.keys] : null, q.limit ?? DEFAULT_AGGREGATE_LIMIT],
+    )
+  ).rows;
+  return rows.map((r) => ({ key: r.key, step: Number(r.step), count: Number(r.n), sum: r.sum, min: r.min, max: r.max }));
+}
+
+/** The group's pk, registering it when missing; takes the group's advisory lock for this transaction. */
+async function lockedGroupPk(c: Queryable, key: GroupKey): Promise<number> {
+  await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [GROUP_LOCK_CLASS, `${key.entity}/${key.project}/${key.group}`]);
+  const found = await findGroupPk(c, key);
+  if (found !== undefined) return found;
+  await announceGroup(c, key, { worldSize: null, primaryRank: null }, Date.now() / 1000);
+  return (await findGroupPk(c, key))!;
+}
+
+async function findGroupPk(c: Queryable, key: GroupKey): Promise<number | undefined> {
+  const row = (await c.query<{ pk: number }>('SELECT pk FROM groups WHERE entity = $1 AND project = $2 AND name = $3', [key.entity, key.project, key.group])).rows[0];
+  return row === undefined ? undefined : Number(row.pk);
+}
+
+/** Merges aggregate deltas into the group's cells (inside the caller's transaction). */
+export async function addGroupCells(c: Queryable, key: GroupKey, cells: readonly AggregateCell[]): Promise<void> {
+  if (cells.length === 0) return;
+  const pk = await lockedGroupPk(c, key);
+  const flat: unknown[] = [];
+  for (const x of cells) flat.push(pk, x.key, x.step, x.count, x.sum, x.min, x.max);
+  await insertValues(
+    c,
+    'INSERT INTO group_aggregates (group_pk, key, step, n, sum, min, max)',
+    7,
+    flat,
+    ` ON CONFLICT (group_pk, key, step) DO UPDATE SET n = group_aggregates.n + excluded.n, sum = group_aggregates.sum + excluded.sum,
+       min = least(group_aggregates.min, excluded.min), max = greatest(group_aggregates.max, excluded.max)`,
+  );
+}
+
+/** Recomputes the group's cells above `afterStep` from its members' history (inside the caller's transaction). */
+export async function rebuildGroupCells(c: Queryable, key: GroupKey, afterStep: number): Promise<void> {
+  const pk = await lockedGroupPk(c, key);
+  await c.query('DELETE FROM group_aggregates WHERE group_pk = $1 AND step > $2', [pk, afterStep]);
+  const rows = (
+    await c.query<ChunkRow & { key: string }>(
+      `SELECT k.key, ch.id, ch.key_id, ch.first_step, ch.last_step, ch.n, ch.steps, ch.vals
+       FROM runs r JOIN history_keys k ON k.run_pk = r.pk JOIN history_chunks ch ON ch.run_pk = r.pk AND ch.key_id = k.key_id
+       WHERE r.entity = $1 AND r.project = $2 AND r.run_group = $3 AND ch.last_step > $4
+       ORDER BY r.pk, k.key_id, ch.last_step`,
+      [key.entity, key.project, key.group, afterStep],
+    )
+  ).rows;
+  const cells = new Map<string, Map<number, AggregateCell>>();
+  for (const row of rows) {
+    if (!isAggregatedKey(row.key)) continue;
+    const { steps, values } = decodeChunk(row);
+    let from = 0;
+    while (from < steps.length && steps[from]! <= afterStep) from++;
+    addSeriesToCells(cells, row.key, steps.subarray(from), values.subarray(from));
+  }
+  const flat: unknown[] = [];
+  for (const x of flattenCells(cells)) flat.push(pk, x.key, x.step, x.count, x.sum, x.min, x.max);
+  await insertValues(c, 'INSERT INTO group_aggregates (group_pk, key, step, n, sum, min, max)', 7, flat);
+}
+
+export async function getRankProgress(c: Queryable, runPk: number): Promise<RankProgress | undefined> {
+  const row = (await c.query<ProgressRow>('SELECT * FROM rank_progress WHERE run_pk = $1', [runPk])).rows[0];
+  return row && progressFromRow(row);
+}
+
+export async function listRankProgress(c: Queryable, runPks: readonly number[]): Promise<StoredRankProgress[]> {
+  if (runPks.length === 0) return [];
+  const rows = (await c.query<ProgressRow>('SELECT * FROM rank_progress WHERE run_pk = ANY($1::bigint[])', [[...runPks]])).rows;
+  return rows.map((r) => ({ runPk: Number(r.run_pk), ...progressFromRow(r) }));
+}
+
+/** Sets the given progress fields of a run, creating its row. */
+export async function patchRankProgress(c: Queryable, runPk: number, patch: Partial<RankProgress>): Promise<void> {
+  const fields = (Object.keys(patch) as Array<keyof RankProgress>).filter((f) => patch[f] !== undefined).sort();
+  const values: unknown[] = [runPk];
+  for (const f of fields) {
+    const v = patch[f];
+    values.push(Array.isArray(v) ? JSON.stringify(v) : v);
+  }
+  const cols = fields.map((f) => PROGRESS_COLUMNS[f]);
+  const sets = cols.map((col) => `${col} = excluded.${col}`);
+  await c.query(
+    `INSERT INTO rank_progress (run_pk${cols.map((col) => `, ${col}`).join('')}) VALUES ($1${cols.map((_, i) => `, $${i + 2}`).join('')})
+     ON CONFLICT (run_pk) DO ${sets.length > 0 ? `UPDATE SET ${sets.join(', ')}` : 'NOTHING'}`,
+    values,
+  );
+}
+
+/** Stores system metric samples (inside the caller's transaction). */
+export async function addSystemSamples(c: Queryable, runPk: number, samples: readonly SystemSample[]): Promise<void> {
+  const flat: unknown[] = [];
+  for (const x of samples) flat.push(runPk, x.at, x.label, JSON.stringify(x.metrics));
+  if (flat.length > 0) await insertValues(c, 'INSERT INTO system_metrics (run_pk, at, label, metrics)', 4, flat);
+}
+
+export async function readSystemSamples(c: Queryable, runPk: number, q: { since?: number; limit?: number }): Promise<SystemSample[]> {
+  const rows = (
+    await c.query<{ at: number; label: string; metrics: string }>('SELECT at, label, metrics FROM system_metrics WHERE run_pk = $1 AND at >= $2 ORDER BY at LIMIT $3', [
+      runPk,
+      q.since ?? 0,
+      q.limit ?? 10_000,
+    ])
+  ).rows;
+  return rows.map((r) => ({ at: r.at, label: r.label, metrics: JSON.parse(r.metrics) as Record<string, number> }));
+}
+
+function groupFromRow(r: GroupRow): StoredGroup {
+  return {
+    entity: r.entity,
+    project: r.project,
+    group: r.name,
+    worldSize: r.world_size,
+    primaryRank: r.primary_rank,
+    stalledAt: r.stalled_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function progressFromRow(r: ProgressRow): RankProgress {
+  return {
+    lastStep: r.last_step === null ? null : Number(r.last_step),
+    lastStepAt: r.last_step_at,
+    samples: JSON.parse(r.samples) as number[],
+    slowSince: r.slow_since,
+    straggler: r.straggler,
+    restartAttempt: r.restart_attempt,
+    replayArmed: r.replay_armed,
+  };
+}

@@ -1,0 +1,260 @@
+import type Database from 'better-sqlite3';
+import {
+  addSeriesToCells,
+  flattenCells,
+  isAggregatedKey,
+  type AggregateCell,
+  type AggregateQuery,
+  type GroupAnnounce,
+  type GroupFilter,
+  type GroupKey,
+  type GroupPatch,
+  type RankProgress,
+  type StoredGroup,
+  type StoredRankProgress,
+  type SystemSample,
+} from '../group-types.js';
+import { decodeFloats, decodeSteps, upperBound } from './history-chunks.js';
+
+const MAX_STEP = Number.MAX_SAFE_INTEGER;
+const MIN_STEP = Number.MIN_SAFE_INTEGER;
+/** Most cells one aggregate read returns when the caller names no limit. */
+const DEFAULT_AGGREGATE_LIMIT = 1_000_000;
+
+interface GroupRow {
+  pk: number;
+  entity: string;
+  project: string;
+  name: string;
+  world_size: number | null;
+  primary_rank: number;
+  stalled_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+interface ProgressRow {
+  run_pk: number;
+  last_step: number | null;
+  last_step_at: number | null;
+  samples: string;
+  slow_since: number | null;
+  straggler: number;
+  restart_attempt: number;
+  replay_armed: number;
+}
+
+const PROGRESS_COLUMNS: { readonly [K in keyof RankProgress]-?: string } = {
+  lastStep: 'last_step',
+  lastStepAt: 'last_step_at',
+  samples: 'samples',
+  slowSince: 'slow_since',
+  straggler: 'straggler',
+  restartAttempt: 'restart_attempt',
+  replayArmed: 'replay_armed',
+};
+
+/**
+ * The group tables of the SQLite store (`group-schema.ts`). Synchronous:
+ * {@link SqliteStore} calls it inside its own transactions.
+ */
+export class SqliteGroups {
+  readonly #db: Database.Database;
+  readonly #s;
+  readonly #progressUpdates = new Map<string, Database.Statement>();
+
+  constructor(db: Database.Database) {
+    this.#db = db;
+    this.#s = {
+      find: db.prepare('SELECT * FROM groups WHERE entity = ? AND project = ? AND name = ?'),
+      insert: db.prepare(
+        'INSERT INTO groups (entity, project, name, world_size, primary_rank, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (entity, project, name) DO NOTHING',
+      ),
+      widen: db.prepare(
+        `UPDATE groups SET world_size = CASE WHEN @ws IS NULL THEN world_size ELSE max(coalesce(world_size, 0), @ws) END,
+           primary_rank = coalesce(@primary, primary_rank), updated_at = @now WHERE pk = @pk`,
+      ),
+      setStalled: db.prepare('UPDATE groups SET stalled_at = ?, updated_at = ? WHERE entity = ? AND project = ? AND name = ?'),
+      upsertCell: db.prepare(
+        `INSERT INTO group_aggregates (group_pk, key, step, n, sum, min, max) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (group_pk, key, step) DO UPDATE SET n = n + excluded.n, sum = sum + excluded.sum,
+           min = min(min, excluded.min), max = max(max, excluded.max)`,
+      ),
+      deleteCellsAfter: db.prepare('DELETE FROM group_aggregates WHERE group_pk = ? AND step > ?'),
+      members: db.prepare('SELECT pk FROM runs WHERE entity = ? AND project = ? AND run_group = ?'),
+      memberKeys: db.prepare('SELECT key_id, key FROM history_keys WHERE run_pk = ?'),
+      memberChunks: db.prepare('SELECT first_step, last_step, n, steps, vals FROM history_chunks WHERE run_pk = ? AND key_id = ? AND last_step > ? ORDER BY last_step'),
+      progress: db.prepare('SELECT * FROM rank_progress WHERE run_pk = ?'),
+      insertSystem: db.prepare('INSERT INTO system_metrics (run_pk, at, label, metrics) VALUES (?, ?, ?, ?)'),
+      readSystem: db.prepare('SELECT at, label, metrics FROM system_metrics WHERE run_pk = ? AND at >= ? ORDER BY at, rowid LIMIT ?'),
+      ensureProgress: db.prepare('INSERT INTO rank_progress (run_pk) VALUES (?) ON CONFLICT (run_pk) DO NOTHING'),
+    };
+  }
+
+  announce(key: GroupKey, a: GroupAnnounce, now: number): StoredGroup {
+    return this.#db.transaction(() => {
+      this.#s.insert.run(key.entity, key.project, key.group, a.worldSize, a.primaryRank ?? 0, now, now);
+      const row = this.#s.find.get(key.entity, key.project, key.group) as GroupRow;
+      if ((a.worldSize !== null && a.worldSize > (row.world_size ?? 0)) || (a.primaryRank !== null && a.primaryRank !== row.primary_rank)) {
+        this.#s.widen.run({ ws: a.worldSize, primary: a.primaryRank, now, pk: row.pk });
+        return groupFromRow(this.#s.find.get(key.entity, key.project, key.group) as GroupRow);
+      }
+      return groupFromRow(row);
+    })();
+  }
+
+  find(key: GroupKey): StoredGroup | undefined {
+    const row = this.#s.find.get(key.entity, key.project, key.group) as GroupRow | undefined;
+    return row && groupFromRow(row);
+  }
+
+  list(filter: GroupFilter): StoredGroup[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.entity !== undefined) {
+      where.push('g.entity = ?');
+      params.push(filter.entity);
+    }
+    if (filter.project !== undefined) {
+      where.push('g.project = ?');
+      params.push(filter.project);
+    }
+    if (filter.active) {
+      where.push(
+        "EXISTS (SELECT 1 FROM runs r WHERE r.entity = g.entity AND r.project = g.project AND r.run_group = g.name AND r.state IN ('running', 'preempting'))",
+      );
+    }
+    const sql = `SELECT g.* FROM groups g ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY g.entity, g.project, g.name`;
+    return (this.#db.prepare(sql).all(...params) as GroupRow[]).map(groupFromRow);
+  }
+
+  update(key: GroupKey, patch: GroupPatch, now: number): boolean {
+    if (patch.stalledAt === undefined) return this.find(key) !== undefined;
+    return this.#s.setStalled.run(patch.stalledAt, now, key.entity, key.project, key.group).changes > 0;
+  }
+
+  readAggregates(key: GroupKey, q: AggregateQuery): AggregateCell[] {
+    const g = this.find(key);
+    if (!g) return [];
+    const where = ['group_pk = ?', 'step >= ?', 'step <= ?'];
+    const params: unknown[] = [this.#pk(key), q.minStep ?? MIN_STEP, q.maxStep ?? MAX_STEP];
+    if (q.keys) {
+      if (q.keys.length === 0) return [];
+      where.push(`key IN (${q.keys.map(() => '?').join(', ')})`);
+      params.push(...q.keys);
+    }
+    params.push(q.limit ?? DEFAULT_AGGREGATE_LIMIT);
+    const rows = this.#db
+      .prepare(`SELECT key, step, n, sum, min, max FROM group_aggregates WHERE ${where.join(' AND ')} ORDER BY key, step LIMIT ?`)
+      .all(...params) as Array<{ key: string; step: number; n: number; sum: number; min: number; max: number }>;
+    return rows.map((r) => ({ key: r.key, step: r.step, count: r.n, sum: r.sum, min: r.min, max: r.max }));
+  }
+
+  /** Merges deltas into the group's cells (inside the caller's transaction). */
+  addCells(key: GroupKey, cells: readonly AggregateCell[]): void {
+    if (cells.length === 0) return;
+    const pk = this.#pk(key);
+    for (const c of cells) this.#s.upsertCell.run(pk, c.key, c.step, c.count, c.sum, c.min, c.max);
+  }
+
+  /**
+   * Recomputes the group's cells above `afterStep` from its members' stored
+   * history (inside the caller's transaction, after a member was rewound):
+   * min and max cannot be un-merged, so the cells are rebuilt.
+   */
+  rebuildAfter(key: GroupKey, afterStep: number): void {
+    const g = this.#s.find.get(key.entity, key.project, key.group) as GroupRow | undefined;
+    if (!g) return;
+    this.#s.deleteCellsAfter.run(g.pk, afterStep);
+    const cells = new Map<string, Map<number, AggregateCell>>();
+    for (const { pk } of this.#s.members.all(key.entity, key.project, key.group) as Array<{ pk: number }>) {
+      for (const k of this.#s.memberKeys.all(pk) as Array<{ key_id: number; key: string }>) {
+        if (!isAggregatedKey(k.key)) continue;
+        for (const c of this.#s.memberChunks.iterate(pk, k.key_id, afterStep) as IterableIterator<{ first_step: number; n: number; steps: Buffer | null; vals: Buffer }>) {
+          const steps = decodeSteps(c.steps, c.first_step, c.n);
+          const from = c.first_step > afterStep ? 0 : upperBound(steps, afterStep);
+          addSeriesToCells(cells, k.key, steps.subarray(from), decodeFloats(c.vals).subarray(from));
+        }
+      }
+    }
+    this.addCells(key, flattenCells(cells));
+  }
+
+  getProgress(runPk: number): RankProgress | undefined {
+    const row = this.#s.progress.get(runPk) as ProgressRow | undefined;
+    return row && progressFromRow(row);
+  }
+
+  listProgress(runPks: readonly number[]): StoredRankProgress[] {
+    const out: StoredRankProgress[] = [];
+    for (const pk of runPks) {
+      const row = this.#s.progress.get(pk) as ProgressRow | undefined;
+      if (row) out.push({ runPk: pk, ...progressFromRow(row) });
+    }
+    return out;
+  }
+
+  /** Sets the given progress fields (inside the caller's transaction, or alone). */
+  patchProgress(runPk: number, patch: Partial<RankProgress>): void {
+    const fields = (Object.keys(patch) as Array<keyof RankProgress>).filter((f) => patch[f] !== undefined).sort();
+    this.#s.ensureProgress.run(runPk);
+    if (fields.length === 0) return;
+    const sig = fields.join(',');
+    let stmt = this.#progressUpdates.get(sig);
+    if (!stmt) {
+      stmt = this.#db.prepare(`UPDATE rank_progress SET ${fields.map((f) => `${PROGRESS_COLUMNS[f]} = @${f}`).join(', ')} WHERE run_pk = @pk__`);
+      this.#progressUpdates.set(sig, stmt);
+    }
+    const params: Record<string, unknown> = { pk__: runPk };
+    for (const f of fields) {
+      const v = patch[f];
+      params[f] = typeof v === 'boolean' ? (v ? 1 : 0) : Array.isArray(v) ? JSON.stringify(v) : v;
+    }
+    stmt.run(params);
+  }
+
+  /** Stores system metric samples (inside the caller's transaction). */
+  addSystem(runPk: number, samples: readonly SystemSample[]): void {
+    for (const x of samples) this.#s.insertSystem.run(runPk, x.at, x.label, JSON.stringify(x.metrics));
+  }
+
+  readSystem(runPk: number, q: { since?: number; limit?: number }): SystemSample[] {
+    const rows = this.#s.readSystem.all(runPk, q.since ?? 0, q.limit ?? 10_000) as Array<{ at: number; label: string; metrics: string }>;
+    return rows.map((r) => ({ at: r.at, label: r.label, metrics: JSON.parse(r.metrics) as Record<string, number> }));
+  }
+
+  #pk(key: GroupKey): number {
+    let row = this.#s.find.get(key.entity, key.project, key.group) as GroupRow | undefined;
+    if (!row) {
+      // A batch of a member whose group was never announced (an older run): register it now.
+      this.announce(key, { worldSize: null, primaryRank: null }, Date.now() / 1000);
+      row = this.#s.find.get(key.entity, key.project, key.group) as GroupRow;
+    }
+    return row.pk;
+  }
+}
+
+function groupFromRow(r: GroupRow): StoredGroup {
+  return {
+    entity: r.entity,
+    project: r.project,
+    group: r.name,
+    worldSize: r.world_size,
+    primaryRank: r.primary_rank,
+    stalledAt: r.stalled_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function progressFromRow(r: ProgressRow): RankProgress {
+  return {
+    lastStep: r.last_step,
+    lastStepAt: r.last_step_at,
+    samples: JSON.parse(r.samples) as number[],
+    slowSince: r.slow_since,
+    straggler: r.straggler !== 0,
+    restartAttempt: r.restart_attempt,
+    replayArmed: r.replay_armed !== 0,
+  };
+}
