@@ -156,3 +156,31 @@ describe('histogram', () => {
     expect(h.values).toEqual([0, 0]);
   });
 });
+
+describe('normalizeLogData limits (the coordinator refuses the same)', () => {
+  it('refuses a key longer than the key limit, naming the limit', () => {
+    expect(() => normalizeLogData({ ['k'.repeat(600)]: 1 })).toThrow(/at most 512 characters/);
+  });
+
+  it('refuses a string value longer than the value limit as JSON', () => {
+    expect(() => normalizeLogData({ text: 'x'.repeat(1024 * 1024 + 1) })).toThrow(/`text` to be at most 1048576 characters as JSON/);
+  });
+
+  it('refuses a string whose JSON escapes push it over the value limit', () => {
+    expect(() => normalizeLogData({ text: '\u0001'.repeat(200_000) })).toThrow(/as JSON, got 1200002/);
+  });
+
+  it('refuses data nested deeper than the depth limit', () => {
+    let deep: Record<string, unknown> = { leaf: 1 };
+    for (let i = 0; i < 20; i++) deep = { n: deep };
+    expect(() => normalizeLogData({ deep })).toThrow(/nest at most 16 levels/);
+  });
+
+  it('refuses an array whose JSON is over the value limit', () => {
+    expect(() => normalizeLogData({ list: new Array(300_000).fill(1.5) })).toThrow(/`list` to be at most/);
+  });
+
+  it('keeps values within the limits as they are', () => {
+    expect(normalizeLogData({ a: { b: [1, 'x'] }, s: 'y'.repeat(1000) })).toEqual({ a: { b: [1, 'x'] }, s: 'y'.repeat(1000) });
+  });
+});

@@ -1,4 +1,6 @@
-import { describeValue } from '../errors.js';
+import { CohortError, describeValue } from '../errors.js';
+import { stringifyJson } from '../json.js';
+import { DEFAULT_LIMITS } from '../schemas/limits.js';
 import { escapeKey, isPlainObject } from '../leaf-path.js';
 import { setOwn } from './set-own.js';
 
@@ -58,7 +60,9 @@ export function normalizeLogData(data: unknown): Record<string, unknown> {
   for (const key in out) {
     const value = out[key];
     const type = typeof value;
+    if (key.length > HALF_KEY_LENGTH) checkPathLength(escapeKey(key));
     if (type === 'number' || type === 'string' || type === 'boolean' || value === null) {
+      if (type === 'string' && (value as string).length > STRING_CHECK_FROM) checkValueLength(value, escapeKey(key));
       if (key.charCodeAt(0) === UNDERSCORE) {
         if (key === '_step') dropStep = true;
         else if (key === '_timestamp' && type !== 'number') badTimestamp(value);
@@ -79,30 +83,36 @@ function badTimestamp(value: unknown): never {
 }
 
 /** `path` is built lazily: only nested values and errors need it. */
-function convertValue(value: unknown, key: string, parent: string | undefined): unknown {
+function convertValue(value: unknown, key: string, parent: string | undefined, depth = 1): unknown {
   switch (typeof value) {
     case 'number':
-    case 'string':
     case 'boolean':
+      return value;
+    case 'string':
+      if (value.length > STRING_CHECK_FROM) checkValueLength(value, pathOf(key, parent));
       return value;
     case 'bigint':
       return Number(value);
     case 'object': {
       if (value === null) return null;
       if (typeof (value as Partial<LogValueSource>).toLogValue === 'function') {
-        return (value as LogValueSource).toLogValue();
+        return checkedJson((value as LogValueSource).toLogValue(), pathOf(key, parent));
       }
       if (isPlainObject(value)) {
         const path = pathOf(key, parent);
+        checkPathLength(path);
+        if (depth >= LIMITS.maxDepth) throw tooDeep(path);
         const copy: Record<string, unknown> = {};
-        for (const k in value) setOwn(copy, k, convertValue(value[k], k, path));
+        for (const k in value) setOwn(copy, k, convertValue(value[k], k, path, depth + 1));
         return copy;
       }
       if (Array.isArray(value)) {
         const path = pathOf(key, parent);
+        if (depth >= LIMITS.maxDepth) throw tooDeep(path);
         const copy: unknown[] = new Array<unknown>(value.length);
-        for (let i = 0; i < value.length; i++) copy[i] = convertValue(value[i], `${i}`, path);
-        return copy;
+        for (let i = 0; i < value.length; i++) copy[i] = convertValue(value[i], `${i}`, path, depth + 1);
+        // An array is one cell: the server takes it as JSON text of bounded length and depth.
+        return checkedJson(copy, path);
       }
       if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
         return fromTypedArray(value as unknown as AnyTypedArray);
@@ -117,6 +127,45 @@ function convertValue(value: unknown, key: string, parent: string | undefined): 
     default:
       throw badValue(value, key, parent, undefined);
   }
+}
+
+/**
+ * The coordinator refuses a batch holding a cell over its limits
+ * (schemas/limits.ts); the SDK checks the same limits here, on the caller's
+ * turn, so a bad value fails its own `log` call instead of a whole upload.
+ * The checks cost nothing for ordinary rows: long keys and strings only.
+ */
+const LIMITS = DEFAULT_LIMITS;
+const HALF_KEY_LENGTH = LIMITS.maxKeyLength >> 1;
+// JSON escapes at most 6 characters per character (\u0000).
+const STRING_CHECK_FROM = Math.floor(LIMITS.maxValueLength / 6);
+
+function checkPathLength(path: string): void {
+  if (path.length > LIMITS.maxKeyLength) {
+    throw new CohortError(
+      'INVALID_ARGUMENT',
+      `Expected the logged key \`${path.slice(0, 60)}...\` to be at most ${LIMITS.maxKeyLength} characters long (as a leaf path), got ${path.length}`,
+    );
+  }
+}
+
+function checkValueLength(value: unknown, path: string): void {
+  const length = stringifyJson(value).length;
+  if (length > LIMITS.maxValueLength) {
+    throw new CohortError(
+      'INVALID_ARGUMENT',
+      `Expected the value of \`${path}\` to be at most ${LIMITS.maxValueLength} characters as JSON, got ${length}`,
+    );
+  }
+}
+
+function checkedJson(value: unknown, path: string): unknown {
+  checkValueLength(value, path);
+  return value;
+}
+
+function tooDeep(path: string): CohortError {
+  return new CohortError('INVALID_ARGUMENT', `Expected logged data to nest at most ${LIMITS.maxDepth} levels, got deeper at \`${path}\``);
 }
 
 function pathOf(key: string, parent: string | undefined): string {
