@@ -1,3 +1,4 @@
+import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -5,6 +6,8 @@ export default defineConfig({
     // Workspace packages resolve to their TypeScript source in tests.
     conditions: ['@cohort/source'],
   },
+  // Tests run in the server (SSR) environment, which has conditions of its own.
+  ssr: { resolve: { conditions: ['@cohort/source', ...defaultServerConditions] } },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 30_000,

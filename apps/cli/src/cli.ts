@@ -2,9 +2,11 @@ import { CohortError } from '@cohort/protocol';
 import { CliUsageError } from './args.js';
 import type { CliContext } from './cli-context.js';
 import { demoCommand } from './commands/demo.js';
+import { k8sCommand } from './commands/k8s.js';
 import { runsCommand } from './commands/runs.js';
 import { serverCommand } from './commands/server.js';
 import { syncCommand } from './commands/sync.js';
+import { workerCommand } from './commands/worker.js';
 import { usage } from './usage.js';
 
 type Command = (argv: readonly string[], ctx: CliContext) => Promise<number>;
@@ -12,9 +14,11 @@ type Command = (argv: readonly string[], ctx: CliContext) => Promise<number>;
 /** The commands; a command returns -1 when it was asked for its help. */
 const COMMANDS: Readonly<Record<string, Command>> = Object.freeze({
   server: serverCommand,
+  worker: workerCommand,
   demo: demoCommand,
   sync: syncCommand,
   runs: runsCommand,
+  k8s: k8sCommand,
 });
 
 /**

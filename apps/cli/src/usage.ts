@@ -1,16 +1,33 @@
 /** The usage text of each command, and of the whole CLI. */
 export const COMMAND_USAGE: Readonly<Record<string, string>> = Object.freeze({
-  server: `cohort server [--data DIR] [--host HOST] [--grpc-port PORT] [--http-port PORT]
+  server: `cohort server [--data DIR] [--host HOST] [--grpc-port PORT] [--http-port PORT] [--advertise-host HOST]
+              [--redis URL --postgres URL [--prefix NAME] [--max-queue-depth N]]
     Runs an embedded coordinator (SQLite and files under DIR, default ./cohort-data).
-    Prints "cohort server ready grpc=HOST:PORT http=URL data=DIR" once serving; logs go to stderr.
-    Ports default to 7711 (gRPC) and 7712 (HTTP); 0 picks free ones. Ctrl-C or SIGTERM stops it.`,
+    With --redis and --postgres (or COHORT_REDIS_URL and COHORT_POSTGRES_URL) it runs in scaled mode:
+    runs live in PostgreSQL and record batches go to a BullMQ queue (Redis key prefix NAME, default cohort)
+    that \`cohort worker\`s apply. Prints "cohort server ready grpc=HOST:PORT http=URL data=DIR"
+    (scaled: "... mode=scaled prefix=NAME") once serving; logs go to stderr.
+    Ports default to 7711 (gRPC) and 7712 (HTTP, also /metrics, /healthz, /readyz); 0 picks free ones.
+    --advertise-host names the host clients should dial (a load balancer). Ctrl-C or SIGTERM stops it.`,
+  worker: `cohort worker --redis URL --postgres URL [--concurrency N] [--host HOST] [--http-port PORT] [--prefix NAME]
+    Applies the record batches that scaled-mode coordinators queue (flags default to COHORT_REDIS_URL,
+    COHORT_POSTGRES_URL and COHORT_QUEUE_PREFIX), N at once (default 4).
+    Serves /metrics, /healthz and /readyz on PORT (default 7713; 0 picks a free one).
+    Prints "cohort worker ready http=URL concurrency=N" once working. Ctrl-C or SIGTERM stops it.`,
   demo: `cohort demo [--url URL] [--steps N] [--ranks N] [--project NAME] [--data DIR]
-    Logs a simulated training run (N ranks, one after another, in one group) and prints its URL.
+    Logs a simulated training group: N ranks, each a child process with a torchrun-like environment,
+    logging at once; prints each rank's URL and the group's.
     Uses the server at --url, COHORT_URL, or http://127.0.0.1:7712 if one answers there;
     otherwise starts an embedded one on DIR (default ./cohort-data) for the duration of the demo.`,
   sync: `cohort sync DIR [--url URL]
     Uploads the write-ahead logs of offline runs found under DIR (a run folder or a folder of them).
     Exits 1 when a WAL is corrupt or the server refused something; what was intact is uploaded.`,
+  k8s: `cohort k8s manifest --name N --image IMAGE --ranks R [--nodes K] [--jobset] [--url URL] [--project NAME]
+                        [--grace-period S] [--pre-stop S] -- COMMAND...
+    Prints an Indexed Job (or, with --jobset, a JobSet) of K pods (default R: one rank per pod) and a headless
+    Service, as YAML for \`kubectl apply -f -\`. Each pod gets COHORT_URL (default http://cohort:7712), its group
+    (the Job's name) and rank through the downward API; with several ranks per pod COMMAND runs under torchrun.
+    terminationGracePeriodSeconds (default 30) covers the preStop wait (default 2 s) and the SDK's 10 s flush.`,
   runs: `cohort runs [--url URL] [--project NAME] [--entity NAME]
     Lists runs (id, state, name, last step) of one project, or of every project.`,
 });

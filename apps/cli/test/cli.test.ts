@@ -48,6 +48,16 @@ describe('cohort command line', () => {
     const page = await fetch(urls[0]!);
     expect(page.status).toBe(200);
 
+    // The ranks ran as child processes, at once, in one group.
+    const groupUrl = /^group url: (http:\/\/\S+)$/m.exec(ctx.out())?.[1];
+    expect(groupUrl).toMatch(new RegExp(`^${c.httpUrl}/api/v1/groups/local/cohort-demo/demo-`));
+    const group = (await (await fetch(groupUrl!)).json()) as { state: string; worldSize: number; members: Array<{ rank: number; state: string }> };
+    expect(group).toMatchObject({ state: 'finished', worldSize: 2 });
+    expect(group.members.map((m) => [m.rank, m.state])).toEqual([
+      [0, 'finished'],
+      [1, 'finished'],
+    ]);
+
     const runs = await c.engine.listRuns('local', 'cohort-demo');
     expect(runs).toHaveLength(2);
     for (const run of runs) {

@@ -74,4 +74,40 @@ describe('ApplyQueues', () => {
     expect(byBytes.full).toBe(true);
     await byBytes.drained();
   });
+
+  it('merges waiting batches of one writer with contiguous seqs into one apply when asked to', async () => {
+    const gate = deferred();
+    const calls: Array<{ writer: string; seqs: number[]; raw: number }> = [];
+    const queues = new ApplyQueues(
+      async (run, records, raw) => {
+        calls.push({ writer: run.writer, seqs: records.map((r) => r.seq), raw: raw.length });
+        await gate.promise;
+        return { appliedSeq: records.at(-1)!.seq };
+      },
+      { maxQueuedBatches: 100, maxQueuedBytes: 1 << 20, coalesceBatches: 3, coalesceRecords: 100 },
+    );
+    const q = queues.forRun(RUN);
+    const raw = (seq: number) => [new Uint8Array([seq])];
+    const acks = [
+      q.enqueue([exit(1)], 1, '', raw(1)),
+      q.enqueue([exit(2)], 1, '', raw(2)),
+      q.enqueue([exit(3)], 1, '', raw(3)),
+      q.enqueue([exit(4)], 1, '', raw(4)),
+      q.enqueue([exit(5)], 1, '', raw(5)),
+      q.enqueue([exit(1)], 1, 'w2'),
+      q.enqueue([exit(7)], 1),
+    ];
+    await new Promise((r) => setTimeout(r, 5));
+    gate.resolve();
+    expect(await Promise.all(acks)).toEqual([1, 4, 4, 4, 5, 1, 7]);
+    expect(calls).toEqual([
+      { writer: '', seqs: [1], raw: 1 },
+      // At most three, and the raw bytes travel along.
+      { writer: '', seqs: [2, 3, 4], raw: 3 },
+      { writer: '', seqs: [5], raw: 1 },
+      // Another writer, then a seq gap: never merged.
+      { writer: 'w2', seqs: [1], raw: 0 },
+      { writer: '', seqs: [7], raw: 0 },
+    ]);
+  });
 });

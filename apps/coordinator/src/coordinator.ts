@@ -9,16 +9,20 @@ import { BATCH_QUEUE, CohortError, resolveLimits, type Limits } from '@cohort/pr
 import { Engine, type ExpiredRun } from '@cohort/engine';
 import { openPostgresStore, openSqliteStore, PostgresStore } from '@cohort/store';
 import { ApplyQueues, type ApplyBatch } from './apply-queue.js';
+import { openAssets, type AssetOptions, type Assets } from './artifacts/assets.js';
 import { CoordinatorMetrics } from './coordinator-metrics.js';
 import { createGrpcService } from './grpc-service.js';
 import { startLocalSweeper, startSharedSweeper, type Sweeper } from './heartbeat-sweeper.js';
 import { createHttpHandler } from './http-api.js';
+import { RunStreams } from './run-stream.js';
+import { createWebAssets, defaultWebDir } from './web-assets.js';
 import { createOpsRoutes, type ReadinessCheck } from './ops-routes.js';
+import { runUrl } from './run-url.js';
 import { BatchProducer, redactUrl } from './scaled/batch-producer.js';
 import { coordinatorVersion, formatHostPort, type ServerInfoView } from './server-info.js';
 
-/** Options of {@link startCoordinator}. */
-export interface CoordinatorOptions {
+/** Options of {@link startCoordinator}. Blobs, artifacts and alert sinks: {@link AssetOptions}. */
+export interface CoordinatorOptions extends AssetOptions {
   /**
    * Folder of the embedded store: SQLite at `<dataDir>/cohort.db`, created
    * if missing. `':memory:'` keeps everything in memory (tests). Ignored when
@@ -73,6 +77,12 @@ export interface CoordinatorOptions {
    * embedded mode (SQLite, applied in process). docs/scaled-mode.md.
    */
   scaled?: ScaledModeOptions;
+  /**
+   * The dashboard's built files (`apps/web/dist`), served with a single-page
+   * fallback for every non-API path. `null`: the minimal server-rendered pages.
+   * @defaultValue `COHORT_WEB_DIR`, else `apps/web/dist` when built, else `null`
+   */
+  webDir?: string | null;
 }
 
 /** Options of the scaled mode ({@link CoordinatorOptions.scaled}). */
@@ -85,7 +95,7 @@ export interface ScaledModeOptions {
   postgresSchema?: string;
   /** The Redis key prefix of the queues (one deployment per prefix). @defaultValue `'cohort'` */
   prefix?: string;
-  /** Jobs waiting in the batch queue above which new batches wait (back-pressure). @defaultValue 1000 */
+  /** Jobs waiting in the batch queue above which new batches wait (back-pressure). @defaultValue 512 */
   maxQueueDepth?: number;
   /** How long a batch waits for the queue to fall below its bound before RESOURCE_EXHAUSTED. @defaultValue 30000 */
   backpressureTimeoutMs?: number;
@@ -95,6 +105,15 @@ export interface ScaledModeOptions {
   jobAttempts?: number;
   /** How often the queue depth is read. @defaultValue 200 */
   depthPollMs?: number;
+  /** How often the jobs awaited are looked up, so that one Redis lost is noticed. @defaultValue 5000 */
+  lostJobCheckMs?: number;
+  /**
+   * Most batches of a run, waiting together in this coordinator, merged into
+   * one job (contiguous seqs of one writer; at most 4 MiB and the limits'
+   * `maxRecordsPerBatch`). A run that falls behind catches up in fewer jobs.
+   * 1 turns merging off. @defaultValue 16
+   */
+  coalesceBatches?: number;
 }
 
 interface ResolvedScaledModeOptions {
@@ -107,7 +126,12 @@ interface ResolvedScaledModeOptions {
   jobTimeoutMs: number;
   jobAttempts: number;
   depthPollMs: number;
+  lostJobCheckMs: number;
+  coalesceBatches: number;
 }
+
+/** The most record bytes merged into one queued job (4/3 of it in Redis, as base64). */
+const MAX_JOB_BYTES = 4 * 1024 * 1024;
 
 interface ResolvedCoordinatorOptions {
   dataDir: string;
@@ -195,11 +219,13 @@ function resolveOptions(options: CoordinatorOptions): ResolvedCoordinatorOptions
       postgresUrl: scaled.postgresUrl,
       postgresSchema: scaled.postgresSchema,
       prefix,
-      maxQueueDepth: positive('scaled.maxQueueDepth', scaled.maxQueueDepth, 1000),
+      maxQueueDepth: positive('scaled.maxQueueDepth', scaled.maxQueueDepth, 512),
       backpressureTimeoutMs: positive('scaled.backpressureTimeoutMs', scaled.backpressureTimeoutMs, 30_000),
       jobTimeoutMs: positive('scaled.jobTimeoutMs', scaled.jobTimeoutMs, 120_000),
       jobAttempts: positive('scaled.jobAttempts', scaled.jobAttempts, 30),
       depthPollMs: positive('scaled.depthPollMs', scaled.depthPollMs, 200),
+      lostJobCheckMs: positive('scaled.lostJobCheckMs', scaled.lostJobCheckMs, 5000),
+      coalesceBatches: positive('scaled.coalesceBatches', scaled.coalesceBatches, 16),
     };
   }
   const sweepIntervalMs = options.sweepIntervalMs ?? 10_000;
@@ -291,7 +317,9 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   let engine: Engine | undefined;
   let producer: BatchProducer | undefined;
   let sweeper: Sweeper | undefined;
+  let assets: Assets | undefined;
   const releaseEarly = async () => {
+    await assets?.close().catch(() => undefined);
     await sweeper?.close().catch(() => undefined);
     await producer?.close().catch(() => undefined);
     if (ownsEngine) await engine?.close().catch(() => undefined);
@@ -302,6 +330,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     else if (scaled) engine = new Engine(await openPostgresStore(scaled.postgresUrl!, { ...(scaled.postgresSchema !== undefined && { schema: scaled.postgresSchema }) }), { defaultEntity: opts.defaultEntity });
     else engine = openEngine(opts.dataDir, opts.defaultEntity);
     const served = engine;
+    assets = await openAssets({ ...options, engine: served, dataDir: opts.dataDir, log: opts.logger, runUrl: (run) => runUrl(info.httpUrl, run) });
     if (scaled) {
       producer = await BatchProducer.open({
         redisUrl: scaled.redisUrl,
@@ -311,6 +340,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
         jobTimeoutMs: scaled.jobTimeoutMs,
         jobAttempts: scaled.jobAttempts,
         depthPollMs: scaled.depthPollMs,
+        lostJobCheckMs: scaled.lostJobCheckMs,
         appliedSeq: (writer) => served.appliedSeq(writer),
         log: opts.logger.child({ component: 'batch-producer' }),
         onBackpressure: () => metrics.backpressureWaits.inc(),
@@ -358,7 +388,11 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     : undefined;
   const queues = new ApplyQueues(
     applyQueued ?? applyInProcess,
-    { maxQueuedBatches: opts.maxQueuedBatchesPerRun, maxQueuedBytes: opts.maxQueuedBytesPerRun },
+    {
+      maxQueuedBatches: opts.maxQueuedBatchesPerRun,
+      maxQueuedBytes: opts.maxQueuedBytesPerRun,
+      ...(scaled && { coalesceBatches: scaled.coalesceBatches, coalesceBytes: MAX_JOB_BYTES, coalesceRecords: opts.limits.maxRecordsPerBatch }),
+    },
     metrics.applyObserver(),
   );
   const grpcService = createGrpcService({
@@ -372,6 +406,8 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     accepting: () => state === 'running',
   });
 
+  const openedAssets = assets!;
+  openedAssets.addTo(grpcService.server);
   metrics.gauge('cohort_record_streams', 'Live record streams.', () => grpcService.streams.size);
   metrics.gauge('cohort_run_queue_batches', 'Batches waiting in the per-run queues of this coordinator.', () => queues.totals().batches);
   metrics.gauge('cohort_run_queue_bytes', 'Bytes of the batches waiting in the per-run queues of this coordinator.', () => queues.totals().bytes);
@@ -390,9 +426,18 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   if (store instanceof PostgresStore) checks.push({ name: 'postgres', check: () => store.pool.query('SELECT 1') });
 
   const ops = createOpsRoutes({ registry: metrics.registry, live: () => state === 'running', checks });
-  const api = createHttpHandler({ engine: served, log: opts.logger.child({ component: 'http' }), defaultEntity: opts.defaultEntity, info: () => info });
+  const webDir = options.webDir === undefined ? defaultWebDir() : options.webDir;
+  const streams = new RunStreams({ engine: served });
+  const api = createHttpHandler({
+    engine: served,
+    log: opts.logger.child({ component: 'http' }),
+    defaultEntity: opts.defaultEntity,
+    info: () => info,
+    streams,
+    ...(webDir !== null && { web: createWebAssets(webDir) }),
+  });
   const httpServer = createServer((req, res) => {
-    if (!ops(req, res)) api(req, res);
+    if (!ops(req, res) && !openedAssets.routes(req, res)) api(req, res);
   });
   httpServer.requestTimeout = 30_000;
   httpServer.headersTimeout = 10_000;
@@ -412,6 +457,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     await releaseEarly();
     throw err;
   }
+  openedAssets.start();
   log.info(
     {
       grpcAddress: info.grpcAddress,
@@ -446,6 +492,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       // 3. HTTP: stop listening, drop idle keep-alive sockets, force the rest at the deadline.
       await step('http', async () => {
         const closed = new Promise<void>((r) => httpServer.close(() => r()));
+        streams.close();
         httpServer.closeIdleConnections();
         if ((await Promise.race([closed, deadline])) === 'timeout') httpServer.closeAllConnections();
         await closed;
@@ -454,6 +501,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       await step('queues', () => Promise.race([queues.drain(), deadline]));
       // 5. The sweeper, then the queue connections, then the store.
       if (sweeper) await step('sweeper', () => sweeper.close());
+      await step('assets', () => openedAssets.close());
       if (producer) await step('producer', () => producer.close());
       if (ownsEngine) await step('engine', () => served.close());
       state = 'closed';

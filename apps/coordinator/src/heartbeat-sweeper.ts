@@ -6,6 +6,9 @@ import type { Engine, ExpiredRun } from '@cohort/engine';
 /** The id of the heartbeat sweeper's BullMQ job scheduler. */
 export const SWEEPER_SCHEDULER_ID = 'heartbeat-sweeper';
 
+/** How often each coordinator upserts the sweeper's schedule again. */
+const REASSERT_MS = 60_000;
+
 /** Options of the sweepers. */
 export interface SweeperOptions {
   engine: Engine;
@@ -97,20 +100,28 @@ export async function startSharedSweeper(o: SweeperOptions & { redisUrl: string;
   );
   worker.on('error', (err) => o.log.warn({ err }, 'housekeeping worker error'));
   worker.on('failed', (job, err) => o.log.warn({ err, jobId: job?.id }, 'heartbeat sweep failed'));
+  const schedule = () =>
+    queue.upsertJobScheduler(
+      SWEEPER_SCHEDULER_ID,
+      { every: o.intervalMs },
+      { name: 'sweep', data: { timeoutSeconds: o.heartbeatTimeoutSeconds }, opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } },
+    );
+  // Upserted again now and then: a Redis that restarted without its data gets the schedule back.
+  const reassert = setInterval(() => {
+    schedule().catch((err: unknown) => o.log.debug({ err }, 'cannot upsert the sweeper schedule'));
+  }, REASSERT_MS);
+  reassert.unref();
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
+      clearInterval(reassert);
       const results = await Promise.allSettled([worker.close(), queue.close()]);
       const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed.length > 0) throw new AggregateError(failed.map((f) => f.reason), 'heartbeat sweeper: close failed');
     })());
   try {
     await queue.waitUntilReady();
-    await queue.upsertJobScheduler(
-      SWEEPER_SCHEDULER_ID,
-      { every: o.intervalMs },
-      { name: 'sweep', data: { timeoutSeconds: o.heartbeatTimeoutSeconds }, opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } },
-    );
+    await schedule();
     void worker.run().catch((err: unknown) => o.log.error({ err }, 'housekeeping worker stopped'));
     await worker.waitUntilReady();
   } catch (err) {

@@ -6,6 +6,9 @@ import { httpStatusOf, toPublicError } from './grpc-status.js';
 import { intParam, jsonObjectParam, listParam, nameParam, parseQuery, runFiltersSchema } from './http-query.js';
 import { renderErrorPage, renderIndexPage, renderProjectPage, renderRunPage } from './html-pages.js';
 import { runUrl } from './run-url.js';
+import { runSubRoute, RUN_SUB_ROUTES } from './run-routes.js';
+import type { RunStreams } from './run-stream.js';
+import type { WebAssets } from './web-assets.js';
 import type { ServerInfoView } from './server-info.js';
 
 /** What the HTTP API needs. */
@@ -14,6 +17,10 @@ export interface HttpApiDeps {
   log: Logger;
   defaultEntity: string;
   info(): ServerInfoView;
+  /** The dashboard's built files; absent: the minimal server-rendered pages. */
+  web?: WebAssets;
+  /** Live run streams (SSE); absent: `/stream` is a 404. */
+  streams?: RunStreams;
 }
 
 /** Most rows `samples` may ask for. */
@@ -37,6 +44,8 @@ const html = (body: string, status = 200): Reply => ({ status, kind: 'html', bod
 export function createHttpHandler(deps: HttpApiDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const isApi = (req.url ?? '/').startsWith('/api/');
+    const direct = isApi ? streamRequest(deps, req, res) : webRequest(deps, req, res);
+    if (direct) return;
     route(deps, req)
       .catch((err: unknown): Reply => {
         const error = toPublicError(err);
@@ -50,6 +59,42 @@ export function createHttpHandler(deps: HttpApiDeps): (req: IncomingMessage, res
         res.destroy();
       });
   };
+}
+
+/** `GET /api/v1/runs/:e/:p/:id/stream` (SSE) writes to the response itself; true when it took the request. */
+function streamRequest(deps: HttpApiDeps, req: IncomingMessage, res: ServerResponse): boolean {
+  if (!deps.streams || req.method !== 'GET') return false;
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  if (!url.pathname.endsWith('/stream')) return false;
+  let seg: string[];
+  try {
+    seg = splitSegments(url.pathname);
+  } catch {
+    return false;
+  }
+  if (seg.length !== 7 || seg[1] !== 'v1' || seg[2] !== 'runs' || seg[6] !== 'stream') return false;
+  const run = { entity: seg[3]!, project: seg[4]!, runId: seg[5]! };
+  Promise.resolve()
+    .then(() => parseQuery(url.searchParams, {}))
+    .then(() => deps.streams!.start(req, res, run))
+    .catch((err: unknown) => {
+      const error = toPublicError(err);
+      if (error.unexpected) deps.log.error({ err, url: req.url }, 'stream failed');
+      if (!res.headersSent) send(res, json({ error: { code: error.code, message: error.message } }, httpStatusOf(error.code)), false);
+      else res.end();
+    });
+  return true;
+}
+
+/** Non-API GETs go to the dashboard's files when it is built; true when it took the request. */
+function webRequest(deps: HttpApiDeps, req: IncomingMessage, res: ServerResponse): boolean {
+  if (!deps.web || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
+  const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+  deps.web.serve(req, res, pathname).catch((err: unknown) => {
+    deps.log.error({ err, url: req.url }, 'could not serve a dashboard file');
+    res.destroy();
+  });
+  return true;
 }
 
 class MethodNotAllowed extends CohortError {
@@ -142,6 +187,11 @@ async function route(deps: HttpApiDeps, req: IncomingMessage): Promise<Reply> {
           if (query.minStep !== undefined) options.minStep = query.minStep;
           if (query.maxStep !== undefined) options.maxStep = query.maxStep;
           return json({ rows: await engine.history(run, options) });
+        }
+        if (sub !== undefined && subsub === undefined && RUN_SUB_ROUTES.has(sub)) {
+          const view = await engine.getRun(run);
+          if (!view) throw runNotFound(run);
+          return json(await runSubRoute(engine, run, sub, q));
         }
         if (sub === 'system' && subsub === undefined) {
           const query = parseQuery(q, { limit: intParam(1, MAX_SAMPLES) });

@@ -4,6 +4,7 @@ import { RUN_STATES, type GroupKey, type NewAlert, type ProjectInfo, type RankPr
 import { RecordFailure, planBatch, type ApplyResult, type RejectedRecord } from './apply-batch.js';
 import { readHistory, scanHistoryPage, type HistoryOptions, type HistoryPage, type ScanHistoryOptions } from './history-query.js';
 import { openRun, replaySummary } from './open-run.js';
+import { readSeries, type SeriesOptions, type SeriesResult } from './series-query.js';
 import { decideGroup, resolveGroupCheckOptions, type GroupCheckOptions, type GroupCheckReport } from './group-checks.js';
 import { cellsToRows, toGroupView, type GroupHistoryRow, type GroupView } from './group-view.js';
 import { toRunView, type RunView } from './run-view.js';
@@ -146,7 +147,8 @@ export class Engine {
       if (fresh.length === 0) return { appliedSeq: applied, droppedRows: 0, rejected: [] };
       const skip = new Set<number>();
       const rejected: RejectedRecord[] = [];
-      const progress = await this.#store.getRankProgress(stored.pk);
+      // Progress exists only for group members and restarted runs (which open resumed): skip the read for the rest.
+      const progress = stored.group !== '' || stored.resumed ? await this.#store.getRankProgress(stored.pk) : undefined;
       const ctx = {
         progress,
         progressSampleSeconds: this.#sampleSeconds,
@@ -276,6 +278,17 @@ export class Engine {
     return readHistory(this.#store, stored.pk, options);
   }
 
+  /**
+   * Numeric metrics downsampled for charts: the x-range cut into `buckets`
+   * equal slices, each keeping the min, max and last value, so every spike
+   * survives (series-query.ts). Unknown run: `NOT_FOUND`.
+   */
+  async series(run: RunKey, options: SeriesOptions = {}): Promise<SeriesResult> {
+    this.#open();
+    const stored = await this.#find(this.#key(run));
+    return readSeries(this.#store, stored.pk, options);
+  }
+
   /** Every row, a page at a time: pass `nextStep` as the next `fromStep` until it is `null`. */
   async scanHistory(run: RunKey, options: ScanHistoryOptions = {}): Promise<HistoryPage> {
     this.#open();
@@ -295,12 +308,15 @@ export class Engine {
     return this.#store.listRunEvents((await this.#find(this.#key(run))).pk);
   }
 
-  /** Groups of a project (of every project when `project` is absent), with their members and derived states. */
-  async listGroups(entity: string, project?: string): Promise<GroupView[]> {
+  /**
+   * Groups of a project (of every project when `project` is absent), by
+   * name, with their members and derived states; at most `limit` (default 500).
+   */
+  async listGroups(entity: string, project?: string, limit = 500): Promise<GroupView[]> {
     this.#open();
     const groups = await this.#store.listGroups({ entity: entity === '' ? this.#defaultEntity : entity, ...(project !== undefined && { project }) });
     const out: GroupView[] = [];
-    for (const g of groups) out.push(await this.#groupView(g.entity, g.project, g.group));
+    for (const g of groups.slice(0, limit)) out.push(await this.#groupView(g.entity, g.project, g.group));
     return out;
   }
 

@@ -14,4 +14,4 @@ export function protosDir(): string {
 }
 
 /** Paths of the proto files, relative to {@link protosDir}. */
-export const PROTO_FILES = ['cohort/v1/records.proto', 'cohort/v1/service.proto'] as const;
+export const PROTO_FILES = ['cohort/v1/records.proto', 'cohort/v1/service.proto', 'cohort/v1/blobs.proto', 'cohort/v1/artifacts.proto'] as const;

@@ -56,11 +56,11 @@ function indexedJobName(host: string | undefined, index: number): string | undef
  * 3. Kubeflow PyTorchJob: `PET_NNODES`/`PET_NODE_RANK`/`PET_NPROC_PER_NODE` with `RANK`, `WORLD_SIZE`; group from the pod name (`<job>-worker-<i>`);
  * 4. JobSet (labels passed as env): `JOBSET_NAME`, `JOB_INDEX`, `JOB_COMPLETION_INDEX`, `PODS_PER_JOB`, `JOBSET_RESTART_ATTEMPT`;
  * 5. Kubernetes Indexed Job: `JOB_COMPLETION_INDEX`, `JOB_NAME` (else from the pod name);
- * 6. SLURM: `SLURM_PROCID`, `SLURM_NTASKS`, `SLURM_LOCALID`, `SLURM_NODEID`, `SLURMD_NODENAME`, `SLURM_JOB_ID` (group `slurm-<id>`), `SLURM_RESTART_COUNT`;
- * 7. MPI: `OMPI_COMM_WORLD_RANK`/`_SIZE`/`_LOCAL_RANK`, `OMPI_COMM_WORLD_NODE_RANK`; `PMI_RANK`/`PMI_SIZE` (MPICH, Intel MPI);
- * 8. Ray Train (its Torch backend): `RANK`, `WORLD_SIZE`, `LOCAL_RANK`, `NODE_RANK` with `RAY_JOB_ID` or `RAY_TRAIN_RUN_ID` (group).
+ * 6. Ray Train (its Torch backend), or any plain `RANK`: `RANK`, `WORLD_SIZE`, `LOCAL_RANK`, `NODE_RANK` with `RAY_TRAIN_RUN_ID` or `RAY_JOB_ID` (group);
+ * 7. SLURM: `SLURM_PROCID`, `SLURM_NTASKS`, `SLURM_LOCALID`, `SLURM_NODEID`, `SLURMD_NODENAME`, `SLURM_JOB_ID` (group `slurm-<id>`), `SLURM_RESTART_COUNT`;
+ * 8. MPI: `OMPI_COMM_WORLD_RANK`/`_SIZE`/`_LOCAL_RANK`, `OMPI_COMM_WORLD_NODE_RANK`; `PMI_RANK`/`PMI_SIZE` (MPICH, Intel MPI);
  *
- * A plain `RANK`/`WORLD_SIZE` without any launcher mark counts as torchrun.
+ * A plain `RANK` wins over SLURM's and MPI's variables: it is PyTorch's own, set on purpose.
  */
 export function detectDistributedEnv(env: Env = process.env): DistributedEnv {
   const nodeName = text(env, 'COHORT_NODE') ?? text(env, 'SLURMD_NODENAME') ?? text(env, 'NODE_NAME');
@@ -130,6 +130,19 @@ export function detectDistributedEnv(env: Env = process.env): DistributedEnv {
       restartAttempt: 0,
     };
   }
+  const rayGroup = text(env, 'RAY_TRAIN_RUN_ID') ?? text(env, 'RAY_JOB_ID');
+  if (rank !== undefined) {
+    return {
+      ...base,
+      source: rayGroup !== undefined ? 'ray' : 'torchelastic',
+      group: groupName(rayGroup ?? (text(env, 'SLURM_JOB_ID') !== undefined ? `slurm-${text(env, 'SLURM_JOB_ID')}` : undefined)),
+      rank,
+      worldSize: int(env, 'WORLD_SIZE'),
+      localRank: int(env, 'LOCAL_RANK'),
+      nodeRank: int(env, 'NODE_RANK') ?? int(env, 'GROUP_RANK'),
+      restartAttempt: int(env, 'TORCHELASTIC_RESTART_COUNT') ?? 0,
+    };
+  }
   if (int(env, 'SLURM_PROCID') !== undefined) {
     const jobId = text(env, 'SLURM_JOB_ID');
     return {
@@ -154,19 +167,6 @@ export function detectDistributedEnv(env: Env = process.env): DistributedEnv {
       localRank: int(env, 'OMPI_COMM_WORLD_LOCAL_RANK') ?? int(env, 'MPI_LOCALRANKID'),
       nodeRank: int(env, 'OMPI_COMM_WORLD_NODE_RANK'),
       restartAttempt: 0,
-    };
-  }
-  const rayGroup = text(env, 'RAY_TRAIN_RUN_ID') ?? text(env, 'RAY_JOB_ID');
-  if (rank !== undefined) {
-    return {
-      ...base,
-      source: rayGroup !== undefined ? 'ray' : 'torchelastic',
-      group: groupName(rayGroup),
-      rank,
-      worldSize: int(env, 'WORLD_SIZE'),
-      localRank: int(env, 'LOCAL_RANK'),
-      nodeRank: int(env, 'NODE_RANK') ?? int(env, 'GROUP_RANK'),
-      restartAttempt: int(env, 'TORCHELASTIC_RESTART_COUNT') ?? 0,
     };
   }
   return { ...base, source: 'none', group: undefined, rank: undefined, worldSize: undefined, localRank: undefined, nodeRank: undefined, restartAttempt: 0 };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { invalidArgument } from '@cohort/protocol';
 import { describeZodIssue } from './zod-errors.js';
+import { detectDistributedEnv } from './dist-env.js';
 
 /** The server a run talks to when `COHORT_URL` is not set. */
 export const DEFAULT_URL = 'http://127.0.0.1:7712';
@@ -14,8 +15,8 @@ const rankText = z
 
 /**
  * The environment variables the SDK reads, parsed. Empty strings count as unset.
- * Ranks come from torchrun (`RANK`, `WORLD_SIZE`, `LOCAL_RANK`), SLURM, Open MPI,
- * PMI or a Kubernetes indexed Job, first found wins.
+ * The rank variables are checked here (a bad one is an error naming it);
+ * which launcher's count is `detectDistributedEnv`'s rule (docs/distributed.md).
  */
 export const EnvSchema = z.object({
   COHORT_URL: optionalText,
@@ -76,6 +77,7 @@ export function readEnv(env: Readonly<Record<string, string | undefined>> = proc
     );
   }
   const e = parsed.data;
+  const dist = detectDistributedEnv(env);
   return {
     url: e.COHORT_URL,
     apiKey: e.COHORT_API_KEY,
@@ -87,8 +89,9 @@ export function readEnv(env: Readonly<Record<string, string | undefined>> = proc
     group: e.COHORT_RUN_GROUP,
     jobType: e.COHORT_JOB_TYPE,
     resume: e.COHORT_RESUME,
-    rank: e.RANK ?? e.SLURM_PROCID ?? e.OMPI_COMM_WORLD_RANK ?? e.PMI_RANK ?? e.JOB_COMPLETION_INDEX,
-    worldSize: e.WORLD_SIZE ?? e.SLURM_NTASKS ?? e.OMPI_COMM_WORLD_SIZE ?? e.PMI_SIZE,
-    localRank: e.LOCAL_RANK ?? e.SLURM_LOCALID ?? e.OMPI_COMM_WORLD_LOCAL_RANK,
+    // One rule for which launcher's variables count: detectDistributedEnv (docs/distributed.md).
+    rank: dist.rank,
+    worldSize: dist.worldSize,
+    localRank: dist.localRank,
   };
 }

@@ -68,6 +68,7 @@ export async function init(options?: InitOptions): Promise<Run> {
   try {
     const r = await p;
     run = r;
+    if (resolved.mode !== 'disabled') r.startBackground();
     return r;
   } finally {
     if (starting === p) starting = undefined;
@@ -152,7 +153,8 @@ async function startRun(o: ResolvedInitOptions): Promise<Run> {
     rank: o.rank,
     worldSize: o.worldSize,
     localRank: o.localRank,
-    node: o.host,
+    node: o.node,
+    restartAttempt: o.restartAttempt,
     startTime: startDate.getTime() / 1000,
     mode: o.mode,
     label: o.mode === 'shared' ? o.settings.label : '',

@@ -1,3 +1,4 @@
+import { ModelWatcher, type WatchableModel, type WatchOptions } from './media/model-watcher.js';
 import {
   CohortError,
   ConfigState,
@@ -23,6 +24,8 @@ import type { Logger } from './logger.js';
 import type { RecordBody, RecordLog } from './record-log.js';
 import { configView, RunConfig, type RunConfigView } from './run-config.js';
 import { RunSummary } from './run-summary.js';
+import { PreemptionPoller } from './preemption.js';
+import { SystemMetricsCollector } from './system-metrics.js';
 import type { ResolvedSettings } from './settings.js';
 import type { RecordPump } from './transport/record-pump.js';
 
@@ -106,7 +109,16 @@ export class Run {
   readonly #p: RunParts;
   readonly #settings: ResolvedSettings;
   readonly #logger: Logger;
-  readonly #steps: StepMachine;
+  readonly #watcher = new ModelWatcher();
+  #steps: StepMachine;
+  /** A later restart attempt resumed this run: the first explicit step may go back (a replay from a checkpoint). */
+  #replayArmed: boolean;
+  #systemTimer: NodeJS.Timeout | undefined;
+  #collector: SystemMetricsCollector | undefined;
+  #poller: PreemptionPoller | undefined;
+  #sigterm: (() => void) | undefined;
+  /** SIGTERM came: the run is being flushed and finished; later calls are dropped rather than thrown into the training loop. */
+  #terminating = false;
   readonly #tracker: SummaryTracker;
   readonly #summary: RunSummary;
   readonly #config: RunConfigView;
@@ -144,6 +156,7 @@ export class Run {
     // One builder for the run: it caches key indexes across records.
     this.#builder = new RowsBuilder(this.#shared ? this.#settings.label : '');
     this.#steps = new StepMachine(parts.startingStep, (row) => this.#emit(row));
+    this.#replayArmed = parts.resumed && parts.options.restartAttempt > 0 && !this.#shared;
     this.#summary = new RunSummary(parts.summary, {
       guard: (m) => this.#guard(m),
       catchUp: () => this.#flushRows(),
@@ -266,11 +279,16 @@ export class Run {
    * after `finish()`. A step below the current one drops the call with a warning.
    */
   log(data: Readonly<Record<string, unknown>>, options?: LogOptions): void {
+    if (this.#terminating) return;
     if (this.#state !== 'running') this.#guard('log');
     if (options !== undefined && (typeof options !== 'object' || options === null)) {
       throw new TypeError(`Expected the options of \`log\` to be an object like { step, commit }, got ${typeof options}`);
     }
     const normalized = normalizeLogData(data);
+    if (this.#watcher.active && options?.commit !== false) {
+      const due = this.#watcher.tick();
+      if (due) Object.assign(normalized, normalizeLogData(due));
+    }
     let step = options?.step;
     if (this.#shared && step !== undefined) {
       if (!this.#warnedSharedStep) {
@@ -278,6 +296,14 @@ export class Run {
         this.#warn('`step` is ignored in shared mode: the server assigns the order of rows.');
       }
       step = undefined;
+    }
+    if (this.#replayArmed) {
+      this.#replayArmed = false;
+      if (step !== undefined && step < this.#steps.step) {
+        // torchelastic restarted from a checkpoint and replays steps: the server rewinds the run to them.
+        this.#flushRows();
+        this.#steps = new StepMachine(step, (row) => this.#emit(row));
+      }
     }
     const warning = this.#steps.log(normalized, step, options?.commit, Date.now() / 1000);
     if (warning !== undefined) this.#warn(warning);
@@ -339,12 +365,113 @@ export class Run {
     this.#append({ kind: 'runUpdate', runUpdate: update });
   }
 
+  // ---- background work (system metrics, preemption) -------------------------
+
+  /**
+   * @internal Called by `init()` once the run exists: starts the system
+   * metrics timer, the cloud preemption pollers and the SIGTERM handler that
+   * the settings ask for. Each is stopped when the run ends.
+   */
+  startBackground(): void {
+    const s = this.#settings;
+    if (s.systemMetricsSeconds > 0 && this.#records) {
+      this.#collector = new SystemMetricsCollector();
+      this.#systemTimer = setInterval(() => void this.#sampleSystem(), s.systemMetricsSeconds * 1000);
+      this.#systemTimer.unref();
+    }
+    const notices = s.preemptionNotices;
+    if (notices.aws !== undefined || notices.gce !== undefined || notices.azure !== undefined) {
+      this.#poller = new PreemptionPoller(
+        notices,
+        (cloud) => {
+          if (this.#state !== 'running') return;
+          this.#logger.warn(`The ${cloud} preemption notice came: marking run ${this.id} preempting.`);
+          this.markPreempting();
+          void this.flush().catch(() => undefined);
+        },
+        this.#logger,
+      );
+    }
+    if (s.handleSigterm) {
+      // The one signal handler outside apps/*/main.ts (STYLE.md): opt-out with `handleSigterm: false`.
+      this.#sigterm = () => void this.#onSigterm();
+      process.once('SIGTERM', this.#sigterm);
+    }
+  }
+
+  /** The label system metrics carry: `rank <r>@<node>` for a ranked run, else the node (or the shared-mode label). */
+  get #systemLabel(): string {
+    const o = this.#p.options;
+    if (this.#shared) return this.#settings.label;
+    return o.rank >= 0 ? `rank ${o.rank}@${o.node}` : o.node;
+  }
+
+  async #sampleSystem(): Promise<void> {
+    const collector = this.#collector;
+    if (!collector || this.#state !== 'running') return;
+    let metrics: Record<string, number>;
+    try {
+      metrics = await collector.collect();
+    } catch (err) {
+      this.#logger.debug(`Reading system metrics failed: ${(err as Error).message}`);
+      return;
+    }
+    if (this.#state !== 'running') return;
+    const keys = Object.keys(metrics);
+    this.#append({ kind: 'system', system: { timestamp: Date.now() / 1000, keys, values: keys.map((k) => metrics[k]!), label: this.#systemLabel } });
+  }
+
+  async #onSigterm(): Promise<void> {
+    this.#sigterm = undefined;
+    if (this.#state === 'running') {
+      this.markPreempting();
+      this.#terminating = true;
+      const bound = this.#settings.sigtermFlushSeconds * 1000;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'timeout'>((r) => {
+        timer = setTimeout(() => r('timeout'), bound);
+        timer.unref();
+      });
+      // A non-zero exit of a preempting run makes it `preempted` at once; what is not committed in time stays in the WAL.
+      const outcome = await Promise.race([this.finish(143).then(() => 'done' as const, () => 'done' as const), timeout]);
+      clearTimeout(timer);
+      if (outcome === 'timeout') this.#logger.warn(`SIGTERM: run ${this.id} did not flush within ${bound} ms; the rest stays in ${this.dir}.`);
+    }
+    // Let the process exit as SIGTERM wants, unless someone else handles the signal.
+    if (process.listenerCount('SIGTERM') === 0) process.kill(process.pid, 'SIGTERM');
+  }
+
+  #stopBackground(): void {
+    clearInterval(this.#systemTimer);
+    this.#systemTimer = undefined;
+    this.#poller?.close();
+    if (this.#sigterm) process.off('SIGTERM', this.#sigterm);
+    this.#sigterm = undefined;
+  }
+
   // ---- other methods ------------------------------------------------------
 
   /**
    * Defines how a metric is summarized and plotted (SEMANTICS §2). Throws
    * `CohortError` INVALID_ARGUMENT for bad arguments, before anything is sent.
    */
+  /**
+   * Logs histograms of a model's parameters and/or gradients every `logFreq`
+   * steps (SEMANTICS §10); a model is anything with `namedParameters()`
+   * yielding `[name, values, grad?]`. Allowed after `finish()` (like W&B).
+   *
+   * @example
+   * run.watch(model, { log: 'all', logFreq: 100 });
+   */
+  watch(models: WatchableModel | readonly WatchableModel[], options?: WatchOptions): void {
+    this.#watcher.watch(models, options);
+  }
+
+  /** Stops watching `models` (every model when absent). */
+  unwatch(models?: WatchableModel | readonly WatchableModel[]): void {
+    this.#watcher.unwatch(models);
+  }
+
   defineMetric(name: string, options?: DefineMetricOptions): Metric {
     this.#guard('defineMetric');
     const def = parseMetricDefinition(name, options);
@@ -436,6 +563,7 @@ export class Run {
   async #end(exitCode: number | undefined): Promise<void> {
     const records = this.#records;
     const pump = this.#p.pump;
+    this.#stopBackground();
     try {
       if (exitCode !== undefined) {
         this.#steps.flush();

@@ -98,17 +98,6 @@ export interface SystemSample {
   metrics: Record<string, number>;
 }
 
-/** The progress a run has before anything was recorded. */
-export const EMPTY_PROGRESS: Readonly<RankProgress> = Object.freeze({
-  lastStep: null,
-  lastStepAt: null,
-  samples: [],
-  slowSince: null,
-  straggler: false,
-  restartAttempt: 0,
-  replayArmed: false,
-});
-
 /** Keys that are aggregated across ranks: user metrics, not the automatic `_step`, `_runtime`, `_timestamp`. */
 export function isAggregatedKey(key: string): boolean {
   return !key.startsWith('_');

@@ -44,10 +44,12 @@ export type {
   StoredRankProgress,
   SystemSample,
 } from './group-types.js';
-export { EMPTY_PROGRESS, addSeriesToCells, flattenCells, isAggregatedKey } from './group-types.js';
+export { addSeriesToCells, flattenCells, isAggregatedKey } from './group-types.js';
 export { SqliteStore, openSqliteStore } from './sqlite/sqlite-store.js';
 export { MIGRATIONS, migrate } from './sqlite/schema.js';
 export { CHUNK_MAX_POINTS, CHUNK_MERGE_BELOW, decodeFloats, decodeSteps, encodeFloats, encodeSteps } from './sqlite/history-chunks.js';
 export { PostgresStore, openPostgresStore } from './postgres/postgres-store.js';
 export type { PostgresStoreOptions } from './postgres/postgres-store.js';
 export { POSTGRES_MIGRATIONS, migratePostgres } from './postgres/pg-schema.js';
+export * from './artifacts/index.js';
+export * from './blobs/index.js';

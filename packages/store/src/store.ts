@@ -1,3 +1,4 @@
+import type { ArtifactStore } from './artifacts/artifact-store.js';
 import type { GroupStore } from './group-store.js';
 import type {
   AlertScope,
@@ -84,6 +85,8 @@ export interface Store extends GroupStore {
   listAlerts(pk: number): Promise<StoredAlert[]>;
   /** A run's state history, oldest first. */
   listRunEvents(pk: number): Promise<StoredRunEvent[]>;
+  /** Artifacts, a run's saved files and alert deliveries (docs/artifacts.md). */
+  readonly artifacts: ArtifactStore;
   /** Closes the store; later calls fail. Idempotent. */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;

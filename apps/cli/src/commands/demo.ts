@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startCoordinator, type Coordinator } from '@cohort/coordinator';
@@ -11,11 +13,18 @@ import { isServerUp } from '../server-probe.js';
 const MAX_STEPS = 1_000_000;
 const MAX_RANKS = 64;
 
+/** Set in the environment of a rank process the demo starts. */
+const CHILD_MARK = 'COHORT_DEMO_CHILD';
+/** The built CLI, which the demo starts once per rank (from src/ in tests too: dist is built first). */
+const CLI_MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+
 /**
  * `cohort demo`: logs a simulated training run with `@cohort/sdk` and prints
- * its URL. Ranks run one after another in one group (the SDK keeps one
- * active run per process). Starts an embedded server when none answers, and
- * stops it before returning.
+ * its URL. With `--ranks N` (N > 1) it is a training group: one child
+ * process per rank, each with a torchrun-like environment (`RANK`,
+ * `WORLD_SIZE`, `LOCAL_RANK`, `TORCHELASTIC_RUN_ID`), logging at once; the
+ * SDK finds its group and rank there. Starts an embedded server when none
+ * answers, and stops it before returning.
  */
 export async function demoCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
   const { values } = readArgs(
@@ -33,6 +42,12 @@ export async function demoCommand(argv: readonly string[], ctx: CliContext): Pro
     data: textFlag.optional(),
   });
   const log = ctx.logger.child({ component: 'demo' });
+  if (ctx.env[CHILD_MARK] === '1') {
+    // One rank of a group the parent demo started: group and rank come from the environment.
+    const runUrl = await simulateRank({ project: flags.project ?? 'cohort-demo', group: undefined, rank: 0, ranks: 1, steps: flags.steps ?? 200, dir: ctx.env['COHORT_DIR'] ?? '.cohort' });
+    ctx.stdout.write(`run url: ${runUrl}\n`);
+    return 0;
+  }
 
   let url = (flags.url ?? ctx.env['COHORT_URL'])?.replace(/\/+$/, '');
   let embedded: Coordinator | undefined;
@@ -55,6 +70,21 @@ export async function demoCommand(argv: readonly string[], ctx: CliContext): Pro
     const steps = flags.steps ?? 200;
     const ranks = flags.ranks ?? 1;
     const group = ranks > 1 ? `demo-${Date.now().toString(36)}` : undefined;
+    if (group !== undefined) {
+      const project = flags.project ?? 'cohort-demo';
+      const codes = await Promise.all(
+        Array.from({ length: ranks }, (_, rank) => spawnRank({ url, group, rank, ranks, steps, project, dir: runsDir, ctx })),
+      );
+      const failed = codes.filter((c) => c !== 0).length;
+      if (failed > 0) {
+        keepRunsDir = true;
+        ctx.stderr.write(`${failed} of ${ranks} ranks failed.\n`);
+        return 1;
+      }
+      ctx.stdout.write(`group url: ${url}/api/v1/groups/local/${encodeURIComponent(project)}/${encodeURIComponent(group)}\n`);
+      if (embedded) ctx.stderr.write(`Browse it later with \`cohort server${flags.data ? ` --data ${flags.data}` : ''}\`.\n`);
+      return 0;
+    }
     for (let rank = 0; rank < ranks; rank++) {
       if (ctx.signal.aborted) return 130;
       const runUrl = await simulateRank({ project: flags.project ?? 'cohort-demo', group, rank, ranks, steps, dir: runsDir }).catch((err: unknown) => {
@@ -73,6 +103,39 @@ export async function demoCommand(argv: readonly string[], ctx: CliContext): Pro
     else await rm(runsDir, { recursive: true, force: true });
     await embedded?.close();
   }
+}
+
+/** Starts one rank of the demo group as a child process (`cohort demo` again, with a torchrun-like environment); resolves with its exit code. */
+function spawnRank(o: { url: string; group: string; rank: number; ranks: number; steps: number; project: string; dir: string; ctx: CliContext }): Promise<number> {
+  const env: NodeJS.ProcessEnv = {
+    ...o.ctx.env,
+    [CHILD_MARK]: '1',
+    COHORT_URL: o.url,
+    COHORT_DIR: o.dir,
+    RANK: String(o.rank),
+    WORLD_SIZE: String(o.ranks),
+    LOCAL_RANK: String(o.rank % 8),
+    LOCAL_WORLD_SIZE: String(Math.min(8, o.ranks)),
+    GROUP_RANK: String(Math.floor(o.rank / 8)),
+    TORCHELASTIC_RUN_ID: o.group,
+    TORCHELASTIC_RESTART_COUNT: '0',
+    COHORT_LOG_LEVEL: 'warn',
+  };
+  const child = spawn(process.execPath, [CLI_MAIN, 'demo', '--steps', String(o.steps), '--project', o.project], { env, cwd: o.ctx.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.setEncoding('utf8').on('data', (t: string) => o.ctx.stdout.write(t));
+  child.stderr.setEncoding('utf8').on('data', (t: string) => o.ctx.stderr.write(`rank ${o.rank}: ${t}`));
+  const onAbort = (): void => void child.kill('SIGTERM');
+  o.ctx.signal.addEventListener('abort', onAbort, { once: true });
+  return new Promise((resolve) => {
+    child.on('error', (err) => {
+      o.ctx.stderr.write(`rank ${o.rank}: could not start: ${err.message}\n`);
+      resolve(1);
+    });
+    child.on('exit', (code, signal) => {
+      o.ctx.signal.removeEventListener('abort', onAbort);
+      resolve(code ?? (signal ? 128 : 1));
+    });
+  });
 }
 
 async function startEmbedded(dataDir: string, ctx: CliContext): Promise<Coordinator> {
@@ -121,7 +184,7 @@ async function simulateRank(plan: RankPlan): Promise<string> {
     dir: plan.dir,
     tags: ['demo'],
     ...(plan.group !== undefined && { group: plan.group, rank: plan.rank, worldSize: plan.ranks, localRank: plan.rank }),
-    settings: { logger: silentLogger },
+    settings: { logger: silentLogger, systemMetricsSeconds: 1 },
   });
   try {
     run.defineMetric('val/loss', { summary: 'min' });

@@ -1,45 +1,95 @@
 import { resolve } from 'node:path';
 import { startCoordinator } from '@cohort/coordinator';
-import { intFlag, parseFlags, readArgs, textFlag } from '../args.js';
+import { CliUsageError, intFlag, parseFlags, postgresUrlFlag, readArgs, redisUrlFlag, textFlag } from '../args.js';
 import type { CliContext } from '../cli-context.js';
+import { untilAborted } from '../until-aborted.js';
 
 /**
- * `cohort server`: an embedded coordinator until the process is asked to
- * stop. Prints exactly one line on stdout once it serves.
+ * `cohort server`: a coordinator until the process is asked to stop.
+ * Embedded (SQLite under --data) by default; scaled with `--redis` and
+ * `--postgres` (or `COHORT_REDIS_URL` and `COHORT_POSTGRES_URL`): batches go
+ * to the BullMQ queue that `cohort worker`s apply. Prints exactly one line on
+ * stdout once it serves.
  */
 export async function serverCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
   const { values } = readArgs(
     'server',
     argv,
-    { data: { type: 'string' }, host: { type: 'string' }, 'grpc-port': { type: 'string' }, 'http-port': { type: 'string' } },
+    {
+      data: { type: 'string' },
+      host: { type: 'string' },
+      'grpc-port': { type: 'string' },
+      'http-port': { type: 'string' },
+      'advertise-host': { type: 'string' },
+      redis: { type: 'string' },
+      postgres: { type: 'string' },
+      prefix: { type: 'string' },
+      'max-queue-depth': { type: 'string' },
+    },
     false,
   );
   if (values.help) return -1;
-  const flags = parseFlags('server', { data: values.data, host: values.host, grpcPort: values['grpc-port'], httpPort: values['http-port'] }, {
-    data: textFlag.optional(),
-    host: textFlag.optional(),
-    grpcPort: intFlag(0, 65535).optional(),
-    httpPort: intFlag(0, 65535).optional(),
-  });
-  const dataDir = resolve(ctx.cwd, flags.data ?? 'cohort-data');
+  const flags = parseFlags(
+    'server',
+    {
+      data: values.data,
+      host: values.host,
+      grpcPort: values['grpc-port'],
+      httpPort: values['http-port'],
+      advertiseHost: values['advertise-host'],
+      redis: values.redis ?? nonEmpty(ctx.env['COHORT_REDIS_URL']),
+      postgres: values.postgres ?? nonEmpty(ctx.env['COHORT_POSTGRES_URL']),
+      prefix: values.prefix ?? nonEmpty(ctx.env['COHORT_QUEUE_PREFIX']),
+      maxQueueDepth: values['max-queue-depth'],
+    },
+    {
+      data: textFlag.optional(),
+      host: textFlag.optional(),
+      grpcPort: intFlag(0, 65535).optional(),
+      httpPort: intFlag(0, 65535).optional(),
+      advertiseHost: textFlag.optional(),
+      redis: redisUrlFlag.optional(),
+      postgres: postgresUrlFlag.optional(),
+      prefix: textFlag.optional(),
+      maxQueueDepth: intFlag(1, 10_000_000).optional(),
+    },
+  );
+  if ((flags.redis === undefined) !== (flags.postgres === undefined)) {
+    const missing = flags.redis === undefined ? '--redis (or COHORT_REDIS_URL)' : '--postgres (or COHORT_POSTGRES_URL)';
+    throw new CliUsageError(`${missing}: required in scaled mode; give both --redis and --postgres, or neither for the embedded mode`, 'server');
+  }
   const host = flags.host ?? '127.0.0.1';
+  const dataDir = resolve(ctx.cwd, flags.data ?? 'cohort-data');
+  const scaled =
+    flags.redis !== undefined && flags.postgres !== undefined
+      ? {
+          redisUrl: flags.redis,
+          postgresUrl: flags.postgres,
+          ...(flags.prefix !== undefined && { prefix: flags.prefix }),
+          ...(flags.maxQueueDepth !== undefined && { maxQueueDepth: flags.maxQueueDepth }),
+        }
+      : undefined;
   const coordinator = await startCoordinator({
-    dataDir,
+    ...(scaled ? { scaled } : { dataDir }),
     grpcHost: host,
     httpHost: host,
     grpcPort: flags.grpcPort ?? 7711,
     httpPort: flags.httpPort ?? 7712,
+    ...(flags.advertiseHost !== undefined && { advertiseHost: flags.advertiseHost }),
     logger: ctx.logger,
   });
   try {
-    ctx.stdout.write(`cohort server ready grpc=${coordinator.grpcAddress} http=${coordinator.httpUrl} data=${dataDir}\n`);
-    await new Promise<void>((done) => {
-      if (ctx.signal.aborted) done();
-      else ctx.signal.addEventListener('abort', () => done(), { once: true });
-    });
+    const where = scaled ? `mode=scaled prefix=${scaled.prefix ?? 'cohort'}` : `data=${dataDir}`;
+    ctx.stdout.write(`cohort server ready grpc=${coordinator.grpcAddress} http=${coordinator.httpUrl} ${where}\n`);
+    await untilAborted(ctx.signal);
     ctx.logger.child({ component: 'cli' }).info('stopping');
   } finally {
     await coordinator.close();
   }
   return 0;
+}
+
+/** An environment value, or undefined when it is empty. */
+export function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }

@@ -30,6 +30,12 @@ export interface BatchProducerOptions {
   jobAttempts: number;
   /** How often the queue depth is read from Redis. */
   depthPollMs: number;
+  /**
+   * How often the jobs this coordinator waits on are looked up: one that is
+   * gone (Redis lost it) is settled from the store at once instead of after
+   * `jobTimeoutMs`.
+   */
+  lostJobCheckMs: number;
   /** The writer's applied seq in the store: what a coordinator believes when a job's outcome is unknown. */
   appliedSeq(writer: WriterRef): Promise<number>;
   log: Logger;
@@ -79,6 +85,10 @@ export class BatchProducer {
   #poller: NodeJS.Timeout | undefined;
   #polling = false;
   #closing: Promise<void> | undefined;
+  /** The jobs being waited on, each with how to end its wait as lost. */
+  readonly #waits = new Map<string, Set<(reason: string) => void>>();
+  #lostChecker: NodeJS.Timeout | undefined;
+  #checking = false;
 
   private constructor(options: BatchProducerOptions, queue: Queue, events: QueueEvents) {
     this.#o = options;
@@ -109,6 +119,8 @@ export class BatchProducer {
     }
     producer.#poller = setInterval(() => void producer.#poll(), options.depthPollMs);
     producer.#poller.unref();
+    producer.#lostChecker = setInterval(() => void producer.#checkLost(), options.lostJobCheckMs);
+    producer.#lostChecker.unref();
     return producer;
   }
 
@@ -118,6 +130,8 @@ export class BatchProducer {
     const last = records[records.length - 1];
     if (!first || !last) throw new CohortError('INVALID_ARGUMENT', 'batch: holds no records');
     await this.#admit();
+    // Counted before the add resolves, so batches admitted at once see each other.
+    this.#addedSincePoll++;
     const bytes = raw.length === records.length ? raw : records.map((r: RecordMessage) => encodeRecord(r));
     const data = encodeBatchJobData(writer, first.seq, last.seq, bytes);
     const jobId = batchJobId(writer, first.seq, last.seq);
@@ -131,14 +145,26 @@ export class BatchProducer {
         removeOnFail: KEEP_FAILED,
       });
     } catch (err) {
+      this.#addedSincePoll--;
       throw new CohortError('UNAVAILABLE', `cannot queue batch ${first.seq}..${last.seq}: Redis unavailable (${(err as Error).message}); resend later`, { cause: err });
     }
-    this.#addedSincePoll++;
     let value: unknown;
+    let markLost: (reason: string) => void = () => undefined;
+    const lost = new Promise<never>((_, reject) => {
+      markLost = (reason) => reject(new Error(reason));
+    });
+    lost.catch(() => undefined);
+    // A resend of a batch still awaited here has the same job id: both waits are tracked.
+    const waits = this.#waits.get(jobId) ?? new Set();
+    waits.add(markLost);
+    this.#waits.set(jobId, waits);
     try {
-      value = await job.waitUntilFinished(this.#events, this.#o.jobTimeoutMs);
+      value = await Promise.race([job.waitUntilFinished(this.#events, this.#o.jobTimeoutMs), lost]);
     } catch (err) {
       return this.#onJobFailed(writer, jobId, first.seq, last.seq, err);
+    } finally {
+      waits.delete(markLost);
+      if (waits.size === 0 && this.#waits.get(jobId) === waits) this.#waits.delete(jobId);
     }
     const result = batchJobResultSchema.safeParse(typeof value === 'string' ? safeJson(value) : value);
     if (!result.success) throw new CohortError('INTERNAL', `job ${jobId}: a worker answered ${JSON.stringify(value)}, not a batch result`);
@@ -147,7 +173,7 @@ export class BatchProducer {
 
   /** The estimated depth of the batch queue (waiting, delayed, prioritized). */
   get depth(): number {
-    return this.#depth + this.#addedSincePoll;
+    return Math.max(0, this.#depth + this.#addedSincePoll);
   }
 
   /** Batches waiting because the queue is over its bound. */
@@ -176,6 +202,7 @@ export class BatchProducer {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       clearInterval(this.#poller);
+      clearInterval(this.#lostChecker);
       for (const wake of this.#waiters.splice(0)) wake();
       const results = await Promise.allSettled([this.#events.close(), this.#queue.close()]);
       const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -225,6 +252,21 @@ export class BatchProducer {
       // Wake in arrival order; each re-checks the bound after the others' adds.
       const waiters = this.#waiters.splice(0);
       for (const wake of waiters) wake();
+    }
+  }
+
+  /** Ends the waits of jobs that are no longer in Redis (lost with a Redis restart, or removed). */
+  async #checkLost(): Promise<void> {
+    if (this.#checking || this.#closing || this.#waits.size === 0) return;
+    this.#checking = true;
+    try {
+      for (const [jobId, waits] of [...this.#waits]) {
+        if (this.#closing) return;
+        const state = await this.#queue.getJobState(jobId).catch(() => undefined);
+        if (state === 'unknown') for (const markLost of [...waits]) markLost(`Missing key for job ${jobId}: the job is no longer in Redis`);
+      }
+    } finally {
+      this.#checking = false;
     }
   }
 

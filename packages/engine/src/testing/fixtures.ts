@@ -39,6 +39,7 @@ export function openRequest(over: Partial<OpenRunRequestMessage> = {}): OpenRunR
     sweepId: '',
     host: '',
     offline: false,
+    restartAttempt: 0,
     ...over,
   };
 }

@@ -28,3 +28,4 @@ export {
   type ParsedAlert,
 } from './alert-rules.js';
 export * from './rows-codec.js';
+export * from './artifact-rules.js';

@@ -1,5 +1,6 @@
 import { CohortError } from '@cohort/protocol';
 import type { HttpClient } from './http-client.js';
+import type { AlertView, SeriesOptions, SeriesResult, StateEventView } from './api-series.js';
 
 /** A run as the server shows it (`GET /api/v1/runs/:entity/:project/:id`). */
 export interface RunView {
@@ -141,6 +142,36 @@ export class ApiRun {
       maxStep: options.maxStep,
     });
     return rowsOf(body, 'history');
+  }
+
+  /**
+   * Numeric metrics downsampled with full fidelity (what the dashboard
+   * draws): the x-range cut into `samples` buckets, each with the min, max
+   * and last value, so no spike is lost; a metric with fewer points comes
+   * back whole.
+   *
+   * @example
+   * const { series } = await run.series({ keys: ['loss'], samples: 500, xAxis: '_runtime' });
+   * series.loss?.max; // the largest loss in each bucket
+   */
+  async series(options: SeriesOptions = {}): Promise<SeriesResult> {
+    return (await this.#http.get(`${this.#base}/series`, {
+      keys: options.keys?.join(','),
+      buckets: options.samples,
+      xAxis: options.xAxis,
+      minStep: options.minStep,
+      maxStep: options.maxStep,
+    })) as SeriesResult;
+  }
+
+  /** The run's alerts, oldest first. */
+  async alerts(): Promise<AlertView[]> {
+    return ((await this.#http.get(`${this.#base}/alerts`)) as { alerts: AlertView[] }).alerts;
+  }
+
+  /** The run's state history (start, preemptions, crashes, resumes, finish), oldest first. */
+  async stateHistory(): Promise<StateEventView[]> {
+    return ((await this.#http.get(`${this.#base}/state-history`)) as { events: StateEventView[] }).events;
   }
 
   /** Every history row in step order (W&B's `run.scan_history()`), paging through the server. */

@@ -3,6 +3,7 @@ import { DEFAULT_URL, readEnv } from '../env.js';
 import { isHttpUrl } from '../transport/endpoint.js';
 import { ApiRun, type RunView } from './api-run.js';
 import { HttpClient } from './http-client.js';
+import { ApiGroup } from './api-group.js';
 
 /** Options of {@link Api}. */
 export interface ApiOptions {
@@ -90,13 +91,28 @@ export class Api {
     );
     return new ApiRun(this.#http, view as RunView);
   }
+
+  /**
+   * A training group: `"entity/project/group"` or `"project/group"`. No
+   * request is made until a method of the returned {@link ApiGroup} is called.
+   */
+  group(path: string): ApiGroup {
+    const parts = splitPath(path, 'group', [2, 3]);
+    const resolved =
+      parts.length === 3
+        ? Promise.resolve({ entity: parts[0]!, project: parts[1]!, group: parts[2]! })
+        : this.defaultEntity().then((entity) => ({ entity, project: parts[0]!, group: parts[1]! }));
+    // The entity lookup may fail; the error belongs to the first call on the group, not an unhandled rejection.
+    resolved.catch(() => undefined);
+    return new ApiGroup(this.#http, resolved);
+  }
 }
 
 function splitPath(path: string, method: string, counts: readonly number[]): string[] {
   if (typeof path !== 'string') throw invalidArgument(`Expected the path of \`api.${method}\` to be a string, got ${typeof path}`);
   const parts = path.split('/');
   if (!counts.includes(parts.length) || parts.some((p) => p === '')) {
-    const shape = method === 'runs' ? '"entity/project" or "project"' : '"entity/project/id" or "project/id"';
+    const shape = method === 'runs' ? '"entity/project" or "project"' : method === 'group' ? '"entity/project/group" or "project/group"' : '"entity/project/id" or "project/id"';
     throw invalidArgument(`Expected the path of \`api.${method}\` to be ${shape}, got ${JSON.stringify(path)}`);
   }
   return parts;

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { artifactMigration } from '../artifacts/artifact-schema.js';
 import { PG_GROUP_MIGRATION } from './pg-group-schema.js';
 
 /**
@@ -122,6 +123,7 @@ CREATE INDEX run_events_run ON run_events (run_pk, id);
 `,
   },
   PG_GROUP_MIGRATION,
+  artifactMigration('postgres'),
 ];
 
 /** First key of the migration advisory lock ("Coh"); the second is the schema's hash. */

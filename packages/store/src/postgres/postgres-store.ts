@@ -23,6 +23,8 @@ import type {
 import { CHUNK_MERGE_BELOW, concatFloats } from '../sqlite/history-chunks.js';
 import { RUN_COLUMNS, fromRow, toParams, type RunRow } from '../sqlite/run-columns.js';
 import { isUniqueViolation, toCohortError } from './pg-errors.js';
+import { pgArtifactStore } from './pg-artifacts.js';
+import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import {
   CHUNK_INSERT,
   CHUNK_WIDTH,
@@ -211,9 +213,13 @@ export class PostgresStore implements Store {
   readonly #pool: pg.Pool;
   #closing: Promise<void> | undefined;
 
+  /** Artifacts, run files and alert deliveries. */
+  readonly artifacts: ArtifactStore;
+
   /** Wraps a pool whose database is migrated; use {@link openPostgresStore}. */
   constructor(pool: pg.Pool) {
     this.#pool = pool;
+    this.artifacts = pgArtifactStore((doing, fn) => this.#tx(doing, fn));
   }
 
   /** The underlying pool (for tools and tests). */

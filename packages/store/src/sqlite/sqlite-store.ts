@@ -22,6 +22,8 @@ import type {
 } from '../types.js';
 import { migrate } from './schema.js';
 import { SqliteGroups } from './sqlite-groups.js';
+import { sqliteArtifactStore } from './sqlite-artifacts.js';
+import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { AggregateCell, AggregateQuery, GroupAnnounce, GroupFilter, GroupKey, GroupPatch, RankProgress, StoredGroup, StoredRankProgress, SystemSample } from '../group-types.js';
 import { RUN_COLUMNS, fromRow, toParams, type RunRow } from './run-columns.js';
 import {
@@ -88,11 +90,16 @@ export class SqliteStore implements Store {
   readonly #updates = new Map<string, Database.Statement>();
   readonly #s;
   readonly #groups: SqliteGroups;
+  /** Artifacts, run files and alert deliveries. */
+  readonly artifacts: ArtifactStore;
 
   /** Wraps an open database whose schema is migrated; use {@link openSqliteStore}. */
   constructor(db: Database.Database) {
     this.#db = db;
     this.#groups = new SqliteGroups(db);
+    this.artifacts = sqliteArtifactStore(db, () => {
+      if (this.#closed) throw new CohortError('FAILED_PRECONDITION', 'store: the SQLite store is closed');
+    });
     const fields = Object.keys(RUN_COLUMNS) as Array<keyof typeof RUN_COLUMNS>;
     const insertCols = ['entity', 'project', 'run_id', ...fields.map((f) => RUN_COLUMNS[f].column), 'created_at', 'updated_at'];
     const insertVals = ['@entity', '@project', '@runId', ...fields.map((f) => `@${f}`), '@now', '@now'];

@@ -1,0 +1,129 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import type { Logger } from 'pino';
+import { CohortError, checkDigest, checkFilePath, stringifyJson } from '@cohort/protocol';
+import type { ArtifactService, ArtifactVersionView } from '@cohort/engine';
+import type { Store } from '@cohort/store';
+import { httpStatusOf, toPublicError } from '../grpc-status.js';
+
+/** What the asset routes need. */
+export interface AssetRoutesDeps {
+  service: ArtifactService;
+  store: Store;
+  log: Logger;
+}
+
+/** Most delivery records one request lists. */
+const MAX_DELIVERIES = 1000;
+
+type Json = { status: number; body: unknown };
+
+/**
+ * The HTTP routes of blobs, artifacts, run files and alert deliveries
+ * (docs/http-api.md, "Artifacts and files"). Returns a handler that answers
+ * its paths and returns false for any other, so it sits in front of the
+ * API's handler. Blob and file bodies stream from the blob store.
+ */
+export function createAssetRoutes(deps: AssetRoutesDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
+  return (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const seg = url.pathname.split('/').slice(1);
+    if (seg[0] !== 'api' || seg[1] !== 'v1') return false;
+    const isRunAsset = seg[2] === 'runs' && seg.length >= 7 && (seg[6] === 'files' || seg[6] === 'artifacts');
+    const isAlertDeliveries = seg[2] === 'alerts' && seg[3] === 'deliveries';
+    if (seg[2] !== 'blobs' && seg[2] !== 'artifacts' && !isRunAsset && !isAlertDeliveries) return false;
+    const head = req.method === 'HEAD';
+    void (async () => {
+      if (req.method !== 'GET' && !head) throw new CohortError('INVALID_ARGUMENT', `method ${req.method ?? ''} is not allowed; use GET`);
+      let parts: string[];
+      try {
+        parts = seg.map((p) => decodeURIComponent(p));
+      } catch {
+        throw new CohortError('INVALID_ARGUMENT', 'a path segment is not valid percent-encoding');
+      }
+      if (parts[2] === 'blobs' && parts.length === 4) return streamBlob(deps, checkDigest(parts[3], 'digest'), res, head);
+      if (isAlertDeliveries && parts.length === 4) {
+        const state = url.searchParams.get('state') ?? undefined;
+        if (state !== undefined && state !== 'claimed' && state !== 'delivered' && state !== 'dead') {
+          throw new CohortError('INVALID_ARGUMENT', `Expected \`state\` to be claimed, delivered or dead, got ${JSON.stringify(state)}`);
+        }
+        return sendJson(res, { status: 200, body: { deliveries: await deps.store.artifacts.alertDeliveries(state, MAX_DELIVERIES) } }, head);
+      }
+      if (parts[2] === 'artifacts') return sendJson(res, await artifactRoute(deps, parts.slice(3)), head);
+      const run = await deps.service.run({ entity: parts[3]!, project: parts[4]!, runId: parts[5]! });
+      if (parts[6] === 'artifacts' && parts.length === 7) {
+        const [logged, used] = await Promise.all([deps.store.artifacts.loggedByRun(run.pk), deps.store.artifacts.usedByRun(run.pk)]);
+        const brief = (v: (typeof logged)[number]) => ({ entity: v.entity, project: v.project, name: v.name, type: v.type, version: `v${v.index ?? 0}`, digest: v.digest, aliases: v.aliases });
+        return sendJson(res, { status: 200, body: { logged: logged.map(brief), used: used.map(brief) } }, head);
+      }
+      const files = await deps.store.artifacts.runFiles(run.pk);
+      if (parts.length === 7) return sendJson(res, { status: 200, body: { files } }, head);
+      const path = checkFilePath(parts.slice(7).join('/'), 'path');
+      const file = files.find((f) => f.path === path);
+      if (!file) throw new CohortError('NOT_FOUND', `run ${run.runId}: no file ${JSON.stringify(path)}`);
+      return streamBlob(deps, file.digest, res, head);
+    })().catch((err: unknown) => {
+      const error = toPublicError(err);
+      if (error.unexpected) deps.log.error({ err, url: req.url }, 'asset request failed');
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      sendJson(res, { status: httpStatusOf(error.code), body: { error: { code: error.code, message: error.message } } }, head);
+    });
+    return true;
+  };
+}
+
+async function artifactRoute(deps: AssetRoutesDeps, p: string[]): Promise<Json> {
+  if (p.length < 2 || p.length > 4) throw new CohortError('NOT_FOUND', 'artifact routes: /api/v1/artifacts/:entity/:project[/:name[/:alias]]');
+  const [entity, project, name, alias] = p as [string, string, string | undefined, string | undefined];
+  if (name === undefined) return { status: 200, body: { artifacts: await deps.store.artifacts.list(entity, project) } };
+  if (alias === undefined) {
+    const versions = await deps.store.artifacts.versions({ entity, project, name });
+    if (versions.length === 0) throw new CohortError('NOT_FOUND', `artifact ${entity}/${project}/${name}: not found`);
+    return { status: 200, body: { versions: versions.map((v) => ({ version: `v${v.index ?? 0}`, digest: v.digest, aliases: v.aliases, size: v.size, fileCount: v.fileCount, createdAt: v.createdAt })) } };
+  }
+  const view = await deps.service.get(entity, project, `${name}:${alias}`);
+  return { status: 200, body: await versionJson(deps, view) };
+}
+
+/** The JSON of one version: its fields, files and lineage. */
+export async function versionJson(deps: AssetRoutesDeps, view: ArtifactVersionView): Promise<unknown> {
+  const v = view.version;
+  return {
+    entity: v.entity,
+    project: v.project,
+    name: v.name,
+    type: v.type,
+    version: `v${v.index ?? 0}`,
+    state: v.state,
+    digest: v.digest,
+    aliases: v.aliases,
+    tags: v.tags,
+    description: v.description,
+    metadata: JSON.parse(v.metadataJson) as unknown,
+    size: v.size,
+    createdAt: v.createdAt,
+    files: view.entries,
+    loggedBy: view.loggedBy ?? null,
+    usedBy: await deps.service.usedBy(v),
+  };
+}
+
+async function streamBlob(deps: AssetRoutesDeps, digest: string, res: ServerResponse, head: boolean): Promise<void> {
+  const size = await deps.service.blobs.stat(digest);
+  if (size === undefined) throw new CohortError('NOT_FOUND', `blob ${digest}: not stored`);
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(size), etag: `"${digest}"`, 'cache-control': 'public, max-age=31536000, immutable' });
+  if (head) {
+    res.end();
+    return;
+  }
+  await pipeline(await deps.service.blobs.open(digest), res);
+}
+
+function sendJson(res: ServerResponse, reply: Json, head: boolean): void {
+  const text = stringifyJson(reply.body);
+  res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)) });
+  res.end(head ? undefined : text);
+}

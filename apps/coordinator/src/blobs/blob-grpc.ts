@@ -1,0 +1,108 @@
+import { once } from 'node:events';
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { CohortError, checkDigest, invalidArgument } from '@cohort/protocol';
+import type { BlobStore } from '@cohort/store';
+import type { BlobsHandlers } from '../generated/cohort/v1/Blobs.js';
+import type { BlobChunk__Output } from '../generated/cohort/v1/BlobChunk.js';
+import { toGrpcStatus, toPublicError } from '../grpc-status.js';
+
+/** Bytes per download chunk (and the most an upload chunk may carry). */
+export const BLOB_CHUNK_BYTES = 1024 * 1024;
+/** Most digests one `MissingBlobs` call may ask about. */
+export const MAX_DIGESTS_PER_CALL = 10_000;
+
+/** What the blob handlers need. */
+export interface BlobHandlersDeps {
+  blobs: BlobStore;
+  log: Logger;
+  /** Most uploads at once; more are answered RESOURCE_EXHAUSTED. @defaultValue 64 */
+  maxConcurrentUploads?: number;
+}
+
+/**
+ * The `cohort.v1.Blobs` handlers. Uploads stream into the blob store chunk by
+ * chunk: the call is read as an async iterator, which pauses the HTTP/2
+ * stream while the store writes, so a 2 GiB upload holds about one chunk in
+ * memory. Downloads write a chunk and wait for `drain` before reading the next.
+ */
+export function createBlobHandlers(deps: BlobHandlersDeps): BlobsHandlers {
+  const { blobs, log } = deps;
+  const maxUploads = deps.maxConcurrentUploads ?? 64;
+  let uploads = 0;
+  const fail = (err: unknown, what: string) => {
+    const error = toPublicError(err);
+    if (error.unexpected) log.error({ err }, `${what} failed`);
+    else log.debug({ code: error.code, reason: error.message }, `${what} rejected`);
+    return toGrpcStatus(error);
+  };
+  return {
+    MissingBlobs(call, callback) {
+      void (async () => {
+        const digests = call.request.digests;
+        if (digests.length > MAX_DIGESTS_PER_CALL) throw invalidArgument(`Expected at most ${MAX_DIGESTS_PER_CALL} digests per call, got ${digests.length}`);
+        digests.forEach((d, i) => checkDigest(d, `digests[${i}]`));
+        callback(null, { missing: await blobs.missing(digests) });
+      })().catch((err: unknown) => callback(fail(err, 'MissingBlobs')));
+    },
+
+    UploadBlob(call, callback) {
+      if (uploads >= maxUploads) {
+        callback(fail(new CohortError('RESOURCE_EXHAUSTED', `the coordinator takes at most ${maxUploads} uploads at once; retry later`), 'UploadBlob'));
+        return;
+      }
+      uploads++;
+      void (async () => {
+        const iterator = (call as AsyncIterable<BlobChunk__Output>)[Symbol.asyncIterator]();
+        const first = await iterator.next();
+        if (first.done || first.value.kind !== 'header' || !first.value.header) {
+          throw invalidArgument('UploadBlob: expected a header (digest, size) as the first message');
+        }
+        const header = first.value.header;
+        const digest = checkDigest(header.digest, 'header.digest');
+        const size = Number(header.size);
+        async function* chunks(): AsyncGenerator<Uint8Array> {
+          for (;;) {
+            const next = await iterator.next();
+            if (next.done) return;
+            const data = next.value.data;
+            if (next.value.kind !== 'data' || !data) throw invalidArgument('UploadBlob: expected only data chunks after the header');
+            if (data.byteLength > BLOB_CHUNK_BYTES) throw invalidArgument(`UploadBlob: a chunk is at most ${BLOB_CHUNK_BYTES} bytes, got ${data.byteLength}`);
+            yield data;
+          }
+        }
+        const result = await blobs.put(chunks(), { digest, size });
+        callback(null, { digest: result.digest, size: result.size, stored: result.stored });
+      })()
+        .catch((err: unknown) => callback(fail(err, 'UploadBlob')))
+        .finally(() => uploads--);
+    },
+
+    DownloadBlob(call) {
+      void (async () => {
+        const digest = checkDigest(call.request.digest, 'digest');
+        const size = await blobs.stat(digest);
+        if (size === undefined) throw new CohortError('NOT_FOUND', `blob ${digest}: not stored`);
+        const stream = await blobs.open(digest, { highWaterMark: BLOB_CHUNK_BYTES });
+        let cancelled = false;
+        call.on('cancelled', () => {
+          cancelled = true;
+          stream.destroy();
+        });
+        try {
+          call.write({ header: { digest, size } });
+          for await (const chunk of stream) {
+            if (cancelled) return;
+            if (!call.write({ data: chunk as Buffer })) await Promise.race([once(call, 'drain'), once(call, 'cancelled')]);
+          }
+        } finally {
+          stream.destroy();
+        }
+        if (!cancelled) call.end();
+      })().catch((err: unknown) => {
+        const status = fail(err, 'DownloadBlob');
+        call.emit('error', { ...status, metadata: new grpc.Metadata() });
+      });
+    },
+  };
+}

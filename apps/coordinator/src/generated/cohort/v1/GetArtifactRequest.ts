@@ -1,0 +1,14 @@
+// Original file: ../../protos/cohort/v1/artifacts.proto
+
+
+export interface GetArtifactRequest {
+  'entity'?: (string);
+  'project'?: (string);
+  'path'?: (string);
+}
+
+export interface GetArtifactRequest__Output {
+  'entity': (string);
+  'project': (string);
+  'path': (string);
+}

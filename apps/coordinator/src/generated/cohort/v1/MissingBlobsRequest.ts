@@ -1,0 +1,10 @@
+// Original file: ../../protos/cohort/v1/blobs.proto
+
+
+export interface MissingBlobsRequest {
+  'digests'?: (string)[];
+}
+
+export interface MissingBlobsRequest__Output {
+  'digests': (string)[];
+}

@@ -1,0 +1,10 @@
+// Original file: ../../protos/cohort/v1/artifacts.proto
+
+
+export interface PutRunFilesResponse {
+  'paths'?: (string)[];
+}
+
+export interface PutRunFilesResponse__Output {
+  'paths': (string)[];
+}

@@ -1,0 +1,14 @@
+// Original file: ../../protos/cohort/v1/artifacts.proto
+
+
+export interface RunRef {
+  'entity'?: (string);
+  'project'?: (string);
+  'runId'?: (string);
+}
+
+export interface RunRef__Output {
+  'entity': (string);
+  'project': (string);
+  'runId': (string);
+}

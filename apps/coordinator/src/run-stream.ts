@@ -1,0 +1,122 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CohortError, stringifyJson } from '@cohort/protocol';
+import type { Engine, RunView } from '@cohort/engine';
+import type { RunKey } from '@cohort/store';
+
+/**
+ * Live updates of one run over Server-Sent Events
+ * (`GET /api/v1/runs/:entity/:project/:id/stream`), so the dashboard updates
+ * without reload. Each stream polls the engine (the store is the truth, in
+ * embedded and scaled mode alike, where another process applies batches) and
+ * sends an event only when something changed:
+ *
+ * - `run`: the run's view (state, summary, config, tags, notes, lastStep...),
+ * - `history`: `{ fromStep, toStep }` when rows were added (read them with
+ *   `/history` or `/series`),
+ * - `ping` comments every 15 s keep proxies from closing an idle stream.
+ */
+
+/** Options of {@link RunStreams}. */
+export interface RunStreamsOptions {
+  engine: Engine;
+  /** How often each stream looks for changes. @defaultValue 1000 */
+  pollMs?: number;
+  /** Most streams open at once; more get 503 RESOURCE_EXHAUSTED. @defaultValue 256 */
+  maxStreams?: number;
+}
+
+const PING_MS = 15_000;
+
+/** The open SSE streams of one coordinator; `close()` ends them all (on shutdown). */
+export class RunStreams {
+  readonly #engine: Engine;
+  readonly #pollMs: number;
+  readonly #max: number;
+  readonly #open = new Set<() => void>();
+
+  constructor(options: RunStreamsOptions) {
+    this.#engine = options.engine;
+    this.#pollMs = options.pollMs ?? 1000;
+    this.#max = options.maxStreams ?? 256;
+  }
+
+  /** Streams open now. */
+  get size(): number {
+    return this.#open.size;
+  }
+
+  /**
+   * Starts a stream of `run` on `res`. Throws NOT_FOUND for an unknown run
+   * and RESOURCE_EXHAUSTED over the bound, before any byte is written.
+   */
+  async start(req: IncomingMessage, res: ServerResponse, run: RunKey): Promise<void> {
+    if (this.#open.size >= this.#max) {
+      throw new CohortError('RESOURCE_EXHAUSTED', `live streams: at most ${this.#max} may be open at once; try again later`);
+    }
+    let view = await this.#engine.getRun(run);
+    if (!view) throw new CohortError('NOT_FOUND', `run ${run.entity}/${run.project}/${run.runId} does not exist`);
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'x-accel-buffering': 'no',
+      connection: 'keep-alive',
+    });
+    res.flushHeaders();
+    const write = (event: string, data: unknown): void => {
+      res.write(`event: ${event}\ndata: ${stringifyJson(data)}\n\n`);
+    };
+    write('run', view);
+    let busy = false;
+    let lastPing = Date.now();
+    const poll = async (): Promise<void> => {
+      if (busy) return;
+      busy = true;
+      try {
+        const next: RunView | undefined = await this.#engine.getRun(run);
+        if (!next) return stop();
+        if (changed(view!, next)) {
+          if (next.lastStep !== null && next.lastStep !== view!.lastStep) {
+            write('history', { fromStep: view!.lastStep === null ? 0 : view!.lastStep + 1, toStep: next.lastStep });
+          }
+          write('run', next);
+          view = next;
+        } else if (Date.now() - lastPing >= PING_MS) {
+          res.write(': ping\n\n');
+          lastPing = Date.now();
+        }
+      } catch {
+        stop();
+      } finally {
+        busy = false;
+      }
+    };
+    const timer = setInterval(() => void poll(), this.#pollMs);
+    timer.unref();
+    const stop = (): void => {
+      clearInterval(timer);
+      this.#open.delete(stop);
+      if (!res.writableEnded) res.end();
+    };
+    this.#open.add(stop);
+    req.on('close', stop);
+    res.on('error', stop);
+  }
+
+  /** Ends every open stream. */
+  close(): void {
+    for (const stop of [...this.#open]) stop();
+  }
+}
+
+function changed(a: RunView, b: RunView): boolean {
+  return (
+    a.appliedSeq !== b.appliedSeq ||
+    a.state !== b.state ||
+    a.lastStep !== b.lastStep ||
+    a.name !== b.name ||
+    a.notes !== b.notes ||
+    a.tags.join('\u0000') !== b.tags.join('\u0000') ||
+    a.heartbeatAt !== b.heartbeatAt
+  );
+}

@@ -1,0 +1,102 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Serves the dashboard's built files (`apps/web/dist`, made by `npm run
+ * build`) with a single-page-app fallback: any GET outside `/api/` that is not
+ * a file gets `index.html`, and the app routes in the browser. The
+ * coordinator never imports the web package: it only reads its output folder,
+ * found at run time.
+ */
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+/**
+ * The dashboard's policy: scripts only from this origin, so a string that
+ * slipped into the DOM as markup still could not run. Images and media may
+ * be data/blob URLs (media logged inline); HTML media render in sandboxed
+ * `srcdoc` frames. Framing stays allowed: `run.toHtml()` embeds run pages.
+ */
+export const DASHBOARD_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' data: blob:; connect-src 'self'; frame-src 'self' about:; object-src 'none'; base-uri 'none'; form-action 'none'";
+
+/** Largest file served (the built bundle is far smaller). */
+const MAX_ASSET_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The dashboard folder: `COHORT_WEB_DIR` when set, else `apps/web/dist`
+ * beside this package (from `src/` or `dist/` alike); `null` when it holds no
+ * `index.html` (not built), and the coordinator falls back to minimal pages.
+ */
+export function defaultWebDir(env: NodeJS.ProcessEnv = process.env): string | null {
+  const fromEnv = env['COHORT_WEB_DIR'];
+  const dir = fromEnv !== undefined && fromEnv !== '' ? resolve(fromEnv) : fileURLToPath(new URL('../../web/dist', import.meta.url));
+  return existsSync(join(dir, 'index.html')) ? dir : null;
+}
+
+/** A static handler over one folder. */
+export interface WebAssets {
+  readonly dir: string;
+  /** Answers a GET/HEAD for a non-API path: a file of the folder, else `index.html`. */
+  serve(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void>;
+}
+
+/** Creates the handler; `index.html` is read once, files on each request. */
+export function createWebAssets(dir: string): WebAssets {
+  const root = resolve(dir);
+  const index = readFileSync(join(root, 'index.html'));
+  const send = (res: ServerResponse, head: boolean, type: string, body: Buffer, cache: string): void => {
+    res.writeHead(200, {
+      'content-type': type,
+      'content-length': body.length,
+      'cache-control': cache,
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': DASHBOARD_CSP,
+      'referrer-policy': 'same-origin',
+    });
+    res.end(head ? undefined : body);
+  };
+  return {
+    dir: root,
+    async serve(req, res, pathname) {
+      const head = req.method === 'HEAD';
+      let rel: string;
+      try {
+        rel = decodeURIComponent(pathname);
+      } catch {
+        rel = '/';
+      }
+      const file = normalize(join(root, rel));
+      const inside = file.startsWith(root + sep) && !rel.includes('\0');
+      if (inside && extname(file) !== '' && !file.endsWith('index.html')) {
+        try {
+          const st = statSync(file);
+          if (st.isFile() && st.size <= MAX_ASSET_BYTES) {
+            const body = await readFile(file);
+            // Vite names built assets by content hash: they never change under one name.
+            const cache = rel.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
+            send(res, head, TYPES[extname(file)] ?? 'application/octet-stream', body, cache);
+            return;
+          }
+        } catch {
+          // not a file: the app's router decides (and shows its own 404)
+        }
+      }
+      send(res, head, TYPES['.html']!, index, 'no-cache');
+    },
+  };
+}

@@ -1,0 +1,156 @@
+import uPlot, { type AlignedData, type Options } from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import type { SeriesData } from './api.js';
+import { h } from './dom.js';
+import { smooth } from './smoothing.js';
+
+/**
+ * Metric charts on uPlot (canvas, built for large time series). A run chart
+ * draws the bucketed series the server sends: the last value of each bucket
+ * as the line, and its min–max as a band, so spikes stay visible after
+ * downsampling. A group chart overlays every rank and the aggregate mean
+ * with its min–max band.
+ */
+
+/** How a chart reads its x-axis and y-scale. */
+export interface ChartOptions {
+  /** `_step`, `_runtime`, `_timestamp` (drawn as wall time) or a step metric. */
+  xAxis: string;
+  /** EMA weight from 0 (none) to 0.99. */
+  smoothing: number;
+  logScale: boolean;
+}
+
+/** What tests and the benchmark read back (`window.__cohort.charts[id]`). */
+export interface ChartHandle {
+  readonly id: string;
+  readonly uplot: uPlot;
+  /** The data uPlot drew: `[x, ...series]`. */
+  drawn(): number[][];
+  /** Labels of the drawn series, after x. */
+  labels(): string[];
+  destroy(): void;
+}
+
+declare global {
+  interface Window {
+    __cohort: { charts: Record<string, ChartHandle>; ready: Record<string, boolean> };
+  }
+}
+window.__cohort ??= { charts: {}, ready: {} };
+
+const COLORS = ['#2f6fde', '#e8590c', '#2b8a3e', '#c2255c', '#7048e8', '#0b7285', '#a61e4d', '#5c940d', '#d9480f', '#364fc7'];
+
+/** A distinct colour per index. */
+export function color(i: number): string {
+  return COLORS[i % COLORS.length]!;
+}
+
+function positive(values: ReadonlyArray<number | null>, log: boolean): Array<number | null> {
+  return log ? values.map((v) => (v !== null && v > 0 ? v : null)) : values.slice();
+}
+
+function baseOptions(width: number, opts: ChartOptions): Options {
+  const time = opts.xAxis === '_timestamp';
+  return {
+    width,
+    height: 220,
+    scales: { x: { time }, y: opts.logScale ? { distr: 3 } : {} },
+    axes: [{ stroke: '#5b6475', grid: { stroke: '#eceef3' } }, { stroke: '#5b6475', grid: { stroke: '#eceef3' }, size: 60 }],
+    legend: { live: true },
+    cursor: { drag: { x: true, y: false } },
+    series: [{ label: opts.xAxis }],
+  };
+}
+
+function mount(container: HTMLElement, id: string, options: Options, data: AlignedData): ChartHandle {
+  const holder = h('div', { class: 'uplot-holder' });
+  container.appendChild(holder);
+  const u = new uPlot(options, data, holder);
+  const observer = new ResizeObserver(() => {
+    const w = Math.max(240, holder.clientWidth);
+    if (Math.abs(w - u.width) > 4) u.setSize({ width: w, height: u.height });
+  });
+  observer.observe(holder);
+  const handle: ChartHandle = {
+    id,
+    uplot: u,
+    drawn: () => u.data.map((arr) => Array.from(arr as ArrayLike<number | null>, (v) => (v === null || v === undefined ? NaN : v))),
+    labels: () => u.series.slice(1).map((s) => String(s.label ?? '')),
+    destroy() {
+      observer.disconnect();
+      u.destroy();
+      holder.remove();
+      if (window.__cohort.charts[id] === handle) delete window.__cohort.charts[id];
+    },
+  };
+  window.__cohort.charts[id] = handle;
+  return handle;
+}
+
+/** A run's metric: the last value per bucket as the line, min–max as a band when downsampled. */
+export function runChart(container: HTMLElement, key: string, data: SeriesData, opts: ChartOptions): ChartHandle {
+  const width = Math.max(240, container.clientWidth || 480);
+  const options = baseOptions(width, opts);
+  const raw = positive(data.last, opts.logScale);
+  const line = opts.smoothing > 0 ? smooth(raw, opts.smoothing) : raw;
+  const series: AlignedData[number][] = [data.x, line as number[]];
+  options.series.push({ label: opts.smoothing > 0 ? `${key} (smoothed)` : key, stroke: color(0), width: 1.5, points: { show: data.x.length < 60 } });
+  if (opts.smoothing > 0) {
+    series.push(raw as number[]);
+    options.series.push({ label: key, stroke: 'rgba(47,111,222,0.3)', width: 1 });
+  }
+  if (data.downsampled) {
+    const maxIdx = series.length;
+    series.push(positive(data.max, opts.logScale) as number[], positive(data.min, opts.logScale) as number[]);
+    options.series.push({ label: 'max', stroke: 'rgba(47,111,222,0.25)', width: 0.5 }, { label: 'min', stroke: 'rgba(47,111,222,0.25)', width: 0.5 });
+    options.bands = [{ series: [maxIdx, maxIdx + 1], fill: 'rgba(47,111,222,0.14)' }];
+  }
+  return mount(container, key, options, series as AlignedData);
+}
+
+/** One series of a group chart. */
+export interface RankSeries {
+  label: string;
+  x: number[];
+  y: number[];
+}
+
+/** A group's metric: each rank's line, the mean bold, and the min–max band across ranks. */
+export function groupChart(
+  container: HTMLElement,
+  key: string,
+  aggregate: { x: number[]; mean: number[]; min: number[]; max: number[] },
+  ranks: RankSeries[],
+  opts: ChartOptions,
+): ChartHandle {
+  const width = Math.max(240, container.clientWidth || 480);
+  const options = baseOptions(width, opts);
+  const tables: AlignedData[] = [
+    [aggregate.x, positive(aggregate.mean, opts.logScale) as number[], positive(aggregate.max, opts.logScale) as number[], positive(aggregate.min, opts.logScale) as number[]],
+    ...ranks.map((r) => [r.x, (opts.smoothing > 0 ? smooth(positive(r.y, opts.logScale), opts.smoothing) : positive(r.y, opts.logScale)) as number[]] as AlignedData),
+  ];
+  const joined = uPlot.join(tables);
+  options.series.push(
+    { label: 'mean', stroke: '#1d2330', width: 2.2, spanGaps: true },
+    { label: 'max', stroke: 'rgba(29,35,48,0.25)', width: 0.5, spanGaps: true },
+    { label: 'min', stroke: 'rgba(29,35,48,0.25)', width: 0.5, spanGaps: true },
+    ...ranks.map((r, i) => ({ label: r.label, stroke: color(i), width: 1, spanGaps: true })),
+  );
+  options.bands = [{ series: [2, 3], fill: 'rgba(29,35,48,0.10)' }];
+  return mount(container, `group:${key}`, options, joined);
+}
+
+/** Bars of a histogram (`bins` edges, `values` counts) or a bar plot, drawn on uPlot's bar paths. */
+export function barChart(container: HTMLElement, id: string, x: number[], y: number[], label: string): ChartHandle {
+  const width = Math.max(240, container.clientWidth || 360);
+  const options: Options = {
+    width,
+    height: 180,
+    scales: { x: { time: false } },
+    axes: [{ stroke: '#5b6475' }, { stroke: '#5b6475', size: 50 }],
+    series: [{ label: 'x' }, { label, fill: 'rgba(47,111,222,0.5)', stroke: color(0), paths: uPlot.paths.bars!({ size: [0.9, 64] }), points: { show: false } }],
+    legend: { live: true },
+  };
+  return mount(container, id, options, [x, y]);
+}

@@ -1,0 +1,174 @@
+import { get, groupHref, parseJson, runBase, type AlertView, type RunView, type SeriesResult, type StateEvent } from '../api.js';
+import { runChart, type ChartHandle, type ChartOptions } from '../chart.js';
+import { clear, h } from '../dom.js';
+import { badge, formatDuration, formatTime, isMedia, kvTable, leaves } from '../format.js';
+import { renderMarkdown } from '../markdown.js';
+import { renderMedia } from '../media.js';
+
+/** Buckets per chart: about one per horizontal pixel. */
+const BUCKETS = 1000;
+
+/** The section of a metric: the text before its last `/` (`train/loss` → `train`). */
+export function sectionOf(key: string): string {
+  const i = key.lastIndexOf('/');
+  return i <= 0 ? 'charts' : key.slice(0, i);
+}
+
+/**
+ * `/:entity/:project/runs/:id`: a chart for every numeric metric (by
+ * section), media, summary, config, notes (Markdown, sanitized), tags,
+ * alerts and the state history. Live: a running run streams changes over
+ * SSE and its charts redraw without reload.
+ */
+export async function runPage(root: HTMLElement, entity: string, project: string, id: string, signal: AbortSignal): Promise<void> {
+  const base = runBase(entity, project, id);
+  let view = await get<RunView>(base);
+  const opts: ChartOptions = { xAxis: '_step', smoothing: 0, logScale: false };
+  const header = h('div', { class: 'run-header' });
+  const controls = h('div', { class: 'toolbar' });
+  const chartsEl = h('div', { class: 'charts', 'data-testid': 'charts' });
+  const mediaEl = h('div', { class: 'media-list', 'data-testid': 'media' });
+  const side = h('div', { class: 'panels' });
+  root.append(header, controls, chartsEl, h('h2', null, 'Media'), mediaEl, side);
+
+  const xSel = h('select', { 'aria-label': 'x-axis', 'data-testid': 'x-axis' }, h('option', { value: '_step' }, 'step'), h('option', { value: '_runtime' }, 'relative time (s)'), h('option', { value: '_timestamp' }, 'wall time'));
+  const smoothIn = h('input', { type: 'range', min: 0, max: 0.99, step: 0.01, value: 0, 'aria-label': 'smoothing', 'data-testid': 'smoothing' });
+  const smoothLabel = h('span', { class: 'muted' }, '0');
+  const logIn = h('input', { type: 'checkbox', 'aria-label': 'log scale', 'data-testid': 'log-scale' });
+  controls.append(h('label', null, 'x-axis ', xSel), h('label', null, 'smoothing ', smoothIn, ' ', smoothLabel), h('label', null, logIn, ' log scale'));
+
+  let charts: ChartHandle[] = [];
+  let stepMetricsAdded = false;
+  const drawCharts = async (): Promise<void> => {
+    const result = await get<SeriesResult>(`${base}/series`, { buckets: BUCKETS, xAxis: opts.xAxis });
+    if (signal.aborted) return;
+    for (const c of charts) c.destroy();
+    charts = [];
+    clear(chartsEl);
+    const media = new Set(leaves(view.summary).filter(([, v]) => isMedia(v)).map(([k]) => k));
+    const keys = Object.keys(result.series).filter((k) => !media.has(k));
+    if (!stepMetricsAdded) {
+      stepMetricsAdded = true;
+      for (const k of keys) xSel.appendChild(h('option', { value: k }, k));
+    }
+    if (keys.length === 0) chartsEl.appendChild(h('p', { class: 'muted' }, 'No numeric metrics logged yet.'));
+    const sections = new Map<string, string[]>();
+    for (const k of keys) {
+      const s = sectionOf(k);
+      if (!sections.has(s)) sections.set(s, []);
+      sections.get(s)!.push(k);
+    }
+    for (const [name, sectionKeys] of [...sections].sort((a, b) => (a[0] === 'charts' ? -1 : b[0] === 'charts' ? 1 : a[0].localeCompare(b[0])))) {
+      const grid = h('div', { class: 'chart-grid' });
+      chartsEl.append(h('details', { class: 'section', 'data-key': name }, h('summary', null, `${name} (${sectionKeys.length})`), grid));
+      (chartsEl.lastChild as HTMLDetailsElement).open = true;
+      for (const k of sectionKeys) {
+        const s = result.series[k]!;
+        const card = h('div', { class: 'chart-card', 'data-key': k, 'data-points': s.points }, h('div', { class: 'chart-title' }, k, s.downsampled ? h('span', { class: 'muted small' }, ` · ${s.points.toLocaleString()} points in ${s.x.length} buckets (min–max band)`) : ''));
+        grid.appendChild(card);
+        charts.push(runChart(card, k, s, opts));
+      }
+    }
+    window.__cohort.ready['run'] = true;
+  };
+
+  const drawSide = async (): Promise<void> => {
+    const [alerts, events] = await Promise.all([get<{ alerts: AlertView[] }>(`${base}/alerts`), get<{ events: StateEvent[] }>(`${base}/state-history`)]);
+    clear(side);
+    const notes = h('div', { class: 'notes', 'data-testid': 'notes' });
+    if (view.notes === '') notes.appendChild(h('p', { class: 'muted' }, 'none'));
+    else notes.appendChild(renderMarkdown(view.notes));
+    side.append(
+      panel('Summary', kvTable(view.summary, 'summary', (_k, v) => isMedia(v))),
+      panel('Config', kvTable(view.config, 'config')),
+      panel('Notes', notes),
+      panel('Alerts', alerts.alerts.length === 0 ? h('p', { class: 'muted' }, 'none') : h('ul', { 'data-testid': 'alerts' }, ...alerts.alerts.map((a) => h('li', null, h('span', { class: `badge level-${a.level === 'ERROR' || a.level === 'WARN' ? a.level : 'INFO'}` }, a.level), ' ', h('strong', null, a.title), ` · ${formatTime(a.timestamp)}`, a.suppressed ? ' (suppressed)' : '', h('div', { class: 'muted' }, a.text))))),
+      panel('State history', h('ol', { class: 'events', 'data-testid': 'state-history' }, ...events.events.map((e) => h('li', null, badge(e.state), ` ${formatTime(e.at)} `, h('span', { class: 'muted' }, e.detail))))),
+      panel('Files', h('p', { class: 'muted' }, 'none yet (run.save arrives with files)')),
+      panel('Artifacts', h('p', { class: 'muted' }, 'none yet (artifacts arrive with issue 5)')),
+      panel('Console output', h('p', { class: 'muted' }, 'none captured')),
+    );
+  };
+
+  const drawHeader = (): void => {
+    clear(header);
+    header.append(
+      h('h1', { 'data-testid': 'run-name' }, view.name || view.id, ' ', badge(view.state)),
+      h('div', { class: 'facts' },
+        h('span', null, `id ${view.id}`),
+        view.group ? h('span', null, 'group ', h('a', { href: groupHref(view.entity, view.project, view.group), 'data-link': true }, view.group)) : null,
+        view.rank !== null ? h('span', null, `rank ${view.rank}${view.worldSize !== null ? ` of ${view.worldSize}` : ''}`) : null,
+        view.jobType ? h('span', null, `job ${view.jobType}`) : null,
+        view.host ? h('span', null, `host ${view.host}`) : null,
+        h('span', null, `started ${formatTime(view.startTime)}`),
+        h('span', null, `ran ${formatDuration(view.runtime)}`),
+        view.lastStep !== null ? h('span', null, `step ${view.lastStep}`) : null,
+        view.resumed ? h('span', null, 'resumed') : null,
+      ),
+      h('div', { class: 'tags', 'data-testid': 'tags' }, ...view.tags.map((t) => h('span', { class: 'tag' }, t))),
+    );
+  };
+
+  const drawMedia = (): void => {
+    clear(mediaEl);
+    const media = leaves(view.summary).filter(([, v]) => isMedia(v));
+    if (media.length === 0) mediaEl.appendChild(h('p', { class: 'muted' }, 'none logged'));
+    for (const [k, v] of media) mediaEl.appendChild(h('div', { class: 'media-card' }, h('div', { class: 'chart-title' }, k), renderMedia(k, v as { _type: string } & Record<string, unknown>)));
+  };
+
+  drawHeader();
+  drawMedia();
+  await Promise.all([drawCharts(), drawSide()]);
+
+  const redraw = (): void => {
+    void drawCharts();
+  };
+  xSel.addEventListener('change', () => {
+    opts.xAxis = xSel.value;
+    redraw();
+  });
+  smoothIn.addEventListener('input', () => {
+    opts.smoothing = Number(smoothIn.value);
+    smoothLabel.textContent = smoothIn.value;
+    redraw();
+  });
+  logIn.addEventListener('change', () => {
+    opts.logScale = logIn.checked;
+    redraw();
+  });
+
+  // Live: the server pushes `run` (state, summary...) and `history` (new rows) events.
+  if (view.state === 'running' || view.state === 'preempting') {
+    const live = document.getElementById('live');
+    const source = new EventSource(`${base}/stream`);
+    let pending: ReturnType<typeof setTimeout> | undefined;
+    source.addEventListener('open', () => live && (live.textContent = '● live'));
+    source.addEventListener('run', (e) => {
+      view = parseJson((e as MessageEvent<string>).data) as RunView;
+      drawHeader();
+      drawMedia();
+      void drawSide();
+      if (view.state !== 'running' && view.state !== 'preempting') {
+        if (live) live.textContent = '';
+      }
+    });
+    source.addEventListener('history', () => {
+      pending ??= setTimeout(() => {
+        pending = undefined;
+        redraw();
+      }, 1000);
+    });
+    signal.addEventListener('abort', () => {
+      source.close();
+      if (pending) clearTimeout(pending);
+      if (live) live.textContent = '';
+    });
+  }
+  signal.addEventListener('abort', () => {
+    for (const c of charts) c.destroy();
+  });
+}
+
+function panel(title: string, body: HTMLElement): HTMLElement {
+  return h('section', { class: 'panel' }, h('h2', null, title), body);
+}

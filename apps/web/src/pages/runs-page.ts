@@ -1,0 +1,173 @@
+import { get, groupHref, runHref, type RunView } from '../api.js';
+import { clear, h } from '../dom.js';
+import { STATES, badge, formatDuration, formatTime, formatValue, isMedia, leaves } from '../format.js';
+
+/**
+ * `/:entity/:project`: the runs table. Filter by state, search (name, id,
+ * group, tags, job type), sort by any column, choose summary columns, and
+ * see training groups as grouped rows (a group row, then its ranks).
+ * Refreshes every 5 s while a run is live.
+ */
+export async function runsPage(root: HTMLElement, entity: string, project: string, signal: AbortSignal): Promise<void> {
+  const base = `/api/v1/runs/${encodeURIComponent(entity)}/${encodeURIComponent(project)}`;
+  let runs = (await get<{ runs: RunView[] }>(base)).runs;
+  const params = new URLSearchParams(location.search);
+  const state = { search: params.get('q') ?? '', stateFilter: params.get('state') ?? '', sort: 'startTime', desc: true, grouped: true, columns: defaultColumns(runs) };
+
+  const search = h('input', { type: 'search', placeholder: 'search name, id, group, tag…', value: state.search, 'aria-label': 'search runs', 'data-testid': 'search' });
+  const stateSel = h('select', { 'aria-label': 'state filter', 'data-testid': 'state-filter' }, h('option', { value: '' }, 'all states'), ...STATES.map((s) => h('option', { value: s, selected: s === state.stateFilter }, s)));
+  const grouped = h('input', { type: 'checkbox', checked: true, 'data-testid': 'grouped' });
+  const cols = h('input', { type: 'text', value: state.columns.join(', '), placeholder: 'summary columns, comma-separated', 'aria-label': 'summary columns' });
+  const table = h('div', { class: 'table-wrap' });
+  root.append(
+    h('h1', null, project),
+    h('div', { class: 'toolbar' }, search, stateSel, h('label', null, grouped, ' group rows'), h('label', null, 'summary columns ', cols)),
+    table,
+  );
+
+  const render = (): void => {
+    clear(table);
+    const q = state.search.toLowerCase();
+    let shown = runs.filter((r) => (state.stateFilter === '' || r.state === state.stateFilter) && (q === '' || haystack(r).includes(q)));
+    shown = sortRuns(shown, state.sort, state.desc);
+    const header: Array<[string, string]> = [['name', 'name'], ['state', 'state'], ['group', 'group'], ['rank', 'rank'], ['jobType', 'job type'], ['tags', 'tags'], ['startTime', 'started'], ['duration', 'duration'], ...state.columns.map((c): [string, string] => [`summary:${c}`, c])];
+    const thead = h('thead', null, h('tr', null, ...header.map(([k, label]) => {
+      const th = h('th', { class: 'sortable', 'data-key': k }, label, state.sort === k ? (state.desc ? ' ▾' : ' ▴') : '');
+      th.addEventListener('click', () => {
+        state.desc = state.sort === k ? !state.desc : k === 'startTime';
+        state.sort = k;
+        render();
+      });
+      return th;
+    })));
+    const tbody = h('tbody');
+    const row = (r: RunView, nested: boolean): HTMLElement =>
+      h('tr', { class: nested ? 'nested' : undefined, 'data-testid': 'run-row', 'data-key': r.id },
+        h('td', null, h('a', { href: runHref(r.entity, r.project, r.id), 'data-link': true }, r.name || r.id)),
+        h('td', null, badge(r.state)),
+        h('td', null, r.group ? h('a', { href: groupHref(r.entity, r.project, r.group), 'data-link': true }, r.group) : ''),
+        h('td', null, r.rank ?? ''),
+        h('td', null, r.jobType),
+        h('td', null, ...r.tags.map((t) => h('span', { class: 'tag' }, t))),
+        h('td', null, formatTime(r.startTime)),
+        h('td', null, formatDuration(duration(r))),
+        ...state.columns.map((c) => h('td', { class: 'num' }, summaryCell(r, c))),
+      );
+    if (state.grouped) {
+      const groups = new Map<string, RunView[]>();
+      const order: Array<RunView | string> = [];
+      for (const r of shown) {
+        if (r.group === '') order.push(r);
+        else {
+          if (!groups.has(r.group)) {
+            groups.set(r.group, []);
+            order.push(r.group);
+          }
+          groups.get(r.group)!.push(r);
+        }
+      }
+      for (const item of order) {
+        if (typeof item !== 'string') {
+          tbody.appendChild(row(item, false));
+          continue;
+        }
+        const members = groups.get(item)!.sort((a, b) => (a.rank ?? 1e9) - (b.rank ?? 1e9));
+        const counts = new Map<string, number>();
+        for (const m of members) counts.set(m.state, (counts.get(m.state) ?? 0) + 1);
+        tbody.appendChild(
+          h('tr', { class: 'group-row', 'data-testid': 'group-row', 'data-key': item },
+            h('td', { colspan: header.length },
+              h('a', { href: groupHref(entity, project, item), 'data-link': true }, `▸ group ${item}`),
+              ` · ${members.length} ranks · `,
+              ...[...counts].flatMap(([s, n]) => [badge(s), ` ${n} `]),
+            ),
+          ),
+        );
+        for (const m of members) tbody.appendChild(row(m, true));
+      }
+    } else for (const r of shown) tbody.appendChild(row(r, false));
+    table.appendChild(h('table', { class: 'grid', 'data-testid': 'runs' }, thead, tbody));
+    if (shown.length === 0) table.appendChild(h('p', { class: 'muted' }, 'No runs match.'));
+  };
+
+  search.addEventListener('input', () => {
+    state.search = search.value;
+    render();
+  });
+  stateSel.addEventListener('change', () => {
+    state.stateFilter = stateSel.value;
+    render();
+  });
+  grouped.addEventListener('change', () => {
+    state.grouped = grouped.checked;
+    render();
+  });
+  cols.addEventListener('change', () => {
+    state.columns = cols.value.split(',').map((s) => s.trim()).filter((s) => s !== '').slice(0, 20);
+    render();
+  });
+  render();
+
+  const timer = setInterval(() => {
+    if (!runs.some((r) => r.state === 'running' || r.state === 'preempting')) return;
+    get<{ runs: RunView[] }>(base).then((b) => {
+      runs = b.runs;
+      render();
+    }, () => undefined);
+  }, 5000);
+  signal.addEventListener('abort', () => clearInterval(timer));
+}
+
+function haystack(r: RunView): string {
+  return [r.name, r.id, r.group, r.jobType, ...r.tags].join('\u0000').toLowerCase();
+}
+
+function duration(r: RunView): number {
+  return r.runtime > 0 ? r.runtime : (r.endTime ?? r.heartbeatAt ?? r.startTime) - r.startTime;
+}
+
+function summaryValue(r: RunView, key: string): unknown {
+  for (const [k, v] of leaves(r.summary)) if (k === key) return v;
+  return undefined;
+}
+
+function summaryCell(r: RunView, key: string): string {
+  const v = summaryValue(r, key);
+  return v === undefined ? '' : isMedia(v) ? `(${v._type})` : formatValue(v, 60);
+}
+
+/** Up to 4 numeric summary keys shared by the most runs, `_` keys left out. */
+function defaultColumns(runs: RunView[]): string[] {
+  const counts = new Map<string, number>();
+  for (const r of runs.slice(0, 200)) for (const [k, v] of leaves(r.summary)) if (!k.startsWith('_') && typeof v === 'number') counts.set(k, (counts.get(k) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 4).map(([k]) => k);
+}
+
+function sortRuns(runs: RunView[], key: string, desc: boolean): RunView[] {
+  const val = (r: RunView): number | string => {
+    if (key.startsWith('summary:')) {
+      const v = summaryValue(r, key.slice(8));
+      return typeof v === 'number' ? v : typeof v === 'string' ? v : -Infinity;
+    }
+    switch (key) {
+      case 'duration':
+        return duration(r);
+      case 'rank':
+        return r.rank ?? -1;
+      case 'tags':
+        return r.tags.join(',');
+      case 'startTime':
+        return r.startTime;
+      default: {
+        const v = (r as unknown as Record<string, unknown>)[key];
+        return typeof v === 'number' || typeof v === 'string' ? v : '';
+      }
+    }
+  };
+  const sorted = [...runs].sort((a, b) => {
+    const x = val(a);
+    const y = val(b);
+    return typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
+  });
+  return desc ? sorted.reverse() : sorted;
+}

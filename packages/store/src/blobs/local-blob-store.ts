@@ -1,0 +1,133 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { CohortError, checkDigest } from '@cohort/protocol';
+import type { BlobStore, ExpectedBlob, PutBlobResult } from './blob-store.js';
+
+/** Options of {@link LocalBlobStore.open}. */
+export interface LocalBlobStoreOptions {
+  /** Largest blob accepted, in bytes. @defaultValue 1 TiB */
+  maxBlobBytes?: number;
+  /** Most concurrent stats in one {@link LocalBlobStore.missing} call. @defaultValue 32 */
+  statConcurrency?: number;
+}
+
+/**
+ * A {@link BlobStore} in a folder: `<root>/<aa>/<bb>/<digest>`. Embedded mode
+ * points it at `<dataDir>/blobs`; scaled mode at a folder every coordinator
+ * mounts (NFS, a shared volume). A blob is written to `<root>/tmp/` while it
+ * is hashed, then renamed into place, so a reader never sees half a blob and
+ * two writers of the same content both succeed (the rename is atomic on one
+ * file system and the content is the same).
+ */
+export class LocalBlobStore implements BlobStore {
+  readonly root: string;
+  readonly #maxBlobBytes: number;
+  readonly #statConcurrency: number;
+  #closed = false;
+
+  private constructor(root: string, options: LocalBlobStoreOptions) {
+    this.root = root;
+    this.#maxBlobBytes = options.maxBlobBytes ?? 2 ** 40;
+    this.#statConcurrency = options.statConcurrency ?? 32;
+  }
+
+  /** Opens (creating) the folder. */
+  static async open(root: string, options: LocalBlobStoreOptions = {}): Promise<LocalBlobStore> {
+    await mkdir(join(root, 'tmp'), { recursive: true });
+    return new LocalBlobStore(root, options);
+  }
+
+  /** The file of a blob (whether or not it exists). */
+  pathOf(digest: string): string {
+    checkDigest(digest);
+    return join(this.root, digest.slice(0, 2), digest.slice(2, 4), digest);
+  }
+
+  async stat(digest: string): Promise<number | undefined> {
+    this.#check();
+    try {
+      return (await stat(this.pathOf(digest))).size;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  async missing(digests: readonly string[]): Promise<string[]> {
+    this.#check();
+    const present = new Array<boolean>(digests.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < digests.length) {
+        const i = next++;
+        present[i] = (await this.stat(digests[i]!)) !== undefined;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#statConcurrency, digests.length) }, worker));
+    return digests.filter((_, i) => !present[i]);
+  }
+
+  async put(source: AsyncIterable<Uint8Array>, expected: ExpectedBlob = {}): Promise<PutBlobResult> {
+    this.#check();
+    if (expected.digest !== undefined) checkDigest(expected.digest);
+    if (expected.size !== undefined && expected.size > this.#maxBlobBytes) {
+      throw new CohortError('RESOURCE_EXHAUSTED', `blob size: at most ${this.#maxBlobBytes} bytes, got ${expected.size}`);
+    }
+    const tmp = join(this.root, 'tmp', `${randomUUID()}.part`);
+    const hash = createHash('sha256');
+    let size = 0;
+    const file = await open(tmp, 'w');
+    let kept = false;
+    try {
+      for await (const chunk of source) {
+        size += chunk.byteLength;
+        if (size > this.#maxBlobBytes) throw new CohortError('RESOURCE_EXHAUSTED', `blob size: at most ${this.#maxBlobBytes} bytes, the upload went past it`);
+        if (expected.size !== undefined && size > expected.size) {
+          throw new CohortError('INVALID_ARGUMENT', `blob size: the header said ${expected.size} bytes, more came`);
+        }
+        hash.update(chunk);
+        await file.write(chunk);
+      }
+      await file.sync();
+      await file.close();
+      const digest = hash.digest('hex');
+      if (expected.size !== undefined && size !== expected.size) {
+        throw new CohortError('INVALID_ARGUMENT', `blob size: the header said ${expected.size} bytes, got ${size}`);
+      }
+      if (expected.digest !== undefined && digest !== expected.digest) {
+        throw new CohortError('INVALID_ARGUMENT', `blob digest: the header said ${expected.digest}, the bytes hash to ${digest}`);
+      }
+      const target = this.pathOf(digest);
+      if ((await this.stat(digest)) !== undefined) return { digest, size, stored: false };
+      await mkdir(join(target, '..'), { recursive: true });
+      await rename(tmp, target);
+      kept = true;
+      return { digest, size, stored: true };
+    } finally {
+      await file.close().catch(() => undefined);
+      if (!kept) await rm(tmp, { force: true }).catch(() => undefined);
+    }
+  }
+
+  async open(digest: string, options: { highWaterMark?: number } = {}): Promise<Readable> {
+    this.#check();
+    const path = this.pathOf(digest);
+    if ((await this.stat(digest)) === undefined) throw new CohortError('NOT_FOUND', `blob ${digest}: not stored`);
+    return createReadStream(path, { highWaterMark: options.highWaterMark ?? 256 * 1024 });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #check(): void {
+    if (this.#closed) throw new CohortError('FAILED_PRECONDITION', 'the blob store is closed');
+  }
+}

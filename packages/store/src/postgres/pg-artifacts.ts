@@ -1,0 +1,34 @@
+import type pg from 'pg';
+import { ArtifactStore } from '../artifacts/artifact-store.js';
+import { toPgPlaceholders, type SqlProgram } from '../artifacts/sql-program.js';
+
+/** Runs `fn` in one transaction (the store's own helper, with its error mapping). */
+export type PgTransaction = <T>(doing: string, fn: (c: pg.PoolClient) => Promise<T>) => Promise<T>;
+
+/**
+ * The {@link ArtifactStore} of a Postgres database: each operation runs in
+ * one transaction on one connection; `FOR UPDATE` on the artifact row makes
+ * coordinators that save one artifact at once take turns.
+ */
+export function pgArtifactStore(tx: PgTransaction): ArtifactStore {
+  const texts = new Map<string, string>();
+  const pgText = (text: string): string => {
+    let out = texts.get(text);
+    if (out === undefined) {
+      out = toPgPlaceholders(text);
+      if (texts.size < 256) texts.set(text, out);
+    }
+    return out;
+  };
+  return new ArtifactStore(<T>(doing: string, program: SqlProgram<T>) =>
+    tx(doing, async (client) => {
+      let next = program.next();
+      while (!next.done) {
+        const step = next.value;
+        const result = await client.query(pgText(step.sql), step.params as unknown[]);
+        next = program.next((result.rows ?? []) as Array<Record<string, unknown>>);
+      }
+      return next.value;
+    }),
+  );
+}

@@ -1,0 +1,39 @@
+import type Database from 'better-sqlite3';
+import { ArtifactStore } from '../artifacts/artifact-store.js';
+import type { SqlProgram } from '../artifacts/sql-program.js';
+
+/**
+ * The {@link ArtifactStore} of a SQLite database: each operation runs
+ * synchronously inside one `db.transaction`, so nothing else on the
+ * connection interleaves with it. Statements are prepared once.
+ */
+export function sqliteArtifactStore(db: Database.Database, assertOpen: () => void): ArtifactStore {
+  const statements = new Map<string, Database.Statement>();
+  const prepared = (text: string): Database.Statement => {
+    let stmt = statements.get(text);
+    if (!stmt) {
+      stmt = db.prepare(text);
+      // Bounded: the operations use a fixed set of statements.
+      if (statements.size < 256) statements.set(text, stmt);
+    }
+    return stmt;
+  };
+  const drive = <T>(program: SqlProgram<T>): T => {
+    let next = program.next();
+    while (!next.done) {
+      const step = next.value;
+      let rows: Array<Record<string, unknown>> = [];
+      if (!step.pgOnly) {
+        const stmt = prepared(step.sql);
+        if (stmt.reader) rows = stmt.all(...step.params) as Array<Record<string, unknown>>;
+        else stmt.run(...step.params);
+      }
+      next = program.next(rows);
+    }
+    return next.value;
+  };
+  return new ArtifactStore(async (_doing, program) => {
+    assertOpen();
+    return db.transaction(() => drive(program))();
+  });
+}
