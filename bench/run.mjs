@@ -8,6 +8,8 @@ import { setImmediate as yieldTurn } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { init } from '@cohort/sdk';
 import { fmt, median, printTable, startServerProcess } from './lib.mjs';
+import { benchQuery } from './query.mjs';
+import { benchBlobs } from './blobs.mjs';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const tmp = mkdtempSync(join(tmpdir(), 'cohort-bench-'));
@@ -109,6 +111,8 @@ try {
     ['raw better-sqlite3, prepared insert per point, one transaction', fmt(raw), '100%'],
     ['target', '≥ 1,000,000', '≥ 50%'],
   ]);
+  if (process.env.BENCH_ONLY !== 'ingest') await benchQuery(tmp);
+  if (process.env.BENCH_ONLY !== 'ingest') await benchBlobs(tmp);
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

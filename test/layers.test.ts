@@ -13,6 +13,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   'packages/sdk': ['@cohort/protocol'],
   'apps/coordinator': ['@cohort/protocol', '@cohort/store', '@cohort/engine'],
   'apps/worker': ['@cohort/protocol', '@cohort/store', '@cohort/engine'],
+  // The dashboard runs in the browser: it talks HTTP, never imports server or SDK code.
+  'apps/web': [],
   'apps/cli': ['@cohort/protocol', '@cohort/store', '@cohort/engine', '@cohort/sdk', '@cohort/coordinator', '@cohort/worker'],
 };
 

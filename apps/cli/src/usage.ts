@@ -2,13 +2,17 @@
 export const COMMAND_USAGE: Readonly<Record<string, string>> = Object.freeze({
   server: `cohort server [--data DIR] [--host HOST] [--grpc-port PORT] [--http-port PORT] [--advertise-host HOST]
               [--redis URL --postgres URL [--prefix NAME] [--max-queue-depth N]]
+              [--blob-dir DIR] [--alert-webhook URL] [--alert-slack URL]
     Runs an embedded coordinator (SQLite and files under DIR, default ./cohort-data).
     With --redis and --postgres (or COHORT_REDIS_URL and COHORT_POSTGRES_URL) it runs in scaled mode:
     runs live in PostgreSQL and record batches go to a BullMQ queue (Redis key prefix NAME, default cohort)
     that \`cohort worker\`s apply. Prints "cohort server ready grpc=HOST:PORT http=URL data=DIR"
     (scaled: "... mode=scaled prefix=NAME") once serving; logs go to stderr.
     Ports default to 7711 (gRPC) and 7712 (HTTP, also /metrics, /healthz, /readyz); 0 picks free ones.
-    --advertise-host names the host clients should dial (a load balancer). Ctrl-C or SIGTERM stops it.`,
+    --advertise-host names the host clients should dial (a load balancer). Ctrl-C or SIGTERM stops it.
+    --blob-dir (COHORT_BLOB_DIR): the content-addressed file store (default DIR/blobs); in scaled mode a
+    folder every coordinator mounts. --alert-webhook / --alert-slack (COHORT_ALERT_WEBHOOK_URL,
+    COHORT_ALERT_SLACK_URL): where alerts are delivered (a JSON POST; a Slack incoming webhook).`,
   worker: `cohort worker --redis URL --postgres URL [--concurrency N] [--host HOST] [--http-port PORT] [--prefix NAME]
     Applies the record batches that scaled-mode coordinators queue (flags default to COHORT_REDIS_URL,
     COHORT_POSTGRES_URL and COHORT_QUEUE_PREFIX), N at once (default 4).

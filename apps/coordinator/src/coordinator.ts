@@ -12,13 +12,14 @@ import { ApplyQueues, type ApplyBatch } from './apply-queue.js';
 import { openAssets, type AssetOptions, type Assets } from './artifacts/assets.js';
 import { CoordinatorMetrics } from './coordinator-metrics.js';
 import { createGrpcService } from './grpc-service.js';
-import { startLocalSweeper, startSharedSweeper, type Sweeper } from './heartbeat-sweeper.js';
+import { SWEEPER_SCHEDULER_ID, heartbeatSweeperTask } from './heartbeat-sweeper.js';
 import { createHttpHandler } from './http-api.js';
 import { RunStreams } from './run-stream.js';
 import { createWebAssets, defaultWebDir } from './web-assets.js';
 import { createOpsRoutes, type ReadinessCheck } from './ops-routes.js';
 import { runUrl } from './run-url.js';
 import { BatchProducer, redactUrl } from './scaled/batch-producer.js';
+import { startLocalTasks, startSharedTasks, type ScheduledTask, type ScheduledTasks } from './scheduled-tasks.js';
 import { coordinatorVersion, formatHostPort, type ServerInfoView } from './server-info.js';
 
 /** Options of {@link startCoordinator}. Blobs, artifacts and alert sinks: {@link AssetOptions}. */
@@ -316,11 +317,11 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   let info: ServerInfoView = { version: coordinatorVersion(), grpcAddress: '', httpUrl: '', defaultEntity: opts.defaultEntity };
   let engine: Engine | undefined;
   let producer: BatchProducer | undefined;
-  let sweeper: Sweeper | undefined;
+  let housekeeping: ScheduledTasks | undefined;
   let assets: Assets | undefined;
   const releaseEarly = async () => {
     await assets?.close().catch(() => undefined);
-    await sweeper?.close().catch(() => undefined);
+    await housekeeping?.close().catch(() => undefined);
     await producer?.close().catch(() => undefined);
     if (ownsEngine) await engine?.close().catch(() => undefined);
   };
@@ -346,18 +347,25 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
         onBackpressure: () => metrics.backpressureWaits.inc(),
       });
     }
+    // Housekeeping: on timers here (embedded), or once across coordinators (scaled).
+    const tasks: ScheduledTask[] = [];
     if (opts.sweepIntervalMs > 0) {
-      const sweeperOptions = {
-        engine: served,
-        heartbeatTimeoutSeconds: opts.heartbeatTimeoutSeconds,
-        intervalMs: opts.sweepIntervalMs,
-        log: opts.logger.child({ component: 'sweeper' }),
-        onSweep: (expired: ExpiredRun[]) => {
-          metrics.sweeps.inc();
-          for (const run of expired) metrics.runsExpired.inc({ state: run.state });
-        },
-      };
-      sweeper = scaled ? await startSharedSweeper({ ...sweeperOptions, redisUrl: scaled.redisUrl, prefix: scaled.prefix }) : startLocalSweeper(sweeperOptions);
+      tasks.push(
+        heartbeatSweeperTask({
+          engine: served,
+          heartbeatTimeoutSeconds: opts.heartbeatTimeoutSeconds,
+          intervalMs: opts.sweepIntervalMs,
+          log: opts.logger.child({ component: 'sweeper' }),
+          onSweep: (expired: ExpiredRun[]) => {
+            metrics.sweeps.inc();
+            for (const run of expired) metrics.runsExpired.inc({ state: run.state });
+          },
+        }),
+      );
+    }
+    if (tasks.length > 0) {
+      const taskLog = opts.logger.child({ component: 'housekeeping' });
+      housekeeping = scaled ? await startSharedTasks(tasks, { redisUrl: scaled.redisUrl, prefix: scaled.prefix, log: taskLog }) : startLocalTasks(tasks, taskLog);
     }
   } catch (err) {
     await releaseEarly();
@@ -499,8 +507,8 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       });
       // 4. Batches already queued finish before the store closes.
       await step('queues', () => Promise.race([queues.drain(), deadline]));
-      // 5. The sweeper, then the queue connections, then the store.
-      if (sweeper) await step('sweeper', () => sweeper.close());
+      // 5. Housekeeping, then the queue connections, then the store.
+      if (housekeeping) await step('housekeeping', () => housekeeping.close());
       await step('assets', () => openedAssets.close());
       if (producer) await step('producer', () => producer.close());
       if (ownsEngine) await step('engine', () => served.close());
@@ -524,7 +532,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
         queuedBatches: totals.batches,
         queuedBytes: totals.bytes,
         ...(queued && { queueDepth: queued.depth, heldBatches: queued.held }),
-        sweeps: sweeper?.sweeps ?? 0,
+        sweeps: housekeeping?.runs(SWEEPER_SCHEDULER_ID) ?? 0,
       };
     },
     metrics: () => metrics.registry.metrics(),

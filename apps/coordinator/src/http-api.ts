@@ -193,6 +193,17 @@ async function route(deps: HttpApiDeps, req: IncomingMessage): Promise<Reply> {
           if (!view) throw runNotFound(run);
           return json(await runSubRoute(engine, run, sub, q));
         }
+        if (sub === 'events' && subsub === undefined) {
+          // State changes, resumes and restart attempts: the segments of a run.
+          parseQuery(q, {});
+          const events = await engine.runEvents(run);
+          return json({ events: events.map((e) => ({ state: e.state, at: e.at, detail: e.detail })) });
+        }
+        if (sub === 'alerts' && subsub === undefined) {
+          parseQuery(q, {});
+          const alerts = await engine.alerts(run);
+          return json({ alerts: alerts.map((a) => ({ title: a.title, text: a.text, level: a.level, timestamp: a.timestamp, suppressed: a.suppressed })) });
+        }
         if (sub === 'system' && subsub === undefined) {
           const query = parseQuery(q, { limit: intParam(1, MAX_SAMPLES) });
           return json({ samples: await engine.systemMetrics(run, query.limit === undefined ? {} : { limit: query.limit }) });

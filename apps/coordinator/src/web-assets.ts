@@ -96,6 +96,11 @@ export function createWebAssets(dir: string): WebAssets {
           // not a file: the app's router decides (and shows its own 404)
         }
       }
+      if (rel.startsWith('/assets/')) {
+        res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+        res.end(head ? undefined : 'not found\n');
+        return;
+      }
       send(res, head, TYPES['.html']!, index, 'no-cache');
     },
   };

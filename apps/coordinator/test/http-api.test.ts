@@ -52,7 +52,7 @@ describe('HTTP API errors and pages', () => {
   });
 
   it('escapes user strings in the run page', async () => {
-    await using c = await startCoordinator({ grpcPort: 0, httpPort: 0 });
+    await using c = await startCoordinator({ grpcPort: 0, httpPort: 0, webDir: null });
     using client = connect(c.grpcAddress);
     const opened = await openRun(client, {
       project: 'proj',

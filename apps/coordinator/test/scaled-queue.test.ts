@@ -142,7 +142,11 @@ describe('scaled mode queueing', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect((await cluster.queue.getJobCounts('waiting')).waiting).toBe(2);
     expect(coordinator.stats()).toMatchObject({ heldBatches: 3, queueDepth: 2 });
-    expect(await coordinator.metrics()).toMatch(/cohort_backpressure_waits_total 3\b/);
+    const metrics = await coordinator.metrics();
+    expect(metrics).toMatch(/cohort_backpressure_waits_total 3\b/);
+    expect(metrics).toMatch(/cohort_queue_jobs\{queue="batches",state="waiting"\} 2\b/);
+    // The oldest waiting job has waited at least the 200 ms above.
+    expect(Number(/cohort_queue_lag_seconds\{queue="batches"\} ([\d.]+)/.exec(metrics)?.[1])).toBeGreaterThan(0.15);
 
     await cluster.addWorker();
     await Promise.all(streams.map((s) => s.ackAtLeast(1)));

@@ -157,3 +157,66 @@ export const groupBase = (e: string, p: string, g: string): string => `/api/v1/g
 export const projectHref = (e: string, p: string): string => `/${enc(e)}/${enc(p)}`;
 export const runHref = (e: string, p: string, id: string): string => `/${enc(e)}/${enc(p)}/runs/${enc(id)}`;
 export const groupHref = (e: string, p: string, g: string): string => `/${enc(e)}/${enc(p)}/groups/${enc(g)}`;
+
+export interface RunFile {
+  path: string;
+  digest: string;
+  size: number;
+  updatedAt: number;
+}
+
+export interface ArtifactBrief {
+  entity: string;
+  project: string;
+  name: string;
+  type: string;
+  version: string;
+  digest: string;
+  aliases: string[];
+}
+
+export interface ConsoleLine {
+  id: number;
+  at: number;
+  stream: string;
+  label: string;
+  line: string;
+}
+
+export interface ArtifactVersionSummary {
+  version: string;
+  digest: string;
+  aliases: string[];
+  size: number;
+  fileCount: number;
+  createdAt: number;
+}
+
+export interface RunKeyView {
+  entity: string;
+  project: string;
+  runId: string;
+}
+
+export interface ArtifactVersionView {
+  entity: string;
+  project: string;
+  name: string;
+  type: string;
+  version: string;
+  state: string;
+  digest: string;
+  aliases: string[];
+  tags: string[];
+  description: string;
+  metadata: unknown;
+  size: number;
+  createdAt: number;
+  files: Array<{ path: string; digest: string; size: number; ref: string }>;
+  loggedBy: RunKeyView | null;
+  usedBy: RunKeyView[];
+}
+
+export const artifactHref = (e: string, p: string, name?: string, version?: string): string =>
+  `/${enc(e)}/${enc(p)}/artifacts${name === undefined ? '' : `/${enc(name)}`}${version === undefined ? '' : `/${enc(version)}`}`;
+export const artifactBase = (e: string, p: string): string => `/api/v1/artifacts/${enc(e)}/${enc(p)}`;

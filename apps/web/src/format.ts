@@ -67,3 +67,14 @@ export function kvTable(obj: Record<string, unknown>, testId: string, skip: (key
     h('tbody', null, ...rows.slice(0, 2000).map(([k, v]) => h('tr', null, h('th', null, k), h('td', { class: 'v' }, formatValue(v, 500))))),
   );
 }
+
+/** The value at a leaf path (`a.b`, `a\\.b` for a key holding a dot) of a nested row. */
+export function leafAt(row: Record<string, unknown>, path: string): unknown {
+  const parts = path.split(/(?<!\\)\./).map((p) => p.replace(/\\\./g, '.'));
+  let node: unknown = row;
+  for (const p of parts) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[p];
+  }
+  return node;
+}

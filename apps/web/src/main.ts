@@ -1,5 +1,6 @@
 import { ApiError, projectHref } from './api.js';
 import { clear, h } from './dom.js';
+import { artifactPage, artifactsPage } from './pages/artifact-page.js';
 import { groupPage } from './pages/group-page.js';
 import { projectsPage } from './pages/projects-page.js';
 import { runPage } from './pages/run-page.js';
@@ -49,9 +50,8 @@ async function render(): Promise<void> {
     else if (seg.length === 2) await runsPage(app, entity!, project!, controller.signal);
     else if (seg.length === 4 && kind === 'runs') await runPage(app, entity!, project!, id!, controller.signal);
     else if (seg.length === 4 && kind === 'groups') await groupPage(app, entity!, project!, id!, controller.signal);
-    else if (seg.length >= 3 && kind === 'artifacts') {
-      app.append(h('h1', null, 'Artifacts'), h('p', { class: 'muted', 'data-testid': 'artifacts' }, 'Artifacts are not stored by this server yet (they arrive with issue 5).'));
-    } else app.append(h('h1', null, 'Not found'), h('p', { class: 'muted' }, `No page at ${location.pathname}.`));
+    else if (seg.length === 3 && kind === 'artifacts') await artifactsPage(app, entity!, project!);
+    else if ((seg.length === 4 || seg.length === 5) && kind === 'artifacts') await artifactPage(app, entity!, project!, id!, seg[4]); else app.append(h('h1', null, 'Not found'), h('p', { class: 'muted' }, `No page at ${location.pathname}.`));
   } catch (err) {
     if (controller.signal.aborted) return;
     const message = err instanceof ApiError ? `${err.code}: ${err.message}` : String((err as Error).message ?? err);

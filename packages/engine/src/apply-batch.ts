@@ -15,7 +15,7 @@ import {
   type RowsMessage,
   type SummaryState,
 } from '@cohort/protocol';
-import { addSeriesToCells, flattenCells, type AggregateCell, type BatchWrite, type JsonSeries, type NewAlert, type NewRunEvent, type NumericSeries, type RankProgress, type RunPatch, type RunState, type StoredRun, type SystemSample } from '@cohort/store';
+import { isAggregatedKey, type BatchWrite, type ConsoleChunk, type JsonSeries, type NewAlert, type NewRunEvent, type NumericSeries, type RankProgress, type RunPatch, type RunState, type StoredRun, type SystemSample } from '@cohort/store';
 import { parseObject } from './run-view.js';
 
 /** Keys every row carries in its own column; a cell with one of these names is ignored. */
@@ -121,6 +121,7 @@ export async function planBatch(
   let replayArmed = ctx.progress?.replayArmed === true;
   let rewindAfter: number | undefined;
   let system: SystemSample[] | undefined;
+  let consoleChunks: ConsoleChunk[] | undefined;
 
   for (const record of records) {
     if (skip.has(record.seq)) continue;
@@ -209,6 +210,11 @@ export async function planBatch(
           (system ??= []).push({ at: m.timestamp, label: m.label, metrics });
           break;
         }
+        case 'console': {
+          const c = record.console;
+          if (c.lines.length > 0) (consoleChunks ??= []).push({ at: c.timestamp, stream: c.stream, label: c.label, lines: c.lines });
+          break;
+        }
         case 'alert': {
           const a = record.alert;
           if (!ALERT_LEVELS.has(a.level)) {
@@ -251,18 +257,15 @@ export async function planBatch(
     patch.runtime = runtime;
   }
   if (numeric.size > 0) write.numeric = finishNumeric(numeric);
-  if (run.group !== '' && write.numeric) {
-    const cells = new Map<string, Map<number, AggregateCell>>();
-    for (const series of write.numeric) addSeriesToCells(cells, series.key, series.steps, series.values);
-    const flat = flattenCells(cells);
-    if (flat.length > 0) write.aggregates = { group: { entity: run.entity, project: run.project, group: run.group }, cells: flat };
-  }
+  // Group members: the store merges this batch's metric series into the group's aggregate chunks, in this commit.
+  if (run.group !== '' && write.numeric?.some((x) => isAggregatedKey(x.key))) write.aggregates = { group: { entity: run.entity, project: run.project, group: run.group } };
   let progress = progressPatch(ctx, run, lastStep, now);
   if (ctx.progress?.replayArmed === true && !replayArmed) progress = { ...progress, replayArmed: false };
   if (progress) write.progress = progress;
   if (json.size > 0) write.json = [...json.values()];
   if (alerts.length > 0) write.alerts = alerts;
   if (system) write.system = system;
+  if (consoleChunks) write.console = consoleChunks;
   if (events.length > 0) write.events = events;
   return { write, droppedRows };
 }

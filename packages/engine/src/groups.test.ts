@@ -92,6 +92,29 @@ describe('group registry and aggregation', () => {
     expect((await engine.applyBatch(key(1), [logs[1]!.rows([{ step: 2, data: { loss: -1 } }])])).droppedRows).toBe(1);
   });
 
+  it('aggregates across chunk boundaries and rebuilds from the middle of a chunk after a rewind', async () => {
+    await using engine = makeEngine();
+    for (const r of [0, 1, 2]) await engine.openRun(member(r));
+    const logs = [0, 1, 2].map(() => new RecordLog());
+    // Rank r logs every (r + 1)th step of 0..2599, in batches of 500 steps.
+    const v = (r: number, s: number) => Math.sin(r * 7 + s) * 100;
+    for (let from = 0; from < 2600; from += 500) {
+      for (const r of [0, 1, 2]) {
+        const steps = Array.from({ length: 500 }, (_, i) => from + i).filter((s) => s < 2600 && s % (r + 1) === 0);
+        await engine.applyBatch(key(r), [logs[r]!.rows(steps.map((s) => ({ step: s, data: { x: v(r, s) } })))]);
+      }
+    }
+    await engine.openRun(member(1, { resume: '', resumeFrom: 'r1?_step=1500' }));
+    const rows = await engine.groupHistory(G, { keys: ['x'] });
+    expect(rows).toHaveLength(2600);
+    for (const row of rows) {
+      const s = row._step;
+      const ranks = [0, 1, 2].filter((r) => s % (r + 1) === 0 && !(r === 1 && s > 1500));
+      expect(row['x']).toEqual({ ...expected(ranks.map((r) => v(r, s))), mean: expect.closeTo(expected(ranks.map((r) => v(r, s))).mean, 9) });
+    }
+    expect(await engine.groupHistory(G, { minStep: 999, maxStep: 1001 })).toHaveLength(3);
+  });
+
   it('rebuilds the aggregates when a member is rewound with resumeFrom', async () => {
     await using engine = makeEngine();
     for (const r of [0, 1]) await engine.openRun(member(r));

@@ -21,6 +21,6 @@ export type { HistoryOptions, HistoryPage, ScanHistoryOptions } from './history-
 export { MAX_PAGE_SIZE } from './history-query.js';
 export type { ResumeMode } from './open-run.js';
 export type { RunView } from './run-view.js';
-export { DEFAULT_BUCKETS, MAX_BUCKETS, MAX_SERIES_KEYS, downsample } from './series-query.js';
+export { DEFAULT_BUCKETS, MAX_BUCKETS, MAX_SERIES_KEYS, downsample, downsampleSorted } from './series-query.js';
 export type { SeriesData, SeriesOptions, SeriesResult } from './series-query.js';
 export { ArtifactService, checkEntries, type ArtifactServiceOptions, type ArtifactVersionView, type ManifestEntryInput, type RunRefInput, type SaveArtifactCall } from './artifacts/artifact-service.js';

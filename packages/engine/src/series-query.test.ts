@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { downsample } from './series-query.js';
+import { downsample, downsampleSorted } from './series-query.js';
 import { RUN, RecordLog, makeEngine, openRequest } from './testing/fixtures.js';
 
 function ramp(n: number): Float64Array {
@@ -84,5 +84,13 @@ describe('Engine.series', () => {
     await expect(engine.series(RUN, { buckets: 0 })).rejects.toThrow('series.buckets: expected an integer from 1 to 100000, got 0');
     await expect(engine.series(RUN, { minStep: 5, maxStep: 1 })).rejects.toThrow('series.minStep: 5 is above maxStep 1');
     await expect(engine.series({ ...RUN, runId: 'nope' })).rejects.toThrow(/no run/);
+  });
+});
+
+describe('downsampleSorted', () => {
+  it('gives the same buckets as downsample for ascending steps, gaps and NaN included', () => {
+    const x = Float64Array.from({ length: 20_000 }, (_, i) => i * 3 + (i > 10_000 ? 5000 : 0));
+    const y = Float64Array.from({ length: 20_000 }, (_, i) => (i % 777 === 0 ? NaN : Math.sin(i) * (i === 12_345 ? 100 : 1)));
+    for (const buckets of [1, 7, 1000, 19_999]) expect(downsampleSorted(x, y, buckets)).toEqual(downsample(x, y, buckets));
   });
 });

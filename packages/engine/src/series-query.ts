@@ -95,19 +95,23 @@ export async function readSeries(store: Store, pk: number, options: SeriesOption
   };
   const result: SeriesResult = { xAxis, buckets, series: {} };
   if (wanted.length === 0) return result;
-  const readKeys = xAxis === '_step' || wanted.includes(xAxis) ? wanted : [...wanted, xAxis];
-  const cols = await store.readHistory(pk, { ...range, keys: readKeys });
   let xCol: NumericSeries | undefined;
   if (xAxis !== '_step') {
-    xCol = cols.numeric.find((c) => c.key === xAxis);
+    // One read of the x column; then one key at a time, so memory stays at one column, not all of them.
+    xCol = (await store.readHistory(pk, { ...range, keys: [xAxis] })).numeric.find((c) => c.key === xAxis);
     if (!xCol) return result;
   }
-  const byKey = new Map(cols.numeric.map((c) => [c.key, c]));
+  let first = true;
   for (const key of wanted) {
-    const col = byKey.get(key);
+    // SQLite reads are synchronous: let other requests in between keys rather than after all of them.
+    if (!first) await new Promise<void>((resolve) => setImmediate(resolve));
+    first = false;
+    const col = key === xAxis ? xCol : (await store.readHistory(pk, { ...range, keys: [key] })).numeric[0];
     if (!col) continue;
-    const xs = xCol ? joinX(col, xCol) : { x: col.steps, y: col.values };
-    result.series[key] = downsample(xs.x, xs.y, buckets);
+    if (xCol) {
+      const xy = joinX(col, xCol);
+      result.series[key] = downsample(xy.x, xy.y, buckets);
+    } else result.series[key] = downsampleSorted(col.steps, col.values, buckets);
   }
   return result;
 }
@@ -152,10 +156,11 @@ export function downsample(x: ArrayLike<number>, y: ArrayLike<number>, buckets: 
   for (let i = 0; i < n; i++) {
     const xi = x[i]!;
     const yi = y[i]!;
-    if (xi - xi !== 0 || yi - yi !== 0) continue; // NaN or ±Infinity
-    points++;
+    if (xi - xi !== 0) continue; // NaN or ±Infinity
+    // The range spans every x, so buckets line up with the steps whatever the values.
     if (xi < lo) lo = xi;
     if (xi > hi) hi = xi;
+    if (yi - yi === 0) points++;
   }
   if (points <= buckets) {
     const out: SeriesData = { x: new Array<number>(points), min: new Array<number>(points), max: new Array<number>(points), last: new Array<number>(points), points, downsampled: false };
@@ -198,5 +203,50 @@ export function downsample(x: ArrayLike<number>, y: ArrayLike<number>, buckets: 
     out.max.push(bmax[b]!);
     out.last.push(blast[b]!);
   }
+  return out;
+}
+
+/**
+ * {@link downsample} for x ascending and finite (stored steps): the range is
+ * the first and last x, and each bucket is a run of consecutive points, so
+ * the inner loop is a plain min/max over y. Same result as `downsample`.
+ */
+export function downsampleSorted(x: ArrayLike<number>, y: ArrayLike<number>, buckets: number): SeriesData {
+  const n = Math.min(x.length, y.length);
+  if (n <= buckets) return downsample(x, y, buckets);
+  const lo = x[0]!;
+  const hi = x[n - 1]!;
+  const scale = hi > lo ? buckets / (hi - lo) : 0;
+  const out: SeriesData = { x: [], min: [], max: [], last: [], points: 0, downsampled: true };
+  let points = 0;
+  let i = 0;
+  for (let b = 0; b < buckets && i < n; b++) {
+    // Points of bucket b: those whose floor((x - lo) * scale) is b (the last bucket takes the right edge).
+    let end = i;
+    if (b === buckets - 1 || scale === 0) end = n;
+    else while (end < n && Math.floor((x[end]! - lo) * scale) <= b) end++;
+    let mn = Infinity;
+    let mx = -Infinity;
+    let last = NaN;
+    let lastX = NaN;
+    for (let k = i; k < end; k++) {
+      const v = y[k]!;
+      if (v - v !== 0) continue;
+      if (v < mn) mn = v;
+      if (v > mx) mx = v;
+      last = v;
+      lastX = x[k]!;
+      points++;
+    }
+    if (mn <= mx) {
+      out.x.push(lastX);
+      out.min.push(mn);
+      out.max.push(mx);
+      out.last.push(last);
+    }
+    i = end;
+  }
+  out.points = points;
+  if (points <= buckets) return downsample(x, y, buckets);
   return out;
 }

@@ -14,7 +14,7 @@ import { CohortError } from './errors.js';
  * and the record stream carry exactly these bytes.
  */
 
-const KINDS = ['rows', 'config', 'summary', 'metric', 'runUpdate', 'exit', 'preempting', 'alert', 'system'] as const;
+const KINDS = ['rows', 'config', 'summary', 'metric', 'runUpdate', 'exit', 'preempting', 'alert', 'system', 'console'] as const;
 
 let root: protobuf.Root | undefined;
 
@@ -63,7 +63,7 @@ export function decodeRecord(bytes: Uint8Array): RecordMessage {
     throw new CohortError('INVALID_ARGUMENT', `record: not a valid cohort.v1.Record (${(err as Error).message})`);
   }
   const kind = KINDS.find((k) => decoded[k] != null);
-  if (!kind) throw new CohortError('INVALID_ARGUMENT', 'record: holds no kind (expected one of rows, config, summary, metric, runUpdate, exit, preempting, alert, system)');
+  if (!kind) throw new CohortError('INVALID_ARGUMENT', 'record: holds no kind (expected one of rows, config, summary, metric, runUpdate, exit, preempting, alert, system, console)');
   const out: Record<string, unknown> = { seq: Number(obj.seq ?? 0), kind, [kind]: obj[kind] };
   return out as unknown as RecordMessage;
 }

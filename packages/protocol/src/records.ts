@@ -4,6 +4,14 @@
  * integers as numbers, absent repeated fields as empty arrays.
  */
 
+/** Console lines of a run (`output.log`), see `ConsoleOutput` in records.proto. */
+export interface ConsoleOutputMessage {
+  timestamp: number;
+  stream: 'stdout' | 'stderr';
+  lines: string[];
+  label: string;
+}
+
 export interface RowsMessage {
   keys: string[];
   steps: number[];
@@ -76,6 +84,7 @@ export type RecordMessage = { seq: number } & (
   | { kind: 'preempting'; preempting: Record<string, never> }
   | { kind: 'alert'; alert: AlertMessage }
   | { kind: 'system'; system: SystemMetricsMessage }
+  | { kind: 'console'; console: ConsoleOutputMessage }
 );
 
 export type RecordKind = RecordMessage['kind'];

@@ -42,3 +42,6 @@ export { WalCorruptionError } from './wal/wal-format.js';
 export { readWal, type WalSegmentScan } from './wal/wal-reader.js';
 export { CohortError, UsageError, ConfigError, type ErrorCode } from '@cohort/protocol';
 export type { Metric, DefineMetricOptions, AlertOptions, AlertLevel } from '@cohort/protocol';
+export { Artifact, type ArtifactManifestEntry, type ArtifactOptions, type ArtifactRunRef, type ArtifactState } from './artifacts/artifact.js';
+export type { FinishArtifactOptions, LogArtifactOptions, LogCodeOptions, UpsertArtifactOptions, UseArtifactOptions } from './artifacts/run-artifacts.js';
+export type { RestoreOptions, SaveOptions, SavePolicy } from './files/run-files.js';

@@ -25,6 +25,7 @@ import { createRunDir, readResumeId, removeResumeId, runDirPath, writeResumeId }
 import { Run, type LogOptions, type RunParts } from './run.js';
 import { connect, resolveEndpoint, type ServerEndpoint } from './transport/endpoint.js';
 import { openRun, type CoordinatorClient } from './transport/grpc-client.js';
+import { RunAssets } from './artifacts/run-assets.js';
 import { RecordPump } from './transport/record-pump.js';
 import { WAL_FORMAT_VERSION } from './wal/wal-format.js';
 import { WalWriter } from './wal/segment-writer.js';
@@ -258,6 +259,16 @@ async function onlineRun(
     records,
     pump,
     closeTransport: () => client.close(),
+    assets: new RunAssets({
+      grpcAddress: endpoint.grpcAddress,
+      apiKey: o.apiKey,
+      run: { entity, project, runId: id },
+      group: response.group || request.group,
+      rank: o.rank,
+      runDir: dir,
+      baseDir: o.baseDir,
+      logger: o.settings.logger,
+    }),
     onEnded: endHook(o),
   };
   return new Run(parts);

@@ -19,6 +19,11 @@ import {
   type RowsMessage,
   type RunUpdateMessage,
 } from '@cohort/protocol';
+import type { Artifact } from './artifacts/artifact.js';
+import type { RunAssets } from './artifacts/run-assets.js';
+import type { FinishArtifactOptions, LogArtifactOptions, LogCodeOptions, UpsertArtifactOptions, UseArtifactOptions } from './artifacts/run-artifacts.js';
+import type { RestoreOptions, SaveOptions } from './files/run-files.js';
+import { ConsoleCapture } from './files/console-capture.js';
 import type { ResolvedInitOptions, RunMode } from './init-options.js';
 import type { Logger } from './logger.js';
 import type { RecordBody, RecordLog } from './record-log.js';
@@ -79,6 +84,8 @@ export interface RunParts {
   readonly pump: RecordPump | undefined;
   /** Releases the network client, if any. */
   readonly closeTransport: () => void;
+  /** Artifacts and files (online runs only). */
+  readonly assets?: RunAssets;
   /** Called once when the run finished or detached (clears the live `run`, removes `resume.json`). */
   readonly onEnded: (run: Run, exitCode: number | undefined) => Promise<void>;
 }
@@ -116,6 +123,7 @@ export class Run {
   #systemTimer: NodeJS.Timeout | undefined;
   #collector: SystemMetricsCollector | undefined;
   #poller: PreemptionPoller | undefined;
+  #console: ConsoleCapture | undefined;
   #sigterm: (() => void) | undefined;
   /** SIGTERM came: the run is being flushed and finished; later calls are dropped rather than thrown into the training loop. */
   #terminating = false;
@@ -374,6 +382,13 @@ export class Run {
    */
   startBackground(): void {
     const s = this.#settings;
+    if (s.console !== 'off' && this.#records) {
+      const records = this.#records;
+      const o = this.#p.options;
+      const label = this.#shared ? s.label : o.rank >= 0 ? `rank ${o.rank}` : '';
+      this.#console = new ConsoleCapture({ label, append: (console) => records.append({ kind: 'console', console }) });
+      this.#console.start();
+    }
     if (s.systemMetricsSeconds > 0 && this.#records) {
       this.#collector = new SystemMetricsCollector();
       this.#systemTimer = setInterval(() => void this.#sampleSystem(), s.systemMetricsSeconds * 1000);
@@ -442,6 +457,8 @@ export class Run {
   }
 
   #stopBackground(): void {
+    // Before the exit record: the last lines belong to the run.
+    this.#console?.stop();
     clearInterval(this.#systemTimer);
     this.#systemTimer = undefined;
     this.#poller?.close();
@@ -565,6 +582,7 @@ export class Run {
     const pump = this.#p.pump;
     this.#stopBackground();
     try {
+      await this.#p.assets?.finish(exitCode !== undefined).catch((err: unknown) => this.#logger.warn(`saved files: the last upload failed: ${(err as Error).message}`));
       if (exitCode !== undefined) {
         this.#steps.flush();
         this.#flushRows();
@@ -590,11 +608,74 @@ export class Run {
       }
     } finally {
       pump?.close();
+      this.#p.assets?.close();
       this.#p.closeTransport();
       await records?.close();
       this.#state = exitCode === undefined ? 'detached' : 'finished';
       await this.#p.onEnded(this, exitCode);
     }
+  }
+
+  /** Logs an artifact (or a file, folder or `scheme://` reference) as a new version (SEMANTICS §7). Resolves once stored. */
+  async logArtifact(artifactOrPath: Artifact | string, options?: LogArtifactOptions): Promise<Artifact> {
+    return this.#assets('logArtifact').artifacts.logArtifact(artifactOrPath, options);
+  }
+
+  /** Records this run as a consumer of `name[:alias]` and returns the version (download it with `artifact.download()`). */
+  async useArtifact(nameOrArtifact: string | Artifact, options?: UseArtifactOptions): Promise<Artifact> {
+    if (!this.#p.assets) throw new TypeError('Cannot use artifacts in offline or disabled mode');
+    return this.#assets('useArtifact').artifacts.useArtifact(nameOrArtifact, options);
+  }
+
+  /** Adds files to the PENDING version that the writers of `distributedId` (default: the group) share. */
+  async upsertArtifact(artifactOrPath: Artifact | string, options?: UpsertArtifactOptions): Promise<Artifact> {
+    return this.#assets('upsertArtifact').artifacts.upsertArtifact(artifactOrPath, options);
+  }
+
+  /** Commits the PENDING version of `distributedId` (default: the group); it is immutable after. */
+  async finishArtifact(artifactOrPath: Artifact | string, options?: FinishArtifactOptions): Promise<Artifact> {
+    return this.#assets('finishArtifact').artifacts.finishArtifact(artifactOrPath, options);
+  }
+
+  /** Links a logged version into a portfolio (`portfolio`, `project/portfolio` or `entity/project/portfolio`). */
+  async linkArtifact(artifact: Artifact, targetPath: string, aliases?: readonly string[]): Promise<Artifact> {
+    return this.#assets('linkArtifact').artifacts.linkArtifact(artifact, targetPath, aliases);
+  }
+
+  /** Logs a model file or folder (type `model`). */
+  async logModel(path: string, options?: { name?: string; aliases?: readonly string[]; tags?: readonly string[] }): Promise<Artifact> {
+    return this.#assets('logModel').artifacts.logModel(path, options);
+  }
+
+  /** Downloads a model; resolves to its file when it has one, else its folder. */
+  async useModel(name: string, root?: string): Promise<string> {
+    return this.#assets('useModel').artifacts.useModel(name, root);
+  }
+
+  /** Logs a model and links it into `<entity>/model-registry/<registeredModelName>`. */
+  async linkModel(path: string, registeredModelName: string, options?: { name?: string; aliases?: readonly string[] }): Promise<Artifact> {
+    return this.#assets('linkModel').artifacts.linkModel(path, registeredModelName, options);
+  }
+
+  /** Logs the project's source files as a `code` artifact (`undefined` when none matched). */
+  async logCode(root?: string, options?: LogCodeOptions): Promise<Artifact | undefined> {
+    return this.#assets('logCode').artifacts.logCode(root, options);
+  }
+
+  /** Saves files matching a glob into the run's files (SEMANTICS §9); resolves to their paths in the run's files folder. */
+  async save(glob: string, options?: SaveOptions): Promise<string[]> {
+    return this.#assets('save').files.save(glob, options);
+  }
+
+  /** Downloads a saved file of this run (or `runPath`); `undefined` when there is none. */
+  async restore(name: string, options?: RestoreOptions): Promise<string | undefined> {
+    return this.#assets('restore').files.restore(name, options);
+  }
+
+  #assets(what: string): RunAssets {
+    if (this.#state !== 'running') throw new UsageError(`\`run.${what}()\` after the run finished`);
+    if (!this.#p.assets) throw new UsageError(`\`run.${what}()\` needs a server; this run is ${this.#p.options.mode}`);
+    return this.#p.assets;
   }
 
   /** Finishes the run with exit code 0 (`await using run = await init()`). Prefer `withRun`, which sees exceptions. */

@@ -62,6 +62,12 @@ export interface Settings {
   readonly preemptionNotices?: PreemptionNoticeSettings;
   /** Where warnings and errors go. @defaultValue stderr, or nothing when `silent` */
   readonly logger?: Logger;
+  /**
+   * Console capture: the process's stdout and stderr lines become the run's
+   * `output.log` (streamed as records). `'off'` turns it off; `'auto'` and
+   * `'wrap'` capture. @defaultValue `'auto'`
+   */
+  readonly console?: 'auto' | 'wrap' | 'off';
 }
 
 /** Which cloud preemption notices to poll (`true`: the cloud's metadata endpoint; a string: that URL). */
@@ -96,6 +102,8 @@ export interface ResolvedSettings {
   readonly sigtermFlushSeconds: number;
   readonly preemptionNotices: PreemptionNoticeSettings;
   readonly logger: Logger;
+  /** Whether stdout and stderr lines are captured as `output.log`. */
+  readonly console: 'wrap' | 'off';
 }
 
 const positive = () => z.number().positive().finite();
@@ -136,6 +144,7 @@ export const SettingsSchema = z.strictObject({
     })
     .optional(),
   logger: loggerSchema.optional(),
+  console: z.enum(['auto', 'wrap', 'off']).optional(),
 });
 
 /**
@@ -171,6 +180,7 @@ export function resolveSettings(input: unknown, defaults: { label: string; share
     sigtermFlushSeconds: s.sigtermFlushSeconds ?? 10,
     preemptionNotices: Object.freeze({ ...(s.preemptionNotices ?? {}) }) as PreemptionNoticeSettings,
     logger: s.logger ?? (silent ? silentLogger : defaultLogger),
+    console: s.console === 'off' ? 'off' : 'wrap',
   });
 }
 

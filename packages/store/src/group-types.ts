@@ -44,11 +44,7 @@ export interface GroupFilter {
   active?: boolean;
 }
 
-/**
- * Aggregate of one metric at one step over the ranks that logged it. As a
- * write it is a delta merged into the stored cell (counts and sums add,
- * min/max widen). Only finite numbers count.
- */
+/** Aggregate of one metric at one step over the ranks that logged it (finite numbers only). */
 export interface AggregateCell {
   key: string;
   step: number;
@@ -101,37 +97,4 @@ export interface SystemSample {
 /** Keys that are aggregated across ranks: user metrics, not the automatic `_step`, `_runtime`, `_timestamp`. */
 export function isAggregatedKey(key: string): boolean {
   return !key.startsWith('_');
-}
-
-/**
- * Adds a numeric series of one run into `cells` (keyed by `key` then step):
- * one count per finite value. The rebuild after a rewind and the engine's
- * per-batch deltas both use it, so they cannot disagree.
- */
-export function addSeriesToCells(cells: Map<string, Map<number, AggregateCell>>, key: string, steps: ArrayLike<number>, values: ArrayLike<number>): void {
-  if (!isAggregatedKey(key)) return;
-  let byStep = cells.get(key);
-  for (let i = 0; i < steps.length; i++) {
-    const v = values[i]!;
-    if (!Number.isFinite(v)) continue;
-    const step = steps[i]!;
-    byStep ??= new Map();
-    const c = byStep.get(step);
-    if (c) {
-      c.count++;
-      c.sum += v;
-      if (v < c.min) c.min = v;
-      if (v > c.max) c.max = v;
-    } else {
-      byStep.set(step, { key, step, count: 1, sum: v, min: v, max: v });
-    }
-  }
-  if (byStep && !cells.has(key)) cells.set(key, byStep);
-}
-
-/** The cells of {@link addSeriesToCells}, flattened. */
-export function flattenCells(cells: Map<string, Map<number, AggregateCell>>): AggregateCell[] {
-  const out: AggregateCell[] = [];
-  for (const byStep of cells.values()) for (const c of byStep.values()) out.push(c);
-  return out;
 }

@@ -44,7 +44,8 @@ export type {
   StoredRankProgress,
   SystemSample,
 } from './group-types.js';
-export { addSeriesToCells, flattenCells, isAggregatedKey } from './group-types.js';
+export { isAggregatedKey } from './group-types.js';
+export { AGG_CHUNK_STEPS } from './aggregate-chunks.js';
 export { SqliteStore, openSqliteStore } from './sqlite/sqlite-store.js';
 export { MIGRATIONS, migrate } from './sqlite/schema.js';
 export { CHUNK_MAX_POINTS, CHUNK_MERGE_BELOW, decodeFloats, decodeSteps, encodeFloats, encodeSteps } from './sqlite/history-chunks.js';

@@ -1,9 +1,10 @@
+import type { ConsoleChunk } from './artifacts/artifact-types.js';
 /**
  * Domain types of the store: what a run row holds, what one applied batch
  * writes, and what history reads return. The engine speaks only these, so an
  * async Postgres store can implement {@link Store} the same way SQLite does.
  */
-import type { AggregateCell, GroupKey, RankProgress, SystemSample } from './group-types.js';
+import type { GroupKey, RankProgress, SystemSample } from './group-types.js';
 
 /** The states a run moves through (SEMANTICS §5). */
 export type RunState = 'running' | 'finished' | 'failed' | 'crashed' | 'killed' | 'preempting' | 'preempted';
@@ -152,12 +153,17 @@ export interface BatchWrite {
    * The run's group aggregates above it are rebuilt from the members.
    */
   rewindAfter?: number;
-  /** Deltas merged into the group's aggregate cells. */
-  aggregates?: { group: GroupKey; cells: AggregateCell[] };
+  /**
+   * The run's group: the store merges the batch's numeric series of metrics
+   * (keys not starting with `_`) into the group's aggregate chunks.
+   */
+  aggregates?: { group: GroupKey };
   /** Progress fields of the run to set. */
   progress?: Partial<RankProgress>;
   /** System metric samples of the run's processes. */
   system?: SystemSample[];
+  /** Console lines (`output.log`), docs/artifacts.md. */
+  console?: ConsoleChunk[];
 }
 
 /** Filters of {@link Store.listRuns} that the store evaluates itself. */

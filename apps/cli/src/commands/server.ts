@@ -25,6 +25,9 @@ export async function serverCommand(argv: readonly string[], ctx: CliContext): P
       postgres: { type: 'string' },
       prefix: { type: 'string' },
       'max-queue-depth': { type: 'string' },
+      'blob-dir': { type: 'string' },
+      'alert-webhook': { type: 'string' },
+      'alert-slack': { type: 'string' },
     },
     false,
   );
@@ -41,6 +44,9 @@ export async function serverCommand(argv: readonly string[], ctx: CliContext): P
       postgres: values.postgres ?? nonEmpty(ctx.env['COHORT_POSTGRES_URL']),
       prefix: values.prefix ?? nonEmpty(ctx.env['COHORT_QUEUE_PREFIX']),
       maxQueueDepth: values['max-queue-depth'],
+      blobDir: values['blob-dir'] ?? nonEmpty(ctx.env['COHORT_BLOB_DIR']),
+      alertWebhook: values['alert-webhook'] ?? nonEmpty(ctx.env['COHORT_ALERT_WEBHOOK_URL']),
+      alertSlack: values['alert-slack'] ?? nonEmpty(ctx.env['COHORT_ALERT_SLACK_URL']),
     },
     {
       data: textFlag.optional(),
@@ -52,6 +58,9 @@ export async function serverCommand(argv: readonly string[], ctx: CliContext): P
       postgres: postgresUrlFlag.optional(),
       prefix: textFlag.optional(),
       maxQueueDepth: intFlag(1, 10_000_000).optional(),
+      blobDir: textFlag.optional(),
+      alertWebhook: textFlag.optional(),
+      alertSlack: textFlag.optional(),
     },
   );
   if ((flags.redis === undefined) !== (flags.postgres === undefined)) {
@@ -76,6 +85,12 @@ export async function serverCommand(argv: readonly string[], ctx: CliContext): P
     grpcPort: flags.grpcPort ?? 7711,
     httpPort: flags.httpPort ?? 7712,
     ...(flags.advertiseHost !== undefined && { advertiseHost: flags.advertiseHost }),
+    // Scaled mode: blobs in a folder every coordinator mounts (docs/artifacts.md).
+    ...((flags.blobDir !== undefined || scaled) && { blobDir: resolve(ctx.cwd, flags.blobDir ?? resolve(dataDir, 'blobs')) }),
+    alertSinks: [
+      ...(flags.alertWebhook !== undefined ? [{ kind: 'webhook' as const, url: flags.alertWebhook }] : []),
+      ...(flags.alertSlack !== undefined ? [{ kind: 'slack' as const, url: flags.alertSlack }] : []),
+    ],
     logger: ctx.logger,
   });
   try {

@@ -29,7 +29,7 @@ export function createAssetRoutes(deps: AssetRoutesDeps): (req: IncomingMessage,
     const url = new URL(req.url ?? '/', 'http://localhost');
     const seg = url.pathname.split('/').slice(1);
     if (seg[0] !== 'api' || seg[1] !== 'v1') return false;
-    const isRunAsset = seg[2] === 'runs' && seg.length >= 7 && (seg[6] === 'files' || seg[6] === 'artifacts');
+    const isRunAsset = seg[2] === 'runs' && seg.length >= 7 && (seg[6] === 'files' || seg[6] === 'artifacts' || seg[6] === 'console');
     const isAlertDeliveries = seg[2] === 'alerts' && seg[3] === 'deliveries';
     if (seg[2] !== 'blobs' && seg[2] !== 'artifacts' && !isRunAsset && !isAlertDeliveries) return false;
     const head = req.method === 'HEAD';
@@ -56,10 +56,16 @@ export function createAssetRoutes(deps: AssetRoutesDeps): (req: IncomingMessage,
         const brief = (v: (typeof logged)[number]) => ({ entity: v.entity, project: v.project, name: v.name, type: v.type, version: `v${v.index ?? 0}`, digest: v.digest, aliases: v.aliases });
         return sendJson(res, { status: 200, body: { logged: logged.map(brief), used: used.map(brief) } }, head);
       }
+      if (parts[6] === 'console' && parts.length === 7) {
+        const after = intQuery(url, 'after', 0);
+        const limit = Math.min(intQuery(url, 'limit', MAX_CONSOLE_PAGE), MAX_CONSOLE_PAGE);
+        return sendJson(res, { status: 200, body: { lines: await deps.store.artifacts.consoleLines(run.pk, after, limit) } }, head);
+      }
       const files = await deps.store.artifacts.runFiles(run.pk);
       if (parts.length === 7) return sendJson(res, { status: 200, body: { files } }, head);
       const path = checkFilePath(parts.slice(7).join('/'), 'path');
       const file = files.find((f) => f.path === path);
+      if (!file && path === 'output.log') return streamConsole(deps, run.pk, res, head);
       if (!file) throw new CohortError('NOT_FOUND', `run ${run.runId}: no file ${JSON.stringify(path)}`);
       return streamBlob(deps, file.digest, res, head);
     })().catch((err: unknown) => {
@@ -73,6 +79,35 @@ export function createAssetRoutes(deps: AssetRoutesDeps): (req: IncomingMessage,
     });
     return true;
   };
+}
+
+/** Most console lines one page holds. */
+const MAX_CONSOLE_PAGE = 10_000;
+
+function intQuery(url: URL, name: string, fallback: number): number {
+  const raw = url.searchParams.get(name);
+  if (raw === null) return fallback;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0) throw new CohortError('INVALID_ARGUMENT', `Expected \`${name}\` to be an integer from 0 and up, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+/** `output.log`: the run's console lines as text, `[label] ` before labelled ones, read page by page. */
+async function streamConsole(deps: AssetRoutesDeps, runPk: number, res: ServerResponse, head: boolean): Promise<void> {
+  res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+  if (head) {
+    res.end();
+    return;
+  }
+  let after = 0;
+  for (;;) {
+    const page = await deps.store.artifacts.consoleLines(runPk, after, MAX_CONSOLE_PAGE);
+    if (page.length === 0) break;
+    const text = page.map((l) => `${l.label === '' ? '' : `[${l.label}] `}${l.line}\n`).join('');
+    if (!res.write(text)) await new Promise((r) => res.once('drain', r));
+    after = page[page.length - 1]!.id;
+  }
+  res.end();
 }
 
 async function artifactRoute(deps: AssetRoutesDeps, p: string[]): Promise<Json> {

@@ -44,7 +44,7 @@ export interface Assets {
 
 /** Opens the blob store, the artifact service and the alert dispatcher of a coordinator. */
 export async function openAssets(
-  options: AssetOptions & { engine: Engine; dataDir: string; log: Logger; runUrl(run: { entity: string; project: string; runId: string }): string },
+  options: AssetOptions & { engine: Engine; dataDir: string; scaled?: unknown; log: Logger; runUrl(run: { entity: string; project: string; runId: string }): string },
 ): Promise<Assets> {
   let owned: LocalBlobStore | undefined;
   let tempDir: string | undefined;
@@ -52,6 +52,7 @@ export async function openAssets(
   if (!blobs) {
     let dir = options.blobDir;
     if (dir === undefined) {
+      if (options.scaled) options.log.warn('scaled mode without `blobDir`: blobs go to a folder of this coordinator only; give every coordinator one shared folder');
       if (options.dataDir === ':memory:') dir = tempDir = await mkdtemp(join(tmpdir(), 'cohort-blobs-'));
       else dir = join(resolve(options.dataDir), 'blobs');
     }

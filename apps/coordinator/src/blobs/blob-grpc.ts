@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { CohortError, checkDigest, invalidArgument } from '@cohort/protocol';
@@ -85,15 +84,27 @@ export function createBlobHandlers(deps: BlobHandlersDeps): BlobsHandlers {
         if (size === undefined) throw new CohortError('NOT_FOUND', `blob ${digest}: not stored`);
         const stream = await blobs.open(digest, { highWaterMark: BLOB_CHUNK_BYTES });
         let cancelled = false;
-        call.on('cancelled', () => {
+        let wake: (() => void) | undefined;
+        call.once('cancelled', () => {
           cancelled = true;
           stream.destroy();
+          wake?.();
         });
+        const drained = () =>
+          new Promise<void>((resolve) => {
+            const done = () => {
+              call.off('drain', done);
+              wake = undefined;
+              resolve();
+            };
+            wake = done;
+            call.once('drain', done);
+          });
         try {
           call.write({ header: { digest, size } });
           for await (const chunk of stream) {
             if (cancelled) return;
-            if (!call.write({ data: chunk as Buffer })) await Promise.race([once(call, 'drain'), once(call, 'cancelled')]);
+            if (!call.write({ data: chunk as Buffer })) await drained();
           }
         } finally {
           stream.destroy();

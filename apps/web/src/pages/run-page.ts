@@ -1,9 +1,10 @@
 import { get, groupHref, parseJson, runBase, type AlertView, type RunView, type SeriesResult, type StateEvent } from '../api.js';
 import { runChart, type ChartHandle, type ChartOptions } from '../chart.js';
 import { clear, h } from '../dom.js';
-import { badge, formatDuration, formatTime, isMedia, kvTable, leaves } from '../format.js';
+import { badge, formatDuration, formatTime, isMedia, kvTable, leafAt, leaves } from '../format.js';
 import { renderMarkdown } from '../markdown.js';
 import { renderMedia } from '../media.js';
+import { runAssetPanels } from './run-assets.js';
 
 /** Buckets per chart: about one per horizontal pixel. */
 const BUCKETS = 1000;
@@ -22,8 +23,12 @@ export function sectionOf(key: string): string {
  */
 export async function runPage(root: HTMLElement, entity: string, project: string, id: string, signal: AbortSignal): Promise<void> {
   const base = runBase(entity, project, id);
-  let view = await get<RunView>(base);
   const opts: ChartOptions = { xAxis: '_step', smoothing: 0, logScale: false };
+  const fetchSeries = (): Promise<SeriesResult> => get<SeriesResult>(`${base}/series`, { buckets: BUCKETS, xAxis: opts.xAxis });
+  // The series (the slow read) start with the run's fields, not after them.
+  let firstSeries: Promise<SeriesResult> | undefined = fetchSeries();
+  firstSeries.catch(() => undefined);
+  let view = await get<RunView>(base);
   const header = h('div', { class: 'run-header' });
   const controls = h('div', { class: 'toolbar' });
   const chartsEl = h('div', { class: 'charts', 'data-testid': 'charts' });
@@ -40,7 +45,8 @@ export async function runPage(root: HTMLElement, entity: string, project: string
   let charts: ChartHandle[] = [];
   let stepMetricsAdded = false;
   const drawCharts = async (): Promise<void> => {
-    const result = await get<SeriesResult>(`${base}/series`, { buckets: BUCKETS, xAxis: opts.xAxis });
+    const result = await (firstSeries ?? fetchSeries());
+    firstSeries = undefined;
     if (signal.aborted) return;
     for (const c of charts) c.destroy();
     charts = [];
@@ -73,7 +79,7 @@ export async function runPage(root: HTMLElement, entity: string, project: string
   };
 
   const drawSide = async (): Promise<void> => {
-    const [alerts, events] = await Promise.all([get<{ alerts: AlertView[] }>(`${base}/alerts`), get<{ events: StateEvent[] }>(`${base}/state-history`)]);
+    const [alerts, events, assets] = await Promise.all([get<{ alerts: AlertView[] }>(`${base}/alerts`), get<{ events: StateEvent[] }>(`${base}/state-history`), runAssetPanels(base)]);
     clear(side);
     const notes = h('div', { class: 'notes', 'data-testid': 'notes' });
     if (view.notes === '') notes.appendChild(h('p', { class: 'muted' }, 'none'));
@@ -84,9 +90,9 @@ export async function runPage(root: HTMLElement, entity: string, project: string
       panel('Notes', notes),
       panel('Alerts', alerts.alerts.length === 0 ? h('p', { class: 'muted' }, 'none') : h('ul', { 'data-testid': 'alerts' }, ...alerts.alerts.map((a) => h('li', null, h('span', { class: `badge level-${a.level === 'ERROR' || a.level === 'WARN' ? a.level : 'INFO'}` }, a.level), ' ', h('strong', null, a.title), ` · ${formatTime(a.timestamp)}`, a.suppressed ? ' (suppressed)' : '', h('div', { class: 'muted' }, a.text))))),
       panel('State history', h('ol', { class: 'events', 'data-testid': 'state-history' }, ...events.events.map((e) => h('li', null, badge(e.state), ` ${formatTime(e.at)} `, h('span', { class: 'muted' }, e.detail))))),
-      panel('Files', h('p', { class: 'muted' }, 'none yet (run.save arrives with files)')),
-      panel('Artifacts', h('p', { class: 'muted' }, 'none yet (artifacts arrive with issue 5)')),
-      panel('Console output', h('p', { class: 'muted' }, 'none captured')),
+      panel('Files', assets.files),
+      panel('Artifacts', assets.artifacts),
+      panel('Console output', assets.console),
     );
   };
 
@@ -113,7 +119,32 @@ export async function runPage(root: HTMLElement, entity: string, project: string
     clear(mediaEl);
     const media = leaves(view.summary).filter(([, v]) => isMedia(v));
     if (media.length === 0) mediaEl.appendChild(h('p', { class: 'muted' }, 'none logged'));
-    for (const [k, v] of media) mediaEl.appendChild(h('div', { class: 'media-card' }, h('div', { class: 'chart-title' }, k), renderMedia(k, v as { _type: string } & Record<string, unknown>)));
+    for (const [k, v] of media) {
+      // The latest value comes with the summary; other steps are read on demand.
+      const steps = h('select', { 'aria-label': `step of ${k}`, 'data-testid': 'media-step' }, h('option', { value: '' }, 'latest'));
+      let figure = renderMedia(k, v as { _type: string } & Record<string, unknown>);
+      const card = h('div', { class: 'media-card', 'data-key': k }, h('div', { class: 'chart-title' }, k, ' ', steps), figure);
+      let loaded = false;
+      const loadSteps = (): void => {
+        if (loaded) return;
+        loaded = true;
+        get<{ rows: Array<Record<string, unknown>> }>(`${base}/history`, { keys: k, samples: 500 }).then(({ rows }) => {
+          for (const r of rows) steps.appendChild(h('option', { value: String(r['_step']) }, `step ${String(r['_step'])}`));
+        }, () => undefined);
+      };
+      steps.addEventListener('focus', loadSteps);
+      steps.addEventListener('pointerdown', loadSteps);
+      steps.addEventListener('change', () => {
+        const show = (value: unknown): void => {
+          const next = isMedia(value) ? renderMedia(k, value) : h('p', { class: 'muted' }, 'nothing logged at that step');
+          figure.replaceWith(next);
+          figure = next;
+        };
+        if (steps.value === '') show(v);
+        else get<{ rows: Array<Record<string, unknown>> }>(`${base}/history`, { keys: k, minStep: steps.value, maxStep: steps.value }).then(({ rows }) => show(rows[0] && leafAt(rows[0], k)), () => undefined);
+      });
+      mediaEl.appendChild(card);
+    }
   };
 
   drawHeader();

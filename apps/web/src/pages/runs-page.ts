@@ -20,7 +20,7 @@ export async function runsPage(root: HTMLElement, entity: string, project: strin
   const cols = h('input', { type: 'text', value: state.columns.join(', '), placeholder: 'summary columns, comma-separated', 'aria-label': 'summary columns' });
   const table = h('div', { class: 'table-wrap' });
   root.append(
-    h('h1', null, project),
+    h('h1', null, project, ' ', h('a', { href: `/${encodeURIComponent(entity)}/${encodeURIComponent(project)}/artifacts`, 'data-link': true, class: 'small' }, 'artifacts →')),
     h('div', { class: 'toolbar' }, search, stateSel, h('label', null, grouped, ' group rows'), h('label', null, 'summary columns ', cols)),
     table,
   );

@@ -8,6 +8,11 @@ import { checkJsonText, checkLeafPath } from './json-checks.js';
 import { checkRows } from './rows-checks.js';
 import { formatIssue } from './format-issue.js';
 
+/** Longest console line a record may carry (the SDK cuts longer ones). */
+export const MAX_CONSOLE_LINE_CHARS = 16_384;
+/** Most console lines per record. */
+export const MAX_CONSOLE_LINES_PER_RECORD = 1000;
+
 
 // Columns can hold millions of entries: checked element by element in one
 // pass by `checkRows`, not copied by zod.
@@ -152,6 +157,15 @@ export function createRecordSchema(limits: Readonly<Limits>) {
     })
     .refine((v) => v.keys.length === v.values.length, { message: 'system metrics need one value per key', path: ['values'] });
 
+  const console = z.object({
+    timestamp: z.number().refine((v) => Number.isFinite(v) && v >= 0, { message: 'must be a finite number from 0 and up' }),
+    stream: z.enum(['stdout', 'stderr']),
+    lines: z
+      .array(z.string().max(MAX_CONSOLE_LINE_CHARS, { message: `console lines must be at most ${MAX_CONSOLE_LINE_CHARS} characters long` }))
+      .max(MAX_CONSOLE_LINES_PER_RECORD, { message: `must hold at most ${MAX_CONSOLE_LINES_PER_RECORD} lines` }),
+    label: z.string().max(256, { message: 'must be at most 256 characters long' }),
+  });
+
   return z.discriminatedUnion('kind', [
     z.object({ seq, kind: z.literal('rows'), rows }),
     z.object({ seq, kind: z.literal('config'), config }),
@@ -162,6 +176,7 @@ export function createRecordSchema(limits: Readonly<Limits>) {
     z.object({ seq, kind: z.literal('preempting'), preempting: z.object({}) }),
     z.object({ seq, kind: z.literal('alert'), alert }),
     z.object({ seq, kind: z.literal('system'), system }),
+    z.object({ seq, kind: z.literal('console'), console }),
   ]);
 }
 

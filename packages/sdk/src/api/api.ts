@@ -3,6 +3,8 @@ import { DEFAULT_URL, readEnv } from '../env.js';
 import { isHttpUrl } from '../transport/endpoint.js';
 import { ApiRun, type RunView } from './api-run.js';
 import { HttpClient } from './http-client.js';
+import { fetchArtifact } from './api-artifact.js';
+import type { Artifact } from '../artifacts/artifact.js';
 import { ApiGroup } from './api-group.js';
 
 /** Options of {@link Api}. */
@@ -105,6 +107,16 @@ export class Api {
     // The entity lookup may fail; the error belongs to the first call on the group, not an unhandled rejection.
     resolved.catch(() => undefined);
     return new ApiGroup(this.#http, resolved);
+  }
+
+  /**
+   * An artifact version, `"entity/project/name[:alias]"` or
+   * `"project/name[:alias]"` (alias default `latest`; a registered model is
+   * `"entity/model-registry/name:alias"`), with `files()`, `download()`,
+   * `loggedBy()` and `usedBy()`.
+   */
+  artifact(path: string): Promise<Artifact> {
+    return fetchArtifact(this.#http, path, () => this.defaultEntity());
   }
 }
 

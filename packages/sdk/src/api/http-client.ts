@@ -67,4 +67,31 @@ export class HttpClient {
     if (body === undefined) throw new CohortError('INTERNAL', `GET ${path}: the server answered no JSON`);
     return body;
   }
+
+  /** `GET <baseUrl><path>` as a byte stream (blobs, files); errors as in {@link HttpClient.get}. No timeout once the body flows. */
+  async getStream(path: string): Promise<ReadableStream<Uint8Array>> {
+    const url = `${this.#o.baseUrl}${path}`;
+    const headers: Record<string, string> = {};
+    if (this.#o.apiKey !== undefined) headers['authorization'] = `Bearer ${this.#o.apiKey}`;
+    let res: Response;
+    try {
+      res = await fetch(url, { headers });
+    } catch (err) {
+      throw new CohortError('UNAVAILABLE', `GET ${url} failed: ${(err as Error).message}`, { cause: err });
+    }
+    if (!res.ok || !res.body) {
+      const text = await res.text().catch(() => '');
+      let message = `HTTP ${res.status}`;
+      let code = codeForStatus(res.status);
+      try {
+        const error = (parseJson(text) as { error?: { code?: unknown; message?: unknown } }).error;
+        if (typeof error?.message === 'string') message = error.message;
+        if (typeof error?.code === 'string' && KNOWN.has(error.code)) code = error.code as ErrorCode;
+      } catch {
+        // not JSON: the status says enough
+      }
+      throw new CohortError(code, `GET ${path}: ${message}`);
+    }
+    return res.body;
+  }
 }

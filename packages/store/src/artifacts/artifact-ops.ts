@@ -8,6 +8,7 @@ import type {
   StoredArtifactVersion,
   StoredManifestEntry,
   StoredRunFile,
+  StoredConsoleLine,
 } from './artifact-types.js';
 import { pgOnly, sql, type SqlProgram } from './sql-program.js';
 
@@ -429,6 +430,18 @@ export function* recordAlertDelivery(alertId: number, sink: string, state: 'deli
     alertId,
     sink,
   );
+}
+
+/** Console lines of a run after id `afterId`, oldest first, at most `limit`. */
+export function* listConsoleLines(runPk: number, afterId: number, limit: number): SqlProgram<StoredConsoleLine[]> {
+  const rows = yield sql('SELECT id, at, stream, label, line FROM console_lines WHERE run_pk = ? AND id > ? ORDER BY id LIMIT ?', runPk, afterId, limit);
+  return rows.map((r) => ({
+    id: Number(r['id']),
+    at: Number(r['at']),
+    stream: r['stream'] === 'stderr' ? 'stderr' : 'stdout',
+    label: String(r['label']),
+    line: String(r['line']),
+  }));
 }
 
 /** Delivery records, optionally only of one state, oldest first (at most `limit`). */

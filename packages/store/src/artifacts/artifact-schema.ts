@@ -10,7 +10,7 @@ export function artifactMigration(dialect: 'sqlite' | 'postgres'): { version: nu
   const text = dialect === 'sqlite' ? 'TEXT' : 'TEXT COLLATE "C"';
   return {
     version: 40,
-    name: 'artifacts, run files, alert deliveries',
+    name: 'artifacts, run files, alert deliveries, console lines',
     sql: `
 CREATE TABLE artifacts (
   pk ${id},
@@ -91,6 +91,15 @@ CREATE TABLE alert_deliveries (
   PRIMARY KEY (alert_id, sink)
 );
 CREATE INDEX alert_deliveries_state ON alert_deliveries (state, updated_at);
+CREATE TABLE console_lines (
+  id ${id},
+  run_pk ${int} NOT NULL,
+  at ${real} NOT NULL,
+  stream TEXT NOT NULL,
+  label TEXT NOT NULL,
+  line TEXT NOT NULL
+);
+CREATE INDEX console_lines_run ON console_lines (run_pk, id);
 `,
   };
 }

@@ -7,6 +7,7 @@ import type {
   StoredArtifactVersion,
   StoredManifestEntry,
   StoredRunFile,
+  StoredConsoleLine,
 } from './artifact-types.js';
 import * as ops from './artifact-ops.js';
 import type { SqlProgram } from './sql-program.js';
@@ -110,6 +111,11 @@ export class ArtifactStore {
   /** Records the outcome of a delivery attempt. */
   recordAlertDelivery(alertId: number, sink: string, state: 'delivered' | 'dead' | 'claimed', attempts: number, lastError: string, now: number, claimedUntil?: number): Promise<void> {
     return this.#run('record alert delivery', ops.recordAlertDelivery(alertId, sink, state, attempts, lastError, now, claimedUntil));
+  }
+
+  /** Console lines of a run after `afterId` (0: from the start), at most `limit`. */
+  consoleLines(runPk: number, afterId = 0, limit = 10_000): Promise<StoredConsoleLine[]> {
+    return this.#run('list console lines', ops.listConsoleLines(runPk, afterId, limit));
   }
 
   /** Delivery records (`dead` ones are the dead letters). */

@@ -1,3 +1,21 @@
+/** Console lines of one stream of a run, as one applied record carries them. */
+export interface ConsoleChunk {
+  /** Seconds since the epoch. */
+  readonly at: number;
+  readonly stream: 'stdout' | 'stderr';
+  readonly label: string;
+  readonly lines: readonly string[];
+}
+
+/** A stored console line (`output.log`). */
+export interface StoredConsoleLine {
+  readonly id: number;
+  readonly at: number;
+  readonly stream: 'stdout' | 'stderr';
+  readonly label: string;
+  readonly line: string;
+}
+
 /** Where an artifact (a named series of versions) lives. */
 export interface ArtifactKey {
   readonly entity: string;

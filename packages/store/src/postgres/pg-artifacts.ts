@@ -1,9 +1,18 @@
 import type pg from 'pg';
 import { ArtifactStore } from '../artifacts/artifact-store.js';
 import { toPgPlaceholders, type SqlProgram } from '../artifacts/sql-program.js';
+import type { ConsoleChunk } from '../artifacts/artifact-types.js';
 
 /** Runs `fn` in one transaction (the store's own helper, with its error mapping). */
 export type PgTransaction = <T>(doing: string, fn: (c: pg.PoolClient) => Promise<T>) => Promise<T>;
+
+/** Writes console chunks on the caller's transaction (`commitBatch`), one INSERT per chunk. */
+export async function pgInsertConsole(client: pg.ClientBase, runPk: number, chunks: readonly ConsoleChunk[]): Promise<void> {
+  for (const c of chunks) {
+    if (c.lines.length === 0) continue;
+    await client.query('INSERT INTO console_lines (run_pk, at, stream, label, line) SELECT $1, $2, $3, $4, unnest($5::text[])', [runPk, c.at, c.stream, c.label, c.lines]);
+  }
+}
 
 /**
  * The {@link ArtifactStore} of a Postgres database: each operation runs in

@@ -20,16 +20,15 @@ CREATE TABLE groups (
   UNIQUE (entity, project, name)
 );
 
+-- One row per (group, key, chunk of 1000 steps): a blob of five Float64Arrays (aggregate-chunks.ts).
 CREATE TABLE group_aggregates (
   group_pk BIGINT NOT NULL,
   key TEXT COLLATE "C" NOT NULL,
-  step BIGINT NOT NULL,
-  n BIGINT NOT NULL,
-  sum DOUBLE PRECISION NOT NULL,
-  min DOUBLE PRECISION NOT NULL,
-  max DOUBLE PRECISION NOT NULL,
-  PRIMARY KEY (group_pk, key, step)
+  chunk BIGINT NOT NULL,
+  cells BYTEA NOT NULL,
+  PRIMARY KEY (group_pk, key, chunk)
 );
+ALTER TABLE group_aggregates ALTER COLUMN cells SET STORAGE EXTERNAL;
 
 CREATE TABLE rank_progress (
   run_pk BIGINT PRIMARY KEY,

@@ -1,6 +1,5 @@
+import type { NumericSeries } from '../types.js';
 import {
-  addSeriesToCells,
-  flattenCells,
   isAggregatedKey,
   type AggregateCell,
   type AggregateQuery,
@@ -13,6 +12,7 @@ import {
   type SystemSample,
 } from '../group-types.js';
 import { decodeChunk, insertValues, type ChunkRow, type Queryable } from './pg-history.js';
+import { chunkOf, chunkRanges, collectAggCells, decodeAggChunk, encodeAggChunk, mergeSeriesIntoChunk, trimAggChunk, type AggChunk } from '../aggregate-chunks.js';
 
 const MAX_STEP = Number.MAX_SAFE_INTEGER;
 const MIN_STEP = Number.MIN_SAFE_INTEGER;
@@ -105,16 +105,24 @@ export async function setGroupStalled(c: Queryable, key: GroupKey, stalledAt: nu
 
 export async function readGroupAggregates(c: Queryable, key: GroupKey, q: AggregateQuery): Promise<AggregateCell[]> {
   if (q.keys && q.keys.length === 0) return [];
+  const min = q.minStep ?? MIN_STEP;
+  const max = q.maxStep ?? MAX_STEP;
+  const limit = q.limit ?? DEFAULT_AGGREGATE_LIMIT;
   const rows = (
-    await c.query<{ key: string; step: number; n: number; sum: number; min: number; max: number }>(
-      `SELECT a.key, a.step, a.n, a.sum, a.min, a.max FROM group_aggregates a JOIN groups g ON g.pk = a.group_pk
-       WHERE g.entity = $1 AND g.project = $2 AND g.name = $3 AND a.step >= $4 AND a.step <= $5
+    await c.query<{ key: string; cells: Buffer }>(
+      `SELECT a.key, a.cells FROM group_aggregates a JOIN groups g ON g.pk = a.group_pk
+       WHERE g.entity = $1 AND g.project = $2 AND g.name = $3 AND a.chunk >= $4 AND a.chunk <= $5
          AND ($6::text[] IS NULL OR a.key = ANY($6::text[]))
-       ORDER BY a.key, a.step LIMIT $7`,
-      [key.entity, key.project, key.group, q.minStep ?? MIN_STEP, q.maxStep ?? MAX_STEP, q.keys ? [...q.keys] : null, q.limit ?? DEFAULT_AGGREGATE_LIMIT],
+       ORDER BY a.key, a.chunk`,
+      [key.entity, key.project, key.group, chunkOf(min), chunkOf(max), q.keys ? [...q.keys] : null],
     )
   ).rows;
-  return rows.map((r) => ({ key: r.key, step: Number(r.step), count: Number(r.n), sum: r.sum, min: r.min, max: r.max }));
+  const out: AggregateCell[] = [];
+  for (const r of rows) {
+    collectAggCells(r.key, decodeAggChunk(r.cells), min, max, out, limit);
+    if (out.length >= limit) break;
+  }
+  return out;
 }
 
 /** The group's pk, registering it when missing; takes the group's advisory lock for this transaction. */
@@ -131,26 +139,68 @@ async function findGroupPk(c: Queryable, key: GroupKey): Promise<number | undefi
   return row === undefined ? undefined : Number(row.pk);
 }
 
-/** Merges aggregate deltas into the group's cells (inside the caller's transaction). */
-export async function addGroupCells(c: Queryable, key: GroupKey, cells: readonly AggregateCell[]): Promise<void> {
-  if (cells.length === 0) return;
-  const pk = await lockedGroupPk(c, key);
+/** Writes whole chunks (insert or replace). */
+async function putChunks(c: Queryable, pk: number, chunks: ReadonlyArray<[key: string, chunk: number, cells: AggChunk]>): Promise<void> {
   const flat: unknown[] = [];
-  for (const x of cells) flat.push(pk, x.key, x.step, x.count, x.sum, x.min, x.max);
-  await insertValues(
-    c,
-    'INSERT INTO group_aggregates (group_pk, key, step, n, sum, min, max)',
-    7,
-    flat,
-    ` ON CONFLICT (group_pk, key, step) DO UPDATE SET n = group_aggregates.n + excluded.n, sum = group_aggregates.sum + excluded.sum,
-       min = least(group_aggregates.min, excluded.min), max = greatest(group_aggregates.max, excluded.max)`,
-  );
+  for (const [k, chunk, cells] of chunks) flat.push(pk, k, chunk, encodeAggChunk(cells));
+  if (flat.length > 0) {
+    await insertValues(c, 'INSERT INTO group_aggregates (group_pk, key, chunk, cells)', 4, flat, ' ON CONFLICT (group_pk, key, chunk) DO UPDATE SET cells = excluded.cells');
+  }
+}
+
+/**
+ * Merges one rank's numeric series (metrics only) into the group's chunks
+ * (inside the caller's transaction, under the group's advisory lock): one
+ * read of the chunks touched, a merge in memory, one multi-row write; never
+ * a statement per point.
+ */
+export async function addGroupSeries(c: Queryable, key: GroupKey, series: readonly NumericSeries[]): Promise<void> {
+  const wanted = series.filter((x) => isAggregatedKey(x.key) && x.steps.length > 0);
+  if (wanted.length === 0) return;
+  const pk = await lockedGroupPk(c, key);
+  const ranges = wanted.map((x) => chunkRanges(x.steps));
+  const keys: string[] = [];
+  const chunks: number[] = [];
+  wanted.forEach((x, i) => {
+    for (const [chunk] of ranges[i]!) {
+      keys.push(x.key);
+      chunks.push(chunk);
+    }
+  });
+  const merged = new Map<string, AggChunk>();
+  for (const r of (
+    await c.query<{ key: string; chunk: number; cells: Buffer }>(
+      `SELECT a.key, a.chunk, a.cells FROM group_aggregates a JOIN unnest($2::text[], $3::bigint[]) AS w(key, chunk) ON a.key = w.key AND a.chunk = w.chunk
+       WHERE a.group_pk = $1`,
+      [pk, keys, chunks],
+    )
+  ).rows) {
+    merged.set(`${r.chunk}\u0000${r.key}`, decodeAggChunk(r.cells));
+  }
+  wanted.forEach((x, i) => {
+    for (const [chunk, from, to] of ranges[i]!) {
+      const id = `${chunk}\u0000${x.key}`;
+      merged.set(id, mergeSeriesIntoChunk(merged.get(id), x.steps, x.values, from, to));
+    }
+  });
+  const out: Array<[string, number, AggChunk]> = [];
+  for (const [id, cells] of merged) {
+    const sep = id.indexOf('\u0000');
+    if (cells.steps.length > 0) out.push([id.slice(sep + 1), Number(id.slice(0, sep)), cells]);
+  }
+  await putChunks(c, pk, out);
 }
 
 /** Recomputes the group's cells above `afterStep` from its members' history (inside the caller's transaction). */
 export async function rebuildGroupCells(c: Queryable, key: GroupKey, afterStep: number): Promise<void> {
   const pk = await lockedGroupPk(c, key);
-  await c.query('DELETE FROM group_aggregates WHERE group_pk = $1 AND step > $2', [pk, afterStep]);
+  const edge = chunkOf(afterStep);
+  await c.query('DELETE FROM group_aggregates WHERE group_pk = $1 AND chunk > $2', [pk, edge]);
+  for (const r of (await c.query<{ key: string; cells: Buffer }>('SELECT key, cells FROM group_aggregates WHERE group_pk = $1 AND chunk = $2', [pk, edge])).rows) {
+    const kept = trimAggChunk(decodeAggChunk(r.cells), afterStep);
+    if (kept) await putChunks(c, pk, [[r.key, edge, kept]]);
+    else await c.query('DELETE FROM group_aggregates WHERE group_pk = $1 AND key = $2 AND chunk = $3', [pk, r.key, edge]);
+  }
   const rows = (
     await c.query<ChunkRow & { key: string }>(
       `SELECT k.key, ch.id, ch.key_id, ch.first_step, ch.last_step, ch.n, ch.steps, ch.vals
@@ -160,17 +210,15 @@ export async function rebuildGroupCells(c: Queryable, key: GroupKey, afterStep: 
       [key.entity, key.project, key.group, afterStep],
     )
   ).rows;
-  const cells = new Map<string, Map<number, AggregateCell>>();
+  const series: NumericSeries[] = [];
   for (const row of rows) {
     if (!isAggregatedKey(row.key)) continue;
     const { steps, values } = decodeChunk(row);
     let from = 0;
     while (from < steps.length && steps[from]! <= afterStep) from++;
-    addSeriesToCells(cells, row.key, steps.subarray(from), values.subarray(from));
+    series.push({ key: row.key, steps: steps.subarray(from), values: values.subarray(from) });
   }
-  const flat: unknown[] = [];
-  for (const x of flattenCells(cells)) flat.push(pk, x.key, x.step, x.count, x.sum, x.min, x.max);
-  await insertValues(c, 'INSERT INTO group_aggregates (group_pk, key, step, n, sum, min, max)', 7, flat);
+  await addGroupSeries(c, key, series);
 }
 
 export async function getRankProgress(c: Queryable, runPk: number): Promise<RankProgress | undefined> {

@@ -23,7 +23,7 @@ import type {
 import { CHUNK_MERGE_BELOW, concatFloats } from '../sqlite/history-chunks.js';
 import { RUN_COLUMNS, fromRow, toParams, type RunRow } from '../sqlite/run-columns.js';
 import { isUniqueViolation, toCohortError } from './pg-errors.js';
-import { pgArtifactStore } from './pg-artifacts.js';
+import { pgArtifactStore, pgInsertConsole } from './pg-artifacts.js';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import {
   CHUNK_INSERT,
@@ -270,9 +270,10 @@ export class PostgresStore implements Store {
       }
       if (write.rewindAfter !== undefined) await truncateAfter(c, pk, write.rewindAfter);
       await writeHistory(c, pk, write.numeric ?? [], write.json ?? []);
-      if (write.aggregates) await groups.addGroupCells(c, write.aggregates.group, write.aggregates.cells);
+      if (write.aggregates) await groups.addGroupSeries(c, write.aggregates.group, write.numeric ?? []);
       if (write.progress) await groups.patchRankProgress(c, pk, write.progress);
       if (write.system && write.system.length > 0) await groups.addSystemSamples(c, pk, write.system);
+      if (write.console && write.console.length > 0) await pgInsertConsole(c, pk, write.console);
       if (write.alerts && write.alerts.length > 0) await insertAlerts(c, pk, write.alerts);
       if (write.events && write.events.length > 0) await insertEvents(c, pk, write.events);
       return true;

@@ -20,16 +20,14 @@ CREATE TABLE groups (
   UNIQUE (entity, project, name)
 );
 
+-- One row per (group, key, chunk of 1000 steps): a blob of five Float64Arrays (aggregate-chunks.ts).
 CREATE TABLE group_aggregates (
   group_pk INTEGER NOT NULL,
   key TEXT NOT NULL,
-  step INTEGER NOT NULL,
-  n INTEGER NOT NULL,
-  sum REAL NOT NULL,
-  min REAL NOT NULL,
-  max REAL NOT NULL,
-  PRIMARY KEY (group_pk, key, step)
-) WITHOUT ROWID;
+  chunk INTEGER NOT NULL,
+  cells BLOB NOT NULL,
+  PRIMARY KEY (group_pk, key, chunk)
+);
 
 CREATE TABLE rank_progress (
   run_pk INTEGER PRIMARY KEY,

@@ -1,6 +1,15 @@
 import type Database from 'better-sqlite3';
 import { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { SqlProgram } from '../artifacts/sql-program.js';
+import type { ConsoleChunk } from '../artifacts/artifact-types.js';
+
+/** Writes console chunks inside the caller's transaction (`commitBatch`). */
+export function sqliteConsoleWriter(db: Database.Database): (runPk: number, chunks: readonly ConsoleChunk[]) => void {
+  const insert = db.prepare('INSERT INTO console_lines (run_pk, at, stream, label, line) VALUES (?, ?, ?, ?, ?)');
+  return (runPk, chunks) => {
+    for (const c of chunks) for (const line of c.lines) insert.run(runPk, c.at, c.stream, c.label, line);
+  };
+}
 
 /**
  * The {@link ArtifactStore} of a SQLite database: each operation runs

@@ -1,7 +1,6 @@
 import type Database from 'better-sqlite3';
+import type { NumericSeries } from '../types.js';
 import {
-  addSeriesToCells,
-  flattenCells,
   isAggregatedKey,
   type AggregateCell,
   type AggregateQuery,
@@ -15,6 +14,7 @@ import {
   type SystemSample,
 } from '../group-types.js';
 import { decodeFloats, decodeSteps, upperBound } from './history-chunks.js';
+import { chunkOf, chunkRanges, collectAggCells, decodeAggChunk, encodeAggChunk, mergeSeriesIntoChunk, trimAggChunk, type AggChunk } from '../aggregate-chunks.js';
 
 const MAX_STEP = Number.MAX_SAFE_INTEGER;
 const MIN_STEP = Number.MIN_SAFE_INTEGER;
@@ -75,12 +75,11 @@ export class SqliteGroups {
            primary_rank = coalesce(@primary, primary_rank), updated_at = @now WHERE pk = @pk`,
       ),
       setStalled: db.prepare('UPDATE groups SET stalled_at = ?, updated_at = ? WHERE entity = ? AND project = ? AND name = ?'),
-      upsertCell: db.prepare(
-        `INSERT INTO group_aggregates (group_pk, key, step, n, sum, min, max) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (group_pk, key, step) DO UPDATE SET n = n + excluded.n, sum = sum + excluded.sum,
-           min = min(min, excluded.min), max = max(max, excluded.max)`,
-      ),
-      deleteCellsAfter: db.prepare('DELETE FROM group_aggregates WHERE group_pk = ? AND step > ?'),
+      chunk: db.prepare('SELECT cells FROM group_aggregates WHERE group_pk = ? AND key = ? AND chunk = ?'),
+      putChunk: db.prepare('INSERT OR REPLACE INTO group_aggregates (group_pk, key, chunk, cells) VALUES (?, ?, ?, ?)'),
+      chunksFrom: db.prepare('SELECT key, chunk, cells FROM group_aggregates WHERE group_pk = ? AND chunk >= ?'),
+      deleteChunk: db.prepare('DELETE FROM group_aggregates WHERE group_pk = ? AND key = ? AND chunk = ?'),
+      deleteChunksAfter: db.prepare('DELETE FROM group_aggregates WHERE group_pk = ? AND chunk > ?'),
       members: db.prepare('SELECT pk FROM runs WHERE entity = ? AND project = ? AND run_group = ?'),
       memberKeys: db.prepare('SELECT key_id, key FROM history_keys WHERE run_pk = ?'),
       memberChunks: db.prepare('SELECT first_step, last_step, n, steps, vals FROM history_chunks WHERE run_pk = ? AND key_id = ? AND last_step > ? ORDER BY last_step'),
@@ -134,27 +133,51 @@ export class SqliteGroups {
   }
 
   readAggregates(key: GroupKey, q: AggregateQuery): AggregateCell[] {
-    const g = this.find(key);
-    if (!g) return [];
-    const where = ['group_pk = ?', 'step >= ?', 'step <= ?'];
-    const params: unknown[] = [this.#pk(key), q.minStep ?? MIN_STEP, q.maxStep ?? MAX_STEP];
+    const g = this.#s.find.get(key.entity, key.project, key.group) as GroupRow | undefined;
+    if (!g || (q.keys && q.keys.length === 0)) return [];
+    const min = q.minStep ?? MIN_STEP;
+    const max = q.maxStep ?? MAX_STEP;
+    const where = ['group_pk = ?', 'chunk >= ?', 'chunk <= ?'];
+    const params: unknown[] = [g.pk, chunkOf(Math.max(min, MIN_STEP)), chunkOf(Math.min(max, MAX_STEP))];
     if (q.keys) {
-      if (q.keys.length === 0) return [];
       where.push(`key IN (${q.keys.map(() => '?').join(', ')})`);
       params.push(...q.keys);
     }
-    params.push(q.limit ?? DEFAULT_AGGREGATE_LIMIT);
-    const rows = this.#db
-      .prepare(`SELECT key, step, n, sum, min, max FROM group_aggregates WHERE ${where.join(' AND ')} ORDER BY key, step LIMIT ?`)
-      .all(...params) as Array<{ key: string; step: number; n: number; sum: number; min: number; max: number }>;
-    return rows.map((r) => ({ key: r.key, step: r.step, count: r.n, sum: r.sum, min: r.min, max: r.max }));
+    const limit = q.limit ?? DEFAULT_AGGREGATE_LIMIT;
+    const out: AggregateCell[] = [];
+    const rows = this.#db.prepare(`SELECT key, cells FROM group_aggregates WHERE ${where.join(' AND ')} ORDER BY key, chunk`).iterate(...params) as IterableIterator<{ key: string; cells: Buffer }>;
+    for (const r of rows) {
+      collectAggCells(r.key, decodeAggChunk(r.cells), min, max, out, limit);
+      if (out.length >= limit) break;
+    }
+    return out;
   }
 
-  /** Merges deltas into the group's cells (inside the caller's transaction). */
-  addCells(key: GroupKey, cells: readonly AggregateCell[]): void {
-    if (cells.length === 0) return;
+  /**
+   * Merges one rank's numeric series into the group's chunks (inside the
+   * caller's transaction): one read and one write per metric and chunk.
+   */
+  addSeries(key: GroupKey, series: readonly NumericSeries[]): void {
+    const wanted = series.filter((x) => isAggregatedKey(x.key) && x.steps.length > 0);
+    if (wanted.length === 0) return;
     const pk = this.#pk(key);
-    for (const c of cells) this.#s.upsertCell.run(pk, c.key, c.step, c.count, c.sum, c.min, c.max);
+    const merged = new Map<string, AggChunk>();
+    for (const x of wanted) {
+      for (const [chunk, from, to] of chunkRanges(x.steps)) {
+        const id = `${chunk}\u0000${x.key}`;
+        let current = merged.get(id);
+        if (current === undefined) {
+          const row = this.#s.chunk.get(pk, x.key, chunk) as { cells: Buffer } | undefined;
+          if (row) current = decodeAggChunk(row.cells);
+        }
+        merged.set(id, mergeSeriesIntoChunk(current, x.steps, x.values, from, to));
+      }
+    }
+    for (const [id, cells] of merged) {
+      if (cells.steps.length === 0) continue;
+      const sep = id.indexOf('\u0000');
+      this.#s.putChunk.run(pk, id.slice(sep + 1), Number(id.slice(0, sep)), encodeAggChunk(cells));
+    }
   }
 
   /**
@@ -165,19 +188,26 @@ export class SqliteGroups {
   rebuildAfter(key: GroupKey, afterStep: number): void {
     const g = this.#s.find.get(key.entity, key.project, key.group) as GroupRow | undefined;
     if (!g) return;
-    this.#s.deleteCellsAfter.run(g.pk, afterStep);
-    const cells = new Map<string, Map<number, AggregateCell>>();
+    // Cut the group's cells above the rewind point: later chunks go, the chunk holding it is trimmed.
+    const edge = chunkOf(afterStep);
+    this.#s.deleteChunksAfter.run(g.pk, edge);
+    for (const r of this.#s.chunksFrom.all(g.pk, edge) as Array<{ key: string; chunk: number; cells: Buffer }>) {
+      const kept = trimAggChunk(decodeAggChunk(r.cells), afterStep);
+      if (kept) this.#s.putChunk.run(g.pk, r.key, r.chunk, encodeAggChunk(kept));
+      else this.#s.deleteChunk.run(g.pk, r.key, r.chunk);
+    }
     for (const { pk } of this.#s.members.all(key.entity, key.project, key.group) as Array<{ pk: number }>) {
+      const series: NumericSeries[] = [];
       for (const k of this.#s.memberKeys.all(pk) as Array<{ key_id: number; key: string }>) {
         if (!isAggregatedKey(k.key)) continue;
         for (const c of this.#s.memberChunks.iterate(pk, k.key_id, afterStep) as IterableIterator<{ first_step: number; n: number; steps: Buffer | null; vals: Buffer }>) {
           const steps = decodeSteps(c.steps, c.first_step, c.n);
           const from = c.first_step > afterStep ? 0 : upperBound(steps, afterStep);
-          addSeriesToCells(cells, k.key, steps.subarray(from), decodeFloats(c.vals).subarray(from));
+          series.push({ key: k.key, steps: steps.subarray(from), values: decodeFloats(c.vals).subarray(from) });
         }
       }
+      this.addSeries(key, series);
     }
-    this.addCells(key, flattenCells(cells));
   }
 
   getProgress(runPk: number): RankProgress | undefined {

@@ -22,7 +22,7 @@ import type {
 } from '../types.js';
 import { migrate } from './schema.js';
 import { SqliteGroups } from './sqlite-groups.js';
-import { sqliteArtifactStore } from './sqlite-artifacts.js';
+import { sqliteArtifactStore, sqliteConsoleWriter } from './sqlite-artifacts.js';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { AggregateCell, AggregateQuery, GroupAnnounce, GroupFilter, GroupKey, GroupPatch, RankProgress, StoredGroup, StoredRankProgress, SystemSample } from '../group-types.js';
 import { RUN_COLUMNS, fromRow, toParams, type RunRow } from './run-columns.js';
@@ -92,11 +92,13 @@ export class SqliteStore implements Store {
   readonly #groups: SqliteGroups;
   /** Artifacts, run files and alert deliveries. */
   readonly artifacts: ArtifactStore;
+  readonly #console: ReturnType<typeof sqliteConsoleWriter>;
 
   /** Wraps an open database whose schema is migrated; use {@link openSqliteStore}. */
   constructor(db: Database.Database) {
     this.#db = db;
     this.#groups = new SqliteGroups(db);
+    this.#console = sqliteConsoleWriter(db);
     this.artifacts = sqliteArtifactStore(db, () => {
       if (this.#closed) throw new CohortError('FAILED_PRECONDITION', 'store: the SQLite store is closed');
     });
@@ -222,9 +224,10 @@ export class SqliteStore implements Store {
         if (writer !== '') this.#s.upsertWriter.run(pk, writer, write.appliedSeq);
         if (write.rewindAfter !== undefined) this.#truncateAfter(pk, write.rewindAfter);
         for (const series of write.numeric ?? []) this.#writeNumeric(pk, series);
-        if (write.aggregates) this.#groups.addCells(write.aggregates.group, write.aggregates.cells);
+        if (write.aggregates) this.#groups.addSeries(write.aggregates.group, write.numeric ?? []);
         if (write.progress) this.#groups.patchProgress(pk, write.progress);
         if (write.system) this.#groups.addSystem(pk, write.system);
+        if (write.console) this.#console(pk, write.console);
         for (const series of write.json ?? []) this.#writeJson(pk, series);
         for (const alert of write.alerts ?? []) this.#insertAlert(pk, alert);
         for (const e of write.events ?? []) this.#s.insertEvent.run(pk, e.state, e.at, e.detail);

@@ -1,0 +1,59 @@
+import { artifactBase, artifactHref, get, runHref, type ArtifactVersionSummary, type ArtifactVersionView, type RunKeyView } from '../api.js';
+import { clear, h } from '../dom.js';
+import { formatTime, formatValue } from '../format.js';
+import { formatBytes } from './run-assets.js';
+
+/** `/:entity/:project/artifacts`: the project's artifacts. */
+export async function artifactsPage(root: HTMLElement, entity: string, project: string): Promise<void> {
+  const { artifacts } = await get<{ artifacts: Array<{ name: string; type: string; createdAt: number }> }>(artifactBase(entity, project));
+  root.append(h('h1', null, 'Artifacts'));
+  if (artifacts.length === 0) {
+    root.append(h('p', { class: 'muted', 'data-testid': 'artifacts' }, 'No artifacts logged in this project.'));
+    return;
+  }
+  root.append(
+    h('table', { class: 'grid', 'data-testid': 'artifacts' },
+      h('thead', null, h('tr', null, h('th', null, 'name'), h('th', null, 'type'), h('th', null, 'created'))),
+      h('tbody', null, ...artifacts.map((a) => h('tr', null, h('td', null, h('a', { href: artifactHref(entity, project, a.name), 'data-link': true }, a.name)), h('td', null, a.type), h('td', null, formatTime(a.createdAt))))),
+    ),
+  );
+}
+
+const runLink = (r: RunKeyView): HTMLElement => h('a', { href: runHref(r.entity, r.project, r.runId), 'data-link': true }, `${r.project}/${r.runId}`);
+
+/**
+ * `/:entity/:project/artifacts/:name[/:version]`: every version with its
+ * aliases, and one version's files, metadata and lineage (the run that
+ * logged it, the runs that used it).
+ */
+export async function artifactPage(root: HTMLElement, entity: string, project: string, name: string, version: string | undefined): Promise<void> {
+  const { versions } = await get<{ versions: ArtifactVersionSummary[] }>(`${artifactBase(entity, project)}/${encodeURIComponent(name)}`);
+  const chosen = version ?? versions.find((v) => v.aliases.includes('latest'))?.version ?? versions[versions.length - 1]?.version ?? 'latest';
+  root.append(
+    h('h1', null, `artifact ${name}`),
+    h('table', { class: 'grid', 'data-testid': 'versions' },
+      h('thead', null, h('tr', null, ...['version', 'aliases', 'files', 'size', 'created', 'digest'].map((c) => h('th', null, c)))),
+      h('tbody', null, ...versions.map((v) =>
+        h('tr', { 'data-testid': 'version', 'data-key': v.version, class: v.version === chosen ? 'group-row' : undefined },
+          h('td', null, h('a', { href: artifactHref(entity, project, name, v.version), 'data-link': true }, v.version)),
+          h('td', null, ...v.aliases.map((a) => h('span', { class: 'tag' }, a))),
+          h('td', null, v.fileCount),
+          h('td', null, formatBytes(v.size)),
+          h('td', null, formatTime(v.createdAt)),
+          h('td', { class: 'v' }, v.digest.slice(0, 12)),
+        ),
+      )),
+    ),
+  );
+  const detail = h('div', { class: 'panels' });
+  root.append(detail);
+  const v = await get<ArtifactVersionView>(`${artifactBase(entity, project)}/${encodeURIComponent(name)}/${encodeURIComponent(chosen)}`);
+  clear(detail);
+  detail.append(
+    h('section', { class: 'panel' }, h('h2', null, `${v.name}:${v.version} (${v.type})`), h('p', null, v.description), h('pre', { class: 'v' }, formatValue(v.metadata, 4000)), h('div', { class: 'muted' }, `state ${v.state}`)),
+    h('section', { class: 'panel' }, h('h2', null, 'Files'), h('ul', { 'data-testid': 'artifact-files' }, ...v.files.slice(0, 1000).map((f) => h('li', null, f.ref !== '' ? `${f.path} → ${f.ref}` : h('a', { href: `/api/v1/blobs/${encodeURIComponent(f.digest)}` }, f.path), h('span', { class: 'muted' }, ` ${formatBytes(f.size)}`))))),
+    h('section', { class: 'panel', 'data-testid': 'lineage' }, h('h2', null, 'Lineage'),
+      h('div', null, 'logged by ', v.loggedBy ? runLink(v.loggedBy) : h('span', { class: 'muted' }, 'unknown')),
+      h('div', null, 'used by ', v.usedBy.length === 0 ? h('span', { class: 'muted' }, 'no run yet') : h('ul', null, ...v.usedBy.map((r) => h('li', null, runLink(r)))))),
+  );
+}

@@ -1,0 +1,42 @@
+// Takes the README's screenshots of the dashboard: a coordinator on free
+// ports with a fresh data folder, the demo data of scripts/dashboard-seed.mjs,
+// and headless Chromium. Run after `npm run build`:
+//   node scripts/screenshots.mjs   → docs/screenshots/{runs,run,group,artifact}.png
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startCoordinator } from '@cohort/coordinator';
+import { seedDashboard } from './dashboard-seed.mjs';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const out = fileURLToPath(new URL('../docs/screenshots/', import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 'cohort-shots-'));
+mkdirSync(out, { recursive: true });
+
+const coordinator = await startCoordinator({ dataDir: join(tmp, 'data'), grpcPort: 0, httpPort: 0 });
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+try {
+  const seeded = await seedDashboard({ url: coordinator.httpUrl, dir: join(tmp, 'runs') });
+  const shots = [
+    ['runs.png', `/local/${seeded.project}`, undefined],
+    ['run.png', `/local/${seeded.project}/runs/${seeded.ranks[0]}`, 'run'],
+    ['group.png', `/local/${seeded.project}/groups/${seeded.group}`, 'group'],
+    ['artifact.png', `/local/${seeded.project}/artifacts/resnet-weights`, undefined],
+  ];
+  for (const [file, path, ready] of shots) {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
+    await page.goto(`${coordinator.httpUrl}${path}`);
+    if (ready) await page.waitForFunction((k) => window.__cohort?.ready?.[k] === true, ready);
+    else await page.waitForSelector(file === 'runs.png' ? '[data-testid=runs]' : '[data-testid=lineage]');
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(out, file), fullPage: true });
+    await page.close();
+    console.log(`wrote docs/screenshots/${file}`);
+  }
+} finally {
+  await browser.close();
+  await coordinator.close();
+  rmSync(tmp, { recursive: true, force: true });
+}
