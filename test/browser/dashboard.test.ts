@@ -56,7 +56,7 @@ describe('the dashboard in Chromium', () => {
       void d.dismiss();
     });
     await page.goto(`${coordinator.httpUrl}${path}`);
-    if (ready) await page.waitForFunction((k) => window.__cohort?.ready?.[k] === true, ready, { timeout: 15_000 });
+    if (ready) await page.waitForFunction((k) => window.__cohort?.ready?.[k] === true, ready, { timeout: 30_000 });
     return Object.assign(page, { [Symbol.asyncDispose]: () => page.close() });
   }
 
@@ -165,7 +165,7 @@ describe('the dashboard in Chromium', () => {
     expect(pageErrors.filter((e) => e.startsWith('dialog'))).toEqual([]);
   });
 
-  it('updates a running run without reload', async () => {
+  it('updates a running run without reload', { timeout: 60_000 }, async () => {
     const run = await init({ project: seeded.project, name: 'live-run', dir: join(runsDir, 'live'), settings: { silent: true, flushIntervalMs: 5 } });
     try {
       for (let i = 0; i < 5; i++) run.log({ 'live/value': i });
@@ -174,9 +174,10 @@ describe('the dashboard in Chromium', () => {
       expect(((await page.evaluate(() => window.__cohort.charts['live/value']!.drawn())) as number[][])[0]).toHaveLength(5);
       for (let i = 5; i < 12; i++) run.log({ 'live/value': i });
       await run.flush();
-      await page.waitForFunction(() => window.__cohort.charts['live/value']?.drawn()[0]?.length === 12, undefined, { timeout: 10_000 });
+      // The stream polls once a second and the page redraws a second after new rows; a loaded CI machine is slower.
+      await page.waitForFunction(() => window.__cohort.charts['live/value']?.drawn()[0]?.length === 12, undefined, { timeout: 25_000 });
       await run.finish();
-      await page.waitForSelector('[data-testid=run-name] [data-state=finished]', { timeout: 10_000 });
+      await page.waitForSelector('[data-testid=run-name] [data-state=finished]', { timeout: 25_000 });
     } finally {
       if (run.state === 'running') await run.finish();
     }

@@ -16,6 +16,18 @@ describe('parseNvidiaSmi', () => {
     });
   });
 
+  it('reads an H100 under a matmul load (captured on the lent GPU machine)', () => {
+    const text = readFileSync(new URL('./testdata/nvidia-smi-h100-loaded.txt', import.meta.url), 'utf8');
+    expect(parseNvidiaSmi(text)).toEqual({
+      'system/gpu.0.utilization_percent': 100,
+      'system/gpu.0.memory_utilization_percent': 9,
+      'system/gpu.0.memory_used_mib': 1395,
+      'system/gpu.0.memory_total_mib': 81559,
+      'system/gpu.0.temperature_c': 51,
+      'system/gpu.0.power_w': 671.83,
+    });
+  });
+
   it('reads several GPUs and leaves out unsupported fields and malformed lines', () => {
     const text = '0, 97, 45, 70211, 81559, 71, 688.12\r\n1, 3, 0, 4, 81559, 38, [N/A]\nthis is not a line\n\n2, [Not Supported], 1, 2, 3, 4\n';
     expect(parseNvidiaSmi(text)).toEqual({

@@ -187,7 +187,7 @@ export async function runPage(root: HTMLElement, entity: string, project: string
       pending ??= setTimeout(() => {
         pending = undefined;
         redraw();
-      }, 1000);
+      }, 500);
     });
     signal.addEventListener('abort', () => {
       source.close();

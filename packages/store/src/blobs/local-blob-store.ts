@@ -27,6 +27,7 @@ export class LocalBlobStore implements BlobStore {
   readonly #maxBlobBytes: number;
   readonly #statConcurrency: number;
   #closed = false;
+  #ready = false;
 
   private constructor(root: string, options: LocalBlobStoreOptions) {
     this.root = root;
@@ -34,9 +35,8 @@ export class LocalBlobStore implements BlobStore {
     this.#statConcurrency = options.statConcurrency ?? 32;
   }
 
-  /** Opens (creating) the folder. */
+  /** Opens the folder; it is created with the first blob, so a coordinator that stores none leaves no trace. */
   static async open(root: string, options: LocalBlobStoreOptions = {}): Promise<LocalBlobStore> {
-    await mkdir(join(root, 'tmp'), { recursive: true });
     return new LocalBlobStore(root, options);
   }
 
@@ -75,6 +75,10 @@ export class LocalBlobStore implements BlobStore {
     if (expected.digest !== undefined) checkDigest(expected.digest);
     if (expected.size !== undefined && expected.size > this.#maxBlobBytes) {
       throw new CohortError('RESOURCE_EXHAUSTED', `blob size: at most ${this.#maxBlobBytes} bytes, got ${expected.size}`);
+    }
+    if (!this.#ready) {
+      await mkdir(join(this.root, 'tmp'), { recursive: true });
+      this.#ready = true;
     }
     const tmp = join(this.root, 'tmp', `${randomUUID()}.part`);
     const hash = createHash('sha256');
