@@ -226,8 +226,11 @@ describe('artifacts, models and files', () => {
     // The live file is picked up by the poll and uploaded at the end.
     await run.finish();
     expect(await other.restore('live.txt', { runPath: `files/${run.id}`, root: into })).toBe(join(into, 'live.txt'));
-    const listed = (await (await fetch(`${coordinator.httpUrl}/api/v1/runs/local/files/${run.id}/files`)).json()) as { files: Array<{ path: string }> };
-    expect(listed.files.map((f) => f.path)).toEqual(['live.txt', 'out/a.txt', 'out/b.txt']);
+    const apiRun = await api.run(`files/${run.id}`);
+    expect((await apiRun.files()).map((f) => f.path)).toEqual(['live.txt', 'out/a.txt', 'out/b.txt']);
+    const got = await apiRun.downloadFile('out/b.txt', join(work, 'api-dl'));
+    expect(await readFile(got, 'utf8')).toBe('B');
+    await expect(apiRun.downloadFile('nope.txt')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('answers INVALID_ARGUMENT to traversal and malformed paths and writes nothing', async () => {

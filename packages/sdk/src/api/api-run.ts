@@ -1,4 +1,11 @@
-import { CohortError } from '@cohort/protocol';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { CohortError, checkFilePath } from '@cohort/protocol';
+import { downloadBlobOverHttp } from './api-artifact.js';
 import type { HttpClient } from './http-client.js';
 import type { AlertView, SeriesOptions, SeriesResult, StateEventView } from './api-series.js';
 
@@ -188,6 +195,30 @@ export class ApiRun {
       const next = (body as { nextStep?: unknown }).nextStep;
       fromStep = typeof next === 'number' && rows.length > 0 ? next : null;
     }
+  }
+
+  /** The run's saved files (`run.save`): path, sha256, size, when last uploaded. */
+  async files(): Promise<Array<{ path: string; digest: string; size: number; updatedAt: number }>> {
+    return ((await this.#http.get(`${this.#base}/files`)) as { files: Array<{ path: string; digest: string; size: number; updatedAt: number }> }).files;
+  }
+
+  /**
+   * Downloads one saved file into `root` (default `.`), keeping its path;
+   * resolves to where it went. `output.log` is the console capture.
+   */
+  async downloadFile(name: string, root = '.'): Promise<string> {
+    const path = checkFilePath(name, 'name');
+    const target = join(root, ...path.split('/'));
+    const file = (await this.files()).find((f) => f.path === path);
+    if (file) {
+      await downloadBlobOverHttp(this.#http, file.digest, target);
+      return target;
+    }
+    if (path !== 'output.log') throw new CohortError('NOT_FOUND', `run ${this.id}: no file ${JSON.stringify(path)}`);
+    await mkdir(dirname(target), { recursive: true });
+    const body = await this.#http.getStream(`${this.#base}/files/output.log`);
+    await pipeline(Readable.fromWeb(body as WebReadableStream<Uint8Array>), createWriteStream(target));
+    return target;
   }
 
   /** The fields as plain data. */

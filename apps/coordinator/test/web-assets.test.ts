@@ -1,0 +1,34 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startCoordinator } from '../src/index.js';
+
+describe('the dashboard files', () => {
+  const root = mkdtempSync(join(tmpdir(), 'cohort-web-'));
+  const dist = join(root, 'dist');
+  mkdirSync(join(dist, 'assets'), { recursive: true });
+  writeFileSync(join(dist, 'index.html'), '<!doctype html><div id="app"></div>');
+  writeFileSync(join(dist, 'assets', 'app-abc.js'), 'console.log(1)');
+  writeFileSync(join(root, 'secret.txt'), 'do not serve');
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('serves files, falls back to index.html for pages, and never leaves its folder', async () => {
+    await using c = await startCoordinator({ grpcPort: 0, httpPort: 0, webDir: dist });
+    const js = await fetch(`${c.httpUrl}/assets/app-abc.js`);
+    expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(js.headers.get('cache-control')).toContain('immutable');
+    expect(await js.text()).toBe('console.log(1)');
+    const page = await fetch(`${c.httpUrl}/local/proj/runs/abc`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await page.text()).toContain('id="app"');
+    for (const sneaky of ['/..%2Fsecret.txt', '/%2e%2e/secret.txt', '/assets/..%2F..%2Fsecret.txt']) {
+      expect(await (await fetch(`${c.httpUrl}${sneaky}`)).text(), sneaky).not.toContain('do not serve');
+    }
+    expect((await fetch(`${c.httpUrl}/assets/missing.js`)).status).toBe(404);
+    // The API and POSTs are not the dashboard's.
+    expect((await fetch(`${c.httpUrl}/api/v1/health`)).headers.get('content-type')).toMatch(/^application\/json/);
+    expect((await fetch(`${c.httpUrl}/local/proj`, { method: 'POST' })).status).toBe(405);
+  });
+});
