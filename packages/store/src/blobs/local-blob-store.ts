@@ -85,6 +85,8 @@ export class LocalBlobStore implements BlobStore {
     let size = 0;
     const file = await open(tmp, 'w');
     let kept = false;
+    // One write in flight while the next chunk arrives: the disk and the network overlap, memory stays at two chunks.
+    let writing: Promise<unknown> = Promise.resolve();
     try {
       for await (const chunk of source) {
         size += chunk.byteLength;
@@ -93,8 +95,10 @@ export class LocalBlobStore implements BlobStore {
           throw new CohortError('INVALID_ARGUMENT', `blob size: the header said ${expected.size} bytes, more came`);
         }
         hash.update(chunk);
-        await file.write(chunk);
+        await writing;
+        writing = file.write(chunk);
       }
+      await writing;
       await file.sync();
       await file.close();
       const digest = hash.digest('hex');
@@ -111,6 +115,7 @@ export class LocalBlobStore implements BlobStore {
       kept = true;
       return { digest, size, stored: true };
     } finally {
+      await writing.catch(() => undefined);
       await file.close().catch(() => undefined);
       if (!kept) await rm(tmp, { force: true }).catch(() => undefined);
     }
