@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { pino, type Logger } from 'pino';
 import { BATCH_QUEUE, CohortError, resolveLimits, type Limits } from '@cohort/protocol';
-import { Engine, type ExpiredRun } from '@cohort/engine';
+import { Engine, type ExpiredRun, type GroupCheckOptions } from '@cohort/engine';
 import { openPostgresStore, openSqliteStore, PostgresStore } from '@cohort/store';
 import { ApplyQueues, type ApplyBatch } from './apply-queue.js';
 import { openAssets, type AssetOptions, type Assets } from './artifacts/assets.js';
@@ -19,6 +19,7 @@ import { createWebAssets, defaultWebDir } from './web-assets.js';
 import { createOpsRoutes, type ReadinessCheck } from './ops-routes.js';
 import { runUrl } from './run-url.js';
 import { BatchProducer, redactUrl } from './scaled/batch-producer.js';
+import { groupChecksTask } from './group-checks-task.js';
 import { startLocalTasks, startSharedTasks, type ScheduledTask, type ScheduledTasks } from './scheduled-tasks.js';
 import { coordinatorVersion, formatHostPort, type ServerInfoView } from './server-info.js';
 
@@ -63,7 +64,7 @@ export interface CoordinatorOptions extends AssetOptions {
   shutdownTimeoutMs?: number;
   /**
    * A running run whose last heartbeat is older than this becomes `crashed`
-   * (`preempted` when it was preempting). @defaultValue 60
+   * (`preempted` when it was preempting). @defaultValue 45 (with 15 s heartbeats and a 10 s sweep, a dead rank is marked within 60 s)
    */
   heartbeatTimeoutSeconds?: number;
   /**
@@ -72,6 +73,13 @@ export interface CoordinatorOptions extends AssetOptions {
    * turns it off. @defaultValue 10000
    */
   sweepIntervalMs?: number;
+  /**
+   * How often groups are checked for stragglers and stalls; 0 turns the checks off.
+   * @defaultValue 15000
+   */
+  groupCheckIntervalMs?: number;
+  /** Straggler and stall thresholds of the group checks. @defaultValue the engine's */
+  groupChecks?: GroupCheckOptions;
   /**
    * Scaled mode: record batches are queued on BullMQ (Redis) for `cohort
    * worker`s to apply, and runs are opened and read in PostgreSQL. Absent:
@@ -150,6 +158,8 @@ interface ResolvedCoordinatorOptions {
   shutdownTimeoutMs: number;
   heartbeatTimeoutSeconds: number;
   sweepIntervalMs: number;
+  groupCheckIntervalMs: number;
+  groupChecks: GroupCheckOptions;
   scaled: ResolvedScaledModeOptions | undefined;
 }
 
@@ -229,6 +239,10 @@ function resolveOptions(options: CoordinatorOptions): ResolvedCoordinatorOptions
       coalesceBatches: positive('scaled.coalesceBatches', scaled.coalesceBatches, 16),
     };
   }
+  const groupCheckIntervalMs = options.groupCheckIntervalMs ?? 15_000;
+  if (!Number.isInteger(groupCheckIntervalMs) || groupCheckIntervalMs < 0) {
+    throw new TypeError(`Expected \`groupCheckIntervalMs\` to be an integer from 0 and up, got \`${String(groupCheckIntervalMs)}\` (${typeof groupCheckIntervalMs})`);
+  }
   const sweepIntervalMs = options.sweepIntervalMs ?? 10_000;
   if (!Number.isInteger(sweepIntervalMs) || sweepIntervalMs < 0) {
     throw new TypeError(`Expected \`sweepIntervalMs\` to be an integer from 0 and up, got \`${String(sweepIntervalMs)}\` (${typeof sweepIntervalMs})`);
@@ -247,8 +261,10 @@ function resolveOptions(options: CoordinatorOptions): ResolvedCoordinatorOptions
     maxQueuedBytesPerRun: positive('maxQueuedBytesPerRun', options.maxQueuedBytesPerRun, 64 * 1024 * 1024),
     maxStreams: positive('maxStreams', options.maxStreams, 4096),
     shutdownTimeoutMs: positive('shutdownTimeoutMs', options.shutdownTimeoutMs, 5000),
-    heartbeatTimeoutSeconds: positive('heartbeatTimeoutSeconds', options.heartbeatTimeoutSeconds, 60),
+    heartbeatTimeoutSeconds: positive('heartbeatTimeoutSeconds', options.heartbeatTimeoutSeconds, 45),
     sweepIntervalMs,
+    groupCheckIntervalMs,
+    groupChecks: options.groupChecks ?? {},
     scaled: resolvedScaled,
   };
 }
@@ -360,6 +376,16 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
             metrics.sweeps.inc();
             for (const run of expired) metrics.runsExpired.inc({ state: run.state });
           },
+        }),
+      );
+    }
+    if (opts.groupCheckIntervalMs > 0) {
+      tasks.push(
+        groupChecksTask({
+          engine: served,
+          intervalMs: opts.groupCheckIntervalMs,
+          thresholds: opts.groupChecks,
+          log: opts.logger.child({ component: 'group-checks' }),
         }),
       );
     }

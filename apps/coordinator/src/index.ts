@@ -10,8 +10,8 @@
  * console.log(`gRPC ${coordinator.grpcAddress}, dashboard ${coordinator.httpUrl}`);
  */
 export { startCoordinator } from './coordinator.js';
-export { startGroupChecks } from './housekeeping.js';
-export type { GroupChecks, GroupChecksOptions } from './housekeeping.js';
+export { groupChecksTask, GROUP_CHECKS_SCHEDULER_ID } from './group-checks-task.js';
+export type { GroupChecksTaskOptions } from './group-checks-task.js';
 export type { Coordinator, CoordinatorOptions, CoordinatorState, CoordinatorStats, ScaledModeOptions } from './coordinator.js';
 export { batchJobId } from './scaled/batch-producer.js';
 export { SWEEPER_SCHEDULER_ID, heartbeatSweeperTask } from './heartbeat-sweeper.js';

@@ -33,8 +33,11 @@ export function createAssetRoutes(deps: AssetRoutesDeps): (req: IncomingMessage,
     const isAlertDeliveries = seg[2] === 'alerts' && seg[3] === 'deliveries';
     if (seg[2] !== 'blobs' && seg[2] !== 'artifacts' && !isRunAsset && !isAlertDeliveries) return false;
     const head = req.method === 'HEAD';
+    if (req.method !== 'GET' && !head) {
+      sendJson(res, { status: 405, body: { error: { code: 'INVALID_ARGUMENT', message: `method ${req.method ?? ''} is not allowed; use GET` } } }, false);
+      return true;
+    }
     void (async () => {
-      if (req.method !== 'GET' && !head) throw new CohortError('INVALID_ARGUMENT', `method ${req.method ?? ''} is not allowed; use GET`);
       let parts: string[];
       try {
         parts = seg.map((p) => decodeURIComponent(p));
