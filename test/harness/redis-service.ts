@@ -36,8 +36,12 @@ export async function provideRedis(env: NodeJS.ProcessEnv = process.env): Promis
   throw new Error(HOW_TO_GET_ONE);
 }
 
-async function startPrivateRedis(binary: string): Promise<RedisService> {
-  const port = await freePort();
+/**
+ * Starts a private `redis-server` (no persistence) on `port`, or a free one.
+ * Fault tests restart one on the same port to play a Redis that lost its data.
+ */
+export async function startPrivateRedis(binary: string, port?: number): Promise<RedisService> {
+  port ??= await freePort();
   const child = spawn(
     binary,
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', '/tmp', '--logfile', ''],

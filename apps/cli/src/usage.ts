@@ -1,7 +1,7 @@
 /** The usage text of each command, and of the whole CLI. */
 export const COMMAND_USAGE: Readonly<Record<string, string>> = Object.freeze({
   server: `cohort server [--data DIR] [--host HOST] [--grpc-port PORT] [--http-port PORT] [--advertise-host HOST]
-              [--redis URL --postgres URL [--prefix NAME] [--max-queue-depth N]]
+              [--redis URL --postgres URL [--prefix NAME] [--max-queue-depth N] [--lost-job-check-ms MS]]
               [--blob-dir DIR] [--alert-webhook URL] [--alert-slack URL]
     Runs an embedded coordinator (SQLite and files under DIR, default ./cohort-data).
     With --redis and --postgres (or COHORT_REDIS_URL and COHORT_POSTGRES_URL) it runs in scaled mode:
@@ -10,13 +10,17 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = Object.freeze({
     (scaled: "... mode=scaled prefix=NAME") once serving; logs go to stderr.
     Ports default to 7711 (gRPC) and 7712 (HTTP, also /metrics, /healthz, /readyz); 0 picks free ones.
     --advertise-host names the host clients should dial (a load balancer). Ctrl-C or SIGTERM stops it.
+    --lost-job-check-ms (COHORT_LOST_JOB_CHECK_MS): how often it looks for awaited jobs Redis lost (default 5000).
     --blob-dir (COHORT_BLOB_DIR): the content-addressed file store (default DIR/blobs); in scaled mode a
     folder every coordinator mounts. --alert-webhook / --alert-slack (COHORT_ALERT_WEBHOOK_URL,
     COHORT_ALERT_SLACK_URL): where alerts are delivered (a JSON POST; a Slack incoming webhook).`,
   worker: `cohort worker --redis URL --postgres URL [--concurrency N] [--host HOST] [--http-port PORT] [--prefix NAME]
+                [--lock-duration-ms MS]
     Applies the record batches that scaled-mode coordinators queue (flags default to COHORT_REDIS_URL,
     COHORT_POSTGRES_URL and COHORT_QUEUE_PREFIX), N at once (default 4).
     Serves /metrics, /healthz and /readyz on PORT (default 7713; 0 picks a free one).
+    --lock-duration-ms (COHORT_LOCK_DURATION_MS, at least 1000, default 30000): a killed worker's jobs go to
+    another worker this long after it died.
     Prints "cohort worker ready http=URL concurrency=N" once working. Ctrl-C or SIGTERM stops it.`,
   demo: `cohort demo [--url URL] [--steps N] [--ranks N] [--project NAME] [--data DIR]
     Logs a simulated training group: N ranks, each a child process with a torchrun-like environment,

@@ -187,6 +187,9 @@ export async function startWorker(options: WorkerOptions): Promise<CohortWorker>
     concurrency: opts.concurrency,
     autorun: false,
     lockDuration: opts.lockDurationMs,
+    // BullMQ looks for lapsed locks every stalledInterval (30 s by default): without this, a small
+    // lockDuration alone would still leave a killed worker's jobs waiting up to 30 s.
+    stalledInterval: Math.min(30_000, opts.lockDurationMs),
     settings: {
       // Exponential with full jitter, capped: many runs waiting on one database do not retry in lockstep.
       backoffStrategy: (attemptsMade: number) => Math.round(Math.random() * Math.min(retryMaxMs, retryInitialMs * 2 ** Math.max(0, attemptsMade - 1))),

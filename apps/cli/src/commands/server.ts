@@ -25,6 +25,7 @@ export async function serverCommand(argv: readonly string[], ctx: CliContext): P
       postgres: { type: 'string' },
       prefix: { type: 'string' },
       'max-queue-depth': { type: 'string' },
+      'lost-job-check-ms': { type: 'string' },
       'blob-dir': { type: 'string' },
       'alert-webhook': { type: 'string' },
       'alert-slack': { type: 'string' },
@@ -44,6 +45,7 @@ export async function serverCommand(argv: readonly string[], ctx: CliContext): P
       postgres: values.postgres ?? nonEmpty(ctx.env['COHORT_POSTGRES_URL']),
       prefix: values.prefix ?? nonEmpty(ctx.env['COHORT_QUEUE_PREFIX']),
       maxQueueDepth: values['max-queue-depth'],
+      lostJobCheckMs: values['lost-job-check-ms'] ?? nonEmpty(ctx.env['COHORT_LOST_JOB_CHECK_MS']),
       blobDir: values['blob-dir'] ?? nonEmpty(ctx.env['COHORT_BLOB_DIR']),
       alertWebhook: values['alert-webhook'] ?? nonEmpty(ctx.env['COHORT_ALERT_WEBHOOK_URL']),
       alertSlack: values['alert-slack'] ?? nonEmpty(ctx.env['COHORT_ALERT_SLACK_URL']),
@@ -58,6 +60,7 @@ export async function serverCommand(argv: readonly string[], ctx: CliContext): P
       postgres: postgresUrlFlag.optional(),
       prefix: textFlag.optional(),
       maxQueueDepth: intFlag(1, 10_000_000).optional(),
+      lostJobCheckMs: intFlag(10, 3_600_000).optional(),
       blobDir: textFlag.optional(),
       alertWebhook: textFlag.optional(),
       alertSlack: textFlag.optional(),
@@ -76,6 +79,7 @@ export async function serverCommand(argv: readonly string[], ctx: CliContext): P
           postgresUrl: flags.postgres,
           ...(flags.prefix !== undefined && { prefix: flags.prefix }),
           ...(flags.maxQueueDepth !== undefined && { maxQueueDepth: flags.maxQueueDepth }),
+          ...(flags.lostJobCheckMs !== undefined && { lostJobCheckMs: flags.lostJobCheckMs }),
         }
       : undefined;
   const coordinator = await startCoordinator({

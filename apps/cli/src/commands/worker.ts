@@ -21,6 +21,7 @@ export async function workerCommand(argv: readonly string[], ctx: CliContext): P
       host: { type: 'string' },
       'http-port': { type: 'string' },
       prefix: { type: 'string' },
+      'lock-duration-ms': { type: 'string' },
     },
     false,
   );
@@ -34,6 +35,7 @@ export async function workerCommand(argv: readonly string[], ctx: CliContext): P
       host: values.host,
       httpPort: values['http-port'],
       prefix: values.prefix ?? nonEmpty(ctx.env['COHORT_QUEUE_PREFIX']),
+      lockDurationMs: values['lock-duration-ms'] ?? nonEmpty(ctx.env['COHORT_LOCK_DURATION_MS']),
     },
     {
       redis: redisUrlFlag.optional(),
@@ -42,6 +44,7 @@ export async function workerCommand(argv: readonly string[], ctx: CliContext): P
       host: textFlag.optional(),
       httpPort: intFlag(0, 65535).optional(),
       prefix: textFlag.optional(),
+      lockDurationMs: intFlag(1000, 3_600_000).optional(),
     },
   );
   if (flags.redis === undefined) throw new CliUsageError('--redis: required (or COHORT_REDIS_URL)', 'worker');
@@ -54,6 +57,7 @@ export async function workerCommand(argv: readonly string[], ctx: CliContext): P
     httpHost: flags.host ?? '127.0.0.1',
     httpPort: flags.httpPort ?? 7713,
     ...(flags.prefix !== undefined && { prefix: flags.prefix }),
+    ...(flags.lockDurationMs !== undefined && { lockDurationMs: flags.lockDurationMs }),
     logger: ctx.logger,
   });
   try {
