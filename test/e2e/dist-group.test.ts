@@ -2,7 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCoordinator, startGroupChecks, type Coordinator } from '@cohort/coordinator';
+import { groupChecksTask, startCoordinator, startLocalTasks, type Coordinator, type ScheduledTasks } from '@cohort/coordinator';
+import type { GroupCheckOptions } from '@cohort/engine';
+import { pino } from 'pino';
 import { Engine } from '@cohort/engine';
 import { Api } from '@cohort/sdk';
 import { openSqliteStore } from '@cohort/store';
@@ -146,7 +148,7 @@ describe('distributed training groups', () => {
 
   it('flags a slowed rank a straggler and raises an alert on its run', async () => {
     const group = 'slow';
-    await using checks = startGroupChecks(engine, { intervalMs: 100, stragglerFraction: 0.7, stragglerSeconds: 1, rateWindowSeconds: 1, stallSeconds: 60 });
+    await using checks = groupChecks(engine, { stragglerFraction: 0.7, stragglerSeconds: 1, rateWindowSeconds: 1, stallSeconds: 60 });
     // Rank 2 sleeps 10× longer per step: far below 70% of the median even on a loaded machine.
     const procs = [0, 1, 2, 3].map((r) => rank(group, r, 4, { STEPS: '5000', STEP_MS: r === 2 ? '100' : '10' }));
     await Promise.all(procs.map((p) => p.waitFor(/^ready /)));
@@ -166,7 +168,7 @@ describe('distributed training groups', () => {
 
   it('flags a group stalled when its ranks stop stepping but keep heartbeating', async () => {
     const group = 'hung';
-    await using checks = startGroupChecks(engine, { intervalMs: 100, stallSeconds: 1.5, stragglerSeconds: 60 });
+    await using checks = groupChecks(engine, { stallSeconds: 1.5, stragglerSeconds: 60 });
     const procs = [0, 1, 2].map((r) => rank(group, r, 3, { STEPS: '100', STEP_MS: '10', HANG_AFTER: '15' }));
     await Promise.all(procs.map((p) => p.waitFor(/^logged 14$/)));
     const view = await eventually(async () => {
@@ -192,3 +194,9 @@ describe('distributed training groups', () => {
     await checks.close();
   });
 });
+
+/** The coordinator's group checks as a housekeeping task, every 100 ms, with test thresholds. */
+function groupChecks(engine: Engine, thresholds: GroupCheckOptions): ScheduledTasks {
+  const log = pino({ level: 'silent' });
+  return startLocalTasks([groupChecksTask({ engine, intervalMs: 100, thresholds, log })], log);
+}
