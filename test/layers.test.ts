@@ -11,8 +11,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   'packages/store': ['@cohort/protocol'],
   'packages/engine': ['@cohort/protocol', '@cohort/store'],
   'packages/sdk': ['@cohort/protocol'],
-  'apps/coordinator': ['@cohort/protocol', '@cohort/store', '@cohort/engine'],
-  'apps/worker': ['@cohort/protocol', '@cohort/store', '@cohort/engine'],
+  'packages/ops': [],
+  'apps/coordinator': ['@cohort/protocol', '@cohort/store', '@cohort/engine', '@cohort/ops'],
+  'apps/worker': ['@cohort/protocol', '@cohort/store', '@cohort/engine', '@cohort/ops'],
   // The dashboard runs in the browser: it talks HTTP, never imports server or SDK code.
   'apps/web': [],
   'apps/cli': ['@cohort/protocol', '@cohort/store', '@cohort/engine', '@cohort/sdk', '@cohort/coordinator', '@cohort/worker'],

@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from 'vitest';
 import { createTestDatabase } from '../harness/postgres-service.js';
-import { completedJobs, expectRunReadsBack, logRuns, processCluster, tempDir, until } from './fault-helpers.js';
+import { activeJobs, completedJobs, expectRunReadsBack, logRuns, processCluster, tempDir, until } from './fault-helpers.js';
 
 describe('fault: kill -9 of a worker', () => {
   it('loses and doubles no row when a worker dies in the middle of applying batches', { timeout: 60_000 }, async () => {
@@ -13,6 +13,8 @@ describe('fault: kill -9 of a worker', () => {
     const logging = logRuns(6, { url: coordinator.grpcAddress, dir: dir.path, project: 'worker-kill', rows: 1500, pauseEvery: 25, pauseMs: 10 });
     // Kill it while it works: once it has completed some jobs, with the runs still logging.
     await until(async () => (await completedJobs(victim)) >= 10, 20_000, 'the victim worker to apply batches');
+    // Best effort to catch it with a job in hand (an apply takes milliseconds); kill it anyway after 5 s.
+    await until(async () => (await activeJobs(victim)) > 0, 5000, 'an active job').catch(() => undefined);
     await victim.kill9();
     const runs = await logging.done;
 

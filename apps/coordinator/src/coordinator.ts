@@ -16,7 +16,7 @@ import { SWEEPER_SCHEDULER_ID, heartbeatSweeperTask } from './heartbeat-sweeper.
 import { createHttpHandler } from './http-api.js';
 import { RunStreams } from './run-stream.js';
 import { createWebAssets, defaultWebDir } from './web-assets.js';
-import { createOpsRoutes, type ReadinessCheck } from './ops-routes.js';
+import { createOpsRoutes, type ReadinessCheck } from '@cohort/ops';
 import { runUrl } from './run-url.js';
 import { BatchProducer, redactUrl } from './scaled/batch-producer.js';
 import { groupChecksTask } from './group-checks-task.js';

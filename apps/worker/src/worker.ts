@@ -6,7 +6,7 @@ import { Engine } from '@cohort/engine';
 import { BATCH_QUEUE, CohortError, DEFAULT_QUEUE_PREFIX, resolveLimits, type Limits } from '@cohort/protocol';
 import { PostgresStore, openPostgresStore, type Store } from '@cohort/store';
 import { createBatchProcessor } from './batch-processor.js';
-import { createOpsRoutes, type ReadinessCheck } from './ops-routes.js';
+import { createOpsRoutes, type ReadinessCheck } from '@cohort/ops';
 import { WorkerMetrics } from './worker-metrics.js';
 
 /** Options of {@link startWorker}. */

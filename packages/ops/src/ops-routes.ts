@@ -25,8 +25,7 @@ export interface OpsRoutesDeps {
  * otherwise). Returns a handler that answers those paths and returns false
  * for any other, so it sits in front of the API's handler.
  *
- * A copy of apps/coordinator/src/ops-routes.ts: apps do not import each
- * other, and this is too small for a package of its own. Change both.
+ * Shared by the coordinator and the worker.
  */
 export function createOpsRoutes(deps: OpsRoutesDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
   const timeoutMs = deps.checkTimeoutMs ?? 2000;
