@@ -50,3 +50,129 @@ export async function startServerProcess(dataDir, extraEnv = {}, nodeArgs = []) 
   }
   throw new Error('cohort server exited before it was ready');
 }
+
+// Services for the scaled-mode benchmark: REDIS_URL / DATABASE_URL when set,
+// else a private redis-server and a private PostgreSQL (initdb + postgres on a
+// free port), mirroring test/harness (which is TypeScript; the bench runs
+// compile-free).
+import { execFileSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+
+export function which(name) {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir && existsSync(join(dir, name))) return join(dir, name);
+  }
+  return undefined;
+}
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port) {
+  return new Promise((resolve) => {
+    const s = createConnection({ port, host: '127.0.0.1' });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+async function waitFor(what, check, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what} did not start within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** REDIS_URL, or a private redis-server (no persistence). */
+export async function provideRedis() {
+  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, source: 'env', stop: async () => {} };
+  const binary = which('redis-server');
+  if (!binary) throw new Error('The fan-in bench needs Redis: set REDIS_URL, or install redis-server (apt-get install -y redis-server)');
+  const port = await freePort();
+  const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmpdir(), '--logfile', ''], { stdio: 'ignore' });
+  await waitFor('redis-server', () => canConnect(port));
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    source: 'redis-server',
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
+
+/** DATABASE_URL (a user that may CREATE DATABASE), or a private PostgreSQL (fsync off, as the tests run it). */
+export async function providePostgres() {
+  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, source: 'env', stop: async () => {} };
+  const initdb = which('initdb');
+  const postgres = which('postgres');
+  if (!initdb || !postgres) throw new Error('The fan-in bench needs PostgreSQL: set DATABASE_URL, or put initdb and postgres on PATH');
+  const asRoot = process.getuid?.() === 0;
+  const wrap = (bin, args) => (asRoot ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args]);
+  const dir = mkdtempSync(join(tmpdir(), 'cohort-bench-pg-'));
+  if (asRoot) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()));
+  const data = join(dir, 'data');
+  execFileSync(...wrap(initdb, ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C']), { stdio: 'ignore' });
+  const port = await freePort();
+  const [bin, args] = wrap(postgres, ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=300']);
+  const child = spawn(bin, args, { stdio: 'ignore' });
+  const pidOf = () => {
+    try {
+      return Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    } catch {
+      return undefined;
+    }
+  };
+  const stop = async () => {
+    if (child.exitCode === null) {
+      const pid = pidOf();
+      if (pid) process.kill(pid, 'SIGINT');
+      else child.kill('SIGINT');
+      await once(child, 'exit');
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitFor('postgres', () => canConnect(port));
+    await new Promise((r) => setTimeout(r, 300));
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, source: 'postgres', stop };
+}
+
+/** Starts `cohort <kind> ...args` in a child process; resolves with its ready line's addresses. */
+export async function startCohortProcess(kind, args, extraEnv = {}) {
+  const child = spawn(process.execPath, [CLI, kind, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, COHORT_LOG_LEVEL: 'warn', ...extraEnv },
+  });
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  };
+  const lines = createInterface({ input: child.stdout });
+  for await (const line of lines) {
+    const m = /^cohort (?:server|worker) ready (?:grpc=(\S+) )?http=(\S+)/.exec(line);
+    if (m) return { grpcAddress: m[1], httpUrl: m[2], pid: child.pid, stop };
+  }
+  throw new Error(`cohort ${kind} exited before it was ready`);
+}

@@ -1,4 +1,4 @@
-import { describe, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { createTestDatabase } from '../harness/postgres-service.js';
 import { expectRunReadsBack, logRuns, portOf, processCluster, startTcpProxy, tempDir } from './fault-helpers.js';
 
@@ -15,8 +15,12 @@ describe('fault: kill -9 of a coordinator', () => {
     await logging.started;
     await new Promise((r) => setTimeout(r, 400));
     proxy.setTarget(portOf(b.grpcAddress));
+    const before = proxy.connections();
     await a.kill9();
     const runs = await logging.done;
+
+    // The SDK dialled again (to B) after A died.
+    expect(proxy.connections()).toBeGreaterThan(before);
 
     for (const run of runs) await expectRunReadsBack(b.httpUrl, run.path, run.logged, run.summary);
   });

@@ -121,6 +121,7 @@ export async function processCluster(o: ProcessClusterOptions): Promise<ProcessC
   const workers: CohortProcess[] = [];
   const dataDir = mkdtempSync(join(tmpdir(), 'cohort-fault-'));
   const common = ['--redis', o.redisUrl, '--postgres', o.postgresUrl, '--prefix', prefix];
+  const output = (): string => [...coordinators, ...workers].map((p) => `--- ${p.kind} ${p.pid}\n${p.output()}`).join('\n');
   const addCoordinator = async (): Promise<CohortProcess> => {
     const c = await spawnCohort('server', [...common, '--grpc-port', '0', '--http-port', '0', '--data', dataDir, '--lost-job-check-ms', String(o.lostJobCheckMs ?? 300)]);
     coordinators.push(c);
@@ -137,6 +138,7 @@ export async function processCluster(o: ProcessClusterOptions): Promise<ProcessC
     return w;
   };
   const dispose = async (): Promise<void> => {
+    if (process.env['COHORT_FAULT_LOGS'] === '1') process.stderr.write(`${output()}\n`);
     await Promise.allSettled([...coordinators, ...workers].map((p) => p.stop()));
     rmSync(dataDir, { recursive: true, force: true });
   };
@@ -155,7 +157,7 @@ export async function processCluster(o: ProcessClusterOptions): Promise<ProcessC
     workers,
     addWorker,
     addCoordinator,
-    output: () => [...coordinators, ...workers].map((p) => `--- ${p.kind} ${p.pid}\n${p.output()}`).join('\n'),
+    output,
     [Symbol.asyncDispose]: dispose,
   };
 }
@@ -276,15 +278,27 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs: 
   }
 }
 
-/** A worker's `cohort_jobs_total{result="completed"}`, from its /metrics (0 when it cannot be read). */
-export async function completedJobs(worker: CohortProcess): Promise<number> {
+/** A worker's `cohort_jobs_total{result}` (completed, retry, failed), from its /metrics (0 when it cannot be read). */
+export async function jobCount(worker: CohortProcess, result: 'completed' | 'retry' | 'failed' = 'completed'): Promise<number> {
   try {
     const text = await (await fetch(`${worker.httpUrl}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
-    const m = /^cohort_jobs_total\{[^}]*result="completed"[^}]*\} (\d+)/m.exec(text);
+    const m = new RegExp(`^cohort_jobs_total\\{[^}]*result="${result}"[^}]*\\} (\\d+)`, 'm').exec(text);
     return m ? Number(m[1]) : 0;
   } catch {
     return 0;
   }
+}
+
+/** {@link jobCount} of completed jobs. */
+export function completedJobs(worker: CohortProcess): Promise<number> {
+  return jobCount(worker, 'completed');
+}
+
+/** {@link jobCount} summed over workers. */
+export async function jobCountOf(workers: readonly CohortProcess[], result: 'completed' | 'retry' | 'failed' = 'completed'): Promise<number> {
+  let n = 0;
+  for (const w of workers) n += await jobCount(w, result);
+  return n;
 }
 
 /** A worker's `cohort_worker_active_jobs`: jobs it is applying now (0 when it cannot be read). */

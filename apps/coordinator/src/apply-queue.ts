@@ -1,4 +1,4 @@
-import type { RecordMessage } from '@cohort/protocol';
+import { CohortError, type RecordMessage } from '@cohort/protocol';
 
 /** Names one run: `entity/project/runId`. */
 export interface RunRef {
@@ -53,6 +53,8 @@ interface PendingBatch {
   raw: readonly Uint8Array[];
   bytes: number;
   start: number;
+  /** True once the sender is gone (its stream ended): the batch is then dropped unapplied. */
+  cancelled: (() => boolean) | undefined;
   resolve(appliedSeq: number): void;
   reject(err: unknown): void;
 }
@@ -104,14 +106,17 @@ export class RunApplyQueue {
    * after every batch already queued for this run. Resolves with the
    * writer's applied seq once the batch is committed; rejects with the
    * engine's error for this batch only. `raw`: the records' encoded bytes,
-   * when the enqueuer has them.
+   * when the enqueuer has them. `cancelled`: when it answers true by the
+   * time the batch's turn comes, the batch is rejected unapplied — a stream
+   * that ended (its SDK resends from its last ack) must not leave batches
+   * behind that would gap after the one that failed and hold up the resend.
    */
-  enqueue(records: RecordMessage[], bytes: number, writer = '', raw: readonly Uint8Array[] = []): Promise<number> {
+  enqueue(records: RecordMessage[], bytes: number, writer = '', raw: readonly Uint8Array[] = [], cancelled?: () => boolean): Promise<number> {
     this.#batches++;
     this.#bytes += bytes;
     this.#observer?.enqueued(records.length);
     return new Promise<number>((resolve, reject) => {
-      this.#pending.push({ writer, records, raw, bytes, start: performance.now(), resolve, reject });
+      this.#pending.push({ writer, records, raw, bytes, start: performance.now(), cancelled, resolve, reject });
       this.#pump();
     });
   }
@@ -150,8 +155,14 @@ export class RunApplyQueue {
       this.#pump();
     };
     // Started on a later turn, as the promise chain did: the enqueuer attaches its handlers first.
+    // Checked on that later turn too: a failed batch's stream ends in the reaction to its rejection, queued before this.
     void Promise.resolve()
-      .then(() => this.#apply({ ...this.run, writer: first.writer }, records, raw))
+      .then(() => {
+        if (group.some((g) => g.cancelled?.() === true)) {
+          throw new CohortError('UNAVAILABLE', 'the stream that sent this batch ended before it was applied; resend from the last ack');
+        }
+        return this.#apply({ ...this.run, writer: first.writer }, records, raw);
+      })
       .then(
         (r) => settle(undefined, r.appliedSeq),
         (err: unknown) => settle(err ?? new Error('apply failed'), 0),

@@ -168,7 +168,8 @@ export class RecordStream {
       records[i] = record;
     }
     const queue = this.#deps.queues.forRun(this.#run!);
-    const committed = queue.enqueue(records, bytes, this.#writer, entries).then(
+    // Once this stream has ended, its batches still queued are dropped: the SDK resends them after its last ack.
+    const committed = queue.enqueue(records, bytes, this.#writer, entries, () => this.#state === 'closed').then(
       (seq) => this.#ack(seq),
       (err: unknown) => this.#fail(err),
     );

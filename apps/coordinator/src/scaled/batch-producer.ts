@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Queue, QueueEvents, type Job } from 'bullmq';
+import type { EventEmitter } from 'node:events';
+import { Job, Queue, QueueEvents } from 'bullmq';
 import type { Logger } from 'pino';
 import {
   BATCH_JOB_NAME,
@@ -159,7 +160,7 @@ export class BatchProducer {
     waits.add(markLost);
     this.#waits.set(jobId, waits);
     try {
-      value = await Promise.race([job.waitUntilFinished(this.#events, this.#o.jobTimeoutMs), lost]);
+      value = await Promise.race([this.#waitUntilFinished(job.id ?? jobId, this.#o.jobTimeoutMs), lost]);
     } catch (err) {
       return this.#onJobFailed(writer, jobId, first.seq, last.seq, err);
     } finally {
@@ -253,6 +254,56 @@ export class BatchProducer {
       const waiters = this.#waiters.splice(0);
       for (const wake of waiters) wake();
     }
+  }
+
+  /**
+   * BullMQ's `job.waitUntilFinished`, minus its flaw: that one checks the job
+   * inside an async Promise executor, so when Redis is down the check's
+   * error (`MaxRetriesPerRequestError` on this fail-fast connection) is an
+   * unhandled rejection that kills the process. Here a failed check is
+   * ignored: the completed/failed event, the lost-job check or the timeout
+   * decides. Same messages, so {@link isLostOrLate} reads them alike.
+   */
+  #waitUntilFinished(jobId: string, ttl: number): Promise<unknown> {
+    // Per-job event names (`completed:<id>`) are not in BullMQ's typed listener map.
+    const events = this.#events as unknown as EventEmitter;
+    const queue = this.#queue as unknown as EventEmitter;
+    return new Promise((resolve, reject) => {
+      const completedEvent = `completed:${jobId}`;
+      const failedEvent = `failed:${jobId}`;
+      const removeListeners = (): void => {
+        clearTimeout(timer);
+        events.removeListener(completedEvent, onCompleted);
+        events.removeListener(failedEvent, onFailed);
+        queue.removeListener('closing', onFailed);
+      };
+      function onCompleted(args: { returnvalue: unknown }): void {
+        removeListeners();
+        resolve(args.returnvalue);
+      }
+      function onFailed(args: { failedReason?: string } | string): void {
+        removeListeners();
+        reject(new Error(typeof args === 'string' ? args : (args.failedReason ?? 'failed')));
+      }
+      const timer = setTimeout(() => onFailed(`Job wait timed out before finishing, no finish notification arrived after ${ttl}ms (id=${jobId})`), ttl);
+      events.on(completedEvent, onCompleted);
+      events.on(failedEvent, onFailed);
+      queue.on('closing', onFailed);
+      // The job may have finished before the listeners were on: look once, after the events listen.
+      void (async () => {
+        try {
+          await this.#events.waitUntilReady();
+          const state = await this.#queue.getJobState(jobId);
+          if (state !== 'completed' && state !== 'failed') return;
+          const done = await Job.fromId(this.#queue, jobId);
+          if (!done) return;
+          if (state === 'completed') onCompleted({ returnvalue: done.returnvalue });
+          else onFailed({ failedReason: done.failedReason });
+        } catch {
+          // Redis unreachable: the events, the lost-job check or the timeout end the wait.
+        }
+      })();
+    });
   }
 
   /** Ends the waits of jobs that are no longer in Redis (lost with a Redis restart, or removed). */
