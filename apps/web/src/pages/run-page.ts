@@ -174,8 +174,18 @@ export async function runPage(root: HTMLElement, entity: string, project: string
     const source = new EventSource(`${base}/stream`);
     let pending: ReturnType<typeof setTimeout> | undefined;
     source.addEventListener('open', () => live && (live.textContent = '● live'));
+    const redrawSoon = (): void => {
+      pending ??= setTimeout(() => {
+        pending = undefined;
+        redraw();
+      }, 500);
+    };
     source.addEventListener('run', (e) => {
-      view = parseJson((e as MessageEvent<string>).data) as RunView;
+      const next = parseJson((e as MessageEvent<string>).data) as RunView;
+      // Rows committed between the page's first fetch and the stream's first
+      // look arrive as a changed lastStep only, not as a `history` event.
+      if (next.lastStep !== view.lastStep) redrawSoon();
+      view = next;
       drawHeader();
       drawMedia();
       void drawSide();
@@ -183,12 +193,7 @@ export async function runPage(root: HTMLElement, entity: string, project: string
         if (live) live.textContent = '';
       }
     });
-    source.addEventListener('history', () => {
-      pending ??= setTimeout(() => {
-        pending = undefined;
-        redraw();
-      }, 500);
-    });
+    source.addEventListener('history', redrawSoon);
     signal.addEventListener('abort', () => {
       source.close();
       if (pending) clearTimeout(pending);
