@@ -1,4 +1,4 @@
-import { RowsBuilder, type OpenRunRequestMessage, type RecordMessage, type MetricDefinitionMessage } from '@cohort/protocol';
+import { RowsBuilder, type OpenRunRequestMessage, type RecordMessage, type MetricDefinitionMessage, withOpenRunDefaults } from '@cohort/protocol';
 import { openSqliteStore } from '@cohort/store';
 import { Engine } from '../engine.js';
 
@@ -15,33 +15,7 @@ export function makeEngine(clock = new FakeClock()): Engine {
 
 /** An OpenRunRequest with defaults. */
 export function openRequest(over: Partial<OpenRunRequestMessage> = {}): OpenRunRequestMessage {
-  return {
-    entity: '',
-    project: 'proj',
-    runId: 'run1',
-    name: '',
-    group: '',
-    jobType: '',
-    tags: [],
-    notes: '',
-    configJson: '',
-    resume: '',
-    resumeFrom: '',
-    forkFrom: '',
-    rank: -1,
-    worldSize: 0,
-    localRank: -1,
-    node: '',
-    startTime: 0,
-    mode: '',
-    label: '',
-    primary: false,
-    sweepId: '',
-    host: '',
-    offline: false,
-    restartAttempt: 0,
-    ...over,
-  };
+  return withOpenRunDefaults({ project: 'proj', runId: 'run1', rank: -1, localRank: -1, ...over });
 }
 
 /** The key of the default test run. */

@@ -68,6 +68,29 @@ export interface ScanHistoryOptions {
   readonly minStep?: number;
 }
 
+/** The server's fields, with the ones an older server may leave out filled in. */
+function withDefaults(view: RunView): RunView {
+  return {
+    ...view,
+    exitCode: view.exitCode ?? null,
+    rank: view.rank ?? null,
+    worldSize: view.worldSize ?? null,
+    localRank: view.localRank ?? null,
+    summary: view.summary ?? {},
+    config: view.config ?? {},
+    tags: view.tags ?? [],
+    endTime: view.endTime ?? null,
+    heartbeatAt: view.heartbeatAt ?? null,
+    lastStep: view.lastStep ?? null,
+    sweepId: view.sweepId ?? '',
+    forkedFrom: view.forkedFrom ?? '',
+    url: view.url ?? '',
+  };
+}
+
+// The fields of a RunView are the ApiRun's own (declaration merging with the class below).
+export interface ApiRun extends RunView {}
+
 /**
  * A run read through the HTTP API (W&B's `wandb.apis.public.Run`): the
  * server's fields at the time of the request, plus history access.
@@ -75,68 +98,13 @@ export interface ScanHistoryOptions {
 export class ApiRun {
   readonly #http: HttpClient;
   readonly #base: string;
-  readonly id: string;
-  readonly entity: string;
-  readonly project: string;
-  readonly path: string;
-  readonly name: string;
-  readonly state: string;
-  readonly exitCode: number | null;
-  readonly group: string;
-  readonly jobType: string;
-  readonly rank: number | null;
-  readonly worldSize: number | null;
-  readonly localRank: number | null;
-  readonly node: string;
-  readonly summary: Record<string, unknown>;
-  readonly config: Record<string, unknown>;
-  readonly tags: string[];
-  readonly notes: string;
-  readonly startTime: number;
-  readonly endTime: number | null;
-  readonly heartbeatAt: number | null;
-  readonly runtime: number;
-  readonly lastStep: number | null;
-  readonly appliedSeq: number;
-  readonly sweepId: string;
-  readonly host: string;
-  readonly mode: string;
-  readonly resumed: boolean;
-  readonly forkedFrom: string;
-  readonly url: string;
+  readonly #view: RunView;
 
   /** @internal Use `api.run()` or `api.runs()`. */
   constructor(http: HttpClient, view: RunView) {
     this.#http = http;
-    this.id = view.id;
-    this.entity = view.entity;
-    this.project = view.project;
-    this.path = view.path;
-    this.name = view.name;
-    this.state = view.state;
-    this.exitCode = view.exitCode ?? null;
-    this.group = view.group;
-    this.jobType = view.jobType;
-    this.rank = view.rank ?? null;
-    this.worldSize = view.worldSize ?? null;
-    this.localRank = view.localRank ?? null;
-    this.node = view.node;
-    this.summary = view.summary ?? {};
-    this.config = view.config ?? {};
-    this.tags = view.tags ?? [];
-    this.notes = view.notes;
-    this.startTime = view.startTime;
-    this.endTime = view.endTime ?? null;
-    this.heartbeatAt = view.heartbeatAt ?? null;
-    this.runtime = view.runtime;
-    this.lastStep = view.lastStep ?? null;
-    this.appliedSeq = view.appliedSeq;
-    this.sweepId = view.sweepId ?? '';
-    this.host = view.host;
-    this.mode = view.mode;
-    this.resumed = view.resumed;
-    this.forkedFrom = view.forkedFrom ?? '';
-    this.url = view.url ?? '';
+    this.#view = withDefaults(view);
+    Object.assign(this, this.#view);
     this.#base = `/api/v1/runs/${encodeURIComponent(view.entity)}/${encodeURIComponent(view.project)}/${encodeURIComponent(view.id)}`;
   }
 
@@ -223,9 +191,7 @@ export class ApiRun {
 
   /** The fields as plain data. */
   toJSON(): RunView {
-    const { id, entity, project, path, name, state, exitCode, group, jobType, rank, worldSize, localRank, node, summary, config, tags, notes } = this;
-    const { startTime, endTime, heartbeatAt, runtime, lastStep, appliedSeq, sweepId, host, mode, resumed, forkedFrom, url } = this;
-    return { id, entity, project, path, name, state, exitCode, group, jobType, rank, worldSize, localRank, node, summary, config, tags, notes, startTime, endTime, heartbeatAt, runtime, lastStep, appliedSeq, sweepId, host, mode, resumed, forkedFrom, url };
+    return { ...this.#view };
   }
 }
 

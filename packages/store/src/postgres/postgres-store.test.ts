@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { describe, expect, inject, it } from 'vitest';
 import { Engine } from '@cohort/engine';
-import { RowsBuilder, type OpenRunRequestMessage, type RecordMessage } from '@cohort/protocol';
+import { RowsBuilder, type OpenRunRequestMessage, type RecordMessage, withOpenRunDefaults } from '@cohort/protocol';
 import { createTestDatabase } from '../../../../test/harness/postgres-service.js';
 import type { NewRun } from '../types.js';
 import { CHUNK_MAX_POINTS } from '../sqlite/history-chunks.js';
@@ -367,33 +367,7 @@ describe('PostgresStore', () => {
 });
 
 function openRequest(over: Partial<OpenRunRequestMessage> = {}): OpenRunRequestMessage {
-  return {
-    entity: '',
-    project: 'proj',
-    runId: 'run1',
-    name: '',
-    group: '',
-    jobType: '',
-    tags: [],
-    notes: '',
-    configJson: '',
-    resume: '',
-    resumeFrom: '',
-    forkFrom: '',
-    rank: -1,
-    worldSize: 0,
-    localRank: -1,
-    node: '',
-    startTime: 0,
-    mode: '',
-    label: '',
-    primary: false,
-    sweepId: '',
-    host: '',
-    offline: false,
-    restartAttempt: 0,
-    ...over,
-  };
+  return withOpenRunDefaults({ project: 'proj', runId: 'run1', rank: -1, localRank: -1, ...over });
 }
 
 const RUN = { entity: 'local', project: 'proj', runId: 'run1' };

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { alertFromRow, type AlertRow } from '../alert-row.js';
 import { CohortError, describeValue } from '@cohort/protocol';
 import type { Store } from '../store.js';
 import type {
@@ -754,26 +755,3 @@ async function insertEvents(c: Queryable, pk: number, events: readonly NewRunEve
   await insertValues(c, 'INSERT INTO run_events (run_pk, state, at, detail)', 4, flat);
 }
 
-interface AlertRow {
-  id: number;
-  run_pk: number;
-  title: string;
-  text: string;
-  level: string;
-  timestamp: number;
-  wait_duration_ms: number;
-  suppressed: boolean;
-}
-
-function alertFromRow(r: AlertRow): StoredAlert {
-  return {
-    id: r.id,
-    runPk: r.run_pk,
-    title: r.title,
-    text: r.text,
-    level: r.level,
-    timestamp: r.timestamp,
-    waitDurationMs: r.wait_duration_ms,
-    suppressed: r.suppressed,
-  };
-}

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { alertFromRow, type AlertRow } from '../alert-row.js';
 import { CohortError } from '@cohort/protocol';
 import type { Store } from '../store.js';
 import type {
@@ -595,26 +596,3 @@ export class SqliteStore implements Store {
   }
 }
 
-interface AlertRow {
-  id: number;
-  run_pk: number;
-  title: string;
-  text: string;
-  level: string;
-  timestamp: number;
-  wait_duration_ms: number;
-  suppressed: number;
-}
-
-function alertFromRow(r: AlertRow): StoredAlert {
-  return {
-    id: r.id,
-    runPk: r.run_pk,
-    title: r.title,
-    text: r.text,
-    level: r.level,
-    timestamp: r.timestamp,
-    waitDurationMs: r.wait_duration_ms,
-    suppressed: r.suppressed !== 0,
-  };
-}
