@@ -1,55 +1,82 @@
-// One simulated rank of the fan-in bench, in a worker thread (the SDK keeps
-// one active run per thread): a real SDK client that, per phase, opens a run,
-// waits for "go", logs 20 scalar metrics per step for the phase's duration
-// (a fixed number of steps as fast as it can, or paced for a duration), finishes the run (which waits until the
-// server committed everything) and reports. Sampled ranks post the wall time
-// of a step every 200 ms, which the parent polls the HTTP API for.
+// A host of simulated ranks for the fan-in bench, in a child process of its
+// own (forked by fan-in.mjs): `ranks` real SDK clients in one event loop, so
+// 256 ranks fit in a few processes. Per phase each rank opens a run (init()),
+// waits for "go", logs 20 scalar metrics per step (a fixed number of steps as
+// fast as it can, or paced for a duration), finishes the run (finish()
+// resolves once the server committed everything) and reports. Sampled ranks
+// post the wall time of a step every 200 ms, which the parent polls the HTTP
+// API for.
+//
+// Each rank is its own run beside the others: init({ reinit: 'create_new' }),
+// W&B's way to hold several runs in one process.
 import { join } from 'node:path';
+import { init } from '@cohort/sdk';
 import { setImmediate as yieldTurn } from 'node:timers/promises';
-import { parentPort, workerData } from 'node:worker_threads';
 
-const { url, dir, rank, keys } = workerData;
-process.env.COHORT_URL = url;
-const { init } = await import('@cohort/sdk');
+const { COHORT_BENCH_DIR: dir, COHORT_BENCH_RANKS: rankList, COHORT_BENCH_KEYS: keyCount } = process.env;
+const ranks = rankList.split(',').map(Number);
+const keys = Number(keyCount);
 const literal = new Function('i', `return { ${Array.from({ length: keys }, (_, k) => `metric_${k}: Math.sin(i + ${k}) * 100`).join(', ')} };`);
-let run;
+const send = (m) => process.send(m);
+let runs = [];
 let phase;
 
-parentPort.on('message', async (m) => {
-  try {
-    if (m.type === 'open') {
-      phase = m;
-      run = await init({ project: m.project, name: `rank-${rank}`, dir: join(dir, `${m.project}-${rank}`), settings: { silent: true, systemMetricsSeconds: 0, finishTimeoutMs: 300_000, initTimeoutMs: 120_000 } });
-      parentPort.postMessage({ type: 'ready', path: `${run.entity}/${m.project}/${run.id}` });
-    } else if (m.type === 'go') {
-      const t0 = Date.now();
-      const end = t0 + phase.durationMs;
-      const interval = phase.stepsPerSec > 0 ? 1000 / phase.stepsPerSec : 0;
-      let nextSample = t0;
-      let step = 0;
-      // A fixed number of steps (the max phase), or paced for a duration.
-      const more = phase.steps > 0 ? () => step < phase.steps : () => Date.now() < end;
-      for (; more(); step++) {
-        run.log(literal(step));
-        if (phase.sample && Date.now() >= nextSample) {
-          parentPort.postMessage({ type: 'sample', step, t: Date.now() });
-          nextSample += 200;
-        }
-        if (interval > 0) {
-          const due = t0 + (step + 1) * interval;
-          const wait = due - Date.now();
-          if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-          else if (step % 100 === 99) await yieldTurn();
-        } else if (step % 100 === 99) await yieldTurn();
-      }
-      const loggedAt = Date.now();
-      await run.finish();
-      parentPort.postMessage({ type: 'done', steps: step, loggedAt, committedAt: Date.now() });
-    } else if (m.type === 'exit') {
-      process.exit(0);
+/** Opens the phase's runs, `width` at a time (opening hundreds at once on 2 cores starves the gRPC deadlines). */
+async function open(m, width = 8) {
+  phase = m;
+  runs = [];
+  for (let i = 0; i < ranks.length; i += width) {
+    const opened = await Promise.all(
+      ranks.slice(i, i + width).map((rank) =>
+        init({
+          reinit: 'create_new',
+          project: m.project,
+          name: `rank-${rank}`,
+          dir: join(dir, `${m.project}-${rank}`),
+          settings: { silent: true, console: 'off', handleSigterm: false, systemMetricsSeconds: 0, finishTimeoutMs: 300_000, initTimeoutMs: 120_000 },
+        }),
+      ),
+    );
+    runs.push(...opened);
+  }
+  send({ type: 'ready', paths: runs.map((run, i) => ({ rank: ranks[i], path: `${run.entity}/${m.project}/${run.id}` })) });
+}
+
+/** One rank's loop: as fast as it can (yielding every 100 steps), or paced at `stepsPerSec`. */
+async function logRank(run, rank, t0) {
+  const end = t0 + phase.durationMs;
+  const interval = phase.stepsPerSec > 0 ? 1000 / phase.stepsPerSec : 0;
+  const sampled = phase.sampled.includes(rank);
+  let nextSample = t0;
+  let step = 0;
+  const more = phase.steps > 0 ? () => step < phase.steps : () => Date.now() < end;
+  for (; more(); step++) {
+    run.log(literal(step));
+    if (sampled && Date.now() >= nextSample) {
+      send({ type: 'sample', rank, step, t: Date.now() });
+      nextSample += 200;
     }
+    if (interval > 0) {
+      const wait = t0 + (step + 1) * interval - Date.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      else if (step % 100 === 99) await yieldTurn();
+    } else if (step % 100 === 99) await yieldTurn();
+  }
+  const loggedAt = Date.now();
+  await run.finish();
+  return { steps: step, loggedAt };
+}
+
+process.on('message', async (m) => {
+  try {
+    if (m.type === 'open') await open(m);
+    else if (m.type === 'go') {
+      const t0 = Date.now();
+      const done = await Promise.all(runs.map((run, i) => logRank(run, ranks[i], t0)));
+      send({ type: 'done', steps: done.reduce((n, d) => n + d.steps, 0), loggedAt: Math.max(...done.map((d) => d.loggedAt)) });
+    } else if (m.type === 'exit') process.exit(0);
   } catch (err) {
-    parentPort.postMessage({ type: 'error', message: String(err?.stack ?? err) });
+    send({ type: 'error', message: String(err?.stack ?? err) });
   }
 });
-parentPort.postMessage({ type: 'loaded' });
+send({ type: 'loaded' });

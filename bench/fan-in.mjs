@@ -1,30 +1,43 @@
 // npm run bench, part (e): scaled-mode fan-in. 8, 64 and 256 simulated ranks
-// (worker threads, each a real SDK client: init() + log() + finish()) log 20
-// scalar metrics per step to a scaled deployment in real processes (one
-// coordinator, two workers, Redis, PostgreSQL). Per rank count, two phases:
+// log 20 scalar metrics per step to a scaled deployment in real processes
+// (one coordinator, two workers, Redis, PostgreSQL). Each rank is a real SDK
+// client (init() + log() + finish()); the ranks live in BENCH_FANIN_HOSTS (8)
+// child processes, ranks/8 clients to an event loop (fan-in-rank.mjs), so 256
+// ranks fit in memory and open quickly. Per rank count, two phases:
 //   max   — the ranks log BENCH_FANIN_POINTS points in all (split evenly),
 //           each as fast as it can; points/s committed = points / (go → the
 //           last finish() returned, finish() resolving only once every
 //           record is committed). The same work for every rank count.
 //   half  — the same ranks paced at half the max phase's rate for
-//           BENCH_FANIN_SECONDS; latency from
-//           log() to queryable: sampled ranks post a step's wall time every
-//           200 ms and the bench polls GET /api/v1/runs/... until its
-//           lastStep reaches it (poll every 20 ms: up to 20 ms is the poll's).
+//           BENCH_FANIN_SECONDS; offered = points / (go → the last log()),
+//           committed = points / (go → the last finish()). Latency from
+//           log() to queryable: sampled ranks (the first 8) post a step's
+//           wall time every 200 ms and the bench polls GET /api/v1/runs/...
+//           until its lastStep reaches it (poll every 20 ms: up to 20 ms is
+//           the poll's).
 // Redis memory: used_memory sampled every 100 ms during the phase (max).
+// Where the time goes (a second table): per phase, batches received and jobs
+// completed per second, queue wait, engine apply per job, enqueue → completed
+// and arrival → ack (from the processes' /metrics, histogram bucket bounds),
+// and the CPU share of each process group (/proc). BENCH_FANIN_PROFILE=dir
+// writes CPU profiles of the coordinators and workers; BENCH_FANIN_DEBUG=1
+// prints the private servers' URLs (to watch pg_stat_activity meanwhile).
 // Beside it, a raw baseline in the same run: ioredis pipelined LPUSH and XADD
 // of the same rows (JSON, one entry per step, pipelines of 1000).
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { startProbe } from './fan-in-probe.mjs';
 import { fmt, printTable, provideRedis, providePostgres, startCohortProcess } from './lib.mjs';
 
 const KEYS = 20;
-// 256 thread-hosted SDK clients need ~7 GB and minutes of start-up on a 2-core machine: opt in with BENCH_FANIN_RANKS=8,64,256.
-const RANKS = (process.env.BENCH_FANIN_RANKS ?? '8,64').split(',').map(Number);
+const RANKS = (process.env.BENCH_FANIN_RANKS ?? '8,64,256').split(',').map(Number);
+/** Child processes that host the ranks (each runs ranks/HOSTS SDK clients in one event loop). */
+const HOSTS = Number(process.env.BENCH_FANIN_HOSTS ?? 8);
 const SECONDS = Number(process.env.BENCH_FANIN_SECONDS ?? 6);
 const POINTS = Number(process.env.BENCH_FANIN_POINTS ?? 4_000_000);
 const WORKERS = Number(process.env.BENCH_FANIN_WORKERS ?? 2);
@@ -55,62 +68,71 @@ function memorySampler(redis) {
   };
 }
 
-class Ranks {
+/** The rank hosts: child processes, each running its share of the ranks as real SDK clients in one event loop. */
+class RankHosts {
   constructor(count, urls, dir) {
-    this.threads = Array.from({ length: count }, (_, rank) => {
-      const w = new Worker(new URL('./fan-in-rank.mjs', import.meta.url), { workerData: { url: urls[rank % urls.length], dir, rank, keys: KEYS } });
-      w.on('error', (err) => console.error(`rank ${rank}:`, err));
-      return w;
+    const hosts = Math.min(count, HOSTS);
+    this.hosts = Array.from({ length: hosts }, (_, h) => {
+      const ranks = Array.from({ length: count }, (_, r) => r).filter((r) => r % hosts === h);
+      const child = fork(new URL('./fan-in-rank.mjs', import.meta.url), [], {
+        env: { ...process.env, COHORT_URL: urls[h % urls.length], COHORT_BENCH_DIR: dir, COHORT_BENCH_RANKS: ranks.join(','), COHORT_BENCH_KEYS: String(KEYS) },
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      child.on('error', (err) => console.error(`rank host ${h}:`, err));
+      return child;
     });
   }
-  /** Sends `m` to rank `rank` and resolves with its first answer of `type` (other messages go to `onMessage`). */
-  one(rank, m, type, onMessage) {
-    const w = this.threads[rank];
-    return new Promise((resolve, reject) => {
-      const on = (msg) => {
-        if (msg.type === 'error') reject(new Error(`rank ${rank}: ${msg.message}`));
-        else if (msg.type === type) {
-          w.off('message', on);
-          resolve(msg);
-        } else onMessage?.(rank, msg);
-      };
-      w.on('message', on);
-      if (m) w.postMessage(typeof m === 'function' ? m(rank) : m);
-    });
+  get pids() {
+    return this.hosts.map((c) => c.pid);
   }
-  /** {@link one} for every rank at once. */
+  /** Sends `m` to every host and resolves with each one's first answer of `type` (other messages go to `onMessage`). */
   all(m, type, onMessage) {
-    return Promise.all(this.threads.map((_, rank) => this.one(rank, m, type, onMessage)));
-  }
-  /** {@link one} for every rank, `width` at a time (opening 256 runs at once on 2 cores starves the gRPC deadlines). */
-  async chunked(width, m, type) {
-    const out = [];
-    for (let i = 0; i < this.threads.length; i += width) {
-      const batch = this.threads.slice(i, i + width).map((_, j) => this.one(i + j, m, type));
-      out.push(...(await Promise.all(batch)));
-      if (process.env.BENCH_FANIN_DEBUG) console.error(`fan-in: opened ${out.length}/${this.threads.length} at ${new Date().toISOString()}`);
-    }
-    return out;
+    return Promise.all(
+      this.hosts.map(
+        (child, h) =>
+          new Promise((resolve, reject) => {
+            const on = (msg) => {
+              if (msg.type === 'error') reject(new Error(`rank host ${h}: ${msg.message}`));
+              else if (msg.type === type) {
+                child.off('message', on);
+                child.off('exit', onExit);
+                resolve(msg);
+              } else onMessage?.(msg);
+            };
+            const onExit = (code) => reject(new Error(`rank host ${h} exited (${code}) while waiting for ${type}`));
+            child.on('message', on);
+            child.once('exit', onExit);
+            if (m) child.send(m);
+          }),
+      ),
+    );
   }
   async close() {
-    await Promise.all(this.threads.map((w) => w.terminate()));
+    await Promise.all(
+      this.hosts.map(async (child) => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        child.kill('SIGKILL');
+        await once(child, 'exit');
+      }),
+    );
   }
 }
 
-async function runPhase(ranks, { project, steps = 0, stepsPerSec = 0, httpUrl, redis }) {
-  const opened = await ranks.chunked(16, (rank) => ({ type: 'open', project, steps, durationMs: SECONDS * 1000, stepsPerSec, sample: rank < SAMPLED }), 'ready');
-  const paths = opened.map((m) => m.path);
+async function runPhase(ranks, { project, steps = 0, stepsPerSec = 0, httpUrl, redis, probe }) {
+  const sampled = Array.from({ length: SAMPLED }, (_, r) => r);
+  const opened = await ranks.all({ type: 'open', project, steps, durationMs: SECONDS * 1000, stepsPerSec, sampled }, 'ready');
+  const paths = new Map(opened.flatMap((m) => m.paths.map((p) => [p.rank, p.path])));
   const latencies = [];
   const pollers = [];
   // One poller per sampled rank: samples in order, each polled until visible.
-  const pending = paths.slice(0, SAMPLED).map(() => []);
+  const pending = new Map(sampled.filter((r) => paths.has(r)).map((r) => [r, []]));
   let stopPolling = false;
-  for (let r = 0; r < Math.min(SAMPLED, paths.length); r++) {
+  for (const [rank, queue] of pending) {
     pollers.push(
       (async () => {
-        const url = `${httpUrl}/api/v1/runs/${paths[r]}`;
-        while (!stopPolling || pending[r].length > 0) {
-          const next = pending[r][0];
+        const url = `${httpUrl}/api/v1/runs/${paths.get(rank)}`;
+        while (!stopPolling || queue.length > 0) {
+          const next = queue[0];
           if (!next) {
             await new Promise((res) => setTimeout(res, 20));
             continue;
@@ -118,23 +140,44 @@ async function runPhase(ranks, { project, steps = 0, stepsPerSec = 0, httpUrl, r
           const body = await (await fetch(url)).json().catch(() => ({}));
           const last = body.lastStep ?? body.run?.lastStep ?? -1;
           const now = Date.now();
-          while (pending[r].length > 0 && pending[r][0].step <= last) latencies.push(now - pending[r].shift().t);
-          if (pending[r].length > 0) await new Promise((res) => setTimeout(res, 20));
+          while (queue.length > 0 && queue[0].step <= last) latencies.push(now - queue.shift().t);
+          if (queue.length > 0) await new Promise((res) => setTimeout(res, 20));
         }
       })(),
     );
   }
   const stopMemory = memorySampler(redis);
+  const stopProbe = await probe();
   const t0 = performance.now();
-  const done = await ranks.all({ type: 'go' }, 'done', (rank, msg) => {
-    if (msg.type === 'sample') pending[rank].push(msg);
+  const goAt = Date.now();
+  const done = await ranks.all({ type: 'go' }, 'done', (msg) => {
+    if (msg.type === 'sample') pending.get(msg.rank)?.push(msg);
   });
   const seconds = (performance.now() - t0) / 1000;
+  const stages = await stopProbe();
   stopPolling = true;
   await Promise.all(pollers);
   const memory = await stopMemory();
   const points = done.reduce((n, d) => n + d.steps, 0) * KEYS;
-  return { points, seconds, rate: points / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), samples: latencies.length, memory };
+  const offered = points / ((Math.max(...done.map((d) => d.loggedAt)) - goAt) / 1000);
+  return { points, seconds, rate: points / seconds, offered, p50: percentile(latencies, 50), p99: percentile(latencies, 99), samples: latencies.length, memory, stages };
+}
+
+/** One line of where a phase's time went, for the stage table. */
+function stageRow(count, phase, r) {
+  const s = r.stages;
+  const cpu = Object.entries(s.cpu).map(([name, share]) => `${name} ${fmt(share * 100)}%`).join(', ');
+  return [
+    `${count} ${phase}`,
+    fmt(s.batchesPerSec),
+    fmt(s.jobsPerSec),
+    fmt(s.batchesPerJob, 1),
+    `${fmt(s.waitP50)} / ${fmt(s.waitP99)}`,
+    fmt(s.applyMeanMs, 1),
+    `${fmt(s.jobP50)}`,
+    `${fmt(s.ackP50)} / ${fmt(s.ackP99)}`,
+    cpu,
+  ];
 }
 
 /** Raw Redis: the same rows (JSON, one entry per step) pushed with pipelines of 1000. */
@@ -173,10 +216,12 @@ export async function benchFanIn(tmp) {
   const dbUrl = new URL(pgService.url);
   dbUrl.pathname = `/${dbName}`;
   const prefix = `bench-${randomBytes(4).toString('hex')}`;
+  if (process.env.BENCH_FANIN_DEBUG) console.error(`fan-in: postgres ${dbUrl.href}, redis ${redisService.url}`);
   const redis = new Redis(redisService.url);
   const processes = [];
   const rows = [];
   const raw = [];
+  const stages = [];
   // Ctrl-C: take the deployment and the private servers down too.
   const onSignal = () => {
     for (const p of processes) p.stop();
@@ -186,25 +231,42 @@ export async function benchFanIn(tmp) {
   process.once('SIGTERM', onSignal);
   try {
     const common = ['--redis', redisService.url, '--postgres', dbUrl.href, '--prefix', prefix];
-    for (let i = 0; i < COORDINATORS; i++) processes.push(await startCohortProcess('server', [...common, '--grpc-port', '0', '--http-port', '0', '--data', join(tmp, `fan-in-${i}`)]));
-    for (let i = 0; i < WORKERS; i++) processes.push(await startCohortProcess('worker', [...common, '--http-port', '0', '--concurrency', '8']));
+    // BENCH_FANIN_PROFILE=dir: CPU profiles of the coordinators and workers (written when they exit).
+    const profile = process.env.BENCH_FANIN_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_FANIN_PROFILE}`] : [];
+    for (let i = 0; i < COORDINATORS; i++) processes.push(await startCohortProcess('server', [...common, '--grpc-port', '0', '--http-port', '0', '--data', join(tmp, `fan-in-${i}`)], {}, profile));
+    for (let i = 0; i < WORKERS; i++) processes.push(await startCohortProcess('worker', [...common, '--http-port', '0', '--concurrency', '8'], {}, profile));
     const coordinators = processes.slice(0, COORDINATORS);
+    const workers = processes.slice(COORDINATORS);
     for (const count of RANKS) {
-      const ranks = new Ranks(count, coordinators.map((c) => c.grpcAddress), join(tmp, `fan-in-ranks-${count}`));
+      const ranks = new RankHosts(count, coordinators.map((c) => c.grpcAddress), join(tmp, `fan-in-ranks-${count}`));
+      const probe = () =>
+        startProbe({
+          groups: {
+            coordinator: coordinators.map((c) => c.pid),
+            workers: workers.map((w) => w.pid),
+            redis: [redisService.pid],
+            ranks: ranks.pids,
+            bench: [process.pid],
+          },
+          trees: { postgres: [pgService.pid] },
+          coordinatorUrls: coordinators.map((c) => c.httpUrl),
+          workerUrls: workers.map((w) => w.httpUrl),
+        });
       try {
         await ranks.all(null, 'loaded');
-        const max = await runPhase(ranks, { project: `fan-in-${count}-max`, steps: Math.ceil(POINTS / KEYS / count), httpUrl: coordinators[0].httpUrl, redis });
+        const max = await runPhase(ranks, { project: `fan-in-${count}-max`, steps: Math.ceil(POINTS / KEYS / count), httpUrl: coordinators[0].httpUrl, redis, probe });
         const perRank = max.rate / 2 / KEYS / count;
-        const half = await runPhase(ranks, { project: `fan-in-${count}-half`, stepsPerSec: perRank, httpUrl: coordinators[0].httpUrl, redis });
-        console.error(`fan-in: ${count} ranks: max ${fmt(max.rate)} points/s, half ${fmt(half.rate)} points/s, p99 ${fmt(half.p99)} ms`);
+        const half = await runPhase(ranks, { project: `fan-in-${count}-half`, stepsPerSec: perRank, httpUrl: coordinators[0].httpUrl, redis, probe });
+        console.error(`fan-in: ${count} ranks: max ${fmt(max.rate)} points/s, half ${fmt(half.offered)} points/s offered, p50/p99 ${fmt(half.p50)}/${fmt(half.p99)} ms`);
         rows.push([
           String(count),
           fmt(max.rate),
           `${fmt(max.p50)} / ${fmt(max.p99)}`,
-          fmt(half.rate),
+          `${fmt(half.offered)} / ${fmt(half.rate)}`,
           `${fmt(half.p50)} / ${fmt(half.p99)} (${half.samples})`,
           fmt(Math.max(max.memory, half.memory) / 2 ** 20, 1),
         ]);
+        stages.push(stageRow(count, 'max', max), stageRow(count, 'half', half));
       } catch (err) {
         console.error(`fan-in: ${count} ranks failed:`, err);
         rows.push([String(count), `failed: ${String(err.message ?? err).slice(0, 80)}`, '', '', '', '']);
@@ -226,8 +288,14 @@ export async function benchFanIn(tmp) {
   printTable(
     `(e) scaled fan-in: ${COORDINATORS} coordinator(s) + ${WORKERS} workers (concurrency 8), ${KEYS} scalar metrics per step; max: ${fmt(POINTS)} points as fast as the ranks can, half: paced ${SECONDS} s; ` +
       'latency = log() → visible in GET /api/v1/runs (ms, sampled every 200 ms on 8 ranks)',
-    ['ranks', 'max: points/s committed', 'max: p50 / p99 ms', 'half load: points/s', 'half: p50 / p99 ms (samples)', 'Redis used_memory high-water MiB'],
+    ['ranks', 'max: points/s committed', 'max: p50 / p99 ms', 'half: points/s offered / committed', 'half: p50 / p99 ms (samples)', 'Redis used_memory high-water MiB'],
     rows,
+  );
+  printTable(
+    '(e) where the time goes, per phase: batches received and jobs completed per second, queue wait (worker took the job), mean engine apply per job, ' +
+      'enqueue → job completed (coordinator), arrival → committed ack (coordinator), CPU share of each process group (100% = one core)',
+    ['ranks phase', 'batches/s', 'jobs/s', 'batches/job', 'wait p50 / p99 ms', 'apply ms', 'job p50 ms', 'ack p50 / p99 ms', 'CPU'],
+    stages,
   );
   printTable('(e) raw Redis baseline, same run: the same rows as JSON, one entry per step, pipelines of 1000', ['command', 'points/s', 'Redis memory for 200k steps MiB'], [
     ...raw.map(([c, r]) => [`pipelined ${c.toUpperCase()}`, fmt(r.rate), fmt(r.memory / 2 ** 20, 1)]),

@@ -98,7 +98,7 @@ async function waitFor(what, check, timeoutMs = 30_000) {
   }
 }
 
-/** REDIS_URL, or a private redis-server (no persistence). */
+/** REDIS_URL, or a private redis-server (no persistence; `pid` set). */
 export async function provideRedis() {
   if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, source: 'env', stop: async () => {} };
   const binary = which('redis-server');
@@ -109,6 +109,7 @@ export async function provideRedis() {
   return {
     url: `redis://127.0.0.1:${port}`,
     source: 'redis-server',
+    pid: child.pid,
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
@@ -117,7 +118,7 @@ export async function provideRedis() {
   };
 }
 
-/** DATABASE_URL (a user that may CREATE DATABASE), or a private PostgreSQL (fsync off, as the tests run it). */
+/** DATABASE_URL (a user that may CREATE DATABASE), or a private PostgreSQL (fsync off, as the tests run it; `pid`: the postmaster's). */
 export async function providePostgres() {
   if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, source: 'env', stop: async () => {} };
   const initdb = which('initdb');
@@ -155,12 +156,12 @@ export async function providePostgres() {
     await stop();
     throw err;
   }
-  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, source: 'postgres', stop };
+  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, source: 'postgres', pid: pidOf(), stop };
 }
 
 /** Starts `cohort <kind> ...args` in a child process; resolves with its ready line's addresses. */
-export async function startCohortProcess(kind, args, extraEnv = {}) {
-  const child = spawn(process.execPath, [CLI, kind, ...args], {
+export async function startCohortProcess(kind, args, extraEnv = {}, nodeArgs = []) {
+  const child = spawn(process.execPath, [...nodeArgs, CLI, kind, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, COHORT_LOG_LEVEL: 'warn', ...extraEnv },
   });

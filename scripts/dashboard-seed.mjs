@@ -52,12 +52,15 @@ export async function seedDashboard({ url, dir, project = 'vision', steps = 300,
       run.alert('val/acc plateaued', 'No gain for 3 epochs.', { level: 'WARN' });
       // Two versions of a model artifact (v1 aliased `best`) and a saved file.
       mkdirSync(`${dir}/files`, { recursive: true });
+      let best;
       for (const epoch of [1, 2]) {
         writeFileSync(`${dir}/files/weights-${epoch}.bin`, `weights of epoch ${epoch}`);
         const model = new Artifact('resnet-weights', 'model', { description: `ResNet-50 after epoch ${epoch}`, metadata: { epoch, acc: 0.8 + epoch / 100 } });
         model.addFile(`${dir}/files/weights-${epoch}.bin`, { name: 'weights.bin' });
-        await run.logArtifact(model, { aliases: epoch === 2 ? ['best'] : [] });
+        best = await run.logArtifact(model, { aliases: epoch === 2 ? ['best'] : [] });
       }
+      // The best version, registered as a model (the model registry view).
+      await run.linkArtifact(best, 'model-registry/resnet-50', ['production']);
       writeFileSync(`${dir}/files/summary.txt`, 'trained 4 ranks\n');
       await run.save(`${dir}/files/summary.txt`, { basePath: `${dir}/files`, policy: 'now' });
     }

@@ -91,9 +91,29 @@ describe('the dashboard in Chromium', () => {
 
   it('renders media, markdown notes and the state history of a run', async () => {
     await using page = await open(`/local/${seeded.project}/runs/${seeded.ranks[0]}`, 'run');
-    const img = await page.locator('figure.media-image img').getAttribute('src');
-    expect(img).toMatch(/^data:image\/png;base64,/);
+    // The image is the run's file in the blob store, fetched from the files route and decoded.
+    const img = page.locator('.media-card[data-key="samples/input"] figure.media-image img');
+    expect(await img.getAttribute('src')).toMatch(new RegExp(`^/api/v1/runs/local/${seeded.project}/${seeded.ranks[0]}/files/media/images/[0-9a-f]{20}\\.png$`));
+    await page.waitForFunction(() => {
+      const el = document.querySelector<HTMLImageElement>('.media-card[data-key="samples/input"] figure.media-image img');
+      return el?.complete === true && el.naturalWidth > 0;
+    });
+    const pixels = await img.evaluate((el: HTMLImageElement) => {
+      const canvas = document.createElement('canvas');
+      canvas.width = el.naturalWidth;
+      canvas.height = el.naturalHeight;
+      const ctx = canvas.getContext('2d')!;
+      ctx.drawImage(el, 0, 0);
+      return { width: el.naturalWidth, height: el.naturalHeight, at: [...ctx.getImageData(1, 2, 1, 1).data] };
+    });
+    // The seed's 32×32 gradient: pixel (x, y) is [8x, 8y, 128].
+    expect(pixels).toEqual({ width: 32, height: 32, at: [8, 16, 128, 255] });
     await page.waitForFunction(() => window.__cohort.charts['media:weights/fc'] !== undefined);
+    await page.waitForFunction(() => window.__cohort.charts['media:eval/acc_curve'] !== undefined);
+    // Tables come from their table.json: 20 rows of 3 cells, and the 3×3 confusion matrix.
+    await page.locator('.media-card[data-key="eval/acc_curve"] table.cells tbody tr').nth(19).waitFor({ state: 'attached' });
+    expect(await page.locator('.media-card[data-key="eval/acc_curve"] table.cells td').count()).toBe(60);
+    await page.locator('table.confusion').waitFor();
     expect(await page.locator('table.confusion td').count()).toBe(9);
     // Media of earlier steps are one select away.
     const card = page.locator('.media-card[data-key="samples/input"]');
@@ -139,6 +159,15 @@ describe('the dashboard in Chromium', () => {
     const lineage = await page.locator('[data-testid=lineage]').textContent();
     expect(lineage).toContain(seeded.ranks[0]);
     expect(lineage).toContain(seeded.baseline);
+    // The model registry, one click from the artifact: the registered model, its version and aliases, and the artifact version it links.
+    await page.click('[data-testid=registry-link]');
+    await page.waitForSelector('[data-testid=registered-models] tr[data-key="resnet-50"]');
+    const versions = page.locator('[data-testid=registered-models] [data-testid=model-versions]');
+    expect(await versions.locator('a').allTextContents()).toEqual(['v0']);
+    expect((await versions.locator('.tag').allTextContents()).sort()).toEqual(['latest', 'production']);
+    await page.click('[data-testid=model-versions] a');
+    await page.waitForSelector('[data-testid=linked-from]');
+    expect(await page.locator('[data-testid=linked-from]').textContent()).toBe(`links ${seeded.project}/resnet-weights:v1`);
     // The producer's run page links it, and lists the saved file.
     await page.goto(`${coordinator.httpUrl}/local/${seeded.project}/runs/${seeded.ranks[0]}`);
     await page.waitForSelector('[data-testid=run-artifacts]');
@@ -157,6 +186,10 @@ describe('the dashboard in Chromium', () => {
     expect(await page.locator('[data-testid=notes] a').evaluateAll((as) => as.map((a) => a.getAttribute('href')))).not.toContain("javascript:window.__pwned='link'");
     const frame = page.locator('figure.media-html iframe');
     expect(await frame.getAttribute('sandbox')).toBe('');
+    const frameSrc = (await frame.getAttribute('src'))!;
+    expect(frameSrc).toMatch(/\/files\/media\/html\/[0-9a-f]{20}\.html$/);
+    // Opened on its own, the logged page is sandboxed by the server too.
+    expect((await fetch(`${coordinator.httpUrl}${frameSrc}`)).headers.get('content-security-policy')).toBe('sandbox');
     expect(await page.locator('.media-table td').first().textContent()).toContain('<img src=x');
     // The runs table shows the name as text too.
     await page.goto(`${coordinator.httpUrl}/local/${seeded.project}`);

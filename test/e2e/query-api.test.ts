@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alertsSchema, runWithUrlSchema, runsSchema, seriesSchema, stateHistorySchema, startCoordinator, type Coordinator } from '@cohort/coordinator';
+import { alertsSchema, historySchema, runWithUrlSchema, runsSchema, seriesSchema, stateHistorySchema, startCoordinator, type Coordinator } from '@cohort/coordinator';
 import { parseJson } from '@cohort/protocol';
 import { Api, Histogram, Image, init } from '@cohort/sdk';
 
@@ -53,8 +53,29 @@ describe('the query API', () => {
     seriesSchema.parse(await body(`${base}/${run.id}/series`));
     alertsSchema.parse(await body(`${base}/${run.id}/alerts`));
     stateHistorySchema.parse(await body(`${base}/${run.id}/state-history`));
-    // The image is a JSON leaf of the summary, not a chart.
-    expect(back.summary['img']).toMatchObject({ _type: 'image', format: 'png' });
+    // The image is a JSON leaf of the summary (naming its file), not a chart.
+    expect(back.summary['img']).toMatchObject({ _type: 'image', format: 'png', path: expect.stringMatching(/^media\/images\//) });
+  });
+
+  it('downsamples history with the series bucketing: a spike in 100k steps keeps its row', { timeout: 60_000 }, async () => {
+    const run = await init({ project: 'query', dir: join(runsDir, 'h'), settings: quiet });
+    for (let i = 0; i < 100_000; i++) run.log({ loss: i === 76_543 ? 500 : 1 + (i % 7) / 100, lr: 0.1 });
+    await run.finish();
+    const back = await api.run(`query/${run.id}`);
+    const rows = await back.history({ keys: ['loss'], samples: 100 });
+    expect(rows.length).toBeLessThanOrEqual(100);
+    expect(rows).toContainEqual({ _step: 76_543, loss: 500 });
+    const ranged = await back.history({ keys: ['loss'], samples: 100, minStep: 70_000, maxStep: 80_000 });
+    expect(ranged).toContainEqual({ _step: 76_543, loss: 500 });
+    expect(ranged.every((r) => (r['_step'] as number) >= 70_000 && (r['_step'] as number) <= 80_000)).toBe(true);
+    // Whole rows (W&B-shaped) by relative time.
+    const byRuntime = await back.history({ samples: 90, xAxis: '_runtime' });
+    expect(byRuntime.find((r) => r['_step'] === 76_543)).toMatchObject({ loss: 500, lr: 0.1, _runtime: expect.any(Number), _timestamp: expect.any(Number) });
+    const runtimes = byRuntime.map((r) => r['_runtime'] as number);
+    expect(runtimes).toEqual([...runtimes].sort((a, b) => a - b));
+    historySchema.parse({ rows });
+    const tooMany = await fetch(`${coordinator.httpUrl}/api/v1/runs/local/query/${run.id}/history?samples=100001`);
+    expect(tooMany.status).toBe(400);
   });
 
   it('logs parameter and gradient histograms of a watched model every logFreq steps', async () => {
@@ -71,11 +92,16 @@ describe('the query API', () => {
     await run.finish();
     const rows = await (await api.run(`query/${run.id}`)).history({ keys: ['parameters/fc\\.weight', 'gradients/fc\\.weight'] });
     expect(rows.map((r) => r['_step'])).toEqual([1, 3]);
-    const h = (rows[1]!['parameters/fc.weight'] as { _type: string; bins: number[]; values: number[] });
-    expect(h._type).toBe('histogram');
+    // Each histogram is a JSON file of the run, `{ bins, values }`.
+    const file = async (d: unknown): Promise<{ bins: number[]; values: number[] }> => {
+      expect(d).toMatchObject({ _type: 'histogram', numBins: 64 });
+      const res = await fetch(`${coordinator.httpUrl}/api/v1/runs/local/query/${run.id}/files/${(d as { path: string }).path}`);
+      return parseJson(await res.text()) as { bins: number[]; values: number[] };
+    };
+    const h = await file(rows[1]!['parameters/fc.weight']);
     expect(h.values).toHaveLength(64);
     expect([h.bins[0], h.bins[64]]).toEqual([4, 12]);
-    expect((rows[0]!['gradients/fc.weight'] as { values: number[] }).values.reduce((a, b) => a + b, 0)).toBe(2);
+    expect((await file(rows[0]!['gradients/fc.weight'])).values.reduce((a, b) => a + b, 0)).toBe(2);
   });
 
   it('answers 400 naming a bad series parameter', async () => {

@@ -3,6 +3,7 @@ import { CliUsageError } from './args.js';
 import type { CliContext } from './cli-context.js';
 import { demoCommand } from './commands/demo.js';
 import { k8sCommand } from './commands/k8s.js';
+import { keysCommand } from './commands/keys.js';
 import { runsCommand } from './commands/runs.js';
 import { serverCommand } from './commands/server.js';
 import { syncCommand } from './commands/sync.js';
@@ -19,6 +20,7 @@ const COMMANDS: Readonly<Record<string, Command>> = Object.freeze({
   sync: syncCommand,
   runs: runsCommand,
   k8s: k8sCommand,
+  keys: keysCommand,
 });
 
 /**

@@ -2,7 +2,8 @@
 export const COMMAND_USAGE: Readonly<Record<string, string>> = Object.freeze({
   server: `cohort server [--data DIR] [--host HOST] [--grpc-port PORT] [--http-port PORT] [--advertise-host HOST]
               [--redis URL --postgres URL [--prefix NAME] [--max-queue-depth N] [--lost-job-check-ms MS]]
-              [--blob-dir DIR] [--alert-webhook URL] [--alert-slack URL]
+              [--blob-dir DIR] [--alert-webhook URL] [--alert-slack URL] [--limit NAME=VALUE ...]
+              [--auth keys|none] [--tls-cert PEM --tls-key PEM] [--rate-limit N] [--rate-burst N]
     Runs an embedded coordinator (SQLite and files under DIR, default ./cohort-data).
     With --redis and --postgres (or COHORT_REDIS_URL and COHORT_POSTGRES_URL) it runs in scaled mode:
     runs live in PostgreSQL and record batches go to a BullMQ queue (Redis key prefix NAME, default cohort)
@@ -10,10 +11,16 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = Object.freeze({
     (scaled: "... mode=scaled prefix=NAME") once serving; logs go to stderr.
     Ports default to 7711 (gRPC) and 7712 (HTTP, also /metrics, /healthz, /readyz); 0 picks free ones.
     --advertise-host names the host clients should dial (a load balancer). Ctrl-C or SIGTERM stops it.
+    --auth (COHORT_AUTH): keys (every request needs an API key, see \`cohort keys\`) or none; the default is
+    none on a loopback --host and keys otherwise, and none off loopback is refused. --tls-cert / --tls-key:
+    serve gRPC and HTTPS with this PEM certificate and key. --rate-limit / --rate-burst: requests per second
+    and burst per API key (default 50 and 200).
     --lost-job-check-ms (COHORT_LOST_JOB_CHECK_MS): how often it looks for awaited jobs Redis lost (default 5000).
     --blob-dir (COHORT_BLOB_DIR): the content-addressed file store (default DIR/blobs); in scaled mode a
     folder every coordinator mounts. --alert-webhook / --alert-slack (COHORT_ALERT_WEBHOOK_URL,
-    COHORT_ALERT_SLACK_URL): where alerts are delivered (a JSON POST; a Slack incoming webhook).`,
+    COHORT_ALERT_SLACK_URL): where alerts are delivered (a JSON POST; a Slack incoming webhook).
+    --limit NAME=VALUE (repeatable; COHORT_LIMITS=NAME=VALUE,...): overrides a limit, e.g. maxRunsPerProject=500,
+    maxFileBytes=1GiB, maxKeysPerRecord=20000 (names and defaults: docs/SECURITY.md).`,
   worker: `cohort worker --redis URL --postgres URL [--concurrency N] [--host HOST] [--http-port PORT] [--prefix NAME]
                 [--lock-duration-ms MS]
     Applies the record batches that scaled-mode coordinators queue (flags default to COHORT_REDIS_URL,
@@ -30,6 +37,13 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = Object.freeze({
   sync: `cohort sync DIR [--url URL]
     Uploads the write-ahead logs of offline runs found under DIR (a run folder or a folder of them).
     Exits 1 when a WAL is corrupt or the server refused something; what was intact is uploaded.`,
+  keys: `cohort keys create --user NAME [--team T1,T2] [--label TEXT] [--data DIR | --postgres URL]
+       cohort keys list [--user NAME] [--data DIR | --postgres URL]
+       cohort keys revoke ID [--data DIR | --postgres URL]
+    API keys of a server's store (DIR defaults to ./cohort-data; --postgres or COHORT_POSTGRES_URL for scaled mode).
+    create makes the user (and its entity of the same name) and the teams when missing, adds the user to
+    them, and prints the key (ck_<id>_<secret>) once on stdout: only its SHA-256 is stored. A key sees only
+    its user's entities. list never shows secrets. revoke takes effect within the servers' key cache time (10 s).`,
   k8s: `cohort k8s manifest --name N --image IMAGE --ranks R [--nodes K] [--jobset] [--url URL] [--project NAME]
                         [--grace-period S] [--pre-stop S] -- COMMAND...
     Prints an Indexed Job (or, with --jobset, a JobSet) of K pods (default R: one rank per pod) and a headless

@@ -1,12 +1,13 @@
 import { mkdirSync } from 'node:fs';
-import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { pino, type Logger } from 'pino';
-import { BATCH_QUEUE, CohortError, resolveLimits, type Limits } from '@cohort/protocol';
-import { Engine, type ExpiredRun, type GroupCheckOptions } from '@cohort/engine';
+import { BATCH_QUEUE, CohortError, MAX_JOB_BATCHES, resolveLimits, type Limits } from '@cohort/protocol';
+import { Engine, type EngineOptions, type ExpiredRun, type GroupCheckOptions } from '@cohort/engine';
 import { openPostgresStore, openSqliteStore, PostgresStore } from '@cohort/store';
 import { ApplyQueues, type ApplyBatch } from './apply-queue.js';
 import { openAssets, type AssetOptions, type Assets } from './artifacts/assets.js';
@@ -22,9 +23,11 @@ import { BatchProducer, redactUrl } from './scaled/batch-producer.js';
 import { groupChecksTask } from './group-checks-task.js';
 import { startLocalTasks, startSharedTasks, type ScheduledTask, type ScheduledTasks } from './scheduled-tasks.js';
 import { coordinatorVersion, formatHostPort, type ServerInfoView } from './server-info.js';
+import { Access } from './auth/access.js';
+import { resolveAuthOptions, type AuthOptions, type TlsOptions } from './auth/auth-options.js';
 
-/** Options of {@link startCoordinator}. Blobs, artifacts and alert sinks: {@link AssetOptions}. */
-export interface CoordinatorOptions extends AssetOptions {
+/** Options of {@link startCoordinator}. Blobs, artifacts and alert sinks: {@link AssetOptions}; keys, rate limit and TLS: {@link AuthOptions}. */
+export interface CoordinatorOptions extends AssetOptions, AuthOptions {
   /**
    * Folder of the embedded store: SQLite at `<dataDir>/cohort.db`, created
    * if missing. `':memory:'` keeps everything in memory (tests). Ignored when
@@ -123,6 +126,18 @@ export interface ScaledModeOptions {
    * 1 turns merging off. @defaultValue 16
    */
   coalesceBatches?: number;
+  /**
+   * Milliseconds a batch waits for batches of other runs to share its job
+   * (one job per batch would bound the deployment by BullMQ's jobs/s).
+   * @defaultValue 5
+   */
+  gatherMs?: number;
+  /**
+   * Most batches (of different runs) in one job, at most 256. Small enough
+   * that the runs released together by one completed job spread over several
+   * jobs, and so over the workers. @defaultValue 16
+   */
+  maxJobBatches?: number;
 }
 
 interface ResolvedScaledModeOptions {
@@ -137,6 +152,8 @@ interface ResolvedScaledModeOptions {
   depthPollMs: number;
   lostJobCheckMs: number;
   coalesceBatches: number;
+  gatherMs: number;
+  maxJobBatches: number;
 }
 
 /** The most record bytes merged into one queued job (4/3 of it in Redis, as base64). */
@@ -214,6 +231,10 @@ function resolveOptions(options: CoordinatorOptions): ResolvedCoordinatorOptions
     if (!Number.isInteger(v) || v < 1) throw new TypeError(`Expected \`${name}\` to be an integer from 1 and up, got \`${String(v)}\` (${typeof v})`);
     return v;
   };
+  const atMost = (name: string, v: number, most: number) => {
+    if (v > most) throw new TypeError(`Expected \`${name}\` to be an integer from 1 to ${most}, got \`${v}\` (number)`);
+    return v;
+  };
   const grpcHost = options.grpcHost ?? '127.0.0.1';
   const scaled = options.scaled;
   let resolvedScaled: ResolvedScaledModeOptions | undefined;
@@ -237,6 +258,8 @@ function resolveOptions(options: CoordinatorOptions): ResolvedCoordinatorOptions
       depthPollMs: positive('scaled.depthPollMs', scaled.depthPollMs, 200),
       lostJobCheckMs: positive('scaled.lostJobCheckMs', scaled.lostJobCheckMs, 5000),
       coalesceBatches: positive('scaled.coalesceBatches', scaled.coalesceBatches, 16),
+      gatherMs: positive('scaled.gatherMs', scaled.gatherMs, 5),
+      maxJobBatches: atMost('scaled.maxJobBatches', positive('scaled.maxJobBatches', scaled.maxJobBatches, 16), MAX_JOB_BATCHES),
     };
   }
   const groupCheckIntervalMs = options.groupCheckIntervalMs ?? 15_000;
@@ -274,16 +297,19 @@ function advertised(bindHost: string, override: string | undefined): string {
   return bindHost === '0.0.0.0' || bindHost === '::' ? hostname() : bindHost;
 }
 
-function openEngine(dataDir: string, defaultEntity: string): Engine {
-  if (dataDir === ':memory:') return new Engine(openSqliteStore(':memory:'), { defaultEntity });
+function openEngine(dataDir: string, options: EngineOptions): Engine {
+  if (dataDir === ':memory:') return new Engine(openSqliteStore(':memory:'), options);
   const dir = resolve(dataDir);
   mkdirSync(dir, { recursive: true });
-  return new Engine(openSqliteStore(join(dir, 'cohort.db')), { defaultEntity });
+  return new Engine(openSqliteStore(join(dir, 'cohort.db')), options);
 }
 
-function bindGrpc(server: grpc.Server, host: string, port: number): Promise<number> {
+function bindGrpc(server: grpc.Server, host: string, port: number, tls: TlsOptions | undefined): Promise<number> {
+  const credentials = tls
+    ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }], false)
+    : grpc.ServerCredentials.createInsecure();
   return new Promise((resolvePort, reject) => {
-    server.bindAsync(formatHostPort(host, port), grpc.ServerCredentials.createInsecure(), (err, bound) => {
+    server.bindAsync(formatHostPort(host, port), credentials, (err, bound) => {
       if (err) reject(new CohortError('UNAVAILABLE', `cannot serve gRPC on ${formatHostPort(host, port)}: ${err.message}`, { cause: err }));
       else resolvePort(bound);
     });
@@ -324,6 +350,7 @@ function delay(ms: number): Promise<'timeout'> {
  */
 export async function startCoordinator(options: CoordinatorOptions = {}): Promise<Coordinator> {
   const opts = resolveOptions(options);
+  const auth = resolveAuthOptions(options, [opts.grpcHost, opts.httpHost]);
   const log = opts.logger.child({ component: 'coordinator' });
   const scaled = opts.scaled;
   const ownsEngine = options.engine === undefined;
@@ -335,6 +362,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   let producer: BatchProducer | undefined;
   let housekeeping: ScheduledTasks | undefined;
   let assets: Assets | undefined;
+  let access: Access | undefined;
   const releaseEarly = async () => {
     await assets?.close().catch(() => undefined);
     await housekeeping?.close().catch(() => undefined);
@@ -342,12 +370,20 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     if (ownsEngine) await engine?.close().catch(() => undefined);
   };
 
+  const engineOptions: EngineOptions = { defaultEntity: opts.defaultEntity, maxRunsPerProject: opts.limits.maxRunsPerProject };
   try {
     if (options.engine) engine = options.engine;
-    else if (scaled) engine = new Engine(await openPostgresStore(scaled.postgresUrl!, { ...(scaled.postgresSchema !== undefined && { schema: scaled.postgresSchema }) }), { defaultEntity: opts.defaultEntity });
-    else engine = openEngine(opts.dataDir, opts.defaultEntity);
+    else if (scaled) engine = new Engine(await openPostgresStore(scaled.postgresUrl!, { ...(scaled.postgresSchema !== undefined && { schema: scaled.postgresSchema }) }), engineOptions);
+    else engine = openEngine(opts.dataDir, engineOptions);
     const served = engine;
-    assets = await openAssets({ ...options, engine: served, dataDir: opts.dataDir, log: opts.logger, runUrl: (run) => runUrl(info.httpUrl, run) });
+    access = new Access({
+      mode: auth.mode,
+      identity: served.store.identity,
+      defaultEntity: opts.defaultEntity,
+      rateLimit: auth.rateLimit,
+      ...(auth.keyCacheTtlMs !== undefined && { keyCacheTtlMs: auth.keyCacheTtlMs }),
+    });
+    assets = await openAssets({ ...options, engine: served, dataDir: opts.dataDir, log: opts.logger, access, maxFileBytes: opts.limits.maxFileBytes, runUrl: (run) => runUrl(info.httpUrl, run) });
     if (scaled) {
       producer = await BatchProducer.open({
         redisUrl: scaled.redisUrl,
@@ -358,6 +394,9 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
         jobAttempts: scaled.jobAttempts,
         depthPollMs: scaled.depthPollMs,
         lostJobCheckMs: scaled.lostJobCheckMs,
+        gatherMs: scaled.gatherMs,
+        maxJobBatches: scaled.maxJobBatches,
+        maxJobBytes: MAX_JOB_BYTES,
         appliedSeq: (writer) => served.appliedSeq(writer),
         log: opts.logger.child({ component: 'batch-producer' }),
         onBackpressure: () => metrics.backpressureWaits.inc(),
@@ -434,7 +473,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     queues,
     limits: opts.limits,
     log: opts.logger.child({ component: 'grpc' }),
-    defaultEntity: opts.defaultEntity,
+    access: access!,
     maxStreams: opts.maxStreams,
     info: () => info,
     accepting: () => state === 'running',
@@ -468,22 +507,26 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     defaultEntity: opts.defaultEntity,
     info: () => info,
     streams,
+    access: access!,
+    secure: auth.tls !== undefined,
+    assets: openedAssets.routes,
     ...(webDir !== null && { web: createWebAssets(webDir) }),
   });
-  const httpServer = createServer((req, res) => {
-    if (!ops(req, res) && !openedAssets.routes(req, res)) api(req, res);
-  });
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    if (!ops(req, res)) api(req, res);
+  };
+  const httpServer: HttpServer = auth.tls ? createHttpsServer({ cert: auth.tls.cert, key: auth.tls.key }, onRequest) : createHttpServer(onRequest);
   httpServer.requestTimeout = 30_000;
   httpServer.headersTimeout = 10_000;
   httpServer.keepAliveTimeout = 5_000;
 
   try {
-    const grpcPort = await bindGrpc(grpcService.server, opts.grpcHost, opts.grpcPort);
+    const grpcPort = await bindGrpc(grpcService.server, opts.grpcHost, opts.grpcPort, auth.tls);
     const httpPort = await listenHttp(httpServer, opts.httpHost, opts.httpPort);
     info = {
       ...info,
       grpcAddress: formatHostPort(advertised(opts.grpcHost, opts.advertiseHost), grpcPort),
-      httpUrl: `http://${formatHostPort(advertised(opts.httpHost, opts.advertiseHost), httpPort)}`,
+      httpUrl: `${auth.tls ? 'https' : 'http'}://${formatHostPort(advertised(opts.httpHost, opts.advertiseHost), httpPort)}`,
     };
   } catch (err) {
     grpcService.server.forceShutdown();
@@ -497,6 +540,8 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       grpcAddress: info.grpcAddress,
       httpUrl: info.httpUrl,
       mode: scaled ? 'scaled' : 'embedded',
+      auth: auth.mode,
+      tls: auth.tls !== undefined,
       ...(scaled ? { redis: redactUrl(scaled.redisUrl), prefix: scaled.prefix } : { dataDir: ownsEngine ? opts.dataDir : '(engine given)' }),
     },
     'coordinator started',

@@ -5,11 +5,13 @@ import type { Engine } from '@cohort/engine';
 import type { CoordinatorHandlers } from './generated/cohort/v1/Coordinator.js';
 import type { OpenRunResponse } from './generated/cohort/v1/OpenRunResponse.js';
 import { loadService } from './load-service.js';
+import { rejectMalformedRequests } from './malformed-requests.js';
 import { toGrpcStatus, toPublicError } from './grpc-status.js';
 import type { ApplyQueues } from './apply-queue.js';
 import { RecordStream } from './record-stream.js';
 import { runUrl } from './run-url.js';
 import type { ServerInfoView } from './server-info.js';
+import type { Access } from './auth/access.js';
 
 /** What the gRPC handlers need. */
 export interface GrpcServiceDeps {
@@ -17,7 +19,8 @@ export interface GrpcServiceDeps {
   queues: ApplyQueues;
   limits: Readonly<Limits>;
   log: Logger;
-  defaultEntity: string;
+  /** Authentication, rate limit and the entity of a request. */
+  access: Access;
   /** Most concurrent `StreamRecords` calls; more are answered RESOURCE_EXHAUSTED. */
   maxStreams: number;
   info(): ServerInfoView;
@@ -44,6 +47,8 @@ export function createGrpcService(deps: GrpcServiceDeps): GrpcService {
     'grpc.max_send_message_length': deps.limits.maxMessageBytes,
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.http2.min_ping_interval_without_data_ms': 10_000,
+    // Undecodable messages are INVALID_ARGUMENT, not grpc-js's INTERNAL (on every service of this server).
+    interceptors: [rejectMalformedRequests],
   });
 
   const fail = (err: unknown, what: string) => {
@@ -56,8 +61,10 @@ export function createGrpcService(deps: GrpcServiceDeps): GrpcService {
   const handlers: CoordinatorHandlers = {
     OpenRun(call, callback) {
       void (async () => {
+        const principal = await deps.access.grpc(call.metadata, call.getPeer());
         const request = parseOpenRunRequest(call.request, deps.limits);
-        const opened = await engine.openRun(request);
+        // A run opened without an entity goes to the user's own entity (the server default without keys).
+        const opened = await engine.openRun({ ...request, entity: deps.access.entity(principal, request.entity) });
         const response: OpenRunResponse = { ...opened, url: runUrl(deps.info().httpUrl, opened) };
         log.info({ run: `${opened.entity}/${opened.project}/${opened.runId}`, resumed: opened.resumed }, 'run opened');
         callback(null, response);
@@ -74,24 +81,36 @@ export function createGrpcService(deps: GrpcServiceDeps): GrpcService {
         call.emit('error', toGrpcStatus(toPublicError(err)));
         return;
       }
-      const stream = new RecordStream(call, {
-        queues: deps.queues,
-        limits: deps.limits,
-        log: log.child({ call: 'StreamRecords' }),
-        defaultEntity: deps.defaultEntity,
-        runExists: async (run) => (await engine.getRun(run)) !== undefined,
-        appliedSeq: (writer) => engine.appliedSeq(writer),
-        heartbeat: async (run, at) => {
-          await engine.heartbeat(run, at);
+      // Paused until the caller is known, so no frame is read before.
+      call.pause();
+      deps.access.grpc(call.metadata, call.getPeer()).then(
+        (principal) => {
+          const stream = new RecordStream(call, {
+            queues: deps.queues,
+            limits: deps.limits,
+            log: log.child({ call: 'StreamRecords' }),
+            resolveEntity: (entity) => deps.access.entity(principal, entity),
+            recheck: () => deps.access.recheck(principal),
+            runExists: async (run) => (await engine.getRun(run)) !== undefined,
+            appliedSeq: (writer) => engine.appliedSeq(writer),
+            heartbeat: async (run, at) => {
+              await engine.heartbeat(run, at);
+            },
+            onClose: (s) => streams.delete(s),
+          });
+          streams.add(stream);
+          stream.start();
+          call.resume();
         },
-        onClose: (s) => streams.delete(s),
-      });
-      streams.add(stream);
-      stream.start();
+        (err: unknown) => call.emit('error', fail(err, 'StreamRecords')),
+      );
     },
 
-    GetServerInfo(_call, callback) {
-      callback(null, deps.info());
+    GetServerInfo(call, callback) {
+      deps.access.grpc(call.metadata, call.getPeer()).then(
+        () => callback(null, deps.info()),
+        (err: unknown) => callback(fail(err, 'GetServerInfo')),
+      );
     },
   };
 

@@ -40,9 +40,16 @@ export function toPublicError(err: unknown): PublicError {
   return { code: 'INTERNAL', message: INTERNAL_MESSAGE, unexpected: true };
 }
 
+/** Most characters of a gRPC status message: it travels in an HTTP/2 trailer, and messages may quote input. */
+export const MAX_STATUS_DETAILS = 4096;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
 /** The gRPC status object (for `callback(err)` or `call.emit('error', ...)`) of an error. */
 export function toGrpcStatus(error: PublicError): { code: GrpcStatus; details: string } {
-  return { code: ERROR_STATUS[error.code].grpc, details: error.message };
+  const message = error.message.length > MAX_STATUS_DETAILS ? `${error.message.slice(0, MAX_STATUS_DETAILS - 3)}...` : error.message;
+  // grpc-js percent-encodes the details with encodeURI, which throws on a lone surrogate (quoted from the input):
+  // the status is then never sent and the rejection is unhandled, which ends the process.
+  return { code: ERROR_STATUS[error.code].grpc, details: message.replace(LONE_SURROGATE, '\uFFFD') };
 }
 
 /** The HTTP status of an error code. */

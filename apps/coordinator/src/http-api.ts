@@ -1,15 +1,22 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { CohortError, stringifyJson } from '@cohort/protocol';
-import { MAX_PAGE_SIZE, type Engine, type HistoryOptions, type RunFilters, type ScanHistoryOptions } from '@cohort/engine';
+import type { Engine, RunFilters } from '@cohort/engine';
 import { httpStatusOf, toPublicError } from './grpc-status.js';
 import { intParam, jsonObjectParam, listParam, nameParam, parseQuery, runFiltersSchema } from './http-query.js';
 import { renderErrorPage, renderIndexPage, renderProjectPage, renderRunPage } from './html-pages.js';
+import { checkApiRoute } from './http-schemas.js';
 import { runUrl } from './run-url.js';
-import { runSubRoute, RUN_SUB_ROUTES } from './run-routes.js';
+import { MAX_HISTORY_KEYS, runSubRoute, RUN_ROUTES } from './run-routes.js';
 import type { RunStreams } from './run-stream.js';
 import type { WebAssets } from './web-assets.js';
 import type { ServerInfoView } from './server-info.js';
+import type { Access } from './auth/access.js';
+import { RateLimitedError } from './auth/rate-limiter.js';
+import { checkPathEntity } from './auth/path-policy.js';
+import { canSee, SUPERUSER, type Principal } from './auth/principal.js';
+import { sessionRequest } from './auth/session-routes.js';
+import { requestUrl } from './request-url.js';
 
 /** What the HTTP API needs. */
 export interface HttpApiDeps {
@@ -21,16 +28,18 @@ export interface HttpApiDeps {
   web?: WebAssets;
   /** Live run streams (SSE); absent: `/stream` is a 404. */
   streams?: RunStreams;
+  /** Authentication and rate limit of every request but the dashboard's files and `/api/v1/health`. */
+  access: Access;
+  /** Whether the server speaks TLS (the session cookie is then `Secure`). */
+  secure: boolean;
+  /** Routes of blobs, artifacts and run files, tried first; false for other paths. */
+  assets?: (req: IncomingMessage, res: ServerResponse, principal: Principal) => boolean;
 }
 
-/** Most rows `samples` may ask for. */
-export const MAX_SAMPLES = 100_000;
-/** Most keys one history query may name. */
-export const MAX_HISTORY_KEYS = 1000;
 /** Most runs a project page lists. */
 const MAX_PAGE_RUNS = 500;
 
-type Reply = { status: number; kind: 'json'; body: unknown } | { status: number; kind: 'html'; body: string };
+type Reply = ({ status: number; kind: 'json'; body: unknown } | { status: number; kind: 'html'; body: string }) & { headers?: Record<string, string> };
 
 const json = (body: unknown, status = 200): Reply => ({ status, kind: 'json', body });
 const html = (body: string, status = 200): Reply => ({ status, kind: 'html', body });
@@ -44,16 +53,26 @@ const html = (body: string, status = 200): Reply => ({ status, kind: 'html', bod
 export function createHttpHandler(deps: HttpApiDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const isApi = (req.url ?? '/').startsWith('/api/');
-    const direct = isApi ? streamRequest(deps, req, res) : webRequest(deps, req, res);
-    if (direct) return;
-    route(deps, req)
+    // The dashboard's files hold no data: they load without a key, and its API calls then ask for a login.
+    if (!isApi && webRequest(deps, req, res)) return;
+    if (isApi && sessionRequest(deps.access, deps.secure, req, res)) return;
+    authorize(deps, req)
+      .then((principal) => {
+        // The route table of http-schemas.ts is the API: nothing outside it is answered.
+        if (isApi) checkApiRoute(requestUrl(req).pathname);
+        if (deps.assets?.(req, res, principal)) return undefined;
+        if (isApi && streamRequest(deps, req, res, principal)) return undefined;
+        return route(deps, req, principal);
+      })
       .catch((err: unknown): Reply => {
         const error = toPublicError(err);
         if (error.unexpected) deps.log.error({ err, method: req.method, url: req.url }, 'request failed');
         const status = err instanceof MethodNotAllowed ? 405 : httpStatusOf(error.code);
-        return isApi ? json({ error: { code: error.code, message: error.message } }, status) : html(renderErrorPage(status, error.message), status);
+        const reply: Reply = isApi ? json({ error: { code: error.code, message: error.message } }, status) : html(renderErrorPage(status, error.message), status);
+        if (err instanceof RateLimitedError) reply.headers = { 'retry-after': String(err.retryAfterSeconds) };
+        return reply;
       })
-      .then((reply) => send(res, reply, req.method === 'HEAD'))
+      .then((reply) => reply && send(res, reply, req.method === 'HEAD'))
       .catch((err: unknown) => {
         deps.log.error({ err }, 'could not write a response');
         res.destroy();
@@ -61,10 +80,22 @@ export function createHttpHandler(deps: HttpApiDeps): (req: IncomingMessage, res
   };
 }
 
+/**
+ * The caller of a request (rate limited), with the entity its path names
+ * checked. `/api/v1/health` needs no key.
+ */
+async function authorize(deps: HttpApiDeps, req: IncomingMessage): Promise<Principal> {
+  const pathname = requestUrl(req).pathname;
+  if (pathname === '/api/v1/health') return SUPERUSER;
+  const principal = await deps.access.http(req);
+  checkPathEntity(principal, splitSegments(pathname));
+  return principal;
+}
+
 /** `GET /api/v1/runs/:e/:p/:id/stream` (SSE) writes to the response itself; true when it took the request. */
-function streamRequest(deps: HttpApiDeps, req: IncomingMessage, res: ServerResponse): boolean {
+function streamRequest(deps: HttpApiDeps, req: IncomingMessage, res: ServerResponse, principal: Principal): boolean {
   if (!deps.streams || req.method !== 'GET') return false;
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  const url = requestUrl(req);
   if (!url.pathname.endsWith('/stream')) return false;
   let seg: string[];
   try {
@@ -76,7 +107,7 @@ function streamRequest(deps: HttpApiDeps, req: IncomingMessage, res: ServerRespo
   const run = { entity: seg[3]!, project: seg[4]!, runId: seg[5]! };
   Promise.resolve()
     .then(() => parseQuery(url.searchParams, {}))
-    .then(() => deps.streams!.start(req, res, run))
+    .then(() => deps.streams!.start(req, res, run, () => deps.access.recheck(principal)))
     .catch((err: unknown) => {
       const error = toPublicError(err);
       if (error.unexpected) deps.log.error({ err, url: req.url }, 'stream failed');
@@ -89,7 +120,7 @@ function streamRequest(deps: HttpApiDeps, req: IncomingMessage, res: ServerRespo
 /** Non-API GETs go to the dashboard's files when it is built; true when it took the request. */
 function webRequest(deps: HttpApiDeps, req: IncomingMessage, res: ServerResponse): boolean {
   if (!deps.web || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
-  const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+  const pathname = requestUrl(req).pathname;
   deps.web.serve(req, res, pathname).catch((err: unknown) => {
     deps.log.error({ err, url: req.url }, 'could not serve a dashboard file');
     res.destroy();
@@ -115,7 +146,7 @@ function send(res: ServerResponse, reply: Reply, head: boolean): void {
   // Framing stays allowed: `run.toHtml()` embeds run pages in iframes.
   if (reply.kind === 'html') headers['content-security-policy'] = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:";
   if (reply.status === 405) headers.allow = 'GET, HEAD';
-  res.writeHead(reply.status, headers);
+  res.writeHead(reply.status, { ...headers, ...reply.headers });
   res.end(head ? undefined : body);
 }
 
@@ -131,10 +162,10 @@ function splitSegments(pathname: string): string[] {
   });
 }
 
-async function route(deps: HttpApiDeps, req: IncomingMessage): Promise<Reply> {
+async function route(deps: HttpApiDeps, req: IncomingMessage, principal: Principal): Promise<Reply> {
   const method = req.method ?? 'GET';
   if (method !== 'GET' && method !== 'HEAD') throw new MethodNotAllowed(method);
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  const url = requestUrl(req);
   const seg = splitSegments(url.pathname);
   const q = url.searchParams;
   const { engine } = deps;
@@ -155,8 +186,15 @@ async function route(deps: HttpApiDeps, req: IncomingMessage): Promise<Reply> {
       case 'projects': {
         if (seg.length !== 3) throw notFound(url.pathname);
         const query = parseQuery(q, { entity: nameParam(512) });
+        if (query.entity !== undefined && !canSee(principal, query.entity)) return json({ projects: [] });
+        // With keys and no entity asked for: the projects of every entity the key can see.
+        if (query.entity === undefined && principal.superuser !== true) return json({ projects: visibleProjects(principal, await engine.listProjects()) });
         return json({ projects: await engine.listProjects(query.entity ?? deps.defaultEntity) });
       }
+      case 'session':
+        if (seg.length !== 3) throw notFound(url.pathname);
+        parseQuery(q, {});
+        return json(principal.superuser === true ? { auth: 'none' } : { auth: 'keys', user: principal.user, entities: [...principal.entities] });
       case 'runs': {
         if (entity === undefined || project === undefined) throw notFound(url.pathname);
         if (runId === undefined) {
@@ -171,51 +209,8 @@ async function route(deps: HttpApiDeps, req: IncomingMessage): Promise<Reply> {
           if (!view) throw runNotFound(run);
           return json({ ...view, url: runUrl(deps.info().httpUrl, { entity: view.entity, project: view.project, runId: view.id }) });
         }
-        if (sub === 'history' && subsub === undefined) {
-          const query = parseQuery(q, {
-            keys: listParam(MAX_HISTORY_KEYS, 512),
-            samples: intParam(1, MAX_SAMPLES),
-            minStep: intParam(0, Number.MAX_SAFE_INTEGER),
-            maxStep: intParam(0, Number.MAX_SAFE_INTEGER),
-          });
-          if (query.minStep !== undefined && query.maxStep !== undefined && query.minStep > query.maxStep) {
-            throw new CohortError('INVALID_ARGUMENT', `query parameter \`minStep\`: ${query.minStep} is above maxStep ${query.maxStep}`);
-          }
-          const options: HistoryOptions = {};
-          if (query.keys !== undefined) options.keys = query.keys;
-          if (query.samples !== undefined) options.samples = query.samples;
-          if (query.minStep !== undefined) options.minStep = query.minStep;
-          if (query.maxStep !== undefined) options.maxStep = query.maxStep;
-          return json({ rows: await engine.history(run, options) });
-        }
-        if (sub !== undefined && subsub === undefined && RUN_SUB_ROUTES.has(sub)) {
-          const view = await engine.getRun(run);
-          if (!view) throw runNotFound(run);
-          return json(await runSubRoute(engine, run, sub, q));
-        }
-        if (sub === 'events' && subsub === undefined) {
-          // State changes, resumes and restart attempts: the segments of a run.
-          parseQuery(q, {});
-          const events = await engine.runEvents(run);
-          return json({ events: events.map((e) => ({ state: e.state, at: e.at, detail: e.detail })) });
-        }
-        if (sub === 'alerts' && subsub === undefined) {
-          parseQuery(q, {});
-          const alerts = await engine.alerts(run);
-          return json({ alerts: alerts.map((a) => ({ title: a.title, text: a.text, level: a.level, timestamp: a.timestamp, suppressed: a.suppressed })) });
-        }
-        if (sub === 'system' && subsub === undefined) {
-          const query = parseQuery(q, { limit: intParam(1, MAX_SAMPLES) });
-          return json({ samples: await engine.systemMetrics(run, query.limit === undefined ? {} : { limit: query.limit }) });
-        }
-        if (sub === 'history' && subsub === 'scan') {
-          const query = parseQuery(q, { fromStep: intParam(0, Number.MAX_SAFE_INTEGER), pageSize: intParam(1, MAX_PAGE_SIZE) });
-          const options: ScanHistoryOptions = {};
-          if (query.fromStep !== undefined) options.fromStep = query.fromStep;
-          if (query.pageSize !== undefined) options.pageSize = query.pageSize;
-          const page = await engine.scanHistory(run, options);
-          return json({ rows: page.rows, nextStep: page.nextStep });
-        }
+        const subPath = subsub === undefined ? sub : `${sub}/${subsub}`;
+        if (Object.hasOwn(RUN_ROUTES, subPath)) return json(await runSubRoute(engine, run, subPath, q));
         throw notFound(url.pathname);
       }
       case 'groups':
@@ -229,7 +224,7 @@ async function route(deps: HttpApiDeps, req: IncomingMessage): Promise<Reply> {
   const httpUrl = deps.info().httpUrl;
   if (seg.length === 0) {
     parseQuery(q, {});
-    return html(renderIndexPage(httpUrl, await engine.listProjects()));
+    return html(renderIndexPage(httpUrl, visibleProjects(principal, await engine.listProjects())));
   }
   if (seg.length === 2) {
     parseQuery(q, {});
@@ -283,6 +278,10 @@ async function groupRoute(
       ...(query.maxStep !== undefined && { maxStep: query.maxStep }),
     }),
   });
+}
+
+function visibleProjects<T extends { entity: string }>(principal: Principal, projects: T[]): T[] {
+  return projects.filter((p) => canSee(principal, p.entity));
 }
 
 function notFound(path: string): CohortError {

@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { protosDir } from '@cohort/protocol';
 import type { ProtoGrpcType } from './generated/service.js';
+import { tolerateMalformedRequests } from './malformed-requests.js';
 
 /**
  * The one set of proto-loader options of the coordinator. The typed handlers
@@ -26,7 +27,7 @@ let loaded: ProtoGrpcType | undefined;
 export function loadService(): ProtoGrpcType {
   if (!loaded) {
     const definition = protoLoader.loadSync('cohort/v1/service.proto', { ...LOADER_OPTIONS, includeDirs: [protosDir()] });
-    loaded = grpc.loadPackageDefinition(definition) as unknown as ProtoGrpcType;
+    loaded = grpc.loadPackageDefinition(tolerateMalformedRequests(definition)) as unknown as ProtoGrpcType;
   }
   return loaded;
 }

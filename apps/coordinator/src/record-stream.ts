@@ -12,7 +12,13 @@ export interface RecordStreamDeps {
   queues: ApplyQueues;
   limits: Readonly<Limits>;
   log: Logger;
-  defaultEntity: string;
+  /**
+   * The entity a hello means ('' is the caller's own, or the server default);
+   * throws NOT_FOUND for one the caller may not see.
+   */
+  resolveEntity(entity: string): string;
+  /** Throws once the caller's key was revoked (checked per batch; cheap while the key is cached). */
+  recheck(): Promise<void>;
   /** Whether the run exists; throws on storage errors. */
   runExists(run: RunRef): Promise<boolean>;
   /** The applied seq of a writer of a run (`writer` '' for the run's own records). */
@@ -122,7 +128,7 @@ export class RecordStream {
     const parsed = helloSchema.safeParse(hello);
     if (!parsed.success) throw new CohortError('INVALID_ARGUMENT', formatIssue('hello', parsed.error.issues));
     const run: RunRef = {
-      entity: parsed.data.entity === '' ? this.#deps.defaultEntity : parsed.data.entity,
+      entity: this.#deps.resolveEntity(parsed.data.entity),
       project: parsed.data.project,
       runId: parsed.data.runId,
     };
@@ -143,10 +149,11 @@ export class RecordStream {
   async #batch(entries: readonly Uint8Array[]): Promise<void> {
     const { limits } = this.#deps;
     if (entries.length === 0) return;
+    await this.#deps.recheck();
     if (entries.length > limits.maxRecordsPerBatch) {
       throw new CohortError(
         'RESOURCE_EXHAUSTED',
-        `batch: holds ${entries.length} records; at most ${limits.maxRecordsPerBatch} are allowed per batch`,
+        `batch: holds ${entries.length} records; at most ${limits.maxRecordsPerBatch} are allowed per batch (maxRecordsPerBatch)`,
       );
     }
     // Parse the whole batch before queueing any of it: a bad record applies nothing.

@@ -48,8 +48,10 @@ export class RunStreams {
   /**
    * Starts a stream of `run` on `res`. Throws NOT_FOUND for an unknown run
    * and RESOURCE_EXHAUSTED over the bound, before any byte is written.
+   * `recheck`, called before each poll, ends the stream once it throws (the
+   * caller's key was revoked).
    */
-  async start(req: IncomingMessage, res: ServerResponse, run: RunKey): Promise<void> {
+  async start(req: IncomingMessage, res: ServerResponse, run: RunKey, recheck: () => Promise<void> = async () => undefined): Promise<void> {
     if (this.#open.size >= this.#max) {
       throw new CohortError('RESOURCE_EXHAUSTED', `live streams: at most ${this.#max} may be open at once; try again later`);
     }
@@ -73,6 +75,7 @@ export class RunStreams {
       if (busy) return;
       busy = true;
       try {
+        await recheck();
         const next: RunView | undefined = await this.#engine.getRun(run);
         if (!next) return stop();
         if (changed(view!, next)) {

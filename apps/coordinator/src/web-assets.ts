@@ -27,12 +27,13 @@ const TYPES: Record<string, string> = {
 
 /**
  * The dashboard's policy: scripts only from this origin, so a string that
- * slipped into the DOM as markup still could not run. Images and media may
- * be data/blob URLs (media logged inline); HTML media render in sandboxed
- * `srcdoc` frames. Framing stays allowed: `run.toHtml()` embeds run pages.
+ * slipped into the DOM as markup still could not run. Logged media are run
+ * files read from this origin (`/api/v1/runs/.../files/media/...`): images,
+ * audio and video by URL, HTML media in a `sandbox=""` iframe of that URL.
+ * Framing the dashboard stays allowed: `run.toHtml()` embeds run pages.
  */
 export const DASHBOARD_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' data: blob:; connect-src 'self'; frame-src 'self' about:; object-src 'none'; base-uri 'none'; form-action 'none'";
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self'; media-src 'self'; connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
 
 /** Largest file served (the built bundle is far smaller). */
 const MAX_ASSET_BYTES = 16 * 1024 * 1024;

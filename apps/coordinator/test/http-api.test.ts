@@ -26,7 +26,7 @@ describe('HTTP API errors and pages', () => {
       [`${base}/history?samples=abc`, 'query parameter `samples`: expected an integer from 1 to 100000, got "abc"'],
       [`${base}/history?samples=0`, 'query parameter `samples`: expected an integer from 1 to 100000, got "0"'],
       [`${base}/history?minStep=5&maxStep=2`, 'query parameter `minStep`: 5 is above maxStep 2'],
-      [`${base}/history?bogus=1`, 'query parameter `bogus` is not known here; expected `keys`, `samples`, `minStep`, `maxStep`'],
+      [`${base}/history?bogus=1`, 'query parameter `bogus` is not known here; expected `keys`, `samples`, `xAxis`, `minStep`, `maxStep`'],
       [`${base}/history?keys=a&keys=b`, 'query parameter `keys` is given more than once'],
       [`${base}/history/scan?pageSize=100000`, 'query parameter `pageSize`: expected an integer from 1 to 10000, got "100000"'],
       [`${c.httpUrl}/api/v1/runs/local/proj?filters=%7Bnope`, 'query parameter `filters`: expected a JSON object, got text that does not parse'],

@@ -19,7 +19,7 @@ describe('scaled mode errors', () => {
     s.write(batch(rowsRecord(1, 0, 1), rowsRecord(2, 1, 1)));
     const end = await s.ended;
     expect(end.code).toBe(grpc.status.INVALID_ARGUMENT);
-    expect(end.details).toBe('job.data.records: holds 2 records; at most 1 are allowed');
+    expect(end.details).toBe('job.data.batches[0].records: holds 2 records; at most 1 are allowed');
     expect(worker.stats().failedAttempts).toBe(1);
     expect(await coordinator.metrics()).toMatch(/cohort_errors_total\{code="INVALID_ARGUMENT"\} 1\b/);
   });

@@ -124,8 +124,40 @@ describe('scaled mode queueing', () => {
     s.end();
   });
 
+  it('gathers the batches of runs that arrive together into one job, and settles each batch by its own result', async () => {
+    // A full job goes at once: three batches, one job, whatever the machine's speed.
+    await using cluster = await scaledCluster({ coordinators: 1, workers: 0, scaled: { gatherMs: 60_000, maxJobBatches: 3 } });
+    const coordinator = cluster.coordinators[0]!;
+    using client = connect(coordinator.grpcAddress);
+    const runs = ['a', 'b', 'c'];
+    await Promise.all(runs.map((runId) => openRun(client, { project: 'p', runId })));
+    const streams = await Promise.all(
+      runs.map(async (runId) => {
+        const s = stream(client, { project: 'p', runId });
+        await s.ackAtLeast(0);
+        return s;
+      }),
+    );
+    // The worker takes at most 2 rows per record: run a's batch fails for good, the others apply.
+    const [a, b, c] = streams as [(typeof streams)[0], (typeof streams)[0], (typeof streams)[0]];
+    a.write(batch(rowsRecord(1, 0, 3)));
+    b.write(batch(rowsRecord(1, 0, 2)));
+    c.write(batch(rowsRecord(1, 0, 1), rowsRecord(2, 1, 1)));
+    await until(async () => (await cluster.queue.getJobCounts('waiting')).waiting === 1, 5000, 'the gathered job');
+    const worker = await cluster.addWorker({ limits: { maxRowsPerRecord: 2 } });
+    await Promise.all([b.ackAtLeast(1), c.ackAtLeast(2)]);
+    const end = await a.ended;
+    expect(end.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(end.details).toContain('job.data.batches[0]');
+    expect(worker.stats()).toMatchObject({ completed: 1, failedAttempts: 0 });
+    expect((await coordinator.engine.history({ entity: 'local', project: 'p', runId: 'c' })).map((r) => r['_step'])).toEqual([0, 1]);
+    b.end();
+    c.end();
+  });
+
   it('holds batches back while the queue is deeper than its bound, and lets them through as it drains', async () => {
-    await using cluster = await scaledCluster({ coordinators: 1, workers: 0, scaled: { maxQueueDepth: 2, depthPollMs: 25 } });
+    // One batch per job, so that the five batches make five jobs (the bound counts jobs).
+    await using cluster = await scaledCluster({ coordinators: 1, workers: 0, scaled: { maxQueueDepth: 2, depthPollMs: 25, maxJobBatches: 1 } });
     const coordinator = cluster.coordinators[0]!;
     using client = connect(coordinator.grpcAddress);
     const runs = ['a', 'b', 'c', 'd', 'e'];
@@ -155,7 +187,7 @@ describe('scaled mode queueing', () => {
   });
 
   it('answers RESOURCE_EXHAUSTED when the queue stays over its bound, so the SDK retries later', async () => {
-    await using cluster = await scaledCluster({ coordinators: 1, workers: 0, scaled: { maxQueueDepth: 1, depthPollMs: 25, backpressureTimeoutMs: 300 } });
+    await using cluster = await scaledCluster({ coordinators: 1, workers: 0, scaled: { maxQueueDepth: 1, depthPollMs: 25, backpressureTimeoutMs: 300, maxJobBatches: 1 } });
     const coordinator = cluster.coordinators[0]!;
     using client = connect(coordinator.grpcAddress);
     await openRun(client, { project: 'p', runId: 'a' });

@@ -36,6 +36,8 @@ export async function get<T>(path: string, params: Record<string, string | numbe
   const url = new URL(path, location.origin);
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
   const res = await fetch(url, { headers: { accept: 'application/json' } });
+  // A server with API keys and no session yet: to the login page, then back here.
+  if (res.status === 401) location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
   const text = await res.text();
   const body = text === '' ? {} : parseJson(text);
   if (!res.ok) {
@@ -220,3 +222,5 @@ export interface ArtifactVersionView {
 export const artifactHref = (e: string, p: string, name?: string, version?: string): string =>
   `/${enc(e)}/${enc(p)}/artifacts${name === undefined ? '' : `/${enc(name)}`}${version === undefined ? '' : `/${enc(version)}`}`;
 export const artifactBase = (e: string, p: string): string => `/api/v1/artifacts/${enc(e)}/${enc(p)}`;
+/** A version's aliases less its own name (`v1`), which the page shows beside them already. */
+export const extraAliases = (v: { version: string; aliases: string[] }): string[] => v.aliases.filter((a) => a !== v.version);

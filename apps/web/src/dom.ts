@@ -11,7 +11,7 @@ type Child = Node | string | number | null | undefined | false;
 const ALLOWED_ATTRS = new Set([
   'class', 'id', 'href', 'title', 'type', 'value', 'placeholder', 'name', 'for', 'colspan', 'rowspan', 'min', 'max', 'step',
   'checked', 'selected', 'disabled', 'role', 'aria-label', 'data-testid', 'data-key', 'data-state', 'data-points', 'data-link',
-  'src', 'alt', 'controls', 'sandbox', 'srcdoc', 'width', 'height', 'loading', 'referrerpolicy', 'target', 'rel', 'tabindex',
+  'src', 'alt', 'controls', 'sandbox', 'width', 'height', 'loading', 'referrerpolicy', 'target', 'rel', 'tabindex', 'autocomplete', 'size',
 ]);
 
 /**
@@ -52,9 +52,9 @@ export function clear(el: Node): void {
   while (el.firstChild) el.removeChild(el.firstChild);
 }
 
-/** URLs the dashboard puts in `href`/`src`: same-origin paths, http(s), and data/blob for media. */
+/** URLs the dashboard puts in `href`/`src`: same-origin paths (media are run files there) and http(s) links. */
 export function isSafeUrl(url: string): boolean {
   if (url.startsWith('/') && !url.startsWith('//')) return true;
   if (url.startsWith('#') || url.startsWith('?')) return true;
-  return /^(https?:|data:(image|audio|video)\/[a-z0-9.+-]+;base64,|blob:)/i.test(url);
+  return /^https?:/i.test(url);
 }

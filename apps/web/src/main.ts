@@ -2,6 +2,7 @@ import { ApiError, projectHref } from './api.js';
 import { clear, h } from './dom.js';
 import { artifactPage, artifactsPage } from './pages/artifact-page.js';
 import { groupPage } from './pages/group-page.js';
+import { loginPage } from './pages/login-page.js';
 import { projectsPage } from './pages/projects-page.js';
 import { runPage } from './pages/run-page.js';
 import { runsPage } from './pages/runs-page.js';
@@ -46,7 +47,8 @@ async function render(): Promise<void> {
   }
   document.title = seg.length === 0 ? 'Cohort' : `${seg[seg.length - 1]} · Cohort`;
   try {
-    if (seg.length === 0) await projectsPage(app);
+    if (seg.length === 1 && seg[0] === 'login') loginPage(app, new URLSearchParams(location.search).get('next') ?? '/');
+    else if (seg.length === 0) await projectsPage(app);
     else if (seg.length === 2) await runsPage(app, entity!, project!, controller.signal);
     else if (seg.length === 4 && kind === 'runs') await runPage(app, entity!, project!, id!, controller.signal);
     else if (seg.length === 4 && kind === 'groups') await groupPage(app, entity!, project!, id!, controller.signal);

@@ -1,30 +1,26 @@
 import uPlot from 'uplot';
+import { enc, get } from './api.js';
 import { barChart, color } from './chart.js';
 import { h } from './dom.js';
 import { formatValue } from './format.js';
 
 /**
- * Renders logged media descriptors (`{ _type: 'image', ... }`, made by the
- * SDK's `Image`, `Histogram`, `Table`, `Html`, `Audio`, `Video` and `plot.*`).
- * Payloads are inline base64 (data URLs of an allowed media type only);
- * table cells are text; HTML media go into an iframe with `sandbox=""` (no
- * scripts, no same-origin, no forms, no navigation) via `srcdoc`.
+ * Renders logged media descriptors (`{ _type: 'image', path, sha256, ... }`,
+ * made by the SDK's `Image`, `Histogram`, `Table`, `Html`, `Audio`, `Video`
+ * and `plot.*`). The bytes are the run file at `path`, read from the run's
+ * files route, which sends them with their Content-Type and `nosniff`; a
+ * file not uploaded yet shows as such. Table cells are text; HTML media go
+ * into an iframe with `sandbox=""` (no scripts, no same-origin, no forms, no
+ * navigation), and the server adds `Content-Security-Policy: sandbox`.
  */
 
 type Descriptor = { _type: string } & Record<string, unknown>;
 
-const MIME: Record<string, Record<string, string>> = {
-  image: { png: 'image/png', jpeg: 'image/jpeg', jpg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp', bmp: 'image/bmp' },
-  audio: { wav: 'audio/wav', mp3: 'audio/mpeg', ogg: 'audio/ogg', flac: 'audio/flac', webm: 'audio/webm' },
-  video: { mp4: 'video/mp4', webm: 'video/webm', ogg: 'video/ogg', gif: 'image/gif' },
-};
-
-function dataUrl(kind: 'image' | 'audio' | 'video', d: Descriptor): string | undefined {
-  const format = typeof d['format'] === 'string' ? d['format'].toLowerCase() : '';
-  const mime = MIME[kind]![format];
-  const data = d['data'];
-  if (!mime || typeof data !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(data)) return undefined;
-  return `data:${mime};base64,${data}`;
+/** The URL of a descriptor's file under the run's API base, or undefined without a valid path. */
+function fileUrl(base: string, d: Descriptor): string | undefined {
+  const path = d['path'];
+  if (typeof path !== 'string' || !path.startsWith('media/') || path.split('/').some((p) => p === '' || p === '.' || p === '..')) return undefined;
+  return `${base}/files/${path.split('/').map(enc).join('/')}`;
 }
 
 function caption(d: Descriptor): HTMLElement | null {
@@ -35,38 +31,58 @@ function numbers(v: unknown): number[] {
   return Array.isArray(v) ? v.map((x) => (typeof x === 'number' ? x : Number.NaN)) : [];
 }
 
-/** A `<figure>` for one descriptor; an unknown `_type` shows as JSON text. */
-export function renderMedia(key: string, d: Descriptor): HTMLElement {
+function missing(what: string): HTMLElement {
+  return h('p', { class: 'muted', 'data-testid': 'media-missing' }, what);
+}
+
+/** An element showing the file at `src`; replaced by a note when it fails to load (not uploaded yet). */
+function loaded<T extends HTMLElement>(el: T, what: string): T {
+  el.addEventListener('error', () => el.replaceWith(missing(`${what} not uploaded yet`)), { once: true });
+  return el;
+}
+
+/** Reads a JSON media file; its failure shows in `fig`. */
+function withJson(fig: HTMLElement, url: string | undefined, what: string, draw: (body: Record<string, unknown>) => void): void {
+  if (!url) {
+    fig.appendChild(missing(`${what} file missing`));
+    return;
+  }
+  get<Record<string, unknown>>(url).then(draw, (err: unknown) => fig.appendChild(missing(`${what} not uploaded yet (${(err as Error).message})`)));
+}
+
+/** A `<figure>` for one descriptor of the run at `base` (its API path); an unknown `_type` shows as JSON text. */
+export function renderMedia(key: string, d: Descriptor, base: string): HTMLElement {
   const fig = h('figure', { class: `media media-${/^[a-z-]+$/.test(d._type) ? d._type : 'other'}`, 'data-key': key });
+  const url = fileUrl(base, d);
   switch (d._type) {
-    case 'image': {
-      const src = dataUrl('image', d);
-      fig.appendChild(src ? h('img', { src, alt: typeof d['caption'] === 'string' ? d['caption'] : key, loading: 'lazy' }) : h('p', { class: 'muted' }, 'image data missing or of an unknown format'));
+    case 'image':
+      fig.appendChild(url ? loaded(h('img', { src: url, alt: typeof d['caption'] === 'string' ? d['caption'] : key }), 'image') : missing('image file missing'));
       break;
-    }
     case 'audio':
-    case 'video': {
-      const src = dataUrl(d._type, d);
-      if (!src) fig.appendChild(h('p', { class: 'muted' }, `${d._type} data missing or of an unknown format`));
-      else if (src.startsWith('data:image/')) fig.appendChild(h('img', { src, alt: key }));
-      else fig.appendChild(h(d._type, { src, controls: true }));
+    case 'video':
+      if (!url) fig.appendChild(missing(`${d._type} file missing`));
+      else if (d['format'] === 'gif') fig.appendChild(loaded(h('img', { src: url, alt: key }), 'video'));
+      else fig.appendChild(loaded(h(d._type, { src: url, controls: true }), d._type));
       break;
-    }
     case 'histogram': {
-      const edges = numbers(d['bins']);
-      const counts = numbers(d['values']);
-      const mids = counts.map((_, i) => ((edges[i] ?? i) + (edges[i + 1] ?? i + 1)) / 2);
-      queueMicrotask(() => barChart(fig, `media:${key}`, mids, counts, key));
+      const draw = (edges: number[], counts: number[]): void => {
+        const mids = counts.map((_, i) => ((edges[i] ?? i) + (edges[i + 1] ?? i + 1)) / 2);
+        barChart(fig, `media:${key}`, mids, counts, key);
+      };
+      // A long typed array logs an inline histogram; the SDK's Histogram a file.
+      if (d['path'] === undefined) queueMicrotask(() => draw(numbers(d['bins']), numbers(d['values'])));
+      else withJson(fig, url, 'histogram', (body) => draw(numbers(body['bins']), numbers(body['values'])));
       break;
     }
-    case 'html': {
-      const html = typeof d['html'] === 'string' ? d['html'] : '';
-      fig.appendChild(h('iframe', { sandbox: '', srcdoc: html, title: key, referrerpolicy: 'no-referrer', width: '100%', height: 240 }));
+    case 'html':
+      fig.appendChild(url ? h('iframe', { sandbox: '', src: url, title: key, referrerpolicy: 'no-referrer', width: '100%', height: 240 }) : missing('html file missing'));
+      break;
+    case 'table': {
+      const wrap = h('div', { class: 'media-table' });
+      fig.appendChild(wrap);
+      withJson(fig, url, 'table', (body) => renderTable(wrap, key, d, body));
       break;
     }
-    case 'table':
-      fig.appendChild(renderTable(key, d));
-      break;
     default:
       fig.appendChild(h('pre', { class: 'v' }, formatValue(d, 2000)));
   }
@@ -75,11 +91,10 @@ export function renderMedia(key: string, d: Descriptor): HTMLElement {
   return fig;
 }
 
-/** A table descriptor: its plot (when it is a `plot.*`) above the cells as text. */
-function renderTable(key: string, d: Descriptor): HTMLElement {
-  const columns = Array.isArray(d['columns']) ? d['columns'].map(String) : [];
-  const rows = Array.isArray(d['data']) ? (d['data'] as unknown[]).filter(Array.isArray) as unknown[][] : [];
-  const wrap = h('div', { class: 'media-table' });
+/** A table (its file `{ columns, data }`): its plot (when it is a `plot.*`) above the cells as text. */
+function renderTable(wrap: HTMLElement, key: string, d: Descriptor, body: Record<string, unknown>): void {
+  const columns = Array.isArray(body['columns']) ? body['columns'].map(String) : [];
+  const rows = Array.isArray(body['data']) ? ((body['data'] as unknown[]).filter(Array.isArray) as unknown[][]) : [];
   const plot = d['plot'];
   if (plot !== null && typeof plot === 'object') {
     const p = plot as Record<string, unknown>;
@@ -95,7 +110,6 @@ function renderTable(key: string, d: Descriptor): HTMLElement {
   const details = h('details', null, h('summary', null, `${rows.length} rows × ${columns.length} columns`), table);
   if (plot === undefined || plot === null) details.open = true;
   wrap.appendChild(details);
-  return wrap;
 }
 
 function column(rows: unknown[][], columns: string[], name: unknown): number[] {

@@ -62,8 +62,15 @@ export function rowsRecords(firstSeq: number, count: number): Uint8Array[] {
   });
 }
 
-/** Adds a batch job with the records' data under `jobId`. */
-export function addBatch(queue: Queue, writer: { entity: string; project: string; runId: string; writer: string }, firstSeq: number, records: Uint8Array[], jobId: string) {
-  const data: BatchJobData = encodeBatchJobData(writer, firstSeq, firstSeq + records.length - 1, records);
+type TestWriter = { entity: string; project: string; runId: string; writer: string };
+
+/** Adds a job of one batch with the records' data under `jobId`. */
+export function addBatch(queue: Queue, writer: TestWriter, firstSeq: number, records: Uint8Array[], jobId: string) {
+  return addJob(queue, [{ writer, firstSeq, records }], jobId);
+}
+
+/** Adds a job of several batches (as a coordinator gathers them) under `jobId`. */
+export function addJob(queue: Queue, batches: Array<{ writer: TestWriter; firstSeq: number; records: Uint8Array[] }>, jobId: string) {
+  const data: BatchJobData = encodeBatchJobData(batches.map((b) => ({ ...b, lastSeq: b.firstSeq + b.records.length - 1 })));
   return queue.add(BATCH_JOB_NAME, data, { jobId, attempts: 20, backoff: { type: 'cohort' } });
 }

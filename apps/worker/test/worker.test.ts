@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseJobFailure } from '@cohort/protocol';
 import { startWorker } from '../src/index.js';
-import { addBatch, openTestRun, rowsRecords, testBackend } from './helpers.js';
+import { addBatch, addJob, openTestRun, rowsRecords, testBackend } from './helpers.js';
 
 describe('startWorker', () => {
   it('applies queued batches with the engine, and a retried or duplicated batch changes nothing twice', async () => {
@@ -10,13 +10,13 @@ describe('startWorker', () => {
     await using worker = await startWorker({ redisUrl: backend.redisUrl, postgresUrl: backend.db.url, prefix: backend.prefix, concurrency: 2 });
     const { events } = backend;
     const first = await addBatch(backend.queue, run, 1, rowsRecords(1, 5), 'a-1-5');
-    expect(await first.waitUntilFinished(events, 10_000)).toEqual({ appliedSeq: 5, rejected: 0 });
+    expect(await first.waitUntilFinished(events, 10_000)).toEqual({ results: [{ appliedSeq: 5, rejected: 0 }] });
     // The same records again under another id (a resend after the job was removed): the seq check skips them.
     const again = await addBatch(backend.queue, run, 1, rowsRecords(1, 5), 'b-1-5');
-    expect(await again.waitUntilFinished(events, 10_000)).toEqual({ appliedSeq: 5, rejected: 0 });
+    expect(await again.waitUntilFinished(events, 10_000)).toEqual({ results: [{ appliedSeq: 5, rejected: 0 }] });
     // An overlapping batch applies only what is new.
     const overlap = await addBatch(backend.queue, run, 4, rowsRecords(4, 4), 'c-4-7');
-    expect(await overlap.waitUntilFinished(events, 10_000)).toEqual({ appliedSeq: 7, rejected: 0 });
+    expect(await overlap.waitUntilFinished(events, 10_000)).toEqual({ results: [{ appliedSeq: 7, rejected: 0 }] });
     const rows = await backend.engine.history(run);
     expect(rows.map((r) => r['loss'])).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(worker.stats()).toMatchObject({ state: 'running', concurrency: 2, completed: 3, failedAttempts: 0 });
@@ -31,31 +31,49 @@ describe('startWorker', () => {
     await new Promise((r) => setTimeout(r, 150));
     expect(worker.stats().failedAttempts).toBeGreaterThan(0);
     const earlier = await addBatch(backend.queue, run, 1, rowsRecords(1, 3), 'early-1-3');
-    expect(await earlier.waitUntilFinished(events, 10_000)).toMatchObject({ appliedSeq: 3 });
-    expect(await later.waitUntilFinished(events, 10_000)).toMatchObject({ appliedSeq: 6 });
+    expect(await earlier.waitUntilFinished(events, 10_000)).toEqual({ results: [{ appliedSeq: 3, rejected: 0 }] });
+    expect(await later.waitUntilFinished(events, 10_000)).toEqual({ results: [{ appliedSeq: 6, rejected: 0 }] });
     expect((await backend.engine.history(run)).map((r) => r['loss'])).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
-  it('fails a job with bad data or for an unknown run at once, naming the code', async () => {
+  it('fails a job whose data does not parse at once, naming the field', async () => {
     await using backend = await testBackend();
-    const run = await openTestRun(backend.engine, 'r1');
     await using _worker = await startWorker({ redisUrl: backend.redisUrl, postgresUrl: backend.db.url, prefix: backend.prefix });
-    const { events } = backend;
-    const bad = await backend.queue.add('apply', { v: 1, entity: 'local', project: 'p', runId: 'r1', writer: '', firstSeq: 1, lastSeq: 1, records: ['!!'] }, { jobId: 'bad', attempts: 5 });
-    const badFailure = await bad.waitUntilFinished(events, 10_000).then(
+    const batch = { entity: 'local', project: 'p', runId: 'r1', writer: '', firstSeq: 1, lastSeq: 1, records: ['!!'] };
+    const bad = await backend.queue.add('apply', { v: 2, batches: [batch] }, { jobId: 'bad', attempts: 5 });
+    const failure = await bad.waitUntilFinished(backend.events, 10_000).then(
       () => undefined,
       (err: Error) => parseJobFailure(err.message),
     );
-    expect(badFailure).toMatchObject({ code: 'INVALID_ARGUMENT' });
-    expect(badFailure?.message).toContain('job.data.records[0]');
-    const missing = await addBatch(backend.queue, { ...run, runId: 'nope' }, 1, rowsRecords(1, 1), 'missing');
-    const missingFailure = await missing.waitUntilFinished(events, 10_000).then(
-      () => undefined,
-      (err: Error) => parseJobFailure(err.message),
-    );
-    expect(missingFailure).toMatchObject({ code: 'NOT_FOUND' });
+    expect(failure).toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(failure?.message).toContain('job.data.batches[0].records[0]');
     // Permanent failures are not retried.
-    expect((await backend.queue.getJob('missing'))?.attemptsMade).toBe(1);
+    expect((await backend.queue.getJob('bad'))?.attemptsMade).toBe(1);
+  });
+
+  it('applies the batches of several runs in one job, and answers a permanent failure per batch with its code', async () => {
+    await using backend = await testBackend();
+    const [a, b] = [await openTestRun(backend.engine, 'r1'), await openTestRun(backend.engine, 'r2')];
+    await using worker = await startWorker({ redisUrl: backend.redisUrl, postgresUrl: backend.db.url, prefix: backend.prefix });
+    const job = await addJob(
+      backend.queue,
+      [
+        { writer: a, firstSeq: 1, records: rowsRecords(1, 3) },
+        { writer: { ...a, runId: 'nope' }, firstSeq: 1, records: rowsRecords(1, 1) },
+        { writer: b, firstSeq: 1, records: rowsRecords(1, 2) },
+        { writer: a, firstSeq: 4, records: rowsRecords(4, 2) },
+      ],
+      'gathered',
+    );
+    const result = await job.waitUntilFinished(backend.events, 10_000);
+    expect(result).toEqual({
+      results: [{ appliedSeq: 3, rejected: 0 }, { code: 'NOT_FOUND', message: expect.stringContaining('nope') }, { appliedSeq: 2, rejected: 0 }, { appliedSeq: 5, rejected: 0 }],
+    });
+    // Batches of one run in one job apply in the order given.
+    expect((await backend.engine.history(a)).map((r) => r['loss'])).toEqual([1, 2, 3, 4, 5]);
+    expect((await backend.engine.history(b)).map((r) => r['loss'])).toEqual([1, 2]);
+    // A permanent failure of one batch fails neither the job nor the other batches.
+    expect(worker.stats()).toMatchObject({ completed: 1, failedAttempts: 0 });
   });
 
   it('serves /metrics, /healthz and /readyz on its HTTP port', async () => {

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import { CohortError, getLeaf, type OpenRunRequestMessage, type OpenRunResponseMessage, type RecordMessage } from '@cohort/protocol';
-import { RUN_STATES, type GroupKey, type NewAlert, type ProjectInfo, type RankProgress, type SystemSample, type RunKey, type RunState, type Store, type StoredAlert, type StoredRun, type StoredRunEvent } from '@cohort/store';
+import { CohortError, DEFAULT_LIMITS, getLeaf, type OpenRunRequestMessage, type OpenRunResponseMessage, type RecordMessage } from '@cohort/protocol';
+import { RUN_STATES, type BatchWrite, type GroupKey, type NewAlert, type ProjectInfo, type RankProgress, type SystemSample, type RunKey, type RunState, type Store, type StoredAlert, type StoredRun, type StoredRunEvent } from '@cohort/store';
 import { RecordFailure, planBatch, type ApplyResult, type RejectedRecord } from './apply-batch.js';
 import { readHistory, scanHistoryPage, type HistoryOptions, type HistoryPage, type ScanHistoryOptions } from './history-query.js';
 import { openRun, replaySummary } from './open-run.js';
@@ -19,6 +19,8 @@ export interface EngineOptions {
   progressSampleSeconds?: number;
   /** The window step rates are shown over in group views. @defaultValue 30 */
   rateWindowSeconds?: number;
+  /** Most runs one project may hold; creating one more is RESOURCE_EXHAUSTED. @defaultValue `DEFAULT_LIMITS.maxRunsPerProject` */
+  maxRunsPerProject?: number;
 }
 
 /** Options of {@link Engine.groupHistory}. */
@@ -58,6 +60,18 @@ export interface ExpiredRun extends RunKey {
   state: RunState;
 }
 
+/** One batch of {@link Engine.applyBatches}: a run (or one shared-mode writer of it) and its records in seq order. */
+export interface BatchItem {
+  run: WriterKey;
+  records: readonly RecordMessage[];
+}
+
+/** A planned batch: what to report, and the write to commit (absent when every record was applied before). */
+interface PlannedBatch {
+  write?: BatchWrite;
+  result: ApplyResult;
+}
+
 /** How many times a batch is planned again after losing a race to another applier. */
 const MAX_COMMIT_ATTEMPTS = 3;
 
@@ -78,6 +92,7 @@ export class Engine {
   readonly #now: () => number;
   readonly #sampleSeconds: number;
   readonly #rateWindow: number;
+  readonly #maxRunsPerProject: number;
   #closed = false;
 
   constructor(store: Store, options: EngineOptions = {}) {
@@ -86,6 +101,7 @@ export class Engine {
     this.#now = options.now ?? (() => Date.now() / 1000);
     this.#sampleSeconds = options.progressSampleSeconds ?? 1;
     this.#rateWindow = options.rateWindowSeconds ?? 30;
+    this.#maxRunsPerProject = options.maxRunsPerProject ?? DEFAULT_LIMITS.maxRunsPerProject;
   }
 
   /** The store this engine works over. */
@@ -105,7 +121,7 @@ export class Engine {
    */
   async openRun(req: OpenRunRequestMessage): Promise<OpenRunResponseMessage> {
     this.#open();
-    const res = await openRun({ store: this.#store, now: this.#now(), defaultEntity: this.#defaultEntity }, req);
+    const res = await openRun({ store: this.#store, now: this.#now(), defaultEntity: this.#defaultEntity, maxRunsPerProject: this.#maxRunsPerProject }, req);
     if (res.group === '' && !(req.restartAttempt > 0)) return res;
     const stored = await this.#find({ entity: res.entity, project: res.project, runId: res.runId });
     if (res.group !== '') {
@@ -143,40 +159,147 @@ export class Engine {
     for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
       const stored = await this.#find(key);
       const applied = writer === '' ? stored.appliedSeq : await this.#store.writerAppliedSeq(stored.pk, writer);
-      const fresh = newRecords(stored.runId, applied, records);
-      if (fresh.length === 0) return { appliedSeq: applied, droppedRows: 0, rejected: [] };
-      const skip = new Set<number>();
-      const rejected: RejectedRecord[] = [];
-      // Progress exists only for group members and restarted runs (which open resumed): skip the read for the rest.
-      const progress = stored.group !== '' || stored.resumed ? await this.#store.getRankProgress(stored.pk) : undefined;
-      const ctx = {
-        progress,
-        progressSampleSeconds: this.#sampleSeconds,
-        replaySummary: (step: number) => replaySummary(this.#store, stored, step),
-        now: this.#now(),
-        lastAlertAt: async (title: string): Promise<number | undefined> => {
-          const scope = stored.group === '' ? { runPk: stored.pk } : { runPk: stored.pk, group: { entity: stored.entity, project: stored.project, group: stored.group } };
-          return (await this.#store.lastAlert(scope, title))?.timestamp;
-        },
-      };
-      for (;;) {
-        let plan;
-        try {
-          plan = await planBatch(stored, fresh, skip, ctx);
-          if (writer !== '') plan.write.writer = writer;
-        } catch (err) {
-          if (!(err instanceof RecordFailure)) throw err;
-          skip.add(err.seq);
-          rejected.push({ seq: err.seq, error: err.error });
-          continue;
-        }
-        if (await this.#store.commitBatch(stored.pk, stored.version, plan.write)) {
-          return { appliedSeq: plan.write.appliedSeq, droppedRows: plan.droppedRows, rejected };
-        }
-        break; // another applier moved the run on: look again
-      }
+      const planned = await this.#plan(stored, writer, applied, records);
+      if (!planned.write || (await this.#store.commitBatch(stored.pk, stored.version, planned.write))) return planned.result;
+      // Another applier moved the run on: look again.
     }
     throw new CohortError('FAILED_PRECONDITION', `applyBatch: run ${key.entity}/${key.project}/${key.runId} kept changing under this applier; is another one applying it?`);
+  }
+
+  /**
+   * Applies the batches of many runs (a scaled-mode job) with round trips
+   * that do not grow with their number: every run read in one query (writer
+   * seqs in another, for shared-mode writers), each batch planned as by
+   * {@link applyBatch}, then all committed in ONE transaction
+   * (`Store.commitBatches`). A batch whose run moved on meanwhile (its
+   * version guard failed), or that is not the first of its run in `items`,
+   * goes through {@link applyBatch} afterwards, in order. When the one
+   * transaction fails for anything but an unreachable store, each of its
+   * batches is applied alone, so a bad batch fails only itself.
+   *
+   * Answers one entry per item, in order: what {@link applyBatch} answers,
+   * or `{ error }` where it would throw.
+   *
+   * @example
+   * const results = await engine.applyBatches([{ run: { entity: 'local', project: 'p', runId: 'a' }, records }, ...]);
+   */
+  async applyBatches(items: readonly BatchItem[]): Promise<Array<ApplyResult | { error: unknown }>> {
+    this.#open();
+    const results: Array<ApplyResult | { error: unknown } | undefined> = new Array(items.length).fill(undefined);
+    const keys = items.map((item) => this.#key(item.run));
+    // The first batch of each run goes into the one transaction; later ones follow it through applyBatch.
+    const firstOf = new Map<string, number>();
+    const later: number[] = [];
+    keys.forEach((k, i) => {
+      const name = JSON.stringify([k.entity, k.project, k.runId]);
+      if (firstOf.has(name)) later.push(i);
+      else firstOf.set(name, i);
+    });
+    const first = [...firstOf.values()];
+    const alone = new Set<number>();
+    try {
+      const runs = await this.#store.findRuns(first.map((i) => keys[i]!));
+      const writers: Array<{ index: number; pk: number; writer: string }> = [];
+      first.forEach((i, n) => {
+        const writer = items[i]!.run.writer ?? '';
+        const stored = runs[n];
+        if (writer !== '' && stored) writers.push({ index: i, pk: stored.pk, writer });
+      });
+      const writerSeqs = new Map<number, number>();
+      if (writers.length > 0) {
+        const seqs = await this.#store.writerAppliedSeqs(writers);
+        writers.forEach((w, n) => writerSeqs.set(w.index, seqs[n]!));
+      }
+      const planned = await Promise.all(
+        first.map(async (i, n) => {
+          const stored = runs[n];
+          const k = keys[i]!;
+          try {
+            if (!stored) throw new CohortError('NOT_FOUND', `run: no run ${k.entity}/${k.project}/${k.runId}`);
+            const writer = items[i]!.run.writer ?? '';
+            const applied = writer === '' ? stored.appliedSeq : writerSeqs.get(i)!;
+            return { index: i, stored, plan: await this.#plan(stored, writer, applied, items[i]!.records) };
+          } catch (err) {
+            results[i] = { error: err };
+            return undefined;
+          }
+        }),
+      );
+      const commits: Array<{ index: number; stored: StoredRun; plan: PlannedBatch & { write: BatchWrite } }> = [];
+      for (const p of planned) {
+        if (!p) continue;
+        if (p.plan.write) commits.push(p as (typeof commits)[number]);
+        else results[p.index] = p.plan.result;
+      }
+      if (commits.length > 0) {
+        try {
+          const ok = await this.#store.commitBatches(commits.map((c) => ({ pk: c.stored.pk, expectedVersion: c.stored.version, write: c.plan.write })));
+          commits.forEach((c, n) => {
+            if (ok[n]) results[c.index] = c.plan.result;
+            else alone.add(c.index);
+          });
+        } catch (err) {
+          if (!isUnreachable(err)) for (const c of commits) alone.add(c.index);
+          else for (const c of commits) results[c.index] = { error: err };
+        }
+      }
+    } catch (err) {
+      // The reads failed: nothing was planned or written.
+      for (const i of first) results[i] ??= { error: err };
+    }
+    // One chain per run: its retried first batch, then its later ones, in order; runs in parallel.
+    const chains = new Map<string, number[]>();
+    for (const i of [...alone, ...later].sort((a, b) => a - b)) {
+      const name = JSON.stringify([keys[i]!.entity, keys[i]!.project, keys[i]!.runId]);
+      chains.set(name, [...(chains.get(name) ?? []), i]);
+    }
+    await Promise.all(
+      [...chains.values()].map(async (chain) => {
+        for (const i of chain) {
+          try {
+            results[i] = await this.applyBatch(items[i]!.run, items[i]!.records);
+          } catch (err) {
+            results[i] = { error: err };
+          }
+        }
+      }),
+    );
+    return results.map((r) => r!);
+  }
+
+  /**
+   * Plans one batch of a stored run: the records above `applied` (checked for
+   * order and gaps), a record that fails left out and reported, until the
+   * rest plans. `write` is absent when every record was applied before.
+   */
+  async #plan(stored: StoredRun, writer: string, applied: number, records: readonly RecordMessage[]): Promise<PlannedBatch> {
+    const fresh = newRecords(stored.runId, applied, records);
+    if (fresh.length === 0) return { result: { appliedSeq: applied, droppedRows: 0, rejected: [] } };
+    const skip = new Set<number>();
+    const rejected: RejectedRecord[] = [];
+    // Progress exists only for group members and restarted runs (which open resumed): skip the read for the rest.
+    const progress = stored.group !== '' || stored.resumed ? await this.#store.getRankProgress(stored.pk) : undefined;
+    const ctx = {
+      progress,
+      progressSampleSeconds: this.#sampleSeconds,
+      replaySummary: (step: number) => replaySummary(this.#store, stored, step),
+      now: this.#now(),
+      lastAlertAt: async (title: string): Promise<number | undefined> => {
+        const scope = stored.group === '' ? { runPk: stored.pk } : { runPk: stored.pk, group: { entity: stored.entity, project: stored.project, group: stored.group } };
+        return (await this.#store.lastAlert(scope, title))?.timestamp;
+      },
+    };
+    for (;;) {
+      try {
+        const plan = await planBatch(stored, fresh, skip, ctx);
+        if (writer !== '') plan.write.writer = writer;
+        return { write: plan.write, result: { appliedSeq: plan.write.appliedSeq, droppedRows: plan.droppedRows, rejected } };
+      } catch (err) {
+        if (!(err instanceof RecordFailure)) throw err;
+        skip.add(err.seq);
+        rejected.push({ seq: err.seq, error: err.error });
+      }
+    }
   }
 
   /** Records a heartbeat (`at` in seconds since the epoch); a crashed run that beats again is running again. */
@@ -269,8 +392,10 @@ export class Engine {
   /**
    * History rows as logged (nested), `_step` ascending, each with `_step`,
    * `_runtime` and `_timestamp`. With `keys`: only rows holding one of them,
-   * each with those keys and `_step`. With `samples`: at most that many rows,
-   * evenly spaced, first and last included. Unknown run: `NOT_FOUND`.
+   * each with those keys and `_step`. With `samples`: the rows of each key's
+   * min, max and last value per bucket of `xAxis` (history-query.ts), so
+   * spikes survive; ordered by `xAxis`. More than `MAX_HISTORY_ROWS` rows:
+   * `RESOURCE_EXHAUSTED`. Unknown run: `NOT_FOUND`.
    */
   async history(run: RunKey, options: HistoryOptions = {}): Promise<Array<Record<string, unknown>>> {
     this.#open();
@@ -418,6 +543,11 @@ export class Engine {
     if (!run) throw new CohortError('NOT_FOUND', `run: no run ${key.entity}/${key.project}/${key.runId}`);
     return run;
   }
+}
+
+/** True for the errors of a store that cannot be reached: applying batches one by one would only fail again. */
+function isUnreachable(err: unknown): boolean {
+  return err instanceof CohortError && (err.code === 'UNAVAILABLE' || err.code === 'DEADLINE_EXCEEDED');
 }
 
 /** The records above the applied seq, checked for order and gaps. */

@@ -34,15 +34,44 @@ describe('Engine history queries', () => {
     expect(await engine.history(RUN, { keys: ['a'], minStep: 1, maxStep: 3 })).toEqual([{ _step: 3, a: 3 }]);
   });
 
-  it('samples evenly, first and last included', async () => {
+  it('keeps every row when a key has no more points than samples', async () => {
     await using engine = makeEngine();
     await engine.openRun(openRequest());
     const log = new RecordLog();
     await engine.applyBatch(RUN, [log.log(0, ...Array.from({ length: 101 }, (_, i) => ({ x: i })))]);
-    const rows = await engine.history(RUN, { samples: 11 });
-    expect(rows.map((r) => r['_step'])).toEqual([0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
-    expect((await engine.history(RUN, { samples: 500 })).length).toBe(101);
+    expect((await engine.history(RUN, { samples: 101 })).map((r) => r['_step'])).toEqual(Array.from({ length: 101 }, (_, i) => i));
     await expect(engine.history(RUN, { samples: 0 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('keeps the row of a one-step spike in 100k steps, in step order, within the step range', async () => {
+    await using engine = makeEngine();
+    await engine.openRun(openRequest());
+    const log = new RecordLog();
+    const n = 100_000;
+    for (let from = 0; from < n; from += 10_000) {
+      await engine.applyBatch(RUN, [log.rows(Array.from({ length: 10_000 }, (_, i) => ({ step: from + i, data: { loss: from + i === 54_321 ? 1e6 : 1, note: 'ok' }, runtime: (from + i) / 10 })))]);
+    }
+    // One row over the bound of an unsampled query.
+    await engine.applyBatch(RUN, [log.rows([{ step: n, data: { loss: 1, note: 'ok' }, runtime: n / 10 }])]);
+    const rows = await engine.history(RUN, { keys: ['loss'], samples: 100 });
+    expect(rows.length).toBeLessThanOrEqual(100);
+    expect(rows).toContainEqual({ _step: 54_321, loss: 1e6 });
+    const steps = rows.map((r) => r['_step'] as number);
+    expect(steps).toEqual([...steps].sort((a, b) => a - b));
+    expect(steps.at(-1)).toBe(n);
+
+    const ranged = await engine.history(RUN, { keys: ['loss'], samples: 30, minStep: 50_000, maxStep: 59_999 });
+    expect(ranged.every((r) => (r['_step'] as number) >= 50_000 && (r['_step'] as number) <= 59_999)).toBe(true);
+    expect(ranged).toContainEqual({ _step: 54_321, loss: 1e6 });
+    expect(await engine.history(RUN, { keys: ['loss'], samples: 30, minStep: 60_000 })).not.toContainEqual({ _step: 54_321, loss: 1e6 });
+
+    // Every key keeps its own extremes; rows are whole rows, W&B-shaped.
+    const all = await engine.history(RUN, { samples: 60, xAxis: '_runtime' });
+    const spike = all.find((r) => r['_step'] === 54_321);
+    expect(spike).toEqual({ _step: 54_321, _runtime: 5432.1, _timestamp: 1_700_000_000 + 54_321, loss: 1e6, note: 'ok' });
+    const runtimes = all.map((r) => r['_runtime'] as number);
+    expect(runtimes).toEqual([...runtimes].sort((a, b) => a - b));
+    await expect(engine.history(RUN)).rejects.toMatchObject({ code: 'RESOURCE_EXHAUSTED' });
   });
 
   it('scans every row exactly once, page by page', async () => {
@@ -81,7 +110,7 @@ describe('Engine history queries', () => {
       const rec: RecordMessage = { seq: ++seq, kind: 'rows', rows: b.build() };
       await engine.applyBatch(RUN, [rec]);
     }
-    const rows = await engine.history(RUN, { keys: ['loss'] });
+    const rows = await engine.history(RUN, { keys: ['loss'], maxRows: N });
     expect(rows).toHaveLength(N);
     for (let s = 0; s < N; s += 9973) expect(rows[s]).toEqual({ _step: s, loss: 1 / (s + 1) });
     expect(rows[N - 1]).toEqual({ _step: N - 1, loss: 1 / N });
@@ -89,8 +118,9 @@ describe('Engine history queries', () => {
     expect(page.rows.map((r) => r['_step'])).toEqual([654_321, 654_322, 654_323]);
     expect(page.nextStep).toBe(654_324);
     const sampled = await engine.history(RUN, { samples: 1000 });
-    expect(sampled).toHaveLength(1000);
-    expect(sampled[999]).toMatchObject({ _step: N - 1, _runtime: (N - 1) / 10 });
+    // A falling loss: per bucket its max is the first row and its min the last.
+    expect(sampled).toHaveLength(666);
+    expect(sampled.at(-1)).toMatchObject({ _step: N - 1, _runtime: (N - 1) / 10 });
     const run = await engine.getRun(RUN);
     expect(run).toMatchObject({ lastStep: N - 1, summary: { loss: 1 / N } });
   }, 120_000);

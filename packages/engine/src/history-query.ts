@@ -1,5 +1,6 @@
 import { CohortError, parseJson, splitPath } from '@cohort/protocol';
-import type { HistoryColumns, Store } from '@cohort/store';
+import type { HistoryColumns, NumericSeries, Store } from '@cohort/store';
+import { bucketExtremes, xValues } from './series-query.js';
 
 /** Options of {@link Engine.history}. */
 export interface HistoryOptions {
@@ -8,12 +9,24 @@ export interface HistoryOptions {
    * just those keys and `_step`.
    */
   keys?: string[];
-  /** At most this many rows, evenly spaced, always the first and the last. */
+  /**
+   * Downsample with full fidelity: a key with more points than this in the
+   * range is cut into `samples / 3` buckets along `xAxis`, each keeping the
+   * rows of the key's min, max and last value (so every spike survives); a
+   * key with fewer points keeps every row. Absent: every row.
+   */
   samples?: number;
+  /**
+   * The x the buckets cut: `_step`, `_runtime`, `_timestamp` or any numeric
+   * key (a step metric). Rows come back ordered by it. @defaultValue `'_step'`
+   */
+  xAxis?: string;
   /** Inclusive. */
   minStep?: number;
   /** Inclusive. */
   maxStep?: number;
+  /** More rows than this is RESOURCE_EXHAUSTED (the HTTP API keeps the default). @defaultValue {@link MAX_HISTORY_ROWS} */
+  maxRows?: number;
 }
 
 /** Options of {@link Engine.scanHistory}. */
@@ -30,6 +43,12 @@ export interface HistoryPage {
   /** The `fromStep` of the next page; `null` after the last row. */
   nextStep: number | null;
 }
+
+/** The most rows one history query returns; more is RESOURCE_EXHAUSTED (ask for `samples`, or scan). */
+export const MAX_HISTORY_ROWS = 100_000;
+
+/** The automatic keys: never bucketed themselves, they come with the rows. */
+const AUTOMATIC_KEYS = new Set(['_step', '_runtime', '_timestamp']);
 
 /** The most rows one scan page may hold. */
 export const MAX_PAGE_SIZE = 10_000;
@@ -79,16 +98,6 @@ function unionSteps(cols: HistoryColumns): Float64Array {
   let u = 0;
   for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[u - 1]) all[u++] = all[i]!;
   return all.subarray(0, u);
-}
-
-/** Evenly spaced indices of `n` rows, at most `samples`, the first and last included. */
-export function sampleSteps(steps: Float64Array, samples: number): Float64Array {
-  const n = steps.length;
-  if (n <= samples) return steps;
-  if (samples === 1) return steps.subarray(0, 1);
-  const out = new Float64Array(samples);
-  for (let i = 0; i < samples; i++) out[i] = steps[Math.round((i * (n - 1)) / (samples - 1))]!;
-  return out;
 }
 
 /** First index `>= x` in an ascending array, searching from `from`. */
@@ -162,9 +171,14 @@ export function assembleLeafRows(steps: Float64Array, cols: HistoryColumns): Lea
 
 /** Reads history rows of one run (see {@link Engine.history}). */
 export async function readHistory(store: Store, pk: number, options: HistoryOptions = {}): Promise<Array<Record<string, unknown>>> {
-  checkCount(options.samples, 'history.samples', 1);
+  checkCount(options.samples, 'history.samples', 1, MAX_HISTORY_ROWS);
+  checkCount(options.maxRows, 'history.maxRows', 1);
   checkStep(options.minStep, 'history.minStep');
   checkStep(options.maxStep, 'history.maxStep');
+  const xAxis = options.xAxis ?? '_step';
+  if (typeof xAxis !== 'string' || xAxis === '' || xAxis.length > 512) {
+    throw new CohortError('INVALID_ARGUMENT', `history.xAxis: expected a key of 1 to 512 characters, got ${JSON.stringify(xAxis)}`);
+  }
   const range = {
     ...(options.minStep !== undefined && { minStep: options.minStep }),
     ...(options.maxStep !== undefined && { maxStep: options.maxStep }),
@@ -180,8 +194,53 @@ export async function readHistory(store: Store, pk: number, options: HistoryOpti
     steps = await store.readRowSteps(pk, range);
     cols = await store.readHistory(pk, range);
   }
-  if (options.samples !== undefined) steps = sampleSteps(steps, options.samples);
-  return assembleRows(steps, cols);
+  let xCol: NumericSeries | undefined;
+  if (xAxis !== '_step') {
+    xCol = cols.numeric.find((c) => c.key === xAxis) ?? (await store.readHistory(pk, { ...range, keys: [xAxis] })).numeric[0];
+    if (!xCol) return [];
+  }
+  if (options.samples !== undefined) steps = bucketedSteps(cols, options.samples, xCol);
+  else if (xCol) steps = stepsWithX(steps, xCol);
+  const maxRows = options.maxRows ?? MAX_HISTORY_ROWS;
+  if (steps.length > maxRows) {
+    throw new CohortError(
+      'RESOURCE_EXHAUSTED',
+      `history: expected at most ${maxRows} rows, the range holds ${steps.length}; pass \`samples\`, fewer keys or a step range, or page with scanHistory`,
+    );
+  }
+  const rows = assembleRows(steps, cols);
+  if (!xCol) return rows;
+  const x = xValues(steps, xCol);
+  const order = Array.from(rows.keys()).sort((a, b) => x[a]! - x[b]! || a - b);
+  return order.map((i) => rows[i]!);
+}
+
+/**
+ * The steps of the rows the samples keep: per key (automatic keys aside),
+ * every row when it has at most `samples` points, else the rows of its min,
+ * max and last value in each of `samples / 3` buckets along x (one bucketing
+ * with `/series`: {@link bucketExtremes}); merged across keys, ascending.
+ */
+function bucketedSteps(cols: HistoryColumns, samples: number, xCol: NumericSeries | undefined): Float64Array {
+  const buckets = Math.max(1, Math.floor(samples / 3));
+  const kept = new Set<number>();
+  const keep = (colSteps: Float64Array, y: ArrayLike<number> | undefined): void => {
+    const b = bucketExtremes(xCol ? xValues(colSteps, xCol) : colSteps, y, buckets, samples);
+    for (const list of [b.min, b.max, b.last]) for (const i of list) kept.add(colSteps[i]!);
+  };
+  for (const col of cols.numeric) {
+    if (!AUTOMATIC_KEYS.has(col.key)) keep(col.steps, col.values);
+  }
+  for (const col of cols.json) {
+    if (!AUTOMATIC_KEYS.has(col.key)) keep(Float64Array.from(col.steps), undefined);
+  }
+  return Float64Array.from(kept).sort();
+}
+
+/** The steps at which the x column has a value. */
+function stepsWithX(steps: Float64Array, xCol: NumericSeries): Float64Array {
+  const x = xValues(steps, xCol);
+  return steps.filter((_, i) => x[i]! - x[i]! === 0);
 }
 
 /** One page of every row from a step on (see {@link Engine.scanHistory}). */

@@ -11,16 +11,16 @@
  * const { appliedSeq } = await engine.applyBatch({ entity: run.entity, project: run.project, runId: run.runId }, records);
  */
 export { Engine } from './engine.js';
-export type { EngineOptions, ExpiredRun, GroupHistoryOptions, RunFilters, WriterKey } from './engine.js';
+export type { BatchItem, EngineOptions, ExpiredRun, GroupHistoryOptions, RunFilters, WriterKey } from './engine.js';
 export type { GroupCheckOptions, GroupCheckReport, ResolvedGroupCheckOptions } from './group-checks.js';
 export { resolveGroupCheckOptions } from './group-checks.js';
 export type { GroupHistoryRow, GroupMemberView, GroupState, GroupView } from './group-view.js';
 export { deriveGroupState, stepRate } from './group-view.js';
 export type { ApplyResult, RejectedRecord } from './apply-batch.js';
 export type { HistoryOptions, HistoryPage, ScanHistoryOptions } from './history-query.js';
-export { MAX_PAGE_SIZE } from './history-query.js';
+export { MAX_HISTORY_ROWS, MAX_PAGE_SIZE } from './history-query.js';
 export type { ResumeMode } from './open-run.js';
 export type { RunView } from './run-view.js';
-export { DEFAULT_BUCKETS, MAX_BUCKETS, MAX_SERIES_KEYS, downsample, downsampleSorted } from './series-query.js';
+export { DEFAULT_BUCKETS, MAX_BUCKETS, MAX_SERIES_KEYS, bucketExtremes, downsample, xValues, type BucketExtremes } from './series-query.js';
 export type { SeriesData, SeriesOptions, SeriesResult } from './series-query.js';
 export { ArtifactService, checkEntries, type ArtifactServiceOptions, type ArtifactVersionView, type ManifestEntryInput, type RunRefInput, type SaveArtifactCall } from './artifacts/artifact-service.js';

@@ -31,6 +31,8 @@ export interface OpenRunContext {
   /** Now in seconds since the epoch. */
   now: number;
   defaultEntity: string;
+  /** Most runs one project may hold (`Limits.maxRunsPerProject`). */
+  maxRunsPerProject: number;
 }
 
 /** Creates, resumes, forks or rewinds a run (SEMANTICS §5). */
@@ -72,6 +74,7 @@ export async function openRun(ctx: OpenRunContext, req: OpenRunRequestMessage): 
     if (mode === 'must') {
       throw new UsageError(`run: resume is "must" but no run with id "${runId}" exists in ${entity}/${project}`);
     }
+    await checkRoomForRun(ctx, entity, project);
     try {
       const run = await ctx.store.createRun(newRun(ctx, req, key, config), { state: 'running', at: ctx.now, detail: 'created' });
       return response(run, false, 0);
@@ -84,6 +87,23 @@ export async function openRun(ctx: OpenRunContext, req: OpenRunRequestMessage): 
     }
   }
   throw new CohortError('UNAVAILABLE', `run: ${entity}/${project}/${runId} kept changing while it was opened; try again`);
+}
+
+/**
+ * Refuses to create a run in a project that holds `maxRunsPerProject`
+ * already. Concurrent creates may pass together, so a project can overshoot
+ * by the number of coordinators and workers creating at once; the bound
+ * still holds within that margin.
+ */
+async function checkRoomForRun(ctx: OpenRunContext, entity: string, project: string): Promise<void> {
+  const limit = ctx.maxRunsPerProject;
+  const count = await ctx.store.countRuns(entity, project, limit);
+  if (count >= limit) {
+    throw new CohortError(
+      'RESOURCE_EXHAUSTED',
+      `project: ${entity}/${project} holds ${count} runs; at most ${limit} are allowed (maxRunsPerProject); resume an existing run or use another project`,
+    );
+  }
 }
 
 function parseConfig(text: string): Record<string, unknown> {
@@ -245,6 +265,7 @@ async function fork(
   if (runId === source.runId) {
     throw new CohortError('INVALID_ARGUMENT', `forkFrom: the fork needs an id other than its source's ("${runId}"); use resumeFrom to rewind a run`);
   }
+  await checkRoomForRun(ctx, entity, project);
   const replay = await replaySummary(ctx.store, source, moment.step);
   const run: NewRun = {
     ...newRun(ctx, req, { entity, project, runId }, { ...parseObject(source.configJson), ...config }),

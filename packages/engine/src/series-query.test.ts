@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { downsample, downsampleSorted } from './series-query.js';
+import { bucketExtremes, downsample } from './series-query.js';
 import { RUN, RecordLog, makeEngine, openRequest } from './testing/fixtures.js';
 
 function ramp(n: number): Float64Array {
@@ -87,10 +87,13 @@ describe('Engine.series', () => {
   });
 });
 
-describe('downsampleSorted', () => {
-  it('gives the same buckets as downsample for ascending steps, gaps and NaN included', () => {
-    const x = Float64Array.from({ length: 20_000 }, (_, i) => i * 3 + (i > 10_000 ? 5000 : 0));
-    const y = Float64Array.from({ length: 20_000 }, (_, i) => (i % 777 === 0 ? NaN : Math.sin(i) * (i === 12_345 ? 100 : 1)));
-    for (const buckets of [1, 7, 1000, 19_999]) expect(downsampleSorted(x, y, buckets)).toEqual(downsample(x, y, buckets));
+describe('bucketExtremes', () => {
+  it('names the points of each bucket\'s min, max and last, first of ties', () => {
+    expect(bucketExtremes(ramp(6), Float64Array.of(3, 1, 1, 7, 7, 2), 2)).toEqual({ min: [1, 5], max: [0, 3], last: [2, 5], points: 6, downsampled: true });
+  });
+
+  it('keeps every point up to `wholeUpTo`, and buckets values without numbers by their last point', () => {
+    expect(bucketExtremes(ramp(5), Float64Array.of(1, 2, NaN, 4, 5), 2, 4)).toMatchObject({ min: [0, 1, 3, 4], points: 4, downsampled: false });
+    expect(bucketExtremes(Float64Array.of(0, 1, NaN, 3), undefined, 2)).toEqual({ min: [1, 3], max: [1, 3], last: [1, 3], points: 3, downsampled: true });
   });
 });

@@ -108,145 +108,120 @@ export async function readSeries(store: Store, pk: number, options: SeriesOption
     first = false;
     const col = key === xAxis ? xCol : (await store.readHistory(pk, { ...range, keys: [key] })).numeric[0];
     if (!col) continue;
-    if (xCol) {
-      const xy = joinX(col, xCol);
-      result.series[key] = downsample(xy.x, xy.y, buckets);
-    } else result.series[key] = downsampleSorted(col.steps, col.values, buckets);
+    result.series[key] = downsample(xCol ? xValues(col.steps, xCol) : col.steps, col.values, buckets);
   }
   return result;
 }
 
-/** The x of each point of `col` from `xCol` (same step), dropping points without one. */
-function joinX(col: NumericSeries, xCol: NumericSeries): { x: Float64Array; y: Float64Array } {
-  if (col === xCol) return { x: col.values, y: col.values };
-  const n = col.steps.length;
-  const x = new Float64Array(n);
-  const y = new Float64Array(n);
+/**
+ * The x of each point at `steps` (ascending) from `xCol`, the x column: NaN
+ * where the x key was not logged at that step (bucketing skips those points).
+ */
+export function xValues(steps: Float64Array, xCol: NumericSeries): Float64Array {
+  const x = new Float64Array(steps.length);
   const xs = xCol.steps;
   let j = 0;
-  let out = 0;
-  for (let i = 0; i < n; i++) {
-    const s = col.steps[i]!;
+  for (let i = 0; i < steps.length; i++) {
+    const s = steps[i]!;
     while (j < xs.length && xs[j]! < s) j++;
-    if (j < xs.length && xs[j] === s) {
-      x[out] = xCol.values[j]!;
-      y[out] = col.values[i]!;
-      out++;
-    }
+    x[i] = j < xs.length && xs[j] === s ? xCol.values[j]! : NaN;
   }
-  return { x: x.subarray(0, out), y: y.subarray(0, out) };
+  return x;
 }
 
 /**
- * Buckets points `(x[i], y[i])` (in step order) into at most `buckets` equal
- * slices of the x-range, keeping per bucket the minimum, maximum and last
- * finite y. With at most `buckets` finite points, every point comes back as
- * its own bucket (min = max = last). Non-finite x or y are skipped. One pass,
- * no allocation per point.
+ * Which points each bucket keeps: per non-empty bucket, in bucket order, the
+ * index (into `x` and `y`) of its minimum, its maximum and its last point.
+ */
+export interface BucketExtremes {
+  min: number[];
+  max: number[];
+  last: number[];
+  /** Points with a finite x (and a finite y, when `y` is given). */
+  points: number;
+  /** True when points were merged into buckets. */
+  downsampled: boolean;
+}
+
+/**
+ * The one bucketing of `/series` and `/history`: cuts the range of the
+ * finite `x` into `buckets` equal slices and keeps, per slice, the points of
+ * the minimum, the maximum and the last finite `y` (ties: the first), so a
+ * spike of one step in a million survives. With at most `wholeUpTo` points
+ * (default `buckets`) every point is kept, each as its own bucket. Without
+ * `y` (values that are not numbers) every point with a finite x counts and
+ * min, max and last are the bucket's last point. Points with a non-finite x
+ * or y are skipped. Two passes, no allocation per point.
  *
  * @example
- * downsample(new Float64Array([0, 1, 2, 3]), new Float64Array([1, 9, 2, 3]), 2);
- * // { x: [1, 3], min: [1, 2], max: [9, 3], last: [9, 3], points: 4, downsampled: true }
+ * bucketExtremes(Float64Array.of(0, 1, 2, 3), Float64Array.of(1, 9, 2, 3), 2);
+ * // { min: [0, 2], max: [1, 3], last: [1, 3], points: 4, downsampled: true }
  */
-export function downsample(x: ArrayLike<number>, y: ArrayLike<number>, buckets: number): SeriesData {
-  const n = Math.min(x.length, y.length);
+export function bucketExtremes(x: ArrayLike<number>, y: ArrayLike<number> | undefined, buckets: number, wholeUpTo = buckets): BucketExtremes {
+  const n = y ? Math.min(x.length, y.length) : x.length;
   let points = 0;
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < n; i++) {
     const xi = x[i]!;
-    const yi = y[i]!;
     if (xi - xi !== 0) continue; // NaN or ±Infinity
     // The range spans every x, so buckets line up with the steps whatever the values.
     if (xi < lo) lo = xi;
     if (xi > hi) hi = xi;
-    if (yi - yi === 0) points++;
+    if (!y || y[i]! - y[i]! === 0) points++;
   }
-  if (points <= buckets) {
-    const out: SeriesData = { x: new Array<number>(points), min: new Array<number>(points), max: new Array<number>(points), last: new Array<number>(points), points, downsampled: false };
-    let k = 0;
-    for (let i = 0; i < n; i++) {
-      const xi = x[i]!;
-      const yi = y[i]!;
-      if (xi - xi !== 0 || yi - yi !== 0) continue;
-      out.x[k] = xi;
-      out.min[k] = yi;
-      out.max[k] = yi;
-      out.last[k] = yi;
-      k++;
-    }
-    return out;
+  const usable = (i: number): boolean => x[i]! - x[i]! === 0 && (!y || y[i]! - y[i]! === 0);
+  if (points <= wholeUpTo) {
+    const all: number[] = [];
+    for (let i = 0; i < n; i++) if (usable(i)) all.push(i);
+    return { min: all, max: [...all], last: [...all], points, downsampled: false };
   }
-  const bx = new Float64Array(buckets);
-  const bmin = new Float64Array(buckets).fill(Infinity);
-  const bmax = new Float64Array(buckets).fill(-Infinity);
-  const blast = new Float64Array(buckets);
-  const seen = new Uint8Array(buckets);
+  const bmin = new Int32Array(buckets).fill(-1);
+  const bmax = new Int32Array(buckets).fill(-1);
+  const blast = new Int32Array(buckets).fill(-1);
   const scale = hi > lo ? buckets / (hi - lo) : 0;
   for (let i = 0; i < n; i++) {
-    const xi = x[i]!;
-    const yi = y[i]!;
-    if (xi - xi !== 0 || yi - yi !== 0) continue;
-    let b = Math.floor((xi - lo) * scale);
+    if (!usable(i)) continue;
+    let b = Math.floor((x[i]! - lo) * scale);
     if (b >= buckets) b = buckets - 1;
-    seen[b] = 1;
-    if (yi < bmin[b]!) bmin[b] = yi;
-    if (yi > bmax[b]!) bmax[b] = yi;
-    blast[b] = yi;
-    bx[b] = xi;
+    if (blast[b] === -1) {
+      bmin[b] = i;
+      bmax[b] = i;
+    } else if (y) {
+      const yi = y[i]!;
+      if (yi < y[bmin[b]!]!) bmin[b] = i;
+      if (yi > y[bmax[b]!]!) bmax[b] = i;
+    }
+    blast[b] = i;
   }
-  const out: SeriesData = { x: [], min: [], max: [], last: [], points, downsampled: true };
+  const out: BucketExtremes = { min: [], max: [], last: [], points, downsampled: true };
   for (let b = 0; b < buckets; b++) {
-    if (seen[b] === 0) continue;
-    out.x.push(bx[b]!);
-    out.min.push(bmin[b]!);
-    out.max.push(bmax[b]!);
+    if (blast[b] === -1) continue;
+    out.min.push(y ? bmin[b]! : blast[b]!);
+    out.max.push(y ? bmax[b]! : blast[b]!);
     out.last.push(blast[b]!);
   }
   return out;
 }
 
 /**
- * {@link downsample} for x ascending and finite (stored steps): the range is
- * the first and last x, and each bucket is a run of consecutive points, so
- * the inner loop is a plain min/max over y. Same result as `downsample`.
+ * Buckets points `(x[i], y[i])` with {@link bucketExtremes} and returns per
+ * bucket the minimum, maximum and last y, drawn at the x of the last point.
+ * With at most `buckets` finite points, every point comes back as its own
+ * bucket (min = max = last).
+ *
+ * @example
+ * downsample(new Float64Array([0, 1, 2, 3]), new Float64Array([1, 9, 2, 3]), 2);
+ * // { x: [1, 3], min: [1, 2], max: [9, 3], last: [9, 3], points: 4, downsampled: true }
  */
-export function downsampleSorted(x: ArrayLike<number>, y: ArrayLike<number>, buckets: number): SeriesData {
-  const n = Math.min(x.length, y.length);
-  if (n <= buckets) return downsample(x, y, buckets);
-  const lo = x[0]!;
-  const hi = x[n - 1]!;
-  const scale = hi > lo ? buckets / (hi - lo) : 0;
-  const out: SeriesData = { x: [], min: [], max: [], last: [], points: 0, downsampled: true };
-  let points = 0;
-  let i = 0;
-  for (let b = 0; b < buckets && i < n; b++) {
-    // Points of bucket b: those whose floor((x - lo) * scale) is b (the last bucket takes the right edge).
-    let end = i;
-    if (b === buckets - 1 || scale === 0) end = n;
-    else while (end < n && Math.floor((x[end]! - lo) * scale) <= b) end++;
-    let mn = Infinity;
-    let mx = -Infinity;
-    let last = NaN;
-    let lastX = NaN;
-    for (let k = i; k < end; k++) {
-      const v = y[k]!;
-      if (v - v !== 0) continue;
-      if (v < mn) mn = v;
-      if (v > mx) mx = v;
-      last = v;
-      lastX = x[k]!;
-      points++;
-    }
-    if (mn <= mx) {
-      out.x.push(lastX);
-      out.min.push(mn);
-      out.max.push(mx);
-      out.last.push(last);
-    }
-    i = end;
-  }
-  out.points = points;
-  if (points <= buckets) return downsample(x, y, buckets);
-  return out;
+export function downsample(x: ArrayLike<number>, y: ArrayLike<number>, buckets: number): SeriesData {
+  const b = bucketExtremes(x, y, buckets);
+  return {
+    x: b.last.map((i) => x[i]!),
+    min: b.min.map((i) => y[i]!),
+    max: b.max.map((i) => y[i]!),
+    last: b.last.map((i) => y[i]!),
+    points: b.points,
+    downsampled: b.downsampled,
+  };
 }

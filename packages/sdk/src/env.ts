@@ -21,6 +21,9 @@ const rankText = z
 export const EnvSchema = z.object({
   COHORT_URL: optionalText,
   COHORT_API_KEY: optionalText,
+  /** W&B's name for the key, accepted so existing setups keep working; `COHORT_API_KEY` wins. */
+  WANDB_API_KEY: optionalText,
+  COHORT_TLS_CA: optionalText,
   COHORT_MODE: z.enum(['online', 'offline', 'disabled', 'shared']).optional(),
   COHORT_PROJECT: optionalText,
   COHORT_ENTITY: optionalText,
@@ -47,6 +50,8 @@ export const EnvSchema = z.object({
 export interface CohortEnv {
   readonly url: string | undefined;
   readonly apiKey: string | undefined;
+  /** Path of a PEM CA certificate trusted for TLS (`COHORT_TLS_CA`). */
+  readonly tlsCa: string | undefined;
   readonly mode: 'online' | 'offline' | 'disabled' | 'shared' | undefined;
   readonly project: string | undefined;
   readonly entity: string | undefined;
@@ -80,7 +85,8 @@ export function readEnv(env: Readonly<Record<string, string | undefined>> = proc
   const dist = detectDistributedEnv(env);
   return {
     url: e.COHORT_URL,
-    apiKey: e.COHORT_API_KEY,
+    apiKey: e.COHORT_API_KEY ?? e.WANDB_API_KEY,
+    tlsCa: e.COHORT_TLS_CA,
     mode: e.COHORT_MODE,
     project: e.COHORT_PROJECT,
     entity: e.COHORT_ENTITY,

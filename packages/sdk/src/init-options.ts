@@ -38,6 +38,16 @@ export interface InitOptions {
   readonly mode?: RunMode;
   /** Resume rules of SEMANTICS §5. @defaultValue `COHORT_RESUME`, else none */
   readonly resume?: ResumeOption;
+  /**
+   * What `init` does while a run is active (W&B's `reinit`):
+   * `"finish_previous"` finishes it (exit code 0) and starts the new run, which
+   * becomes the active one; `"return_previous"` returns the active run
+   * unchanged; `"create_new"` starts an independent run beside it and leaves
+   * the active run (and `log()`/`finish()` of the module) alone: several runs
+   * at once in one process. `true` means `"finish_previous"`, `false`
+   * `"return_previous"`. @defaultValue `"finish_previous"`
+   */
+  readonly reinit?: ReinitOption | boolean;
   /** `"<run>?_step=<n>"`: rewind this run to step n. */
   readonly resumeFrom?: string;
   /** `"<run>?_step=<n>"`: a new run starting from another's step n. */
@@ -53,10 +63,25 @@ export interface InitOptions {
   /** The restart attempt of this process. @defaultValue `TORCHELASTIC_RESTART_COUNT` (or SLURM/JobSet equivalents), else 0 */
   readonly restartAttempt?: number;
   readonly settings?: Settings & { readonly mode?: RunMode };
+  /**
+   * The API key (`ck_...`) sent with every call, for a server that runs with
+   * keys. @defaultValue `COHORT_API_KEY`, else `WANDB_API_KEY`
+   */
+  readonly apiKey?: string;
+  /**
+   * Path of a PEM CA certificate to trust for TLS (a private CA or a
+   * self-signed server). TLS itself is asked for by an `https://` `COHORT_URL`
+   * or a `grpcs://host:port` one. @defaultValue `COHORT_TLS_CA`, else the system's roots
+   */
+  readonly tlsCa?: string;
 }
+
+/** `reinit` of {@link InitOptions}. */
+export type ReinitOption = 'finish_previous' | 'return_previous' | 'create_new';
 
 /** `init` options after defaults and validation; what the rest of the SDK reads. */
 export interface ResolvedInitOptions {
+  readonly reinit: ReinitOption;
   readonly project: string;
   readonly entity: string | undefined;
   readonly id: string | undefined;
@@ -85,6 +110,8 @@ export interface ResolvedInitOptions {
   /** `COHORT_URL` or the default. */
   readonly url: string;
   readonly apiKey: string | undefined;
+  /** Path of the PEM CA trusted for TLS. */
+  readonly tlsCa: string | undefined;
   readonly settings: ResolvedSettings;
 }
 
@@ -104,6 +131,7 @@ export const InitOptionsSchema = z.strictObject({
   config: z.custom<Record<string, unknown>>((v) => isPlainObject(v), { message: 'expected a plain object' }).optional(),
   mode: z.enum(['online', 'offline', 'disabled', 'shared']).optional(),
   resume: z.union([z.enum(['allow', 'must', 'never', 'auto']), z.boolean()]).optional(),
+  reinit: z.union([z.enum(['finish_previous', 'return_previous', 'create_new']), z.boolean()]).optional(),
   resumeFrom: text().min(1).optional(),
   forkFrom: text().min(1).optional(),
   dir: text().min(1).optional(),
@@ -113,6 +141,8 @@ export const InitOptionsSchema = z.strictObject({
   node: text().min(1).max(256).optional(),
   restartAttempt: z.number().int().min(0).optional(),
   settings: z.custom<Record<string, unknown>>((v) => isPlainObject(v), { message: 'expected a plain object' }).optional(),
+  apiKey: text().min(1).optional(),
+  tlsCa: text().min(1).optional(),
 });
 
 /**
@@ -163,6 +193,7 @@ export function resolveInitOptions(
   }
   const worldSize = o.worldSize ?? dist.worldSize;
   return {
+    reinit: o.reinit === true || o.reinit === undefined ? 'finish_previous' : o.reinit === false ? 'return_previous' : o.reinit,
     project,
     entity: o.entity ?? e.entity,
     id,
@@ -185,7 +216,8 @@ export function resolveInitOptions(
     distributedSource: o.rank !== undefined ? 'none' : dist.source,
     host: hostname(),
     url: e.url ?? DEFAULT_URL,
-    apiKey: e.apiKey,
+    apiKey: o.apiKey ?? e.apiKey,
+    tlsCa: o.tlsCa ?? e.tlsCa,
     settings,
   };
 }

@@ -26,6 +26,7 @@ import { Run, type LogOptions, type RunParts } from './run.js';
 import { connect, resolveEndpoint, type ServerEndpoint } from './transport/endpoint.js';
 import { openRun, type CoordinatorClient } from './transport/grpc-client.js';
 import { RunAssets } from './artifacts/run-assets.js';
+import { MediaUploader } from './files/media-uploader.js';
 import { RecordPump } from './transport/record-pump.js';
 import { WAL_FORMAT_VERSION } from './wal/wal-format.js';
 import { WalWriter } from './wal/segment-writer.js';
@@ -44,7 +45,8 @@ let starting: Promise<Run> | undefined;
 /**
  * Starts a run (W&B's `wandb.init`). At most one run is active per process: a
  * second `init` finishes the active run (exit code 0) before starting the new
- * one. Online, it opens the run on the server (bounded by
+ * one, unless `reinit` says otherwise (`"create_new"`: several independent
+ * runs in one process, as a sweep agent or a rank host needs). Online, it opens the run on the server (bounded by
  * `settings.initTimeoutMs`); errors are `CohortError`s (`UsageError` for
  * resume `must`/`never` conflicts).
  *
@@ -59,15 +61,22 @@ let starting: Promise<Run> | undefined;
  */
 export async function init(options?: InitOptions): Promise<Run> {
   const resolved = resolveInitOptions(options);
+  if (resolved.reinit === 'create_new') {
+    const independent = await startRun(resolved);
+    if (resolved.mode !== 'disabled') independent.startBackground();
+    return independent;
+  }
   // Serialize concurrent init calls so "one active run" holds.
   while (starting) await starting.catch(() => undefined);
   const p = (async () => {
+    if (run && resolved.reinit === 'return_previous') return run;
     if (run) await run.finish(0);
     return startRun(resolved);
   })();
   starting = p;
   try {
     const r = await p;
+    if (r === run) return r;
     run = r;
     if (resolved.mode !== 'disabled') r.startBackground();
     return r;
@@ -176,11 +185,12 @@ async function startRun(o: ResolvedInitOptions): Promise<Run> {
     const wal = await WalWriter.open(join(dir, 'wal'), { formatVersion: WAL_FORMAT_VERSION, open: request }, { segmentBytes: o.settings.walSegmentBytes });
     const records = new RecordLog({ appliedSeq: 0, wal, maxBufferedBytes: o.settings.maxBufferedBytes, maxWalBytes: o.settings.maxWalBytes, logger: o.settings.logger });
     if (o.resume === 'auto') await writeResumeId(o.baseDir, id);
-    return new Run(localParts(o, request, dir, tags ?? [], config, records, endHook(o)));
+    const media = new MediaUploader({ filesDir: join(dir, 'files'), logger: o.settings.logger });
+    return new Run({ ...localParts(o, request, dir, tags ?? [], config, records, endHook(o)), media });
   }
 
   // online and shared
-  const endpoint = await resolveEndpoint(o.url, o.apiKey, o.settings.initTimeoutMs);
+  const endpoint = await resolveEndpoint(o.url, o.apiKey, o.settings.initTimeoutMs, o.tlsCa);
   const client = connect(endpoint);
   let response: OpenRunResponseMessage;
   try {
@@ -236,6 +246,17 @@ async function onlineRun(
   const config = response.configJson !== '' ? new ConfigState(parseJson(response.configJson) as Record<string, unknown>) : new ConfigState(parseJson(request.configJson) as Record<string, unknown>);
   const summary =
     response.summaryStateJson !== '' ? SummaryTracker.fromJSON(parseJson(response.summaryStateJson) as SummaryState) : new SummaryTracker();
+  const assets = new RunAssets({
+    grpcAddress: endpoint.grpcAddress,
+    apiKey: o.apiKey,
+    tlsCa: endpoint.tlsCa,
+    run: { entity, project, runId: id },
+    group: response.group || request.group,
+    rank: o.rank,
+    runDir: dir,
+    baseDir: o.baseDir,
+    logger: o.settings.logger,
+  });
   const parts: RunParts = {
     options: o,
     id,
@@ -259,16 +280,8 @@ async function onlineRun(
     records,
     pump,
     closeTransport: () => client.close(),
-    assets: new RunAssets({
-      grpcAddress: endpoint.grpcAddress,
-      apiKey: o.apiKey,
-      run: { entity, project, runId: id },
-      group: response.group || request.group,
-      rank: o.rank,
-      runDir: dir,
-      baseDir: o.baseDir,
-      logger: o.settings.logger,
-    }),
+    assets,
+    media: new MediaUploader({ filesDir: join(dir, 'files'), target: { client: assets.client, run: { entity, project, runId: id } }, logger: o.settings.logger }),
     onEnded: endHook(o),
   };
   return new Run(parts);

@@ -1,3 +1,4 @@
+import { collectMediaFiles } from './media/media-file.js';
 import { ModelWatcher, type WatchableModel, type WatchOptions } from './media/model-watcher.js';
 import {
   CohortError,
@@ -22,6 +23,7 @@ import {
 import type { Artifact } from './artifacts/artifact.js';
 import type { RunAssets } from './artifacts/run-assets.js';
 import type { FinishArtifactOptions, LogArtifactOptions, LogCodeOptions, UpsertArtifactOptions, UseArtifactOptions } from './artifacts/run-artifacts.js';
+import type { MediaUploader } from './files/media-uploader.js';
 import type { RestoreOptions, SaveOptions } from './files/run-files.js';
 import { ConsoleCapture } from './files/console-capture.js';
 import type { ResolvedInitOptions, RunMode } from './init-options.js';
@@ -86,6 +88,8 @@ export interface RunParts {
   readonly closeTransport: () => void;
   /** Artifacts and files (online runs only). */
   readonly assets?: RunAssets;
+  /** Where logged media files go (online and offline runs). */
+  readonly media?: MediaUploader;
   /** Called once when the run finished or detached (clears the live `run`, removes `resume.json`). */
   readonly onEnded: (run: Run, exitCode: number | undefined) => Promise<void>;
 }
@@ -292,11 +296,15 @@ export class Run {
     if (options !== undefined && (typeof options !== 'object' || options === null)) {
       throw new TypeError(`Expected the options of \`log\` to be an object like { step, commit }, got ${typeof options}`);
     }
-    const normalized = normalizeLogData(data);
-    if (this.#watcher.active && options?.commit !== false) {
-      const due = this.#watcher.tick();
-      if (due) Object.assign(normalized, normalizeLogData(due));
-    }
+    const { value: normalized, files } = collectMediaFiles(() => {
+      const n = normalizeLogData(data);
+      if (this.#watcher.active && options?.commit !== false) {
+        const due = this.#watcher.tick();
+        if (due) Object.assign(n, normalizeLogData(due));
+      }
+      return n;
+    });
+    if (files.length > 0) this.#p.media?.add(files);
     let step = options?.step;
     if (this.#shared && step !== undefined) {
       if (!this.#warnedSharedStep) {
@@ -527,10 +535,11 @@ export class Run {
   /**
    * Resolves once everything logged so far (completed rows; a row still open
    * for `commit: false` values is not) is in the WAL and, online, committed by
-   * the server. Rejects with DEADLINE_EXCEEDED after `settings.finishTimeoutMs`.
+   * the server, and logged media files are on disk and (online) uploaded. Rejects with DEADLINE_EXCEEDED after `settings.finishTimeoutMs`.
    */
   async flush(): Promise<void> {
     this.#flushRows();
+    await this.#p.media?.flush();
     const r = this.#records;
     if (!r) return;
     await r.written();
@@ -583,6 +592,7 @@ export class Run {
     this.#stopBackground();
     try {
       await this.#p.assets?.finish(exitCode !== undefined).catch((err: unknown) => this.#logger.warn(`saved files: the last upload failed: ${(err as Error).message}`));
+      await this.#p.media?.flush();
       if (exitCode !== undefined) {
         this.#steps.flush();
         this.#flushRows();

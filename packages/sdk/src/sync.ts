@@ -3,6 +3,8 @@ import { join, resolve } from 'node:path';
 import { CohortError, withOpenRunDefaults, type OpenRunRequestMessage, type WalHeaderMessage } from '@cohort/protocol';
 import { DEFAULT_URL, readEnv } from './env.js';
 import { silentLogger, type Logger } from './logger.js';
+import { syncMediaDir } from './files/media-uploader.js';
+import { AssetClient } from './transport/asset-client.js';
 import { connect, resolveEndpoint } from './transport/endpoint.js';
 import { openRun } from './transport/grpc-client.js';
 import { RecordPump, type RecordSource } from './transport/record-pump.js';
@@ -37,7 +39,8 @@ const SYNCED_FILE = 'synced.json';
 /**
  * Uploads the WALs of offline runs (W&B's `wandb sync`). `dir` is a run folder
  * or a folder above run folders (searched two levels down). Each run is opened
- * from its WAL header and its records streamed; a corrupt or torn WAL uploads
+ * from its WAL header, the media files beside it (`files/media/`) are uploaded,
+ * and its records streamed; a corrupt or torn WAL uploads
  * up to its last good record and reports the corruption in `error`. A run
  * folder already synced completely is skipped (records 0).
  *
@@ -173,6 +176,14 @@ async function syncOne(
   const client = connect(endpoint);
   try {
     const response = await openRun(client, request, apiKey, 30_000);
+    const run = { entity: response.entity || open.entity, project: response.project || open.project, runId: response.runId || open.runId };
+    // Media files the run left beside its WAL (offline, or an upload that failed) go first: the records name them.
+    const assets = new AssetClient(endpoint.grpcAddress, { apiKey });
+    try {
+      await syncMediaDir({ client: assets, run }, join(runDir, 'files'));
+    } finally {
+      assets.close();
+    }
     const applied = response.appliedSeq;
     const target = scanned.lastGoodSeq;
     if (applied >= target) {
@@ -190,12 +201,7 @@ async function syncOne(
       const pump = new RecordPump({
         client,
         apiKey,
-        hello: {
-          entity: response.entity || open.entity,
-          project: response.project || open.project,
-          runId: response.runId || open.runId,
-          label: open.mode === 'shared' ? open.label : '',
-        },
+        hello: { ...run, label: open.mode === 'shared' ? open.label : '' },
         source,
         logger: options.logger ?? silentLogger,
         onCommitted: (seq) => {

@@ -12,6 +12,7 @@
 export type { Store } from './store.js';
 export type {
   AlertScope,
+  BatchCommit,
   BatchWrite,
   HistoryColumns,
   JsonSeries,
@@ -54,3 +55,4 @@ export type { PostgresStoreOptions } from './postgres/postgres-store.js';
 export { POSTGRES_MIGRATIONS, migratePostgres } from './postgres/pg-schema.js';
 export * from './artifacts/index.js';
 export * from './blobs/index.js';
+export * from './identity/index.js';

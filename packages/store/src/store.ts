@@ -1,7 +1,9 @@
 import type { ArtifactStore } from './artifacts/artifact-store.js';
+import type { IdentityStore } from './identity/identity-store.js';
 import type { GroupStore } from './group-store.js';
 import type {
   AlertScope,
+  BatchCommit,
   BatchWrite,
   HistoryColumns,
   NewRun,
@@ -30,6 +32,8 @@ import type {
 export interface Store extends GroupStore {
   /** Finds a run by its key. */
   findRun(key: RunKey): Promise<StoredRun | undefined>;
+  /** Finds runs by key in one read: one entry per key, in order, `undefined` for a run that does not exist. */
+  findRuns(keys: readonly RunKey[]): Promise<Array<StoredRun | undefined>>;
   /** Finds a run by its internal id. */
   getRunByPk(pk: number): Promise<StoredRun | undefined>;
   /**
@@ -50,8 +54,18 @@ export interface Store extends GroupStore {
    * records applied).
    */
   commitBatch(pk: number, expectedVersion: number, write: BatchWrite): Promise<boolean>;
+  /**
+   * Commits the batches of many runs (one item per run, else INVALID_ARGUMENT)
+   * in ONE transaction: each item is written as {@link commitBatch} would,
+   * where its run's version is still its `expectedVersion`, and skipped
+   * (false, nothing of it written) where it is not; the others still commit.
+   * A throw writes nothing of any item. Answers one boolean per item.
+   */
+  commitBatches(items: readonly BatchCommit[]): Promise<boolean[]>;
   /** The applied seq of a shared-mode writer of a run (its label); '' is the run's own. 0 before any. */
   writerAppliedSeq(pk: number, writer: string): Promise<number>;
+  /** {@link writerAppliedSeq} of many (run, writer) pairs in one read, in order. */
+  writerAppliedSeqs(keys: readonly { pk: number; writer: string }[]): Promise<number[]>;
   /**
    * Creates `run` with the history of `sourcePk` up to `maxStep` (inclusive)
    * copied, in one transaction. Throws ALREADY_EXISTS like {@link createRun}.
@@ -66,6 +80,11 @@ export interface Store extends GroupStore {
   heartbeat(pk: number, at: number, runtime?: number): Promise<boolean>;
   /** Projects with runs, optionally of one entity, by name. */
   listProjects(entity?: string): Promise<ProjectInfo[]>;
+  /**
+   * How many runs a project holds, counting no further than `upTo` (so a
+   * check against a limit reads at most `upTo` index entries).
+   */
+  countRuns(entity: string, project: string, upTo: number): Promise<number>;
   /** Runs of a project, newest first. */
   listRuns(entity: string, project: string, filter?: StoreRunFilter): Promise<StoredRun[]>;
   /** Runs in one of `states` whose heartbeat (or start, without one) is before `before`. */
@@ -87,6 +106,8 @@ export interface Store extends GroupStore {
   listRunEvents(pk: number): Promise<StoredRunEvent[]>;
   /** Artifacts, a run's saved files and alert deliveries (docs/artifacts.md). */
   readonly artifacts: ArtifactStore;
+  /** Users, entities (users and teams), memberships, API keys and blob grants: who may see what. */
+  readonly identity: IdentityStore;
   /** Closes the store; later calls fail. Idempotent. */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;

@@ -166,6 +166,13 @@ export interface BatchWrite {
   console?: ConsoleChunk[];
 }
 
+/** One batch of `Store.commitBatches`: the run, the version its write was planned against, and the write. */
+export interface BatchCommit {
+  pk: number;
+  expectedVersion: number;
+  write: BatchWrite;
+}
+
 /** Filters of {@link Store.listRuns} that the store evaluates itself. */
 export interface StoreRunFilter {
   states?: RunState[];

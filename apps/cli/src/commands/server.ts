@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { z } from 'zod';
 import { startCoordinator } from '@cohort/coordinator';
+import { parseLimitOverrides, type Limits } from '@cohort/protocol';
 import { CliUsageError, intFlag, parseFlags, postgresUrlFlag, readArgs, redisUrlFlag, textFlag } from '../args.js';
 import type { CliContext } from '../cli-context.js';
 import { untilAborted } from '../until-aborted.js';
@@ -12,9 +15,11 @@ import { untilAborted } from '../until-aborted.js';
  * stdout once it serves.
  */
 export async function serverCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
+  const { limitArgs, rest } = takeLimitArgs(argv);
+  const limits = readLimits([...(nonEmpty(ctx.env['COHORT_LIMITS'])?.split(',') ?? []), ...limitArgs]);
   const { values } = readArgs(
     'server',
-    argv,
+    rest,
     {
       data: { type: 'string' },
       host: { type: 'string' },
@@ -29,6 +34,11 @@ export async function serverCommand(argv: readonly string[], ctx: CliContext): P
       'blob-dir': { type: 'string' },
       'alert-webhook': { type: 'string' },
       'alert-slack': { type: 'string' },
+      auth: { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'rate-limit': { type: 'string' },
+      'rate-burst': { type: 'string' },
     },
     false,
   );
@@ -49,6 +59,11 @@ export async function serverCommand(argv: readonly string[], ctx: CliContext): P
       blobDir: values['blob-dir'] ?? nonEmpty(ctx.env['COHORT_BLOB_DIR']),
       alertWebhook: values['alert-webhook'] ?? nonEmpty(ctx.env['COHORT_ALERT_WEBHOOK_URL']),
       alertSlack: values['alert-slack'] ?? nonEmpty(ctx.env['COHORT_ALERT_SLACK_URL']),
+      auth: values.auth ?? nonEmpty(ctx.env['COHORT_AUTH']),
+      tlsCert: values['tls-cert'],
+      tlsKey: values['tls-key'],
+      rateLimit: values['rate-limit'],
+      rateBurst: values['rate-burst'],
     },
     {
       data: textFlag.optional(),
@@ -64,8 +79,20 @@ export async function serverCommand(argv: readonly string[], ctx: CliContext): P
       blobDir: textFlag.optional(),
       alertWebhook: textFlag.optional(),
       alertSlack: textFlag.optional(),
+      auth: z.enum(['keys', 'none'], { message: 'must be keys or none' }).optional(),
+      tlsCert: textFlag.optional(),
+      tlsKey: textFlag.optional(),
+      rateLimit: intFlag(1, 1_000_000).optional(),
+      rateBurst: intFlag(1, 1_000_000).optional(),
     },
   );
+  if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) {
+    throw new CliUsageError(`${flags.tlsCert === undefined ? '--tls-cert' : '--tls-key'}: required with the other; give both --tls-cert and --tls-key (PEM files)`, 'server');
+  }
+  const tls = flags.tlsCert !== undefined && flags.tlsKey !== undefined ? { cert: readPem(ctx, '--tls-cert', flags.tlsCert), key: readPem(ctx, '--tls-key', flags.tlsKey) } : undefined;
+  const rateLimit = flags.rateLimit !== undefined || flags.rateBurst !== undefined
+    ? { ...(flags.rateLimit !== undefined && { requestsPerSecond: flags.rateLimit }), ...(flags.rateBurst !== undefined && { burst: flags.rateBurst }) }
+    : undefined;
   if ((flags.redis === undefined) !== (flags.postgres === undefined)) {
     const missing = flags.redis === undefined ? '--redis (or COHORT_REDIS_URL)' : '--postgres (or COHORT_POSTGRES_URL)';
     throw new CliUsageError(`${missing}: required in scaled mode; give both --redis and --postgres, or neither for the embedded mode`, 'server');
@@ -95,6 +122,10 @@ export async function serverCommand(argv: readonly string[], ctx: CliContext): P
       ...(flags.alertWebhook !== undefined ? [{ kind: 'webhook' as const, url: flags.alertWebhook }] : []),
       ...(flags.alertSlack !== undefined ? [{ kind: 'slack' as const, url: flags.alertSlack }] : []),
     ],
+    limits,
+    ...(flags.auth !== undefined && { auth: flags.auth }),
+    ...(tls !== undefined && { tls }),
+    ...(rateLimit !== undefined && { rateLimit }),
     logger: ctx.logger,
   });
   try {
@@ -106,6 +137,47 @@ export async function serverCommand(argv: readonly string[], ctx: CliContext): P
     await coordinator.close();
   }
   return 0;
+}
+
+/**
+ * Takes the repeatable `--limit NAME=VALUE` (or `--limit=NAME=VALUE`) out of
+ * argv, since the other flags are single-valued; a value may list several,
+ * comma-separated.
+ */
+function takeLimitArgs(argv: readonly string[]): { limitArgs: string[]; rest: string[] } {
+  const limitArgs: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    if (arg === '--limit') {
+      const value = argv[++i];
+      if (value === undefined || value.startsWith('--')) throw new CliUsageError('option --limit needs a value (NAME=VALUE)', 'server');
+      limitArgs.push(...value.split(','));
+    } else if (arg.startsWith('--limit=')) limitArgs.push(...arg.slice('--limit='.length).split(','));
+    else rest.push(arg);
+  }
+  return { limitArgs, rest };
+}
+
+function readLimits(entries: readonly string[]): Partial<Limits> {
+  try {
+    return parseLimitOverrides(entries.map((e) => e.trim()).filter((e) => e !== ''));
+  } catch (err) {
+    throw new CliUsageError(`--limit: ${(err as Error).message}`, 'server');
+  }
+}
+
+/** A PEM file given by a flag; a usage error naming the flag when it cannot be read. */
+function readPem(ctx: CliContext, flag: string, path: string): Buffer {
+  try {
+    return readFileSync(resolve(ctx.cwd, path));
+  } catch (err) {
+    throw new CliUsageError(`${flag}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'server');
+  }
 }
 
 /** An environment value, or undefined when it is empty. */

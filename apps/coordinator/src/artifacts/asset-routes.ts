@@ -1,15 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
-import { CohortError, checkDigest, checkFilePath, stringifyJson } from '@cohort/protocol';
+import { CohortError, checkArtifactName, checkDigest, checkFilePath, stringifyJson } from '@cohort/protocol';
 import type { ArtifactService, ArtifactVersionView } from '@cohort/engine';
 import type { Store } from '@cohort/store';
+import { fileHeaders } from '../file-content-type.js';
 import { httpStatusOf, toPublicError } from '../grpc-status.js';
+import { requestUrl } from '../request-url.js';
+import type { Access } from '../auth/access.js';
+import { canSee, type Principal } from '../auth/principal.js';
 
 /** What the asset routes need. */
 export interface AssetRoutesDeps {
   service: ArtifactService;
   store: Store;
+  access: Access;
   log: Logger;
 }
 
@@ -23,10 +28,14 @@ type Json = { status: number; body: unknown };
  * (docs/http-api.md, "Artifacts and files"). Returns a handler that answers
  * its paths and returns false for any other, so it sits in front of the
  * API's handler. Blob and file bodies stream from the blob store.
+ *
+ * The caller is authenticated and the entity in the path checked before
+ * (`http-api.ts`); here a blob is served only when the caller may read it,
+ * and alert deliveries (every team's) only without keys.
  */
-export function createAssetRoutes(deps: AssetRoutesDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
-  return (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+export function createAssetRoutes(deps: AssetRoutesDeps): (req: IncomingMessage, res: ServerResponse, principal: Principal) => boolean {
+  return (req, res, principal) => {
+    const url = requestUrl(req);
     const seg = url.pathname.split('/').slice(1);
     if (seg[0] !== 'api' || seg[1] !== 'v1') return false;
     const isRunAsset = seg[2] === 'runs' && seg.length >= 7 && (seg[6] === 'files' || seg[6] === 'artifacts' || seg[6] === 'console');
@@ -44,7 +53,11 @@ export function createAssetRoutes(deps: AssetRoutesDeps): (req: IncomingMessage,
       } catch {
         throw new CohortError('INVALID_ARGUMENT', 'a path segment is not valid percent-encoding');
       }
-      if (parts[2] === 'blobs' && parts.length === 4) return streamBlob(deps, checkDigest(parts[3], 'digest'), res, head);
+      if (parts[2] === 'blobs' && parts.length === 4) {
+        const digest = checkDigest(parts[3], 'digest');
+        if (!(await deps.access.readableBlobs(principal, [digest])).has(digest)) throw new CohortError('NOT_FOUND', `blob ${digest}: not stored`);
+        return streamBlob(deps, digest, res, head, undefined);
+      }
       if (isAlertDeliveries && parts.length === 4) {
         const state = url.searchParams.get('state') ?? undefined;
         if (state !== undefined && state !== 'claimed' && state !== 'delivered' && state !== 'dead') {
@@ -52,7 +65,7 @@ export function createAssetRoutes(deps: AssetRoutesDeps): (req: IncomingMessage,
         }
         return sendJson(res, { status: 200, body: { deliveries: await deps.store.artifacts.alertDeliveries(state, MAX_DELIVERIES) } }, head);
       }
-      if (parts[2] === 'artifacts') return sendJson(res, await artifactRoute(deps, parts.slice(3)), head);
+      if (parts[2] === 'artifacts') return sendJson(res, await artifactRoute(deps, parts.slice(3), principal), head);
       const run = await deps.service.run({ entity: parts[3]!, project: parts[4]!, runId: parts[5]! });
       if (parts[6] === 'artifacts' && parts.length === 7) {
         const [logged, used] = await Promise.all([deps.store.artifacts.loggedByRun(run.pk), deps.store.artifacts.usedByRun(run.pk)]);
@@ -70,7 +83,7 @@ export function createAssetRoutes(deps: AssetRoutesDeps): (req: IncomingMessage,
       const file = files.find((f) => f.path === path);
       if (!file && path === 'output.log') return streamConsole(deps, run.pk, res, head);
       if (!file) throw new CohortError('NOT_FOUND', `run ${run.runId}: no file ${JSON.stringify(path)}`);
-      return streamBlob(deps, file.digest, res, head);
+      return streamBlob(deps, file.digest, res, head, path);
     })().catch((err: unknown) => {
       const error = toPublicError(err);
       if (error.unexpected) deps.log.error({ err, url: req.url }, 'asset request failed');
@@ -113,7 +126,7 @@ async function streamConsole(deps: AssetRoutesDeps, runPk: number, res: ServerRe
   res.end();
 }
 
-async function artifactRoute(deps: AssetRoutesDeps, p: string[]): Promise<Json> {
+async function artifactRoute(deps: AssetRoutesDeps, p: string[], principal: Principal): Promise<Json> {
   if (p.length < 2 || p.length > 4) throw new CohortError('NOT_FOUND', 'artifact routes: /api/v1/artifacts/:entity/:project[/:name[/:alias]]');
   const [entity, project, name, alias] = p as [string, string, string | undefined, string | undefined];
   if (name === undefined) return { status: 200, body: { artifacts: await deps.store.artifacts.list(entity, project) } };
@@ -122,12 +135,13 @@ async function artifactRoute(deps: AssetRoutesDeps, p: string[]): Promise<Json> 
     if (versions.length === 0) throw new CohortError('NOT_FOUND', `artifact ${entity}/${project}/${name}: not found`);
     return { status: 200, body: { versions: versions.map((v) => ({ version: `v${v.index ?? 0}`, digest: v.digest, aliases: v.aliases, size: v.size, fileCount: v.fileCount, createdAt: v.createdAt })) } };
   }
-  const view = await deps.service.get(entity, project, `${name}:${alias}`);
-  return { status: 200, body: await versionJson(deps, view) };
+  // A plain name only: `entity/project/name` inside it would reach past the entity checked in the path.
+  const view = await deps.service.get(entity, project, `${checkArtifactName(name)}:${alias}`);
+  return { status: 200, body: await versionJson(deps, view, principal) };
 }
 
 /** The JSON of one version: its fields, files and lineage. */
-export async function versionJson(deps: AssetRoutesDeps, view: ArtifactVersionView): Promise<unknown> {
+export async function versionJson(deps: AssetRoutesDeps, view: ArtifactVersionView, principal: Principal): Promise<unknown> {
   const v = view.version;
   return {
     entity: v.entity,
@@ -145,14 +159,15 @@ export async function versionJson(deps: AssetRoutesDeps, view: ArtifactVersionVi
     createdAt: v.createdAt,
     files: view.entries,
     loggedBy: view.loggedBy ?? null,
-    usedBy: await deps.service.usedBy(v),
+    usedBy: (await deps.service.usedBy(v)).filter((run) => canSee(principal, run.entity)),
   };
 }
 
-async function streamBlob(deps: AssetRoutesDeps, digest: string, res: ServerResponse, head: boolean): Promise<void> {
+/** Streams a blob; `path` (a run file's) sets the Content-Type and disposition (file-content-type.ts). */
+async function streamBlob(deps: AssetRoutesDeps, digest: string, res: ServerResponse, head: boolean, path: string | undefined): Promise<void> {
   const size = await deps.service.blobs.stat(digest);
   if (size === undefined) throw new CohortError('NOT_FOUND', `blob ${digest}: not stored`);
-  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(size), etag: `"${digest}"`, 'cache-control': 'public, max-age=31536000, immutable' });
+  res.writeHead(200, { ...fileHeaders(path), 'content-length': String(size), etag: `"${digest}"`, 'cache-control': 'public, max-age=31536000, immutable' });
   if (head) {
     res.end();
     return;

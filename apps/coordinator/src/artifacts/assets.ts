@@ -12,6 +12,8 @@ import { createBlobHandlers } from '../blobs/blob-grpc.js';
 import { loadAssetServices } from '../blobs/load-asset-services.js';
 import { createArtifactHandlers } from './artifact-grpc.js';
 import { createAssetRoutes } from './asset-routes.js';
+import type { Access } from '../auth/access.js';
+import type { Principal } from '../auth/principal.js';
 
 /** Options of the coordinator's blob, artifact and alert-delivery part. */
 export interface AssetOptions {
@@ -35,8 +37,8 @@ export interface Assets {
   readonly blobs: BlobStore;
   /** Adds the Blobs and Artifacts gRPC services. */
   addTo(server: grpc.Server): void;
-  /** HTTP routes; false for paths they do not own. */
-  routes(req: IncomingMessage, res: ServerResponse): boolean;
+  /** HTTP routes for an authenticated caller; false for paths they do not own. */
+  routes(req: IncomingMessage, res: ServerResponse, principal: Principal): boolean;
   /** Starts alert delivery (after the servers listen, so run URLs are known). */
   start(): void;
   close(): Promise<void>;
@@ -44,7 +46,7 @@ export interface Assets {
 
 /** Opens the blob store, the artifact service and the alert dispatcher of a coordinator. */
 export async function openAssets(
-  options: AssetOptions & { engine: Engine; dataDir: string; scaled?: unknown; log: Logger; runUrl(run: { entity: string; project: string; runId: string }): string },
+  options: AssetOptions & { engine: Engine; dataDir: string; scaled?: unknown; log: Logger; access: Access; maxFileBytes: number; runUrl(run: { entity: string; project: string; runId: string }): string },
 ): Promise<Assets> {
   let owned: LocalBlobStore | undefined;
   let tempDir: string | undefined;
@@ -66,14 +68,14 @@ export async function openAssets(
     runUrl: options.runUrl,
     ...options.alertDelivery,
   });
-  const routes = createAssetRoutes({ service, store: options.engine.store, log: options.log.child({ component: 'assets-http' }) });
+  const routes = createAssetRoutes({ service, store: options.engine.store, access: options.access, log: options.log.child({ component: 'assets-http' }) });
   return {
     service,
     blobs,
     addTo(server) {
       const services = loadAssetServices();
-      server.addService(services.blobs.cohort.v1.Blobs.service, createBlobHandlers({ blobs: service.blobs, log: options.log.child({ component: 'blobs' }) }));
-      server.addService(services.artifacts.cohort.v1.Artifacts.service, createArtifactHandlers(service, options.log.child({ component: 'artifacts' })));
+      server.addService(services.blobs.cohort.v1.Blobs.service, createBlobHandlers({ blobs: service.blobs, log: options.log.child({ component: 'blobs' }), access: options.access, maxFileBytes: options.maxFileBytes }));
+      server.addService(services.artifacts.cohort.v1.Artifacts.service, createArtifactHandlers(service, options.log.child({ component: 'artifacts' }), options.access));
     },
     routes,
     start: () => dispatcher.start(),

@@ -1,10 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { CohortError, checkDigest, invalidArgument } from '@cohort/protocol';
+import { CohortError, DEFAULT_LIMITS, checkDigest, invalidArgument } from '@cohort/protocol';
 import type { BlobStore } from '@cohort/store';
 import type { BlobsHandlers } from '../generated/cohort/v1/Blobs.js';
 import type { BlobChunk__Output } from '../generated/cohort/v1/BlobChunk.js';
 import { toGrpcStatus, toPublicError } from '../grpc-status.js';
+import type { Access } from '../auth/access.js';
 
 /** Bytes per download chunk (and the most an upload chunk may carry). */
 export const BLOB_CHUNK_BYTES = 1024 * 1024;
@@ -15,8 +16,16 @@ export const MAX_DIGESTS_PER_CALL = 10_000;
 export interface BlobHandlersDeps {
   blobs: BlobStore;
   log: Logger;
+  /**
+   * Who calls, and which blobs they may read: a blob counts as missing (and
+   * cannot be downloaded) unless one of the caller's entities uploaded it or
+   * references it, so dedup never tells one team what another stored.
+   */
+  access: Access;
   /** Most uploads at once; more are answered RESOURCE_EXHAUSTED. @defaultValue 64 */
   maxConcurrentUploads?: number;
+  /** Largest upload, in bytes (`Limits.maxFileBytes`). @defaultValue `DEFAULT_LIMITS.maxFileBytes` */
+  maxFileBytes?: number;
 }
 
 /**
@@ -28,6 +37,8 @@ export interface BlobHandlersDeps {
 export function createBlobHandlers(deps: BlobHandlersDeps): BlobsHandlers {
   const { blobs, log } = deps;
   const maxUploads = deps.maxConcurrentUploads ?? 64;
+  const maxFileBytes = deps.maxFileBytes ?? DEFAULT_LIMITS.maxFileBytes;
+  const tooLarge = (what: string) => new CohortError('RESOURCE_EXHAUSTED', `UploadBlob: ${what}; at most ${maxFileBytes} bytes are allowed per file (maxFileBytes)`);
   let uploads = 0;
   const fail = (err: unknown, what: string) => {
     const error = toPublicError(err);
@@ -41,7 +52,10 @@ export function createBlobHandlers(deps: BlobHandlersDeps): BlobsHandlers {
         const digests = call.request.digests;
         if (digests.length > MAX_DIGESTS_PER_CALL) throw invalidArgument(`Expected at most ${MAX_DIGESTS_PER_CALL} digests per call, got ${digests.length}`);
         digests.forEach((d, i) => checkDigest(d, `digests[${i}]`));
-        callback(null, { missing: await blobs.missing(digests) });
+        const principal = await deps.access.grpc(call.metadata, call.getPeer());
+        const [missing, readable] = await Promise.all([blobs.missing(digests), deps.access.readableBlobs(principal, digests)]);
+        const absent = new Set(missing);
+        callback(null, { missing: digests.filter((d) => absent.has(d) || !readable.has(d)) });
       })().catch((err: unknown) => callback(fail(err, 'MissingBlobs')));
     },
 
@@ -52,6 +66,7 @@ export function createBlobHandlers(deps: BlobHandlersDeps): BlobsHandlers {
       }
       uploads++;
       void (async () => {
+        const principal = await deps.access.grpc(call.metadata, call.getPeer());
         const iterator = (call as AsyncIterable<BlobChunk__Output>)[Symbol.asyncIterator]();
         const first = await iterator.next();
         if (first.done || first.value.kind !== 'header' || !first.value.header) {
@@ -60,6 +75,9 @@ export function createBlobHandlers(deps: BlobHandlersDeps): BlobsHandlers {
         const header = first.value.header;
         const digest = checkDigest(header.digest, 'header.digest');
         const size = Number(header.size);
+        if (size > maxFileBytes) throw tooLarge(`header.size is ${header.size} bytes`);
+        // The header may understate: count what arrives and stop reading past the limit (the store drops the partial file).
+        let received = 0;
         async function* chunks(): AsyncGenerator<Uint8Array> {
           for (;;) {
             const next = await iterator.next();
@@ -67,11 +85,16 @@ export function createBlobHandlers(deps: BlobHandlersDeps): BlobsHandlers {
             const data = next.value.data;
             if (next.value.kind !== 'data' || !data) throw invalidArgument('UploadBlob: expected only data chunks after the header');
             if (data.byteLength > BLOB_CHUNK_BYTES) throw invalidArgument(`UploadBlob: a chunk is at most ${BLOB_CHUNK_BYTES} bytes, got ${data.byteLength}`);
+            received += data.byteLength;
+            if (received > maxFileBytes) throw tooLarge(`more than ${maxFileBytes} bytes arrived`);
             yield data;
           }
         }
+        const known = (await deps.access.readableBlobs(principal, [digest])).has(digest);
         const result = await blobs.put(chunks(), { digest, size });
-        callback(null, { digest: result.digest, size: result.size, stored: result.stored });
+        await deps.access.grantBlobs(principal, [digest]);
+        // `stored: false` would tell the caller that someone else had this content: it says so only for the caller's own blobs.
+        callback(null, { digest: result.digest, size: result.size, stored: result.stored || !known });
       })()
         .catch((err: unknown) => callback(fail(err, 'UploadBlob')))
         .finally(() => uploads--);
@@ -80,7 +103,9 @@ export function createBlobHandlers(deps: BlobHandlersDeps): BlobsHandlers {
     DownloadBlob(call) {
       void (async () => {
         const digest = checkDigest(call.request.digest, 'digest');
-        const size = await blobs.stat(digest);
+        const principal = await deps.access.grpc(call.metadata, call.getPeer());
+        const readable = (await deps.access.readableBlobs(principal, [digest])).has(digest);
+        const size = readable ? await blobs.stat(digest) : undefined;
         if (size === undefined) throw new CohortError('NOT_FOUND', `blob ${digest}: not stored`);
         const stream = await blobs.open(digest, { highWaterMark: BLOB_CHUNK_BYTES });
         let cancelled = false;

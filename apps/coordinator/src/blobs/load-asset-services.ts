@@ -4,6 +4,7 @@ import { protosDir } from '@cohort/protocol';
 import { LOADER_OPTIONS } from '../load-service.js';
 import type { ProtoGrpcType as ArtifactsProto } from '../generated/artifacts.js';
 import type { ProtoGrpcType as BlobsProto } from '../generated/blobs.js';
+import { tolerateMalformedRequests } from '../malformed-requests.js';
 
 let loaded: { blobs: BlobsProto; artifacts: ArtifactsProto } | undefined;
 
@@ -15,8 +16,8 @@ export function loadAssetServices(): { blobs: BlobsProto; artifacts: ArtifactsPr
   if (!loaded) {
     const options = { ...LOADER_OPTIONS, includeDirs: [protosDir()] };
     loaded = {
-      blobs: grpc.loadPackageDefinition(protoLoader.loadSync('cohort/v1/blobs.proto', options)) as unknown as BlobsProto,
-      artifacts: grpc.loadPackageDefinition(protoLoader.loadSync('cohort/v1/artifacts.proto', options)) as unknown as ArtifactsProto,
+      blobs: grpc.loadPackageDefinition(tolerateMalformedRequests(protoLoader.loadSync('cohort/v1/blobs.proto', options))) as unknown as BlobsProto,
+      artifacts: grpc.loadPackageDefinition(tolerateMalformedRequests(protoLoader.loadSync('cohort/v1/artifacts.proto', options))) as unknown as ArtifactsProto,
     };
   }
   return loaded;

@@ -37,6 +37,16 @@ export interface BatchProducerOptions {
    * `jobTimeoutMs`.
    */
   lostJobCheckMs: number;
+  /**
+   * How long a batch waits for others (of other runs) to share its job. A
+   * job per batch would bound the deployment by the jobs/s BullMQ carries;
+   * gathering makes the job count fall as the number of runs rises.
+   */
+  gatherMs: number;
+  /** Most batches in one job (at most `MAX_JOB_BATCHES`); a full job goes at once. */
+  maxJobBatches: number;
+  /** Most record bytes in one job (4/3 of it in Redis, as base64); a full job goes at once. */
+  maxJobBytes: number;
   /** The writer's applied seq in the store: what a coordinator believes when a job's outcome is unknown. */
   appliedSeq(writer: WriterRef): Promise<number>;
   log: Logger;
@@ -61,17 +71,41 @@ export function batchJobId(writer: WriterRef, firstSeq: number, lastSeq: number)
 }
 
 /**
- * The scaled mode's {@link ApplyBatch}: adds the batch to the BullMQ batch
- * queue and resolves once a worker committed it (QueueEvents), so the
- * coordinator acks only what is in PostgreSQL. The coordinator's per-run
- * queue calls it for one batch of a run at a time, which keeps each run's
- * jobs in seq order; the engine's seq and version guards catch the rest
- * (docs/scaled-mode.md).
+ * The BullMQ job id of the batches of a job: {@link batchJobId} for one
+ * batch; for several, a hash of every batch's writer and seq range, so the
+ * same gathering resent is not queued twice either.
+ */
+function jobIdOf(batches: readonly Pick<GatheredBatch, 'writer' | 'firstSeq' | 'lastSeq'>[]): string {
+  const [only] = batches;
+  if (only && batches.length === 1) return batchJobId(only.writer, only.firstSeq, only.lastSeq);
+  const parts = batches.map((b) => [b.writer.entity, b.writer.project, b.writer.runId, b.writer.writer, b.firstSeq, b.lastSeq]);
+  return `${createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 24)}-n${batches.length}`;
+}
+
+/** A batch waiting in the gathering job, with how to settle its apply. */
+interface GatheredBatch {
+  writer: WriterRef;
+  firstSeq: number;
+  lastSeq: number;
+  records: readonly Uint8Array[];
+  bytes: number;
+  resolve(result: { appliedSeq: number }): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * The scaled mode's {@link ApplyBatch}: gathers the batches of many runs
+ * (for `gatherMs`, up to `maxJobBatches` batches or `maxJobBytes`) into one
+ * job of the BullMQ batch queue and resolves each once a worker committed
+ * it (QueueEvents), so the coordinator acks only what is in PostgreSQL. The
+ * coordinator's per-run queue calls it for one batch of a run at a time,
+ * which keeps each run's batches in seq order; the engine's seq and version
+ * guards catch the rest (docs/scaled-mode.md).
  *
  * Back-pressure: the depth of the queue (waiting, delayed and prioritized
  * jobs) is read every `depthPollMs`; with the jobs this coordinator added
  * since, it is an estimate that a batch must find below `maxQueueDepth`
- * before it is added. Over it the batch waits (its run's stream stops
+ * before it joins a job. Over it the batch waits (its run's stream stops
  * reading once the run's queue is full, and HTTP/2 flow control holds the
  * SDK, whose WAL keeps the records), and after `backpressureTimeoutMs`
  * fails RESOURCE_EXHAUSTED, which the SDK retries.
@@ -90,6 +124,10 @@ export class BatchProducer {
   readonly #waits = new Map<string, Set<(reason: string) => void>>();
   #lostChecker: NodeJS.Timeout | undefined;
   #checking = false;
+  /** The job being gathered, and its record bytes. */
+  #gathering: GatheredBatch[] = [];
+  #gatheringBytes = 0;
+  #gatherTimer: NodeJS.Timeout | undefined;
 
   private constructor(options: BatchProducerOptions, queue: Queue, events: QueueEvents) {
     this.#o = options;
@@ -131,14 +169,42 @@ export class BatchProducer {
     const last = records[records.length - 1];
     if (!first || !last) throw new CohortError('INVALID_ARGUMENT', 'batch: holds no records');
     await this.#admit();
-    // Counted before the add resolves, so batches admitted at once see each other.
-    this.#addedSincePoll++;
+    if (this.#closing) throw new CohortError('UNAVAILABLE', 'the coordinator is shutting down; reconnect and resend from the last ack');
     const bytes = raw.length === records.length ? raw : records.map((r: RecordMessage) => encodeRecord(r));
-    const data = encodeBatchJobData(writer, first.seq, last.seq, bytes);
-    const jobId = batchJobId(writer, first.seq, last.seq);
+    const size = bytes.reduce((n, b) => n + b.byteLength, 0);
+    return new Promise((resolve, reject) => this.#gather({ writer, firstSeq: first.seq, lastSeq: last.seq, records: bytes, bytes: size, resolve, reject }));
+  };
+
+  /** Adds a batch to the job being gathered; a full job goes at once, else when `gatherMs` is up. */
+  #gather(batch: GatheredBatch): void {
+    if (this.#gathering.length > 0 && this.#gatheringBytes + batch.bytes > this.#o.maxJobBytes) this.#flush();
+    this.#gathering.push(batch);
+    this.#gatheringBytes += batch.bytes;
+    if (this.#gathering.length >= this.#o.maxJobBatches || this.#gatheringBytes >= this.#o.maxJobBytes) this.#flush();
+    else if (this.#gatherTimer === undefined) {
+      this.#gatherTimer = setTimeout(() => this.#flush(), this.#o.gatherMs);
+      this.#gatherTimer.unref();
+    }
+  }
+
+  #flush(): void {
+    clearTimeout(this.#gatherTimer);
+    this.#gatherTimer = undefined;
+    const batches = this.#gathering;
+    if (batches.length === 0) return;
+    this.#gathering = [];
+    this.#gatheringBytes = 0;
+    // Counted before the add resolves, so batches admitted meanwhile see it.
+    this.#addedSincePoll++;
+    void this.#send(batches);
+  }
+
+  /** Adds one job for the batches and settles each batch from the job's outcome. */
+  async #send(batches: GatheredBatch[]): Promise<void> {
+    const jobId = jobIdOf(batches);
     let job: Job<BatchJobData>;
     try {
-      job = await this.#queue.add(BATCH_JOB_NAME, data, {
+      job = await this.#queue.add(BATCH_JOB_NAME, encodeBatchJobData(batches), {
         jobId,
         attempts: this.#o.jobAttempts,
         backoff: { type: 'cohort' },
@@ -147,7 +213,10 @@ export class BatchProducer {
       });
     } catch (err) {
       this.#addedSincePoll--;
-      throw new CohortError('UNAVAILABLE', `cannot queue batch ${first.seq}..${last.seq}: Redis unavailable (${(err as Error).message}); resend later`, { cause: err });
+      for (const b of batches) {
+        b.reject(new CohortError('UNAVAILABLE', `cannot queue batch ${b.firstSeq}..${b.lastSeq}: Redis unavailable (${(err as Error).message}); resend later`, { cause: err }));
+      }
+      return;
     }
     let value: unknown;
     let markLost: (reason: string) => void = () => undefined;
@@ -155,22 +224,31 @@ export class BatchProducer {
       markLost = (reason) => reject(new Error(reason));
     });
     lost.catch(() => undefined);
-    // A resend of a batch still awaited here has the same job id: both waits are tracked.
+    // A resend of a job still awaited here has the same job id: both waits are tracked.
     const waits = this.#waits.get(jobId) ?? new Set();
     waits.add(markLost);
     this.#waits.set(jobId, waits);
     try {
       value = await Promise.race([this.#waitUntilFinished(job.id ?? jobId, this.#o.jobTimeoutMs), lost]);
     } catch (err) {
-      return this.#onJobFailed(writer, jobId, first.seq, last.seq, err);
+      for (const b of batches) this.#onJobFailed(b.writer, jobId, b.firstSeq, b.lastSeq, err).then(b.resolve, b.reject);
+      return;
     } finally {
       waits.delete(markLost);
       if (waits.size === 0 && this.#waits.get(jobId) === waits) this.#waits.delete(jobId);
     }
-    const result = batchJobResultSchema.safeParse(typeof value === 'string' ? safeJson(value) : value);
-    if (!result.success) throw new CohortError('INTERNAL', `job ${jobId}: a worker answered ${JSON.stringify(value)}, not a batch result`);
-    return { appliedSeq: result.data.appliedSeq };
-  };
+    const parsed = batchJobResultSchema.safeParse(typeof value === 'string' ? safeJson(value) : value);
+    if (!parsed.success || parsed.data.results.length !== batches.length) {
+      const err = new CohortError('INTERNAL', `job ${jobId}: a worker answered ${JSON.stringify(value)}, not ${batches.length} batch results`);
+      for (const b of batches) b.reject(err);
+      return;
+    }
+    parsed.data.results.forEach((r, i) => {
+      const b = batches[i]!;
+      if ('code' in r) b.reject(new CohortError(r.code, r.message));
+      else b.resolve({ appliedSeq: r.appliedSeq });
+    });
+  }
 
   /** The estimated depth of the batch queue (waiting, delayed, prioritized). */
   get depth(): number {
@@ -204,6 +282,8 @@ export class BatchProducer {
     this.#closing ??= (async () => {
       clearInterval(this.#poller);
       clearInterval(this.#lostChecker);
+      clearTimeout(this.#gatherTimer);
+      for (const b of this.#gathering.splice(0)) b.reject(new CohortError('UNAVAILABLE', 'the coordinator is shutting down; reconnect and resend from the last ack'));
       for (const wake of this.#waiters.splice(0)) wake();
       const results = await Promise.allSettled([this.#events.close(), this.#queue.close()]);
       const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');

@@ -1,22 +1,54 @@
-import { artifactBase, artifactHref, get, runHref, type ArtifactVersionSummary, type ArtifactVersionView, type RunKeyView } from '../api.js';
+import { artifactBase, artifactHref, extraAliases, get, runBase, runHref, type ArtifactBrief, type ArtifactVersionSummary, type ArtifactVersionView, type RunKeyView } from '../api.js';
 import { clear, h } from '../dom.js';
 import { formatTime, formatValue } from '../format.js';
 import { formatBytes } from './run-assets.js';
 
-/** `/:entity/:project/artifacts`: the project's artifacts. */
+/** The project that holds registered models (`<entity>/model-registry/<name>`), as the SDK's `linkModel` writes it. */
+const REGISTRY = 'model-registry';
+
+const registryLink = (entity: string): HTMLElement => h('a', { href: artifactHref(entity, REGISTRY), 'data-link': true, 'data-testid': 'registry-link' }, 'Model registry');
+
+/**
+ * `/:entity/:project/artifacts`: the project's artifacts; for the project
+ * `model-registry`, the registered models with their versions and aliases.
+ */
 export async function artifactsPage(root: HTMLElement, entity: string, project: string): Promise<void> {
   const { artifacts } = await get<{ artifacts: Array<{ name: string; type: string; createdAt: number }> }>(artifactBase(entity, project));
-  root.append(h('h1', null, 'Artifacts'));
+  const registry = project === REGISTRY;
+  root.append(
+    h('h1', null, registry ? 'Model registry' : 'Artifacts'),
+    registry ? h('p', { class: 'muted' }, `Registered models of ${entity}: each version links an artifact version a run logged.`) : h('p', null, registryLink(entity)),
+  );
   if (artifacts.length === 0) {
-    root.append(h('p', { class: 'muted', 'data-testid': 'artifacts' }, 'No artifacts logged in this project.'));
+    root.append(h('p', { class: 'muted', 'data-testid': 'artifacts' }, registry ? 'No models registered yet (`run.linkModel`).' : 'No artifacts logged in this project.'));
     return;
   }
+  const versionsOf = (name: string): Promise<ArtifactVersionSummary[]> =>
+    registry ? get<{ versions: ArtifactVersionSummary[] }>(`${artifactBase(entity, project)}/${encodeURIComponent(name)}`).then((r) => r.versions) : Promise.resolve([]);
+  const versions = await Promise.all(artifacts.map((a) => versionsOf(a.name)));
   root.append(
-    h('table', { class: 'grid', 'data-testid': 'artifacts' },
-      h('thead', null, h('tr', null, h('th', null, 'name'), h('th', null, 'type'), h('th', null, 'created'))),
-      h('tbody', null, ...artifacts.map((a) => h('tr', null, h('td', null, h('a', { href: artifactHref(entity, project, a.name), 'data-link': true }, a.name)), h('td', null, a.type), h('td', null, formatTime(a.createdAt))))),
+    h('table', { class: 'grid', 'data-testid': registry ? 'registered-models' : 'artifacts' },
+      h('thead', null, h('tr', null, h('th', null, 'name'), h('th', null, 'type'), h('th', null, 'created'), registry ? h('th', null, 'versions') : null)),
+      h('tbody', null, ...artifacts.map((a, i) =>
+        h('tr', { 'data-key': a.name },
+          h('td', null, h('a', { href: artifactHref(entity, project, a.name), 'data-link': true }, a.name)),
+          h('td', null, a.type),
+          h('td', null, formatTime(a.createdAt)),
+          registry ? h('td', { 'data-testid': 'model-versions' }, ...versions[i]!.map((v) => h('span', { class: 'model-version' }, h('a', { href: artifactHref(entity, project, a.name, v.version), 'data-link': true }, v.version), ...extraAliases(v).map((al) => h('span', { class: 'tag' }, al)), ' '))) : null,
+        ),
+      )),
     ),
   );
+}
+
+/**
+ * The artifact version a registered model version links: the version of the
+ * same digest among those its run logged (linking copies no bytes).
+ */
+async function linkedSource(v: ArtifactVersionView): Promise<ArtifactBrief | undefined> {
+  if (v.project !== REGISTRY || !v.loggedBy) return undefined;
+  const { logged } = await get<{ logged: ArtifactBrief[] }>(`${runBase(v.loggedBy.entity, v.loggedBy.project, v.loggedBy.runId)}/artifacts`);
+  return logged.find((a) => a.digest === v.digest && a.project !== REGISTRY);
 }
 
 const runLink = (r: RunKeyView): HTMLElement => h('a', { href: runHref(r.entity, r.project, r.runId), 'data-link': true }, `${r.project}/${r.runId}`);
@@ -31,12 +63,15 @@ export async function artifactPage(root: HTMLElement, entity: string, project: s
   const chosen = version ?? versions.find((v) => v.aliases.includes('latest'))?.version ?? versions[versions.length - 1]?.version ?? 'latest';
   root.append(
     h('h1', null, `artifact ${name}`),
+    project === REGISTRY
+      ? h('p', null, registryLink(entity))
+      : h('p', null, h('a', { href: artifactHref(entity, project), 'data-link': true }, `all artifacts of ${project}`), ' · ', registryLink(entity)),
     h('table', { class: 'grid', 'data-testid': 'versions' },
       h('thead', null, h('tr', null, ...['version', 'aliases', 'files', 'size', 'created', 'digest'].map((c) => h('th', null, c)))),
       h('tbody', null, ...versions.map((v) =>
         h('tr', { 'data-testid': 'version', 'data-key': v.version, class: v.version === chosen ? 'group-row' : undefined },
           h('td', null, h('a', { href: artifactHref(entity, project, name, v.version), 'data-link': true }, v.version)),
-          h('td', null, ...v.aliases.map((a) => h('span', { class: 'tag' }, a))),
+          h('td', null, ...extraAliases(v).map((a) => h('span', { class: 'tag' }, a))),
           h('td', null, v.fileCount),
           h('td', null, formatBytes(v.size)),
           h('td', null, formatTime(v.createdAt)),
@@ -48,12 +83,14 @@ export async function artifactPage(root: HTMLElement, entity: string, project: s
   const detail = h('div', { class: 'panels' });
   root.append(detail);
   const v = await get<ArtifactVersionView>(`${artifactBase(entity, project)}/${encodeURIComponent(name)}/${encodeURIComponent(chosen)}`);
+  const source = await linkedSource(v).catch(() => undefined);
   clear(detail);
   detail.append(
     h('section', { class: 'panel' }, h('h2', null, `${v.name}:${v.version} (${v.type})`), h('p', null, v.description), h('pre', { class: 'v' }, formatValue(v.metadata, 4000)), h('div', { class: 'muted' }, `state ${v.state}`)),
     h('section', { class: 'panel' }, h('h2', null, 'Files'), h('ul', { 'data-testid': 'artifact-files' }, ...v.files.slice(0, 1000).map((f) => h('li', null, f.ref !== '' ? `${f.path} → ${f.ref}` : h('a', { href: `/api/v1/blobs/${encodeURIComponent(f.digest)}` }, f.path), h('span', { class: 'muted' }, ` ${formatBytes(f.size)}`))))),
     h('section', { class: 'panel', 'data-testid': 'lineage' }, h('h2', null, 'Lineage'),
       h('div', null, 'logged by ', v.loggedBy ? runLink(v.loggedBy) : h('span', { class: 'muted' }, 'unknown')),
+      source ? h('div', { 'data-testid': 'linked-from' }, 'links ', h('a', { href: artifactHref(source.entity, source.project, source.name, source.version), 'data-link': true }, `${source.project}/${source.name}:${source.version}`)) : null,
       h('div', null, 'used by ', v.usedBy.length === 0 ? h('span', { class: 'muted' }, 'no run yet') : h('ul', null, ...v.usedBy.map((r) => h('li', null, runLink(r)))))),
   );
 }

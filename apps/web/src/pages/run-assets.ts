@@ -1,4 +1,4 @@
-import { ApiError, artifactHref, get, type ArtifactBrief, type ConsoleLine, type RunFile } from '../api.js';
+import { ApiError, artifactHref, extraAliases, get, type ArtifactBrief, type ConsoleLine, type RunFile } from '../api.js';
 import { h } from '../dom.js';
 
 /** Console lines shown on the run page (the rest: `files/output.log`). */
@@ -30,7 +30,7 @@ export async function runAssetPanels(base: string): Promise<{ files: HTMLElement
       ? none('none saved')
       : h('ul', { 'data-testid': 'files' }, ...files.files.slice(0, 1000).map((f) => h('li', null, h('a', { href: `${base}/files/${f.path.split('/').map(encodeURIComponent).join('/')}` }, f.path), h('span', { class: 'muted' }, ` ${formatBytes(f.size)}`))));
   const artifactItem = (a: ArtifactBrief): HTMLElement =>
-    h('li', null, h('a', { href: artifactHref(a.entity, a.project, a.name, a.version), 'data-link': true }, `${a.name}:${a.version}`), h('span', { class: 'muted' }, ` ${a.type}`), ...a.aliases.map((al) => h('span', { class: 'tag' }, al)));
+    h('li', null, h('a', { href: artifactHref(a.entity, a.project, a.name, a.version), 'data-link': true }, `${a.name}:${a.version}`), h('span', { class: 'muted' }, ` ${a.type}`), ...extraAliases(a).map((al) => h('span', { class: 'tag' }, al)));
   const artifactsEl =
     !artifacts || artifacts.logged.length + artifacts.used.length === 0
       ? none('none logged or used')

@@ -122,7 +122,7 @@ export async function runPage(root: HTMLElement, entity: string, project: string
     for (const [k, v] of media) {
       // The latest value comes with the summary; other steps are read on demand.
       const steps = h('select', { 'aria-label': `step of ${k}`, 'data-testid': 'media-step' }, h('option', { value: '' }, 'latest'));
-      let figure = renderMedia(k, v as { _type: string } & Record<string, unknown>);
+      let figure = renderMedia(k, v as { _type: string } & Record<string, unknown>, base);
       const card = h('div', { class: 'media-card', 'data-key': k }, h('div', { class: 'chart-title' }, k, ' ', steps), figure);
       let loaded = false;
       const loadSteps = (): void => {
@@ -136,7 +136,7 @@ export async function runPage(root: HTMLElement, entity: string, project: string
       steps.addEventListener('pointerdown', loadSteps);
       steps.addEventListener('change', () => {
         const show = (value: unknown): void => {
-          const next = isMedia(value) ? renderMedia(k, value) : h('p', { class: 'muted' }, 'nothing logged at that step');
+          const next = isMedia(value) ? renderMedia(k, value, base) : h('p', { class: 'muted' }, 'nothing logged at that step');
           figure.replaceWith(next);
           figure = next;
         };

@@ -6,7 +6,7 @@
  * import { parseRecord } from '@cohort/protocol';
  * const record = parseRecord(bytes, 0); // throws CohortError INVALID_ARGUMENT naming the field
  */
-export { DEFAULT_LIMITS, resolveLimits, limitsOverrideSchema, type Limits } from './limits.js';
+export { DEFAULT_LIMITS, LIMIT_NAMES, resolveLimits, parseLimitOverrides, limitsOverrideSchema, type Limits } from './limits.js';
 export { ALERT_LEVELS } from '../rules/alert-rules.js';
 export { createRecordSchema, recordSchema, checkRecord, parseRecord, MAX_CONSOLE_LINE_CHARS, MAX_CONSOLE_LINES_PER_RECORD } from './record-schema.js';
 export { RESUME_MODES, createOpenRunRequestSchema, openRunRequestSchema, parseOpenRunRequest } from './open-run-schema.js';

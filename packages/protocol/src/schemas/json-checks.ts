@@ -33,14 +33,15 @@ export function jsonDepth(value: unknown, limit: number): number {
 /**
  * Checks a JSON text that must hold a value nesting at most `maxDepth` levels;
  * with `object: true` it must be a JSON object. An empty text counts as `{}`
- * when `object` is set (proto3 sends absent strings as "").
+ * when `object` is set (proto3 sends absent strings as ""). `lengthLimit`
+ * names the limit `maxLength` comes from, for the error.
  */
 export function checkJsonText(
   text: string,
-  options: { maxLength: number; maxDepth: number; object?: boolean },
+  options: { maxLength: number; lengthLimit: 'maxValueLength' | 'maxConfigJsonLength'; maxDepth: number; object?: boolean },
 ): { ok: true; value: unknown } | { ok: false; message: string } {
   if (text.length > options.maxLength) {
-    return { ok: false, message: `is ${text.length} characters long; at most ${options.maxLength} are allowed` };
+    return { ok: false, message: `is ${text.length} characters long; at most ${options.maxLength} are allowed (${options.lengthLimit})` };
   }
   if (text === '' && options.object) return { ok: true, value: {} };
   const parsed = tryParseJson(text);
@@ -50,7 +51,7 @@ export function checkJsonText(
     return { ok: false, message: `must be a JSON object, got ${kind}` };
   }
   if (jsonDepth(parsed.value, options.maxDepth + 1) > options.maxDepth) {
-    return { ok: false, message: `nests deeper than ${options.maxDepth} levels` };
+    return { ok: false, message: `nests deeper than ${options.maxDepth} levels (maxDepth)` };
   }
   return parsed;
 }
@@ -58,7 +59,7 @@ export function checkJsonText(
 /** Checks one leaf path (a history key, a summary path, a removed path). */
 export function checkLeafPath(path: string, limits: { maxKeyLength: number; maxDepth: number }): string | undefined {
   if (path.length > limits.maxKeyLength) {
-    return `key is ${path.length} characters long; at most ${limits.maxKeyLength} are allowed`;
+    return `key is ${path.length} characters long; at most ${limits.maxKeyLength} are allowed (maxKeyLength)`;
   }
   // Cheap pre-check: fewer dots than the limit cannot exceed it.
   let dots = 0;
@@ -66,7 +67,7 @@ export function checkLeafPath(path: string, limits: { maxKeyLength: number; maxD
   if (dots >= limits.maxDepth) {
     const segments = splitPath(path).length;
     if (segments > limits.maxDepth) {
-      return `key ${JSON.stringify(path.length > 60 ? `${path.slice(0, 57)}...` : path)} has ${segments} path segments; at most ${limits.maxDepth} are allowed`;
+      return `key ${JSON.stringify(path.length > 60 ? `${path.slice(0, 57)}...` : path)} has ${segments} path segments; at most ${limits.maxDepth} are allowed (maxDepth)`;
     }
   }
   return undefined;

@@ -82,6 +82,20 @@ export interface Limits {
    * @defaultValue 64 KiB
    */
   maxAlertTextBytes: number;
+  /**
+   * Largest single file or blob upload (a saved file, an artifact entry, a
+   * media payload), in bytes. The coordinator stops reading an upload that
+   * goes past it; the SDK checks it before it starts one.
+   * @defaultValue 5 GiB
+   */
+  maxFileBytes: number;
+  /**
+   * Most runs one project (entity/project) may hold. Checked when a request
+   * would create a run (a new id or a fork); resuming an existing run is not
+   * affected.
+   * @defaultValue 100_000
+   */
+  maxRunsPerProject: number;
 }
 
 const MiB = 1024 * 1024;
@@ -102,7 +116,12 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxRemovedPaths: 10_000,
   maxAlertTitleLength: MAX_ALERT_TITLE_LENGTH,
   maxAlertTextBytes: MAX_ALERT_TEXT_BYTES,
+  maxFileBytes: 5 * 1024 * MiB,
+  maxRunsPerProject: 100_000,
 });
+
+/** The names of the limits, in the order of {@link Limits}. */
+export const LIMIT_NAMES: readonly (keyof Limits)[] = Object.freeze(Object.keys(DEFAULT_LIMITS) as (keyof Limits)[]);
 
 const positiveInt = z.number().int().positive();
 
@@ -123,6 +142,8 @@ export const limitsOverrideSchema = z
     maxRemovedPaths: positiveInt,
     maxAlertTitleLength: positiveInt,
     maxAlertTextBytes: positiveInt,
+    maxFileBytes: positiveInt,
+    maxRunsPerProject: positiveInt,
   })
   .partial()
   .strict();
@@ -138,6 +159,9 @@ export function resolveLimits(override: Partial<Limits> = {}): Readonly<Limits> 
   const parsed = limitsOverrideSchema.safeParse(override);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
+    if (issue?.code === 'unrecognized_keys') {
+      throw new TypeError(`Expected a limit named one of ${LIMIT_NAMES.join(', ')}, got \`${issue.keys.join('`, `')}\``);
+    }
     const name = issue?.path.join('.') || 'limits';
     throw new TypeError(`Expected \`${name}\` to be a positive integer (${issue?.message ?? 'invalid'})`);
   }
@@ -146,4 +170,28 @@ export function resolveLimits(override: Partial<Limits> = {}): Readonly<Limits> 
     if (value !== undefined) out[key] = value;
   }
   return Object.freeze(out);
+}
+
+/**
+ * Reads `name=value` overrides (the repeatable `--limit` flag of `cohort
+ * server`) into a partial {@link Limits}, then checks them with
+ * {@link resolveLimits}. Values take `_` separators and a `KiB`/`MiB`/`GiB`
+ * suffix. Throws a `TypeError` naming the entry and the rule.
+ *
+ * @example
+ * parseLimitOverrides(['maxRunsPerProject=500', 'maxFileBytes=1GiB']);
+ * // { maxRunsPerProject: 500, maxFileBytes: 1073741824 }
+ */
+export function parseLimitOverrides(entries: readonly string[]): Partial<Limits> {
+  const out: Partial<Limits> = {};
+  for (const entry of entries) {
+    const match = /^([A-Za-z]+)=([0-9][0-9_]*)(KiB|MiB|GiB)?$/.exec(entry.trim());
+    if (!match) throw new TypeError(`Expected \`--limit\` as name=positive integer (e.g. maxRunsPerProject=500), got \`${entry}\``);
+    const name = match[1]! as keyof Limits;
+    if (!LIMIT_NAMES.includes(name)) throw new TypeError(`Expected \`--limit\` to name one of ${LIMIT_NAMES.join(', ')}, got \`${name}\``);
+    const unit = match[3] === undefined ? 1 : 1024 ** (['KiB', 'MiB', 'GiB'].indexOf(match[3]) + 1);
+    out[name] = Number(match[2]!.replaceAll('_', '')) * unit;
+  }
+  resolveLimits(out);
+  return out;
 }

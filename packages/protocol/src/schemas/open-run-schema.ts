@@ -39,7 +39,7 @@ export function createOpenRunRequestSchema(limits: Readonly<Limits>) {
         .max(limits.maxTags, { message: `must hold at most ${limits.maxTags} tags` }),
       notes: text(limits.maxValueLength),
       configJson: z.string().superRefine((value, ctx) => {
-        const checked = checkJsonText(value, { maxLength: limits.maxConfigJsonLength, maxDepth: limits.maxDepth, object: true });
+        const checked = checkJsonText(value, { maxLength: limits.maxConfigJsonLength, lengthLimit: 'maxConfigJsonLength', maxDepth: limits.maxDepth, object: true });
         if (!checked.ok) ctx.addIssue({ code: 'custom', message: checked.message });
       }),
       resume: z.enum(RESUME_MODES, { message: `must be one of "allow", "must", "never", "auto" or empty` }),

@@ -36,7 +36,7 @@ function leafPathList(limits: Limits) {
     });
 }
 
-function jsonText(options: { maxLength: number; maxDepth: number; object?: boolean }, check?: (value: Record<string, unknown>) => string | undefined) {
+function jsonText(options: Parameters<typeof checkJsonText>[1], check?: (value: Record<string, unknown>) => string | undefined) {
   return z.string().superRefine((text, ctx) => {
     const checked = checkJsonText(text, options);
     if (!checked.ok) {
@@ -81,13 +81,13 @@ export function createRecordSchema(limits: Readonly<Limits>) {
     });
 
   const config = z.object({
-    valuesJson: jsonText({ maxLength: limits.maxConfigJsonLength, maxDepth: limits.maxDepth, object: true }),
+    valuesJson: jsonText({ maxLength: limits.maxConfigJsonLength, lengthLimit: 'maxConfigJsonLength', maxDepth: limits.maxDepth, object: true }),
     allowValChange: z.boolean(),
     removed: leafPathList(limits),
   });
 
   const summary = z.object({
-    setJson: jsonText({ maxLength: limits.maxConfigJsonLength, maxDepth: limits.maxDepth, object: true }, (set) => {
+    setJson: jsonText({ maxLength: limits.maxConfigJsonLength, lengthLimit: 'maxConfigJsonLength', maxDepth: limits.maxDepth, object: true }, (set) => {
       for (const path of Object.keys(set)) {
         const bad = checkLeafPath(path, limits);
         if (bad) return bad;

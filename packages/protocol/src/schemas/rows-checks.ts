@@ -24,7 +24,7 @@ type RowsLimits = Pick<
 export function checkRows(rows: RowsMessage, limits: RowsLimits): RowsIssue | undefined {
   const { keys } = rows;
   if (keys.length > limits.maxKeysPerRecord) {
-    return { path: ['keys'], message: `holds ${keys.length} keys; at most ${limits.maxKeysPerRecord} are allowed` };
+    return { path: ['keys'], message: `holds ${keys.length} keys; at most ${limits.maxKeysPerRecord} are allowed (maxKeysPerRecord)` };
   }
   const seen = new Map<string, number>();
   for (let k = 0; k < keys.length; k++) {
@@ -43,7 +43,7 @@ export function checkRows(rows: RowsMessage, limits: RowsLimits): RowsIssue | un
     seen.set(key, k);
   }
   if (rows.label.length > limits.maxNameLength) {
-    return { path: ['label'], message: `is ${rows.label.length} characters long; at most ${limits.maxNameLength} are allowed` };
+    return { path: ['label'], message: `is ${rows.label.length} characters long; at most ${limits.maxNameLength} are allowed (maxNameLength)` };
   }
 
   // One timestamp per row sets the row count (every row has `_timestamp`);
@@ -51,7 +51,7 @@ export function checkRows(rows: RowsMessage, limits: RowsLimits): RowsIssue | un
   // mode (the server assigns them) or follow it too.
   const n = rows.timestamps.length;
   if (n > limits.maxRowsPerRecord) {
-    return { path: [], message: `holds ${n} rows; at most ${limits.maxRowsPerRecord} are allowed` };
+    return { path: [], message: `holds ${n} rows; at most ${limits.maxRowsPerRecord} are allowed (maxRowsPerRecord)` };
   }
   for (const name of ['runtimes', 'numCounts', 'jsonCounts', 'steps'] as const) {
     const len = rows[name].length;
@@ -114,7 +114,7 @@ export function checkRows(rows: RowsMessage, limits: RowsLimits): RowsIssue | un
   for (let j = 0; j < jsonValues.length; j++) {
     const text = jsonValues[j]!;
     if (typeof text !== 'string') return { path: ['jsonValues', j], message: 'must be a JSON text' };
-    const checked = checkJsonText(text, { maxLength: limits.maxValueLength, maxDepth: limits.maxDepth });
+    const checked = checkJsonText(text, { maxLength: limits.maxValueLength, lengthLimit: 'maxValueLength', maxDepth: limits.maxDepth });
     if (!checked.ok) return { path: ['jsonValues', j], message: `value ${checked.message}` };
   }
   return undefined;

@@ -54,9 +54,19 @@ export type HistoryRow = Record<string, unknown>;
 export interface HistoryOptions {
   /** Only these keys (leaf paths); rows without any of them are left out. */
   readonly keys?: readonly string[];
-  /** At most this many rows, sampled evenly. */
+  /**
+   * Downsample with full fidelity (the bucketing of {@link ApiRun.series}):
+   * a key with more points than this in the range keeps, per bucket of
+   * `xAxis` (`samples / 3` buckets), the rows of its min, its max and its
+   * last value, so every spike survives; a key with fewer keeps every row.
+   * Absent: every row (at most 100000; page with `scanHistory` past that).
+   */
   readonly samples?: number;
+  /** What the buckets cut, and the rows' order: `_step`, `_runtime`, `_timestamp` or a step metric. @defaultValue `'_step'` */
+  readonly xAxis?: string;
+  /** Inclusive. */
   readonly minStep?: number;
+  /** Inclusive. */
   readonly maxStep?: number;
 }
 
@@ -108,11 +118,20 @@ export class ApiRun {
     this.#base = `/api/v1/runs/${encodeURIComponent(view.entity)}/${encodeURIComponent(view.project)}/${encodeURIComponent(view.id)}`;
   }
 
-  /** Sampled history rows (W&B's `run.history()`), ordered by step. */
+  /**
+   * History rows (W&B's `run.history()`), each `{ _step, _runtime,
+   * _timestamp, ...values }` (with `keys`: `_step` and those keys), ordered
+   * by `xAxis`; `samples` downsamples keeping every key's spikes.
+   *
+   * @example
+   * const rows = await run.history({ keys: ['loss'], samples: 500 });
+   * Math.max(...rows.map((r) => r.loss as number)); // the true max, whatever the sampling
+   */
   async history(options: HistoryOptions = {}): Promise<HistoryRow[]> {
     const body = await this.#http.get(`${this.#base}/history`, {
       keys: options.keys?.join(','),
       samples: options.samples,
+      xAxis: options.xAxis,
       minStep: options.minStep,
       maxStep: options.maxStep,
     });

@@ -7,6 +7,7 @@ import { RunArtifacts } from './run-artifacts.js';
 export interface RunAssetsOptions {
   readonly grpcAddress: string;
   readonly apiKey: string | undefined;
+  readonly tlsCa: Buffer | undefined;
   readonly run: WireRunRef;
   readonly group: string;
   readonly rank: number;
@@ -25,7 +26,7 @@ export class RunAssets {
   readonly files: RunFiles;
 
   constructor(o: RunAssetsOptions) {
-    this.client = new AssetClient(o.grpcAddress, { apiKey: o.apiKey });
+    this.client = new AssetClient(o.grpcAddress, { apiKey: o.apiKey, tlsCa: o.tlsCa });
     const writer = o.rank >= 0 ? `rank ${o.rank} (run ${o.run.runId})` : `run ${o.run.runId}`;
     this.artifacts = new RunArtifacts({ client: this.client, run: o.run, group: o.group, writer, baseDir: o.baseDir, logger: o.logger });
     this.files = new RunFiles({ client: this.client, run: o.run, runDir: o.runDir, logger: o.logger });

@@ -1,22 +1,18 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { CohortError } from '@cohort/protocol';
-import { checkCaption, extensionOf, inlinePayload } from './inline-payload.js';
+import { checkCaption, extensionOf } from './media-checks.js';
+import { mediaFile, type MediaFileFields } from './media-file.js';
 
 /** Options of {@link Audio.fromFile} and {@link Video.fromFile}. */
 export interface FileMediaOptions {
   caption?: string;
 }
 
-/** The JSON audio and video log as. */
-export interface FileMediaDescriptor {
+/** The JSON audio and video log as; the file itself is the run file at `path`. */
+export interface FileMediaDescriptor extends MediaFileFields {
   _type: 'audio' | 'video';
   format: string;
   caption?: string;
-  sampleRate?: number;
-  size: number;
-  sha256: string;
-  data: string;
 }
 
 abstract class FileMedia {
@@ -36,9 +32,7 @@ abstract class FileMedia {
       _type: this.kind,
       format: this.format,
       ...(this.caption !== undefined && { caption: this.caption }),
-      size: this.bytes.length,
-      sha256: createHash('sha256').update(this.bytes).digest('hex'),
-      data: inlinePayload(this.bytes, `${this.kind} file`),
+      ...mediaFile(this.kind === 'audio' ? 'audio' : 'videos', this.format, this.bytes),
     };
   }
 }
@@ -49,7 +43,6 @@ function read(path: string, kind: string, formats: readonly string[], options: F
   if (!formats.includes(format)) throw new CohortError('INVALID_ARGUMENT', `Expected ${kind}.fromFile to name a ${formats.map((f) => `.${f}`).join(', ')} file, got ${JSON.stringify(path)}`);
   const caption = checkCaption(options.caption, kind);
   const bytes = readFileSync(path);
-  inlinePayload(bytes, `${kind.toLowerCase()} file ${path}`);
   return { bytes, format, caption };
 }
 

@@ -1,4 +1,12 @@
-import { CohortError, histogram, type HistogramDescriptor } from '@cohort/protocol';
+import { CohortError, histogram, stringifyJson } from '@cohort/protocol';
+import { mediaFile, type MediaFileFields } from './media-file.js';
+
+/** The JSON a {@link Histogram} logs as; `{ bins, values }` is the run file at `path`. */
+export interface HistogramFileDescriptor extends MediaFileFields {
+  _type: 'histogram';
+  /** The number of bins (counts) in the file. */
+  numBins: number;
+}
 
 /** Options of {@link Histogram}. */
 export interface HistogramOptions {
@@ -11,8 +19,9 @@ export const MAX_HISTOGRAM_BINS = 512;
 
 /**
  * A histogram to log (W&B's `wandb.Histogram`): from values (NaN and ±Infinity
- * left out) or from precomputed bins. Logs as `{ _type: 'histogram', bins,
- * values }`: `bins` are the edges (one more than `values`, the counts).
+ * left out) or from precomputed bins. Logs as a {@link HistogramFileDescriptor}
+ * naming a JSON file `{ bins, values }` (`media/histogram/<sha256>.histogram.json`):
+ * `bins` are the edges (one more than `values`, the counts).
  *
  * @example
  * run.log({ weights: new Histogram(layer.weights, { numBins: 32 }) });
@@ -54,7 +63,8 @@ export class Histogram {
     return h as unknown as Histogram;
   }
 
-  toLogValue(): HistogramDescriptor {
-    return { _type: 'histogram', bins: [...this.bins], values: [...this.values] };
+  toLogValue(): HistogramFileDescriptor {
+    const json = stringifyJson({ bins: this.bins, values: this.values });
+    return { _type: 'histogram', numBins: this.values.length, ...mediaFile('histogram', 'histogram.json', Buffer.from(json, 'utf8')) };
   }
 }

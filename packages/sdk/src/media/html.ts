@@ -1,11 +1,15 @@
-import { CohortError } from '@cohort/protocol';
+import { mediaFile, type MediaFileFields } from './media-file.js';
 
-/** Longest HTML text logged. */
-export const MAX_HTML_LENGTH = 256 * 1024;
+/** The JSON an {@link Html} logs as; the page itself is the run file at `path`. */
+export interface HtmlDescriptor extends MediaFileFields {
+  _type: 'html';
+}
 
 /**
- * HTML to log (W&B's `wandb.Html`). The dashboard shows it in a sandboxed
- * frame (`sandbox=""`: no script runs, no same-origin access).
+ * HTML to log (W&B's `wandb.Html`), stored as a file
+ * (`media/html/<sha256>.html`). The dashboard shows it in a sandboxed frame
+ * (`sandbox=""`: no script runs, no same-origin access), and the server
+ * sends it with `Content-Security-Policy: sandbox`, opened directly too.
  *
  * @example
  * run.log({ report: new Html('<h1>Epoch 3</h1><p>all good</p>') });
@@ -15,11 +19,10 @@ export class Html {
 
   constructor(html: string) {
     if (typeof html !== 'string') throw new TypeError(`Expected the html of Html to be a string, got ${typeof html}`);
-    if (html.length > MAX_HTML_LENGTH) throw new CohortError('INVALID_ARGUMENT', `Expected Html to be at most ${MAX_HTML_LENGTH} characters, got ${html.length}`);
     this.html = html;
   }
 
-  toLogValue(): { _type: 'html'; html: string } {
-    return { _type: 'html', html: this.html };
+  toLogValue(): HtmlDescriptor {
+    return { _type: 'html', ...mediaFile('html', 'html', Buffer.from(this.html, 'utf8')) };
   }
 }

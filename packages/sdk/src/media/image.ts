@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { CohortError } from '@cohort/protocol';
-import { checkCaption, extensionOf, inlinePayload } from './inline-payload.js';
+import { checkCaption, extensionOf } from './media-checks.js';
+import { mediaFile, type MediaFileFields } from './media-file.js';
 import { encodePng } from './png-encoder.js';
 
 /** Raw pixels: row-major, `channels` values per pixel (1 gray, 2 gray+alpha, 3 RGB, 4 RGBA). */
@@ -22,18 +22,13 @@ export interface ImageOptions {
   caption?: string;
 }
 
-/** The JSON an {@link Image} logs as. */
-export interface ImageDescriptor {
+/** The JSON an {@link Image} logs as; the image itself is the run file at `path`. */
+export interface ImageDescriptor extends MediaFileFields {
   _type: 'image';
   format: string;
   width?: number;
   height?: number;
   caption?: string;
-  /** Bytes of the file. */
-  size: number;
-  sha256: string;
-  /** The file, base64 (inline until the server stores files). */
-  data: string;
 }
 
 /** Largest width or height of an image made from pixels. */
@@ -43,7 +38,8 @@ const FORMATS = new Set(['png', 'jpeg', 'jpg', 'gif', 'webp', 'bmp']);
 /**
  * An image to log (W&B's `wandb.Image`): from raw pixels (encoded to PNG
  * here, in TypeScript) or from an image file. Logs as an
- * {@link ImageDescriptor}; the dashboard shows it.
+ * {@link ImageDescriptor} plus the file (`media/images/<sha256>.<format>`
+ * in the run's files, uploaded to the blob store); the dashboard shows it.
  *
  * @example
  * const pixels = new Uint8Array(28 * 28).map((_, i) => i % 256);
@@ -78,7 +74,6 @@ export class Image {
     this.width = width;
     this.height = height;
     this.caption = checkCaption(options.caption, 'Image');
-    inlinePayload(this.bytes, 'encoded image');
   }
 
   /** An image file (PNG, JPEG, GIF, WebP, BMP), read now. */
@@ -93,7 +88,6 @@ export class Image {
   static fromBytes(bytes: Uint8Array, format: string, options: ImageOptions = {}): Image {
     const f = format.toLowerCase() === 'jpg' ? 'jpeg' : format.toLowerCase();
     if (!FORMATS.has(f)) throw new CohortError('INVALID_ARGUMENT', `Expected Image format to be png, jpeg, gif, webp or bmp, got ${JSON.stringify(format)}`);
-    inlinePayload(bytes, 'image file');
     const img = Object.create(Image.prototype) as { -readonly [K in keyof Image]: Image[K] };
     const size = sizeOf(bytes, f);
     img.bytes = bytes;
@@ -104,7 +98,7 @@ export class Image {
     return img as Image;
   }
 
-  /** The descriptor `run.log` stores. */
+  /** The descriptor `run.log` stores (and, inside `run.log`, the file it uploads). */
   toLogValue(): ImageDescriptor {
     return {
       _type: 'image',
@@ -112,9 +106,7 @@ export class Image {
       ...(this.width !== undefined && { width: this.width }),
       ...(this.height !== undefined && { height: this.height }),
       ...(this.caption !== undefined && { caption: this.caption }),
-      size: this.bytes.length,
-      sha256: createHash('sha256').update(this.bytes).digest('hex'),
-      data: inlinePayload(this.bytes, 'image'),
+      ...mediaFile('images', this.format, this.bytes),
     };
   }
 }

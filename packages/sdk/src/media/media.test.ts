@@ -3,8 +3,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { normalizeLogData } from '@cohort/protocol';
-import { Audio, Histogram, Html, Image, MAX_INLINE_MEDIA_BYTES, ModelWatcher, Table, Video, crc32, encodePng, plot } from './index.js';
+import { normalizeLogData, parseJson } from '@cohort/protocol';
+import { Audio, Histogram, Html, Image, ModelWatcher, Table, Video, crc32, encodePng, plot } from './index.js';
+import { collectMediaFiles, type MediaFile } from './media-file.js';
+
+/** The descriptor of one media value as `run.log` makes it, and the file it names. */
+function logged(value: { toLogValue(): unknown }): { d: Record<string, unknown>; file: MediaFile } {
+  const { value: d, files } = collectMediaFiles(() => normalizeLogData({ v: value })['v'] as Record<string, unknown>);
+  expect(files).toHaveLength(1);
+  expect(d).toMatchObject({ path: files[0]!.path, sha256: files[0]!.sha256, size: files[0]!.bytes.length });
+  return { d, file: files[0]! };
+}
+
+function jsonOf(file: MediaFile): unknown {
+  return parseJson(Buffer.from(file.bytes).toString('utf8'));
+}
 
 /** A minimal PNG decoder for the test: 8-bit, non-interlaced, every filter type. */
 function decodePng(png: Uint8Array): { width: number; height: number; channels: number; pixels: Uint8Array } {
@@ -67,15 +80,15 @@ describe('encodePng', () => {
 });
 
 describe('Image', () => {
-  it('logs pixels as an inline PNG descriptor with its caption', () => {
+  it('logs pixels as a descriptor naming a PNG file in the run\'s media, with its caption', () => {
     const img = new Image({ width: 2, height: 2, data: Uint8Array.of(0, 255, 128, 7) }, { caption: 'tiny' });
-    const d = img.toLogValue();
+    const { d, file } = logged(img);
+    expect(Object.keys(d).sort()).toEqual(['_type', 'caption', 'format', 'height', 'path', 'sha256', 'size', 'width']);
     expect(d).toMatchObject({ _type: 'image', format: 'png', width: 2, height: 2, caption: 'tiny' });
-    expect(d.sha256).toMatch(/^[0-9a-f]{64}$/);
-    const back = decodePng(Buffer.from(d.data, 'base64'));
-    expect([...back.pixels]).toEqual([0, 255, 128, 7]);
-    // As a value of run.log: one leaf, the descriptor.
-    expect(normalizeLogData({ sample: img })).toEqual({ sample: d });
+    expect(d['path']).toBe(`media/images/${String(d['sha256']).slice(0, 20)}.png`);
+    expect([...decodePng(file.bytes).pixels]).toEqual([0, 255, 128, 7]);
+    // Outside run.log nothing is collected, and the descriptor is the same.
+    expect(img.toLogValue()).toEqual(d);
   });
 
   it('takes nested rows and float pixels from 0 to 1', () => {
@@ -85,13 +98,13 @@ describe('Image', () => {
     expect([...decodePng(floats.bytes).pixels]).toEqual([0, 255]);
   });
 
-  it('reads an image file and refuses one over the inline limit, naming it', () => {
+  it('reads an image file of any size (the blob store bounds it), and names a bad extension', () => {
     const small = join(tmp, 'a.png');
     writeFileSync(small, encodePng(3, 2, 1, new Uint8Array(6)));
     expect(Image.fromFile(small, { caption: 'file' }).toLogValue()).toMatchObject({ format: 'png', width: 3, height: 2, caption: 'file' });
     const big = join(tmp, 'big.jpg');
-    writeFileSync(big, new Uint8Array(MAX_INLINE_MEDIA_BYTES + 1));
-    expect(() => Image.fromFile(big)).toThrow(`Expected the image file to be at most ${MAX_INLINE_MEDIA_BYTES} bytes`);
+    writeFileSync(big, new Uint8Array(1024 * 1024));
+    expect(logged(Image.fromFile(big)).d).toMatchObject({ format: 'jpeg', size: 1024 * 1024 });
     expect(() => Image.fromFile(join(tmp, 'a.txt'))).toThrow('Expected Image.fromFile to name a .png');
   });
 
@@ -102,29 +115,38 @@ describe('Image', () => {
 });
 
 describe('Histogram, Table, Html, Audio, Video', () => {
-  it('bins values (NaN and infinities left out) or takes bins', () => {
-    const h = new Histogram([0, 1, 1, 2, NaN, Infinity], { numBins: 2 }).toLogValue();
-    expect(h).toEqual({ _type: 'histogram', bins: [0, 1, 2], values: [1, 3] });
-    expect(Histogram.fromBins([0, 1, 10], [3, 4]).toLogValue()).toEqual({ _type: 'histogram', bins: [0, 1, 10], values: [3, 4] });
+  it('bins values (NaN and infinities left out) or takes bins, into a JSON file', () => {
+    const h = logged(new Histogram([0, 1, 1, 2, NaN, Infinity], { numBins: 2 }));
+    expect(h.d).toMatchObject({ _type: 'histogram', numBins: 2 });
+    expect(h.file.path).toMatch(/^media\/histogram\/[0-9a-f]{20}\.histogram\.json$/);
+    expect(jsonOf(h.file)).toEqual({ bins: [0, 1, 2], values: [1, 3] });
+    expect(jsonOf(logged(Histogram.fromBins([0, 1, 10], [3, 4])).file)).toEqual({ bins: [0, 1, 10], values: [3, 4] });
     expect(() => Histogram.fromBins([0, 1], [3, 4])).toThrow('Expected Histogram.fromBins `bins` to hold values.length + 1 = 3 edges, got 2');
   });
 
-  it('builds tables row by row and checks their shape', () => {
+  it('builds tables row by row, checks their shape, and stores the cells as table.json', () => {
     const t = new Table({ columns: ['a', 'b'], data: [[1, 'x']] });
-    t.addRow(2, null);
-    expect(t.toLogValue()).toEqual({ _type: 'table', columns: ['a', 'b'], data: [[1, 'x'], [2, null]] });
+    t.addRow(NaN, null);
+    const { d, file } = logged(t);
+    expect(d).toMatchObject({ _type: 'table', ncols: 2, nrows: 2 });
+    expect(file.path).toMatch(/\.table\.json$/);
+    expect(jsonOf(file)).toEqual({ columns: ['a', 'b'], data: [[1, 'x'], [NaN, null]] });
     expect(() => t.addRow(1)).toThrow('Expected a Table row to hold 2 cells (one per column), got 1');
     expect(() => new Table({ columns: ['a', 'a'] })).toThrow('Expected Table column names to be unique, got "a" twice');
   });
 
-  it('logs HTML as text and audio/video files inline', () => {
-    expect(new Html('<b>hi</b>').toLogValue()).toEqual({ _type: 'html', html: '<b>hi</b>' });
+  it('logs HTML, audio and video as files', () => {
+    const html = logged(new Html('<b>hi</b>'));
+    expect(html.d['_type']).toBe('html');
+    expect(Buffer.from(html.file.bytes).toString()).toBe('<b>hi</b>');
     const wav = join(tmp, 's.wav');
     writeFileSync(wav, Uint8Array.of(82, 73, 70, 70));
-    expect(Audio.fromFile(wav, { caption: 'c' }).toLogValue()).toMatchObject({ _type: 'audio', format: 'wav', caption: 'c', size: 4, data: 'UklGRg==' });
+    const audio = logged(Audio.fromFile(wav, { caption: 'c' }));
+    expect(audio.d).toMatchObject({ _type: 'audio', format: 'wav', caption: 'c', size: 4 });
+    expect(audio.file.path).toMatch(/^media\/audio\/[0-9a-f]{20}\.wav$/);
     const mp4 = join(tmp, 'v.mp4');
     writeFileSync(mp4, Uint8Array.of(1, 2));
-    expect(Video.fromFile(mp4).toLogValue()).toMatchObject({ _type: 'video', format: 'mp4', size: 2 });
+    expect(logged(Video.fromFile(mp4)).file.path).toMatch(/^media\/videos\/.*\.mp4$/);
     expect(() => Video.fromFile(join(tmp, 'v.avi'))).toThrow('Expected Video.fromFile to name a .mp4, .webm, .ogg, .gif file');
   });
 });
@@ -136,21 +158,21 @@ describe('plot', () => {
     expect(plot.line(t, 'x', 'y', { title: 'T' }).toLogValue().plot).toEqual({ kind: 'line', x: 'x', y: 'y', title: 'T' });
     expect(plot.scatter(t, 'x', 'y').toLogValue().plot?.kind).toBe('scatter');
     expect(plot.bar(t, 'x', 'y').toLogValue().plot?.kind).toBe('bar');
-    expect(plot.histogram(t, 'y', { numBins: 2 }).toLogValue()).toMatchObject({ columns: ['bin', 'count'], data: [[1.5, 1], [2.5, 2]] });
+    expect(jsonOf(logged(plot.histogram(t, 'y', { numBins: 2 })).file)).toEqual({ columns: ['bin', 'count'], data: [[1.5, 1], [2.5, 2]] });
     expect(() => plot.line(t, 'x', 'nope')).toThrow('Expected plot.line column "nope" to be one of x, y');
   });
 
   it('computes PR and ROC curves and a confusion matrix', () => {
     const yTrue = [0, 1, 1, 0];
     const scores = [0.1, 0.9, 0.8, 0.3];
-    const roc = plot.rocCurve(yTrue, scores, { labels: ['neg', 'pos'], classesToPlot: [1] }).toLogValue();
+    const roc = plot.rocCurve(yTrue, scores, { labels: ['neg', 'pos'], classesToPlot: [1] });
     expect(roc.columns).toEqual(['class', 'fpr', 'tpr']);
     expect(roc.data).toEqual([['pos', 0, 0], ['pos', 0, 0.5], ['pos', 0, 1], ['pos', 0.5, 1], ['pos', 1, 1]]);
-    const pr = plot.prCurve(yTrue, scores, { classesToPlot: [1] }).toLogValue();
+    const pr = plot.prCurve(yTrue, scores, { classesToPlot: [1] });
     expect(pr.data.at(-1)).toEqual(['1', 1, 0.5]);
-    const cm = plot.confusionMatrix({ yTrue: [0, 1, 1], preds: [0, 0, 1], classNames: ['a', 'b'] }).toLogValue();
+    const cm = plot.confusionMatrix({ yTrue: [0, 1, 1], preds: [0, 0, 1], classNames: ['a', 'b'] });
     expect(cm.data).toEqual([['a', 'a', 1], ['a', 'b', 0], ['b', 'a', 1], ['b', 'b', 1]]);
-    expect(cm.plot).toMatchObject({ kind: 'confusion-matrix', classes: ['a', 'b'] });
+    expect(cm.toLogValue().plot).toMatchObject({ kind: 'confusion-matrix', classes: ['a', 'b'] });
   });
 });
 

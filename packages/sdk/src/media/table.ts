@@ -1,4 +1,5 @@
-import { CohortError } from '@cohort/protocol';
+import { CohortError, stringifyJson } from '@cohort/protocol';
+import { mediaFile, type MediaFileFields } from './media-file.js';
 
 /** A table cell: what JSON holds. */
 export type TableCell = string | number | boolean | null;
@@ -21,11 +22,14 @@ export interface PlotSpec {
   classes?: string[];
 }
 
-/** The JSON a {@link Table} logs as. */
-export interface TableDescriptor {
+/**
+ * The JSON a {@link Table} logs as: the cells are the run file at `path`
+ * (`{ columns, data }`, W&B's `table.json`), the plot spec stays here.
+ */
+export interface TableDescriptor extends MediaFileFields {
   _type: 'table';
-  columns: string[];
-  data: TableCell[][];
+  ncols: number;
+  nrows: number;
   plot?: PlotSpec;
 }
 
@@ -92,6 +96,13 @@ export class Table {
   }
 
   toLogValue(): TableDescriptor {
-    return { _type: 'table', columns: [...this.columns], data: this.data, ...(this.plot !== undefined && { plot: this.plot }) };
+    const json = stringifyJson({ columns: this.columns, data: this.#rows });
+    return {
+      _type: 'table',
+      ncols: this.columns.length,
+      nrows: this.#rows.length,
+      ...(this.plot !== undefined && { plot: this.plot }),
+      ...mediaFile('table', 'table.json', Buffer.from(json, 'utf8')),
+    };
   }
 }

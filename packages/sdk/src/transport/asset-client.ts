@@ -5,7 +5,8 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { CohortError, protosDir } from '@cohort/protocol';
+import { CohortError, DEFAULT_LIMITS, protosDir } from '@cohort/protocol';
+import { channelFor } from './channel-security.js';
 import { authMetadata, fromGrpcError, LOADER_OPTIONS } from './grpc-client.js';
 
 /** Bytes per upload chunk (the server's bound on one chunk). */
@@ -119,16 +120,18 @@ export class AssetClient {
   readonly #apiKey: string | undefined;
   readonly #timeoutMs: number;
 
-  constructor(address: string, options: { apiKey?: string | undefined; timeoutMs?: number } = {}) {
+  /** `target`: `host:port`, or `grpcs://host:port` for TLS (trusting `tlsCa`, PEM, when given). */
+  constructor(target: string, options: { apiKey?: string | undefined; tlsCa?: Buffer | undefined; timeoutMs?: number } = {}) {
     const c = constructors();
+    const { address, credentials } = channelFor(target, options.tlsCa);
     const channel = {
       'grpc.max_send_message_length': 16 * 1024 * 1024,
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
       // A wide HTTP/2 window: the default 64 KiB caps a download at a few tens of MB/s.
       'grpc-node.flow_control_window': 16 * 1024 * 1024,
     };
-    this.#blobs = new c.blobs(address, grpc.credentials.createInsecure(), channel);
-    this.#artifacts = new c.artifacts(address, grpc.credentials.createInsecure(), channel);
+    this.#blobs = new c.blobs(address, credentials, channel);
+    this.#artifacts = new c.artifacts(address, credentials, channel);
     this.#apiKey = options.apiKey;
     this.#timeoutMs = options.timeoutMs ?? 120_000;
   }
@@ -168,6 +171,14 @@ export class AssetClient {
    * `concurrency` at a time. Returns how many were sent.
    */
   async uploadMissing(files: ReadonlyArray<{ localPath: string; digest: string; size: number }>, concurrency = 4): Promise<number> {
+    // Before any byte goes out: the coordinator would stop reading such a file anyway (its `maxFileBytes`).
+    const tooLarge = files.find((f) => f.size > DEFAULT_LIMITS.maxFileBytes);
+    if (tooLarge) {
+      throw new CohortError(
+        'RESOURCE_EXHAUSTED',
+        `${tooLarge.localPath}: the file is ${tooLarge.size} bytes; at most ${DEFAULT_LIMITS.maxFileBytes} bytes are allowed per file (maxFileBytes)`,
+      );
+    }
     const byDigest = new Map<string, { localPath: string; digest: string; size: number }>();
     for (const f of files) byDigest.set(f.digest, f);
     const missing = await this.missing([...byDigest.keys()]);

@@ -1,9 +1,13 @@
+import { readFile } from 'node:fs/promises';
 import { CohortError, parseJson } from '@cohort/protocol';
 import { createCoordinatorClient, getServerInfo, type CoordinatorClient } from './grpc-client.js';
 
 /** Where a coordinator serves, as `/api/v1/info` (or `GetServerInfo`) tells. */
 export interface ServerEndpoint {
+  /** `host:port`, or `grpcs://host:port` when the server speaks TLS. */
   readonly grpcAddress: string;
+  /** The CA certificate (PEM) trusted for TLS instead of the system's roots. */
+  readonly tlsCa: Buffer | undefined;
   /** `undefined` when only a gRPC address was given and the server did not say. */
   readonly httpUrl: string | undefined;
   readonly defaultEntity: string | undefined;
@@ -17,8 +21,17 @@ export function isHttpUrl(url: string): boolean {
 /**
  * Resolves `COHORT_URL`: an HTTP URL is asked `GET /api/v1/info`; a bare
  * `host:port` is the gRPC address itself (its HTTP URL comes from `GetServerInfo`).
+ * TLS: an `https://` URL, or `grpcs://host:port`; `tlsCaPath` names a PEM CA to trust.
  */
-export async function resolveEndpoint(url: string, apiKey: string | undefined, timeoutMs: number): Promise<ServerEndpoint> {
+export async function resolveEndpoint(url: string, apiKey: string | undefined, timeoutMs: number, tlsCaPath?: string): Promise<ServerEndpoint> {
+  let tlsCa: Buffer | undefined;
+  if (tlsCaPath !== undefined) {
+    try {
+      tlsCa = await readFile(tlsCaPath);
+    } catch (err) {
+      throw new CohortError('INVALID_ARGUMENT', `tlsCa (COHORT_TLS_CA): cannot read ${tlsCaPath} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
+    }
+  }
   if (isHttpUrl(url)) {
     const base = url.replace(/\/+$/, '');
     const info = await fetchInfo(base, apiKey, timeoutMs);
@@ -26,13 +39,15 @@ export async function resolveEndpoint(url: string, apiKey: string | undefined, t
     if (grpcAddress === '') throw new CohortError('INTERNAL', `${base}/api/v1/info did not give a grpcAddress`);
     const httpUrl = typeof info['httpUrl'] === 'string' && info['httpUrl'] !== '' ? info['httpUrl'] : base;
     const defaultEntity = typeof info['defaultEntity'] === 'string' && info['defaultEntity'] !== '' ? info['defaultEntity'] : undefined;
-    return { grpcAddress, httpUrl, defaultEntity };
+    const tls = /^https:/i.test(base) && !/^grpcs?:\/\//i.test(grpcAddress);
+    return { grpcAddress: tls ? `grpcs://${grpcAddress}` : grpcAddress, tlsCa, httpUrl, defaultEntity };
   }
-  const client = createCoordinatorClient(url);
+  const client = createCoordinatorClient(url, tlsCa);
   try {
     const info = await getServerInfo(client, apiKey, timeoutMs);
     return {
       grpcAddress: url,
+      tlsCa,
       httpUrl: info.httpUrl || undefined,
       defaultEntity: info.defaultEntity || undefined,
     };
@@ -59,5 +74,5 @@ export async function fetchInfo(base: string, apiKey: string | undefined, timeou
 
 /** A client for the endpoint's gRPC address. */
 export function connect(endpoint: ServerEndpoint): CoordinatorClient {
-  return createCoordinatorClient(endpoint.grpcAddress);
+  return createCoordinatorClient(endpoint.grpcAddress, endpoint.tlsCa);
 }

@@ -9,6 +9,7 @@ import {
   type OpenRunRequestMessage,
   type OpenRunResponseMessage,
 } from '@cohort/protocol';
+import { channelFor } from './channel-security.js';
 
 /** The one set of proto-loader options the SDK uses. */
 export const LOADER_OPTIONS: protoLoader.Options = Object.freeze({
@@ -63,10 +64,11 @@ function coordinatorConstructor(): CoordinatorConstructor {
   return ctor;
 }
 
-/** Creates a client for a coordinator at `host:port` (plaintext; TLS is a later issue). */
-export function createCoordinatorClient(address: string): CoordinatorClient {
+/** Creates a client for a coordinator at `host:port` (plaintext) or `grpcs://host:port` (TLS, trusting `ca` when given). */
+export function createCoordinatorClient(target: string, ca?: Buffer): CoordinatorClient {
   const Client = coordinatorConstructor();
-  return new Client(address, grpc.credentials.createInsecure(), {
+  const { address, credentials } = channelFor(target, ca);
+  return new Client(address, credentials, {
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 10_000,
     'grpc.max_send_message_length': 16 * 1024 * 1024,

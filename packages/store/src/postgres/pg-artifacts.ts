@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { ArtifactStore } from '../artifacts/artifact-store.js';
+import { ArtifactStore, type SqlProgramRunner } from '../artifacts/artifact-store.js';
 import { toPgPlaceholders, type SqlProgram } from '../artifacts/sql-program.js';
 import type { ConsoleChunk } from '../artifacts/artifact-types.js';
 
@@ -20,6 +20,11 @@ export async function pgInsertConsole(client: pg.ClientBase, runPk: number, chun
  * coordinators that save one artifact at once take turns.
  */
 export function pgArtifactStore(tx: PgTransaction): ArtifactStore {
+  return new ArtifactStore(pgProgramRunner(tx));
+}
+
+/** Runs a {@link SqlProgram} in one transaction on one connection (artifacts, identity). */
+export function pgProgramRunner(tx: PgTransaction): SqlProgramRunner {
   const texts = new Map<string, string>();
   const pgText = (text: string): string => {
     let out = texts.get(text);
@@ -29,7 +34,7 @@ export function pgArtifactStore(tx: PgTransaction): ArtifactStore {
     }
     return out;
   };
-  return new ArtifactStore(<T>(doing: string, program: SqlProgram<T>) =>
+  return <T>(doing: string, program: SqlProgram<T>) =>
     tx(doing, async (client) => {
       let next = program.next();
       while (!next.done) {
@@ -38,6 +43,5 @@ export function pgArtifactStore(tx: PgTransaction): ArtifactStore {
         next = program.next((result.rows ?? []) as Array<Record<string, unknown>>);
       }
       return next.value;
-    }),
-  );
+    });
 }

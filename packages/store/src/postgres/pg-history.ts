@@ -34,7 +34,7 @@ export interface ChunkRow {
  * Parameters per statement of a multi-row INSERT: far below the protocol's
  * 65535, so one statement stays a bounded message (a few MB of blobs at most).
  */
-const MAX_PARAMS_PER_STATEMENT = 8192;
+export const MAX_PARAMS_PER_STATEMENT = 8192;
 
 /**
  * Runs `head VALUES (...), (...) tail` with `width` parameters per row, in as

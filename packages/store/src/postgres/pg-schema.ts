@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { artifactMigration } from '../artifacts/artifact-schema.js';
+import { identityMigration } from '../identity/identity-schema.js';
 import { PG_GROUP_MIGRATION } from './pg-group-schema.js';
 
 /**
@@ -124,6 +125,7 @@ CREATE INDEX run_events_run ON run_events (run_pk, id);
   },
   PG_GROUP_MIGRATION,
   artifactMigration('postgres'),
+  identityMigration('postgres'),
 ];
 
 /** First key of the migration advisory lock ("Coh"); the second is the schema's hash. */

@@ -4,13 +4,12 @@ import { CohortError, describeValue } from '@cohort/protocol';
 import type { Store } from '../store.js';
 import type {
   AlertScope,
+  BatchCommit,
   BatchWrite,
   HistoryColumns,
-  JsonSeries,
   NewAlert,
   NewRun,
   NewRunEvent,
-  NumericSeries,
   ProjectInfo,
   RunKey,
   RunPatch,
@@ -21,16 +20,17 @@ import type {
   StoredRunEvent,
   StoreRunFilter,
 } from '../types.js';
-import { CHUNK_MERGE_BELOW, concatFloats } from '../sqlite/history-chunks.js';
+import { concatFloats } from '../sqlite/history-chunks.js';
+import { checkDistinctRuns } from '../check-distinct-runs.js';
 import { RUN_COLUMNS, fromRow, toParams, type RunRow } from '../sqlite/run-columns.js';
 import { isUniqueViolation, toCohortError } from './pg-errors.js';
-import { pgArtifactStore, pgInsertConsole } from './pg-artifacts.js';
+import { pgArtifactStore, pgInsertConsole, pgProgramRunner } from './pg-artifacts.js';
+import { IdentityStore } from '../identity/identity-store.js';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import {
   CHUNK_INSERT,
   CHUNK_WIDTH,
   collectRange,
-  decodeChunk,
   insertValues,
   pushChunkRows,
   trimChunk,
@@ -38,6 +38,7 @@ import {
   type Queryable,
 } from './pg-history.js';
 import { SCHEMA_NAME, migratePostgres } from './pg-schema.js';
+import { updateRuns, upsertWriters, writeHistories } from './pg-batch-commit.js';
 import * as groups from './pg-groups.js';
 import type { AggregateCell, AggregateQuery, GroupAnnounce, GroupFilter, GroupKey, GroupPatch, RankProgress, StoredGroup, StoredRankProgress, SystemSample } from '../group-types.js';
 
@@ -78,37 +79,6 @@ const INSERT_RUN = (() => {
   const cols = ['entity', 'project', 'run_id', ...FIELDS.map((f) => RUN_COLUMNS[f].column), 'created_at', 'updated_at'];
   return `INSERT INTO runs (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING *`;
 })();
-
-/**
- * Resolves the keys of a batch in one round trip: adds the missing ones
- * (ids continuing the run's, in the order given) and answers every key's id
- * with its tail chunk (the blobs only when the tail is small enough to be
- * merged). Runs under the run's row lock, taken by the version guard, so
- * two appliers never hand out one id twice.
- */
-const RESOLVE_KEYS = `
-WITH wanted AS (SELECT key, ord FROM unnest($2::text[]) WITH ORDINALITY AS w(key, ord)),
-missing AS (
-  SELECT w.key, w.ord FROM wanted w
-  WHERE NOT EXISTS (SELECT 1 FROM history_keys k WHERE k.run_pk = $1 AND k.key = w.key)
-),
-base AS (SELECT coalesce(max(key_id) + 1, 0) AS next FROM history_keys WHERE run_pk = $1),
-added AS (
-  INSERT INTO history_keys (run_pk, key_id, key)
-  SELECT $1, base.next + row_number() OVER (ORDER BY m.ord) - 1, m.key FROM missing m, base
-  RETURNING key, key_id
-),
-ks AS (
-  SELECT key, key_id, false AS fresh FROM history_keys WHERE run_pk = $1 AND key = ANY($2::text[])
-  UNION ALL SELECT key, key_id, true FROM added
-)
-SELECT ks.key, ks.key_id, t.id, t.first_step, t.last_step, t.n, t.steps, t.vals
-FROM ks LEFT JOIN LATERAL (
-  SELECT c.id, c.first_step, c.last_step, c.n,
-         CASE WHEN c.n < $3 THEN c.steps END AS steps, CASE WHEN c.n < $3 THEN c.vals END AS vals
-  FROM history_chunks c WHERE NOT ks.fresh AND c.run_pk = $1 AND c.key_id = ks.key_id
-  ORDER BY c.last_step DESC LIMIT 1
-) t ON true`;
 
 const COPY_KEYS_UP_TO = `
 INSERT INTO history_keys (run_pk, key_id, key)
@@ -216,11 +186,14 @@ export class PostgresStore implements Store {
 
   /** Artifacts, run files and alert deliveries. */
   readonly artifacts: ArtifactStore;
+  /** Users, entities, API keys and blob grants. */
+  readonly identity: IdentityStore;
 
   /** Wraps a pool whose database is migrated; use {@link openPostgresStore}. */
   constructor(pool: pg.Pool) {
     this.#pool = pool;
     this.artifacts = pgArtifactStore((doing, fn) => this.#tx(doing, fn));
+    this.identity = new IdentityStore(pgProgramRunner((doing, fn) => this.#tx(doing, fn)));
   }
 
   /** The underlying pool (for tools and tests). */
@@ -258,26 +231,53 @@ export class PostgresStore implements Store {
     });
   }
 
+  async findRuns(keys: readonly RunKey[]): Promise<Array<StoredRun | undefined>> {
+    if (keys.length === 0) {
+      this.#open();
+      return [];
+    }
+    const rows = await this.#query<PgRunRow & { ord: number }>(
+      'finding runs',
+      `SELECT r.*, w.ord FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS w(entity, project, run_id, ord)
+       JOIN runs r ON r.entity = w.entity AND r.project = w.project AND r.run_id = w.run_id`,
+      [keys.map((k) => k.entity), keys.map((k) => k.project), keys.map((k) => k.runId)],
+    );
+    const out: Array<StoredRun | undefined> = new Array<StoredRun | undefined>(keys.length).fill(undefined);
+    for (const row of rows) out[row.ord - 1] = runFromRow(row);
+    return out;
+  }
+
   async commitBatch(pk: number, expectedVersion: number, write: BatchWrite): Promise<boolean> {
-    const writer = write.writer ?? '';
-    return this.#tx('committing a batch', async (c) => {
-      const patch = writer === '' ? { ...write.run, appliedSeq: write.appliedSeq } : { ...write.run };
-      if (!(await patchRun(c, pk, patch, expectedVersion))) return false;
-      if (writer !== '') {
-        await c.query(
-          'INSERT INTO run_writers (run_pk, label, applied_seq) VALUES ($1, $2, $3) ON CONFLICT (run_pk, label) DO UPDATE SET applied_seq = excluded.applied_seq',
-          [pk, writer, write.appliedSeq],
-        );
+    return (await this.commitBatches([{ pk, expectedVersion, write }]))[0]!;
+  }
+
+  async commitBatches(items: readonly BatchCommit[]): Promise<boolean[]> {
+    checkDistinctRuns(items);
+    if (items.length === 0) {
+      this.#open();
+      return [];
+    }
+    return this.#tx(items.length === 1 ? 'committing a batch' : `committing ${items.length} batches`, async (c) => {
+      const ok = await updateRuns(c, items, Date.now() / 1000);
+      const passed = items.filter((_, i) => ok[i]);
+      await upsertWriters(c, passed);
+      // The rare parts stay per run: they cost round trips only where present.
+      for (const { pk, write } of passed) if (write.rewindAfter !== undefined) await truncateAfter(c, pk, write.rewindAfter);
+      await writeHistories(
+        c,
+        passed.map(({ pk, write }) => ({ pk, numeric: write.numeric ?? [], json: write.json ?? [] })),
+      );
+      // Group advisory locks in one order across transactions, so two appliers never wait on each other's.
+      const grouped = passed.filter((i) => i.write.aggregates).sort((a, b) => compareGroups(a.write.aggregates!.group, b.write.aggregates!.group));
+      for (const { write } of grouped) await groups.addGroupSeries(c, write.aggregates!.group, write.numeric ?? []);
+      for (const { pk, write } of passed) {
+        if (write.progress) await groups.patchRankProgress(c, pk, write.progress);
+        if (write.system && write.system.length > 0) await groups.addSystemSamples(c, pk, write.system);
+        if (write.console && write.console.length > 0) await pgInsertConsole(c, pk, write.console);
+        if (write.alerts && write.alerts.length > 0) await insertAlerts(c, pk, write.alerts);
+        if (write.events && write.events.length > 0) await insertEvents(c, pk, write.events);
       }
-      if (write.rewindAfter !== undefined) await truncateAfter(c, pk, write.rewindAfter);
-      await writeHistory(c, pk, write.numeric ?? [], write.json ?? []);
-      if (write.aggregates) await groups.addGroupSeries(c, write.aggregates.group, write.numeric ?? []);
-      if (write.progress) await groups.patchRankProgress(c, pk, write.progress);
-      if (write.system && write.system.length > 0) await groups.addSystemSamples(c, pk, write.system);
-      if (write.console && write.console.length > 0) await pgInsertConsole(c, pk, write.console);
-      if (write.alerts && write.alerts.length > 0) await insertAlerts(c, pk, write.alerts);
-      if (write.events && write.events.length > 0) await insertEvents(c, pk, write.events);
-      return true;
+      return ok;
     });
   }
 
@@ -288,6 +288,24 @@ export class PostgresStore implements Store {
       writer,
     ]);
     return rows[0]?.applied_seq ?? 0;
+  }
+
+  async writerAppliedSeqs(keys: readonly { pk: number; writer: string }[]): Promise<number[]> {
+    if (keys.length === 0) {
+      this.#open();
+      return [];
+    }
+    const rows = await this.#query<{ ord: number; applied_seq: number | null }>(
+      'reading writer seqs',
+      `SELECT w.ord, CASE WHEN w.label = '' THEN r.applied_seq ELSE rw.applied_seq END AS applied_seq
+       FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS w(run_pk, label, ord)
+       LEFT JOIN runs r ON w.label = '' AND r.pk = w.run_pk
+       LEFT JOIN run_writers rw ON rw.run_pk = w.run_pk AND rw.label = w.label`,
+      [keys.map((k) => k.pk), keys.map((k) => k.writer)],
+    );
+    const out = new Array<number>(keys.length).fill(0);
+    for (const row of rows) out[row.ord - 1] = row.applied_seq ?? 0;
+    return out;
   }
 
   async forkRun(sourcePk: number, maxStep: number, run: NewRun, event?: NewRunEvent): Promise<StoredRun> {
@@ -338,6 +356,15 @@ export class PostgresStore implements Store {
     return entity === undefined
       ? this.#query<ProjectInfo>('listing projects', `${select} GROUP BY entity, project ORDER BY entity, project`, [])
       : this.#query<ProjectInfo>('listing projects', `${select} WHERE entity = $1 GROUP BY entity, project ORDER BY project`, [entity]);
+  }
+
+  async countRuns(entity: string, project: string, upTo: number): Promise<number> {
+    const rows = await this.#query<{ n: number }>(
+      'counting runs',
+      'SELECT count(*)::int AS n FROM (SELECT 1 FROM runs WHERE entity = $1 AND project = $2 LIMIT $3) AS counted',
+      [entity, project, upTo],
+    );
+    return rows[0]!.n;
   }
 
   async listRuns(entity: string, project: string, filter: StoreRunFilter = {}): Promise<StoredRun[]> {
@@ -610,6 +637,12 @@ function runFromRow(r: PgRunRow): StoredRun {
   return fromRow({ ...r, resumed: r.resumed ? 1 : 0 });
 }
 
+function compareGroups(a: GroupKey, b: GroupKey): number {
+  const x = `${a.entity}/${a.project}/${a.group}`;
+  const y = `${b.entity}/${b.project}/${b.group}`;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
 /** Removes a run's history after `afterStep`, and rebuilds its group's aggregates above it. */
 async function truncateAfter(c: Queryable, pk: number, afterStep: number): Promise<void> {
   await c.query('DELETE FROM history_chunks WHERE run_pk = $1 AND first_step > $2', [pk, afterStep]);
@@ -665,82 +698,6 @@ async function patchRun(c: Queryable, pk: number, patch: RunPatch, expectedVersi
   }
   const res = await c.query(`UPDATE runs SET ${sets.join(', ')} WHERE ${where}`, values);
   return (res.rowCount ?? 0) > 0;
-}
-
-/**
- * The history of one batch: keys resolved and tails read in one round trip,
- * small tails merged with the new cells (same rules as SQLite), then every
- * chunk in one multi-row INSERT and every JSON cell in another.
- */
-async function writeHistory(c: Queryable, pk: number, numericIn: readonly NumericSeries[], jsonIn: readonly JsonSeries[]): Promise<void> {
-  // Validate and group before any I/O; keys get ids in the order SQLite gives them (numeric first, then JSON).
-  const numeric = new Map<string, { steps: Float64Array; values: Float64Array }>();
-  for (const s of numericIn) {
-    if (s.steps.length === 0) continue;
-    if (s.steps.length !== s.values.length) {
-      throw new CohortError('INVALID_ARGUMENT', `history: key "${s.key}" has ${s.steps.length} steps but ${s.values.length} values`);
-    }
-    const prev = numeric.get(s.key);
-    if (!prev) {
-      numeric.set(s.key, { steps: s.steps, values: s.values });
-      continue;
-    }
-    const held = prev.steps[prev.steps.length - 1]!;
-    if (held >= s.steps[0]!) throw stepsMustIncrease(s.key, s.steps[0]!, held);
-    numeric.set(s.key, { steps: concatFloats([prev.steps, s.steps]), values: concatFloats([prev.values, s.values]) });
-  }
-  const json = new Map<string, Map<number, string>>();
-  for (const s of jsonIn) {
-    if (s.steps.length !== s.values.length) {
-      throw new CohortError('INVALID_ARGUMENT', `history: key "${s.key}" has ${s.steps.length} steps but ${s.values.length} values`);
-    }
-    if (s.steps.length === 0) continue;
-    let cells = json.get(s.key);
-    if (!cells) json.set(s.key, (cells = new Map()));
-    // The last cell of a (step, key) wins, as with SQLite's INSERT OR REPLACE.
-    for (let i = 0; i < s.steps.length; i++) cells.set(s.steps[i]!, s.values[i]!);
-  }
-  if (numeric.size === 0 && json.size === 0) return;
-  const keys = [...new Set([...numeric.keys(), ...json.keys()])];
-
-  const resolved = await c.query<ChunkRow & { key: string; id: number | null }>(RESOLVE_KEYS, [pk, keys, CHUNK_MERGE_BELOW]);
-  const byKey = new Map(resolved.rows.map((r) => [r.key, r]));
-  const merged: number[] = [];
-  const chunkRows: unknown[] = [];
-  for (const [key, series] of numeric) {
-    const r = byKey.get(key)!;
-    let { steps, values } = series;
-    if (r.id !== null) {
-      if (r.last_step >= steps[0]!) throw stepsMustIncrease(key, steps[0]!, r.last_step);
-      if (r.n < CHUNK_MERGE_BELOW) {
-        // Small batches would leave a million tiny chunks: grow the tail instead.
-        const tail = decodeChunk(r);
-        steps = concatFloats([tail.steps, steps]);
-        values = concatFloats([tail.values, values]);
-        merged.push(r.id);
-      }
-    }
-    pushChunkRows(chunkRows, pk, r.key_id, steps, values);
-  }
-  if (merged.length > 0) await c.query('DELETE FROM history_chunks WHERE id = ANY($1::bigint[])', [merged]);
-  await insertValues(c, CHUNK_INSERT, CHUNK_WIDTH, chunkRows);
-
-  const jsonRows: unknown[] = [];
-  for (const [key, cells] of json) {
-    const keyId = byKey.get(key)!.key_id;
-    for (const [step, text] of cells) jsonRows.push(pk, step, keyId, text);
-  }
-  await insertValues(
-    c,
-    'INSERT INTO history_json (run_pk, step, key_id, json)',
-    4,
-    jsonRows,
-    ' ON CONFLICT (run_pk, step, key_id) DO UPDATE SET json = excluded.json',
-  );
-}
-
-function stepsMustIncrease(key: string, step: number, held: number): CohortError {
-  return new CohortError('FAILED_PRECONDITION', `history: key "${key}" gets step ${step} but already holds step ${held}; steps must increase`);
 }
 
 async function insertAlerts(c: Queryable, pk: number, alerts: readonly NewAlert[]): Promise<void> {

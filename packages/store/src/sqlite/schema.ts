@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { artifactMigration } from '../artifacts/artifact-schema.js';
+import { identityMigration } from '../identity/identity-schema.js';
 import { GROUP_MIGRATION } from './group-schema.js';
 
 /**
@@ -117,6 +118,7 @@ CREATE INDEX run_events_run ON run_events (run_pk, id);
   },
   GROUP_MIGRATION,
   artifactMigration('sqlite'),
+  identityMigration('sqlite'),
 ];
 
 /** Applies the migrations not yet recorded, each in its own transaction. Returns the versions applied. */

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { ArtifactStore } from '../artifacts/artifact-store.js';
+import { ArtifactStore, type SqlProgramRunner } from '../artifacts/artifact-store.js';
 import type { SqlProgram } from '../artifacts/sql-program.js';
 import type { ConsoleChunk } from '../artifacts/artifact-types.js';
 
@@ -17,6 +17,11 @@ export function sqliteConsoleWriter(db: Database.Database): (runPk: number, chun
  * connection interleaves with it. Statements are prepared once.
  */
 export function sqliteArtifactStore(db: Database.Database, assertOpen: () => void): ArtifactStore {
+  return new ArtifactStore(sqliteProgramRunner(db, assertOpen));
+}
+
+/** Runs a {@link SqlProgram} synchronously inside one `db.transaction` (artifacts, identity). */
+export function sqliteProgramRunner(db: Database.Database, assertOpen: () => void): SqlProgramRunner {
   const statements = new Map<string, Database.Statement>();
   const prepared = (text: string): Database.Statement => {
     let stmt = statements.get(text);
@@ -41,8 +46,8 @@ export function sqliteArtifactStore(db: Database.Database, assertOpen: () => voi
     }
     return next.value;
   };
-  return new ArtifactStore(async (_doing, program) => {
+  return async (_doing, program) => {
     assertOpen();
     return db.transaction(() => drive(program))();
-  });
+  };
 }

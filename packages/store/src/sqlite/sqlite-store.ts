@@ -4,6 +4,7 @@ import { CohortError } from '@cohort/protocol';
 import type { Store } from '../store.js';
 import type {
   AlertScope,
+  BatchCommit,
   BatchWrite,
   HistoryColumns,
   JsonSeries,
@@ -22,8 +23,10 @@ import type {
   StoreRunFilter,
 } from '../types.js';
 import { migrate } from './schema.js';
+import { checkDistinctRuns } from '../check-distinct-runs.js';
 import { SqliteGroups } from './sqlite-groups.js';
-import { sqliteArtifactStore, sqliteConsoleWriter } from './sqlite-artifacts.js';
+import { sqliteArtifactStore, sqliteConsoleWriter, sqliteProgramRunner } from './sqlite-artifacts.js';
+import { IdentityStore } from '../identity/identity-store.js';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { AggregateCell, AggregateQuery, GroupAnnounce, GroupFilter, GroupKey, GroupPatch, RankProgress, StoredGroup, StoredRankProgress, SystemSample } from '../group-types.js';
 import { RUN_COLUMNS, fromRow, toParams, type RunRow } from './run-columns.js';
@@ -93,6 +96,8 @@ export class SqliteStore implements Store {
   readonly #groups: SqliteGroups;
   /** Artifacts, run files and alert deliveries. */
   readonly artifacts: ArtifactStore;
+  /** Users, entities, API keys and blob grants. */
+  readonly identity: IdentityStore;
   readonly #console: ReturnType<typeof sqliteConsoleWriter>;
 
   /** Wraps an open database whose schema is migrated; use {@link openSqliteStore}. */
@@ -100,9 +105,11 @@ export class SqliteStore implements Store {
     this.#db = db;
     this.#groups = new SqliteGroups(db);
     this.#console = sqliteConsoleWriter(db);
-    this.artifacts = sqliteArtifactStore(db, () => {
+    const assertOpen = () => {
       if (this.#closed) throw new CohortError('FAILED_PRECONDITION', 'store: the SQLite store is closed');
-    });
+    };
+    this.artifacts = sqliteArtifactStore(db, assertOpen);
+    this.identity = new IdentityStore(sqliteProgramRunner(db, assertOpen));
     const fields = Object.keys(RUN_COLUMNS) as Array<keyof typeof RUN_COLUMNS>;
     const insertCols = ['entity', 'project', 'run_id', ...fields.map((f) => RUN_COLUMNS[f].column), 'created_at', 'updated_at'];
     const insertVals = ['@entity', '@project', '@runId', ...fields.map((f) => `@${f}`), '@now', '@now'];
@@ -171,6 +178,7 @@ export class SqliteStore implements Store {
       projects: db.prepare(
         'SELECT entity, project, count(*) AS runCount, max(updated_at) AS updatedAt FROM runs GROUP BY entity, project ORDER BY entity, project',
       ),
+      countRuns: db.prepare('SELECT count(*) AS n FROM (SELECT 1 FROM runs WHERE entity = ? AND project = ? LIMIT ?)'),
       projectsOf: db.prepare(
         'SELECT entity, project, count(*) AS runCount, max(updated_at) AS updatedAt FROM runs WHERE entity = ? GROUP BY entity, project ORDER BY project',
       ),
@@ -186,6 +194,14 @@ export class SqliteStore implements Store {
     this.#open();
     const row = this.#s.findRun.get(key.entity, key.project, key.runId) as RunRow | undefined;
     return row && fromRow(row);
+  }
+
+  async findRuns(keys: readonly RunKey[]): Promise<Array<StoredRun | undefined>> {
+    this.#open();
+    return keys.map((key) => {
+      const row = this.#s.findRun.get(key.entity, key.project, key.runId) as RunRow | undefined;
+      return row && fromRow(row);
+    });
   }
 
   async getRunByPk(pk: number): Promise<StoredRun | undefined> {
@@ -216,29 +232,38 @@ export class SqliteStore implements Store {
   }
 
   async commitBatch(pk: number, expectedVersion: number, write: BatchWrite): Promise<boolean> {
+    return (await this.commitBatches([{ pk, expectedVersion, write }]))[0]!;
+  }
+
+  async commitBatches(items: readonly BatchCommit[]): Promise<boolean[]> {
     this.#open();
-    const writer = write.writer ?? '';
+    checkDistinctRuns(items);
     try {
-      return this.#db.transaction(() => {
-        const patch = writer === '' ? { ...write.run, appliedSeq: write.appliedSeq } : { ...write.run };
-        if (!this.#patch(pk, patch, expectedVersion)) return false;
-        if (writer !== '') this.#s.upsertWriter.run(pk, writer, write.appliedSeq);
-        if (write.rewindAfter !== undefined) this.#truncateAfter(pk, write.rewindAfter);
-        for (const series of write.numeric ?? []) this.#writeNumeric(pk, series);
-        if (write.aggregates) this.#groups.addSeries(write.aggregates.group, write.numeric ?? []);
-        if (write.progress) this.#groups.patchProgress(pk, write.progress);
-        if (write.system) this.#groups.addSystem(pk, write.system);
-        if (write.console) this.#console(pk, write.console);
-        for (const series of write.json ?? []) this.#writeJson(pk, series);
-        for (const alert of write.alerts ?? []) this.#insertAlert(pk, alert);
-        for (const e of write.events ?? []) this.#s.insertEvent.run(pk, e.state, e.at, e.detail);
-        return true;
-      })();
+      // In process, statements cost no round trips: one transaction around the single-batch commit.
+      return this.#db.transaction(() => items.map((item) => this.#commit(item.pk, item.expectedVersion, item.write)))();
     } catch (err) {
       // Key ids handed out inside the rolled-back transaction are gone.
-      this.#keys.delete(pk);
+      for (const item of items) this.#keys.delete(item.pk);
       throw err;
     }
+  }
+
+  /** One batch's writes, inside the caller's transaction; false, writing nothing, when the version guard fails. */
+  #commit(pk: number, expectedVersion: number, write: BatchWrite): boolean {
+    const writer = write.writer ?? '';
+    const patch = writer === '' ? { ...write.run, appliedSeq: write.appliedSeq } : { ...write.run };
+    if (!this.#patch(pk, patch, expectedVersion)) return false;
+    if (writer !== '') this.#s.upsertWriter.run(pk, writer, write.appliedSeq);
+    if (write.rewindAfter !== undefined) this.#truncateAfter(pk, write.rewindAfter);
+    for (const series of write.numeric ?? []) this.#writeNumeric(pk, series);
+    if (write.aggregates) this.#groups.addSeries(write.aggregates.group, write.numeric ?? []);
+    if (write.progress) this.#groups.patchProgress(pk, write.progress);
+    if (write.system) this.#groups.addSystem(pk, write.system);
+    if (write.console) this.#console(pk, write.console);
+    for (const series of write.json ?? []) this.#writeJson(pk, series);
+    for (const alert of write.alerts ?? []) this.#insertAlert(pk, alert);
+    for (const e of write.events ?? []) this.#s.insertEvent.run(pk, e.state, e.at, e.detail);
+    return true;
   }
 
   async forkRun(sourcePk: number, maxStep: number, run: NewRun, event?: NewRunEvent): Promise<StoredRun> {
@@ -267,6 +292,10 @@ export class SqliteStore implements Store {
     return (this.#s.writerSeq.get(pk, writer) as { applied_seq: number } | undefined)?.applied_seq ?? 0;
   }
 
+  async writerAppliedSeqs(keys: readonly { pk: number; writer: string }[]): Promise<number[]> {
+    return Promise.all(keys.map((k) => this.writerAppliedSeq(k.pk, k.writer)));
+  }
+
   async rewindRun(pk: number, expectedVersion: number, afterStep: number, patch: RunPatch, event?: NewRunEvent): Promise<boolean> {
     this.#open();
     return this.#db.transaction(() => {
@@ -285,6 +314,11 @@ export class SqliteStore implements Store {
   async listProjects(entity?: string): Promise<ProjectInfo[]> {
     this.#open();
     return (entity === undefined ? this.#s.projects.all() : this.#s.projectsOf.all(entity)) as ProjectInfo[];
+  }
+
+  async countRuns(entity: string, project: string, upTo: number): Promise<number> {
+    this.#open();
+    return (this.#s.countRuns.get(entity, project, upTo) as { n: number }).n;
   }
 
   async listRuns(entity: string, project: string, filter: StoreRunFilter = {}): Promise<StoredRun[]> {
