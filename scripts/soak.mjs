@@ -218,10 +218,8 @@ async function main() {
 
   for (const host of rankHosts) host.finishLogging();
   const reports = (await withTimeout(Promise.all(rankHosts.map((h) => h.results)), 240_000, 'the ranks to finish')).flat();
-  const retries = reports.filter((r) => r.initRetry !== undefined);
   const errors = reports.filter((r) => r.error);
   const runs = reports.filter((r) => r.path);
-  if (retries.length > 0) say(`init retried ${retries.length}x after a dropped connection (ranks ${[...new Set(retries.map((r) => r.rank))].join(', ')})`);
   say(`${runs.length} runs finished, ${errors.length} failed; reading them back`);
 
   const problems = [...chaosErrors, ...errors.map((r) => `rank ${r.rank ?? '?'}: ${r.error.split('\n')[0]}`)];

@@ -11,7 +11,7 @@ let left = threads.length;
 for (const t of threads) {
   t.on('message', (m) => {
     process.stdout.write(`${JSON.stringify(m)}\n`);
-    if (m.initRetry === undefined && --left === 0) process.exit(0);
+    if (--left === 0) process.exit(0);
   });
   t.on('error', (err) => {
     process.stdout.write(`${JSON.stringify({ error: String(err?.stack ?? err) })}\n`);

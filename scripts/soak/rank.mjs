@@ -13,27 +13,16 @@ parentPort.on('message', (m) => {
 });
 try {
   const { init } = await import('@cohort/sdk');
-  const options = {
+  // No id: a ranked run's id derives from (entity, project, group, rank) and it opens with
+  // resume "allow", so an OpenRun that init() tries again after a proxy cut resumes, never doubles.
+  const run = await init({
     project,
     group,
     rank,
     worldSize,
-    id: `${group}-r${rank}`,
+    dir: join(dir, `rank-${rank}`),
     settings: { silent: true, heartbeatSeconds: 2, systemMetricsSeconds: 0, finishTimeoutMs: 120_000 },
-  };
-  // `init` does not retry an OpenRun whose connection dropped (the soak's proxy cuts do that; see
-  // docs/RELIABILITY.md, "Observed, not fixed yet"): retry here, resuming, since the first try may have created the run.
-  let run;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      run = await init({ ...options, dir: join(dir, `rank-${rank}-${attempt}`), ...(attempt > 1 && { resume: 'allow' }) });
-      break;
-    } catch (err) {
-      if (err?.code !== 'UNAVAILABLE' || attempt === 5) throw err;
-      parentPort.postMessage({ rank, initRetry: attempt, reason: String(err.message) });
-      await new Promise((r) => setTimeout(r, 500 * attempt));
-    }
-  }
+  });
   run.defineMetric('m00', { summary: 'min,max,last' });
   let step = 0;
   while (!finishing) {
