@@ -22,12 +22,14 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = Object.freeze({
     --limit NAME=VALUE (repeatable; COHORT_LIMITS=NAME=VALUE,...): overrides a limit, e.g. maxRunsPerProject=500,
     maxFileBytes=1GiB, maxKeysPerRecord=20000 (names and defaults: docs/SECURITY.md).`,
   worker: `cohort worker --redis URL --postgres URL [--concurrency N] [--host HOST] [--http-port PORT] [--prefix NAME]
-                [--lock-duration-ms MS]
+                [--lock-duration-ms MS] [--limit NAME=VALUE ...]
     Applies the record batches that scaled-mode coordinators queue (flags default to COHORT_REDIS_URL,
     COHORT_POSTGRES_URL and COHORT_QUEUE_PREFIX), N at once (default 4).
     Serves /metrics, /healthz and /readyz on PORT (default 7713; 0 picks a free one).
     --lock-duration-ms (COHORT_LOCK_DURATION_MS, at least 1000, default 30000): a killed worker's jobs go to
     another worker this long after it died.
+    --limit NAME=VALUE (repeatable; COHORT_LIMITS): the record limits job data is checked against; give the
+    workers the same overrides as the coordinators.
     Prints "cohort worker ready http=URL concurrency=N" once working. Ctrl-C or SIGTERM stops it.`,
   demo: `cohort demo [--url URL] [--steps N] [--ranks N] [--project NAME] [--data DIR]
     Logs a simulated training group: N ranks, each a child process with a torchrun-like environment,

@@ -36,4 +36,10 @@ describe('cohort server --limit', () => {
       expect(await served).toBe(0);
     }
   });
+
+  it('takes the same --limit on cohort worker, and names a bad one there too', async () => {
+    const bad = testContext();
+    expect(await runCli(['worker', '--redis', 'redis://127.0.0.1:1', '--postgres', 'postgres://x@127.0.0.1:1/x', '--limit', 'maxKeys=3'], bad)).toBe(2);
+    expect(bad.err()).toMatch(/^cohort worker: --limit: Expected `--limit` to name one of maxMessageBytes, .*, got `maxKeys`/);
+  });
 });

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { startCoordinator } from '@cohort/coordinator';
-import { parseLimitOverrides, type Limits } from '@cohort/protocol';
 import { CliUsageError, intFlag, parseFlags, postgresUrlFlag, readArgs, redisUrlFlag, textFlag } from '../args.js';
 import type { CliContext } from '../cli-context.js';
+import { takeLimits } from '../limit-flags.js';
 import { untilAborted } from '../until-aborted.js';
 
 /**
@@ -15,8 +15,7 @@ import { untilAborted } from '../until-aborted.js';
  * stdout once it serves.
  */
 export async function serverCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
-  const { limitArgs, rest } = takeLimitArgs(argv);
-  const limits = readLimits([...(nonEmpty(ctx.env['COHORT_LIMITS'])?.split(',') ?? []), ...limitArgs]);
+  const { limits, rest } = takeLimits('server', argv, ctx.env);
   const { values } = readArgs(
     'server',
     rest,
@@ -137,38 +136,6 @@ export async function serverCommand(argv: readonly string[], ctx: CliContext): P
     await coordinator.close();
   }
   return 0;
-}
-
-/**
- * Takes the repeatable `--limit NAME=VALUE` (or `--limit=NAME=VALUE`) out of
- * argv, since the other flags are single-valued; a value may list several,
- * comma-separated.
- */
-function takeLimitArgs(argv: readonly string[]): { limitArgs: string[]; rest: string[] } {
-  const limitArgs: string[] = [];
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') {
-      rest.push(...argv.slice(i));
-      break;
-    }
-    if (arg === '--limit') {
-      const value = argv[++i];
-      if (value === undefined || value.startsWith('--')) throw new CliUsageError('option --limit needs a value (NAME=VALUE)', 'server');
-      limitArgs.push(...value.split(','));
-    } else if (arg.startsWith('--limit=')) limitArgs.push(...arg.slice('--limit='.length).split(','));
-    else rest.push(arg);
-  }
-  return { limitArgs, rest };
-}
-
-function readLimits(entries: readonly string[]): Partial<Limits> {
-  try {
-    return parseLimitOverrides(entries.map((e) => e.trim()).filter((e) => e !== ''));
-  } catch (err) {
-    throw new CliUsageError(`--limit: ${(err as Error).message}`, 'server');
-  }
 }
 
 /** A PEM file given by a flag; a usage error naming the flag when it cannot be read. */

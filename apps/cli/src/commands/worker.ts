@@ -1,6 +1,7 @@
 import { startWorker } from '@cohort/worker';
 import { CliUsageError, intFlag, parseFlags, postgresUrlFlag, readArgs, redisUrlFlag, textFlag } from '../args.js';
 import type { CliContext } from '../cli-context.js';
+import { takeLimits } from '../limit-flags.js';
 import { untilAborted } from '../until-aborted.js';
 import { nonEmpty } from './server.js';
 
@@ -11,9 +12,10 @@ import { nonEmpty } from './server.js';
  * stdout once it works.
  */
 export async function workerCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
+  const { limits, rest } = takeLimits('worker', argv, ctx.env);
   const { values } = readArgs(
     'worker',
-    argv,
+    rest,
     {
       redis: { type: 'string' },
       postgres: { type: 'string' },
@@ -54,6 +56,7 @@ export async function workerCommand(argv: readonly string[], ctx: CliContext): P
     redisUrl: flags.redis,
     postgresUrl: flags.postgres,
     concurrency,
+    limits,
     httpHost: flags.host ?? '127.0.0.1',
     httpPort: flags.httpPort ?? 7713,
     ...(flags.prefix !== undefined && { prefix: flags.prefix }),
