@@ -1,34 +1,10 @@
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CohortError } from '@cohort/protocol';
-import { openPostgresStore, openSqliteStore, type Store } from '@cohort/store';
-import { createTestDatabase } from '../../../test/harness/postgres-service.js';
+import { EACH_STORE } from '../../../test/harness/stores.js';
 import { Engine } from './engine.js';
 import { FakeClock, RecordLog, openRequest } from './testing/fixtures.js';
 
-/** Each store the engine runs over, opened fresh (Postgres in a database of the test's own). */
-const stores: Array<[string, () => Promise<{ store: Store } & AsyncDisposable>]> = [
-  [
-    'SQLite',
-    async () => {
-      const store = openSqliteStore(':memory:');
-      return { store, [Symbol.asyncDispose]: () => store.close() };
-    },
-  ],
-  [
-    'Postgres',
-    async () => {
-      const db = await createTestDatabase(inject('databaseUrl'));
-      const store = await openPostgresStore(db.url);
-      const close = async () => {
-        await store.close();
-        await db.drop();
-      };
-      return { store, [Symbol.asyncDispose]: close };
-    },
-  ],
-];
-
-describe.each(stores)('maxRunsPerProject over %s', (_name, open) => {
+describe.each(EACH_STORE)('maxRunsPerProject over %s', (_name, open) => {
   it('counts a project\'s runs, no further than asked', async () => {
     await using s = await open();
     const engine = new Engine(s.store, { now: new FakeClock().now });

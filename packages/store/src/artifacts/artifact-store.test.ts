@@ -1,9 +1,6 @@
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { manifestDigest } from '@cohort/protocol';
-import { createTestDatabase } from '../../../../test/harness/postgres-service.js';
-import { openSqliteStore } from '../sqlite/sqlite-store.js';
-import { openPostgresStore } from '../postgres/postgres-store.js';
-import type { Store } from '../store.js';
+import { EACH_STORE } from '../../../../test/harness/stores.js';
 import type { SaveArtifactInput, StoredManifestEntry } from './artifact-types.js';
 
 const D = (c: string) => c.repeat(64).slice(0, 64);
@@ -29,31 +26,7 @@ function input(over: Partial<SaveArtifactInput>): SaveArtifactInput {
   };
 }
 
-const stores: Array<[string, () => Promise<{ store: Store; [Symbol.asyncDispose](): Promise<void> }>]> = [
-  [
-    'sqlite',
-    async () => {
-      const store = openSqliteStore(':memory:');
-      return { store, [Symbol.asyncDispose]: () => store.close() };
-    },
-  ],
-  [
-    'postgres',
-    async () => {
-      const db = await createTestDatabase(inject('databaseUrl'));
-      const store = await openPostgresStore(db.url);
-      return {
-        store,
-        [Symbol.asyncDispose]: async () => {
-          await store.close();
-          await db[Symbol.asyncDispose]();
-        },
-      };
-    },
-  ],
-];
-
-describe.each(stores)('ArtifactStore over %s', (_name, open) => {
+describe.each(EACH_STORE)('ArtifactStore over %s', (_name, open) => {
   it('numbers versions per name, moves latest and returns the existing version for identical content', async () => {
     await using s = await open();
     const a = s.store.artifacts;

@@ -1,36 +1,9 @@
-import { describe, expect, inject, it } from 'vitest';
-import { createTestDatabase } from '../../../../test/harness/postgres-service.js';
-import { openSqliteStore } from '../sqlite/sqlite-store.js';
-import { openPostgresStore } from '../postgres/postgres-store.js';
-import type { Store } from '../store.js';
+import { describe, expect, it } from 'vitest';
+import { EACH_STORE } from '../../../../test/harness/stores.js';
 
 const D = (c: string) => c.repeat(64).slice(0, 64);
 
-const stores: Array<[string, () => Promise<{ store: Store; [Symbol.asyncDispose](): Promise<void> }>]> = [
-  [
-    'sqlite',
-    async () => {
-      const store = openSqliteStore(':memory:');
-      return { store, [Symbol.asyncDispose]: () => store.close() };
-    },
-  ],
-  [
-    'postgres',
-    async () => {
-      const db = await createTestDatabase(inject('databaseUrl'));
-      const store = await openPostgresStore(db.url);
-      return {
-        store,
-        [Symbol.asyncDispose]: async () => {
-          await store.close();
-          await db[Symbol.asyncDispose]();
-        },
-      };
-    },
-  ],
-];
-
-describe.each(stores)('IdentityStore (%s)', (_name, open) => {
+describe.each(EACH_STORE)('IdentityStore (%s)', (_name, open) => {
   it('creates a user with its personal entity, once', async () => {
     await using s = await open();
     await s.store.identity.ensureUser('alice');
