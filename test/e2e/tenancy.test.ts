@@ -272,5 +272,7 @@ describe('auth defaults and limits', () => {
     const limited = await guess(3);
     expect(limited.status).toBe(429);
     expect(((await limited.json()) as { error: { message: string } }).error.message).toContain('rateLimit.requestsPerSecond');
+    const login = await fetch(`${c.httpUrl}/api/v1/session`, { method: 'POST', body: JSON.stringify({ apiKey: `ck_guess9_${'x'.repeat(43)}` }) });
+    expect(login.status).toBe(429);
   });
 });

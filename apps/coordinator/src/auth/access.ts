@@ -87,9 +87,9 @@ export class Access {
     return effectiveEntity(principal, requested, this.#defaultEntity);
   }
 
-  /** A session cookie for an API key (the dashboard's login); UNAUTHENTICATED for a bad key. */
-  async login(key: string): Promise<{ principal: UserPrincipal; value: string; maxAgeSeconds: number }> {
-    const principal = await this.#auth.key(key);
+  /** A session cookie for an API key (the dashboard's login); UNAUTHENTICATED for a bad key (which spends a token of `address`). */
+  async login(key: string, address: string): Promise<{ principal: UserPrincipal; value: string; maxAgeSeconds: number }> {
+    const principal = await this.#failuresLimited(address, () => this.#auth.key(key));
     return { principal, ...(await this.#auth.createSession(principal)) };
   }
 

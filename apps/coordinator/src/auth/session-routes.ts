@@ -33,7 +33,7 @@ export function sessionRequest(access: Access, secure: boolean, req: IncomingMes
       throw new CohortError('INVALID_ARGUMENT', 'session: expected a JSON body {"apiKey": "ck_..."}');
     }
     if (typeof apiKey !== 'string') throw new CohortError('INVALID_ARGUMENT', `session: expected \`apiKey\` to be a string, got ${typeof apiKey}`);
-    const session = await access.login(apiKey.trim());
+    const session = await access.login(apiKey.trim(), req.socket.remoteAddress ?? '');
     reply(res, 200, { user: session.principal.user, entities: [...session.principal.entities] }, {
       'set-cookie': `${SESSION_COOKIE}=${session.value}; Max-Age=${session.maxAgeSeconds}; ${attributes}`,
     });
