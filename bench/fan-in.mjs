@@ -41,6 +41,8 @@ const HOSTS = Number(process.env.BENCH_FANIN_HOSTS ?? 8);
 const SECONDS = Number(process.env.BENCH_FANIN_SECONDS ?? 6);
 const POINTS = Number(process.env.BENCH_FANIN_POINTS ?? 4_000_000);
 const WORKERS = Number(process.env.BENCH_FANIN_WORKERS ?? 2);
+/** Batch jobs each worker applies at once (`cohort worker --concurrency`). */
+const CONCURRENCY = Number(process.env.BENCH_FANIN_CONCURRENCY ?? 8);
 const COORDINATORS = Number(process.env.BENCH_FANIN_COORDINATORS ?? 1);
 const SAMPLED = 8;
 
@@ -234,7 +236,7 @@ export async function benchFanIn(tmp) {
     // BENCH_FANIN_PROFILE=dir: CPU profiles of the coordinators and workers (written when they exit).
     const profile = process.env.BENCH_FANIN_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_FANIN_PROFILE}`] : [];
     for (let i = 0; i < COORDINATORS; i++) processes.push(await startCohortProcess('server', [...common, '--grpc-port', '0', '--http-port', '0', '--data', join(tmp, `fan-in-${i}`)], {}, profile));
-    for (let i = 0; i < WORKERS; i++) processes.push(await startCohortProcess('worker', [...common, '--http-port', '0', '--concurrency', '8'], {}, profile));
+    for (let i = 0; i < WORKERS; i++) processes.push(await startCohortProcess('worker', [...common, '--http-port', '0', '--concurrency', String(CONCURRENCY)], {}, profile));
     const coordinators = processes.slice(0, COORDINATORS);
     const workers = processes.slice(COORDINATORS);
     for (const count of RANKS) {
@@ -286,7 +288,7 @@ export async function benchFanIn(tmp) {
     await redisService.stop();
   }
   printTable(
-    `(e) scaled fan-in: ${COORDINATORS} coordinator(s) + ${WORKERS} workers (concurrency 8), ${KEYS} scalar metrics per step; max: ${fmt(POINTS)} points as fast as the ranks can, half: paced ${SECONDS} s; ` +
+    `(e) scaled fan-in: ${COORDINATORS} coordinator(s) + ${WORKERS} workers (concurrency ${CONCURRENCY}), ${KEYS} scalar metrics per step; max: ${fmt(POINTS)} points as fast as the ranks can, half: paced ${SECONDS} s; ` +
       'latency = log() → visible in GET /api/v1/runs (ms, sampled every 200 ms on 8 ranks)',
     ['ranks', 'max: points/s committed', 'max: p50 / p99 ms', 'half: points/s offered / committed', 'half: p50 / p99 ms (samples)', 'Redis used_memory high-water MiB'],
     rows,

@@ -7,26 +7,28 @@ import { scaledCluster, until } from './scaled-helpers.js';
 
 const batch = (...records: Buffer[]) => ({ batch: { records } });
 
-/** A store whose `commitBatch` is slowed and recorded: which run, which seq, at once with how many others. */
+/** A store whose `commitBatch` and `commitBatches` are slowed and recorded: which run, which seq, at once with how many other runs. */
 function recordingStore(target: PostgresStore): { store: Store; commits: Array<{ pk: number; appliedSeq: number; ok: boolean }>; mostAtOnce: () => number } {
   const commits: Array<{ pk: number; appliedSeq: number; ok: boolean }> = [];
   let active = 0;
   let most = 0;
+  const commitAll = async (items: Parameters<Store['commitBatches']>[0]): Promise<boolean[]> => {
+    active += items.length;
+    most = Math.max(most, active);
+    try {
+      await new Promise((r) => setTimeout(r, 10));
+      const ok = await target.commitBatches(items);
+      items.forEach((item, i) => commits.push({ pk: item.pk, appliedSeq: item.write.appliedSeq, ok: ok[i]! }));
+      return ok;
+    } finally {
+      active -= items.length;
+    }
+  };
   const store = new Proxy(target, {
     get(t, key) {
+      if (key === 'commitBatches') return commitAll;
       if (key === 'commitBatch') {
-        return async (pk: number, version: number, write: { appliedSeq: number }) => {
-          active++;
-          most = Math.max(most, active);
-          try {
-            await new Promise((r) => setTimeout(r, 10));
-            const ok = await t.commitBatch(pk, version, write as never);
-            commits.push({ pk, appliedSeq: write.appliedSeq, ok });
-            return ok;
-          } finally {
-            active--;
-          }
-        };
+        return async (pk: number, expectedVersion: number, write: Parameters<Store['commitBatch']>[2]) => (await commitAll([{ pk, expectedVersion, write }]))[0]!;
       }
       const value: unknown = Reflect.get(t, key, t);
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(t) : value;

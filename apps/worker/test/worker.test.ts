@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { parseJobFailure } from '@cohort/protocol';
+import { describe, expect, it, vi } from 'vitest';
+import { decodeRecord, parseJobFailure } from '@cohort/protocol';
 import { startWorker } from '../src/index.js';
 import { addBatch, addJob, openTestRun, rowsRecords, testBackend } from './helpers.js';
 
@@ -74,6 +74,37 @@ describe('startWorker', () => {
     expect((await backend.engine.history(b)).map((r) => r['loss'])).toEqual([1, 2]);
     // A permanent failure of one batch fails neither the job nor the other batches.
     expect(worker.stats()).toMatchObject({ completed: 1, failedAttempts: 0 });
+  });
+
+  it('commits a job of many runs together, and a retry after one batch\'s gap changes nothing twice', async () => {
+    await using backend = await testBackend();
+    const runs = [];
+    for (let i = 0; i < 12; i++) runs.push(await openTestRun(backend.engine, `r${i}`));
+    const gap = await openTestRun(backend.engine, 'gap');
+    // Half the runs have history (keys and small tails to merge), half have none.
+    for (const run of runs.slice(0, 6)) await backend.engine.applyBatch(run, rowsRecords(1, 2).map((r) => decodeRecord(r)));
+    await using worker = await startWorker({ redisUrl: backend.redisUrl, postgresUrl: backend.db.url, prefix: backend.prefix, retryInitialMs: 20, retryMaxMs: 50 });
+    const job = await addJob(
+      backend.queue,
+      [
+        ...runs.map((run, i) => (i < 6 ? { writer: run, firstSeq: 3, records: rowsRecords(3, 2) } : { writer: run, firstSeq: 1, records: rowsRecords(1, 4) })),
+        { writer: gap, firstSeq: 3, records: rowsRecords(3, 1) },
+      ],
+      'many',
+    );
+    await vi.waitFor(() => expect(worker.stats().failedAttempts).toBeGreaterThan(0), { timeout: 10_000 });
+    // The gap failed its batch alone: the other runs committed on the first attempt.
+    expect((await backend.engine.history(runs[0]!)).map((r) => r['loss'])).toEqual([1, 2, 3, 4]);
+    expect(await backend.engine.appliedSeq(gap)).toBe(0);
+    const filler = await addBatch(backend.queue, gap, 1, rowsRecords(1, 2), 'gap-1-2');
+    expect(await filler.waitUntilFinished(backend.events, 10_000)).toEqual({ results: [{ appliedSeq: 2, rejected: 0 }] });
+    expect(await job.waitUntilFinished(backend.events, 10_000)).toEqual({
+      results: [...runs.map(() => ({ appliedSeq: 4, rejected: 0 })), { appliedSeq: 3, rejected: 0 }],
+    });
+    for (const run of [...runs, gap]) {
+      const rows = await backend.engine.history(run);
+      expect(rows.map((r) => r['loss'])).toEqual(run === gap ? [1, 2, 3] : [1, 2, 3, 4]);
+    }
   });
 
   it('serves /metrics, /healthz and /readyz on its HTTP port', async () => {

@@ -225,22 +225,22 @@ export class Engine {
           }
         }),
       );
-      const commits: Array<{ index: number; stored: StoredRun; plan: PlannedBatch & { write: BatchWrite } }> = [];
+      const commits: Array<{ index: number; stored: StoredRun; write: BatchWrite; result: ApplyResult }> = [];
       for (const p of planned) {
         if (!p) continue;
-        if (p.plan.write) commits.push(p as (typeof commits)[number]);
+        if (p.plan.write) commits.push({ index: p.index, stored: p.stored, write: p.plan.write, result: p.plan.result });
         else results[p.index] = p.plan.result;
       }
       if (commits.length > 0) {
         try {
-          const ok = await this.#store.commitBatches(commits.map((c) => ({ pk: c.stored.pk, expectedVersion: c.stored.version, write: c.plan.write })));
+          const ok = await this.#store.commitBatches(commits.map((c) => ({ pk: c.stored.pk, expectedVersion: c.stored.version, write: c.write })));
           commits.forEach((c, n) => {
-            if (ok[n]) results[c.index] = c.plan.result;
+            if (ok[n]) results[c.index] = c.result;
             else alone.add(c.index);
           });
         } catch (err) {
-          if (!isUnreachable(err)) for (const c of commits) alone.add(c.index);
-          else for (const c of commits) results[c.index] = { error: err };
+          if (isUnreachable(err)) for (const c of commits) results[c.index] = { error: err };
+          else for (const c of commits) alone.add(c.index);
         }
       }
     } catch (err) {

@@ -1,16 +1,29 @@
 import { CohortError } from '@cohort/protocol';
 import type { BatchCommit, JsonSeries, NumericSeries, RunFields } from '../types.js';
-import { CHUNK_MERGE_BELOW, concatFloats } from '../sqlite/history-chunks.js';
+import { concatFloats } from '../sqlite/history-chunks.js';
 import { RUN_COLUMNS, toParams } from '../sqlite/run-columns.js';
 import { CHUNK_INSERT, CHUNK_WIDTH, MAX_PARAMS_PER_STATEMENT, decodeChunk, insertValues, pushChunkRows, type ChunkRow, type Queryable } from './pg-history.js';
 
 /**
  * The statements of `commitBatches` that span every run of a job: one run
  * UPDATE per set of patched columns (usually one), one writer upsert, one
- * key resolution, one tail DELETE, one chunk INSERT and one JSON INSERT,
- * whatever the number of runs. Round trips, not CPU, bound a busy worker
+ * key resolution (which also takes out the tails to merge), one chunk
+ * INSERT and one JSON INSERT, whatever the number of runs. Round trips, not CPU, bound a busy worker
  * (docs/scaled-mode.md), so a job costs about as many as one batch did.
  */
+
+/**
+ * A numeric tail chunk with fewer points than this is merged with the next
+ * batch's cells of its key (taken out and written back grown); a bigger one
+ * is left alone and the batch starts a new chunk. Lower than SQLite's
+ * `CHUNK_MERGE_BELOW` (1024): here every merge carries the tail to the
+ * worker and back and through the WAL again, so a run logging small
+ * batches rewrote about 5 times what it logged. Measured with
+ * bench/fan-in.mjs (64 ranks, half load, docs/scaled-mode.md): 1024 took
+ * about 190 ms of apply per job, 256 about 130 ms; chunks stay at least 256
+ * points (4 KiB of values), so reads still fetch few rows.
+ */
+export const PG_CHUNK_MERGE_BELOW = 256;
 
 /** The Postgres type of each run column, for the casts of a multi-row UPDATE. */
 const PG_TYPES: { readonly [K in keyof RunFields]-?: string } = {
@@ -107,14 +120,18 @@ export async function upsertWriters(c: Queryable, items: readonly BatchCommit[])
 /**
  * Resolves the keys of many runs in one round trip: adds the missing ones
  * (each run's new ids continuing its own, in the order given) and answers
- * every (run, key) id with its tail chunk (the blobs only when the tail is
- * small enough to be merged). Runs under the runs' row locks, taken by the
- * version guards, so two appliers never hand out one id twice.
+ * every (run, key) id; for keys with numeric cells ($3) also its tail chunk,
+ * which it deletes and returns with its blobs when it is small enough to be
+ * merged (the caller writes it back grown; a failed check rolls the whole
+ * transaction back). Runs under the runs' row locks, taken by the version
+ * guards, so two appliers never hand out one id twice.
  */
 const RESOLVE_KEYS = `
-WITH wanted AS (SELECT run_pk, key, ord FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS w(run_pk, key, ord)),
+WITH wanted AS (
+  SELECT run_pk, key, numeric, ord FROM unnest($1::bigint[], $2::text[], $3::boolean[]) WITH ORDINALITY AS w(run_pk, key, numeric, ord)
+),
 known AS (
-  SELECT w.run_pk, w.key, k.key_id FROM wanted w JOIN history_keys k ON k.run_pk = w.run_pk AND k.key = w.key
+  SELECT w.run_pk, w.key, w.numeric, k.key_id FROM wanted w JOIN history_keys k ON k.run_pk = w.run_pk AND k.key = w.key
 ),
 missing AS (
   SELECT w.run_pk, w.key, w.ord FROM wanted w
@@ -129,17 +146,18 @@ added AS (
   SELECT m.run_pk, b.next + row_number() OVER (PARTITION BY m.run_pk ORDER BY m.ord) - 1, m.key FROM missing m JOIN base b ON b.run_pk = m.run_pk
   RETURNING run_pk, key, key_id
 ),
-ks AS (
-  SELECT run_pk, key, key_id, false AS fresh FROM known
-  UNION ALL SELECT run_pk, key, key_id, true FROM added
+tails AS (
+  SELECT k.run_pk, k.key, k.key_id, t.id, t.first_step, t.last_step, t.n
+  FROM known k LEFT JOIN LATERAL (
+    SELECT c.id, c.first_step, c.last_step, c.n FROM history_chunks c
+    WHERE k.numeric AND c.run_pk = k.run_pk AND c.key_id = k.key_id ORDER BY c.last_step DESC LIMIT 1
+  ) t ON true
+),
+merged AS (
+  DELETE FROM history_chunks c USING tails t WHERE c.id = t.id AND t.n < $4 RETURNING c.id, c.steps, c.vals
 )
-SELECT ks.run_pk, ks.key, ks.key_id, t.id, t.first_step, t.last_step, t.n, t.steps, t.vals
-FROM ks LEFT JOIN LATERAL (
-  SELECT c.id, c.first_step, c.last_step, c.n,
-         CASE WHEN c.n < $3 THEN c.steps END AS steps, CASE WHEN c.n < $3 THEN c.vals END AS vals
-  FROM history_chunks c WHERE NOT ks.fresh AND c.run_pk = ks.run_pk AND c.key_id = ks.key_id
-  ORDER BY c.last_step DESC LIMIT 1
-) t ON true`;
+SELECT t.run_pk, t.key, t.key_id, t.id, t.first_step, t.last_step, t.n, m.steps, m.vals FROM tails t LEFT JOIN merged m ON m.id = t.id
+UNION ALL SELECT run_pk, key, key_id, NULL, NULL, NULL, NULL, NULL, NULL FROM added`;
 
 /** The history one run's batch writes. */
 export interface RunHistory {
@@ -156,32 +174,33 @@ interface GroupedHistory {
 }
 
 /**
- * The history of many runs' batches: every run's keys resolved and tails
- * read in one round trip, small tails merged with the new cells (same rules
- * as SQLite), the merged tails deleted in one statement, then every chunk in
- * one multi-row INSERT and every JSON cell in another. Each run's series are
- * checked before any I/O.
+ * The history of many runs' batches: every run's keys resolved and small
+ * tails ({@link PG_CHUNK_MERGE_BELOW}) taken out in one round trip, the
+ * tails merged with the new cells (chunks split as SQLite splits them), then
+ * every chunk in one multi-row INSERT and every JSON cell in another. Each
+ * run's series are checked before any I/O.
  */
 export async function writeHistories(c: Queryable, runs: readonly RunHistory[]): Promise<void> {
   const grouped = runs.map(groupHistory);
   const pks: number[] = [];
   const keys: string[] = [];
+  const numeric: boolean[] = [];
   for (const g of grouped) {
     // Keys get ids in the order SQLite gives them: numeric first, then JSON.
     for (const key of new Set([...g.numeric.keys(), ...g.json.keys()])) {
       pks.push(g.pk);
       keys.push(key);
+      numeric.push(g.numeric.has(key));
     }
   }
   if (keys.length === 0) return;
-  const resolved = await c.query<ChunkRow & { run_pk: number; key: string; id: number | null }>(RESOLVE_KEYS, [pks, keys, CHUNK_MERGE_BELOW]);
+  const resolved = await c.query<ChunkRow & { run_pk: number; key: string; id: number | null }>(RESOLVE_KEYS, [pks, keys, numeric, PG_CHUNK_MERGE_BELOW]);
   const byRun = new Map<number, Map<string, ChunkRow & { id: number | null }>>();
   for (const r of resolved.rows) {
     let m = byRun.get(r.run_pk);
     if (!m) byRun.set(r.run_pk, (m = new Map()));
     m.set(r.key, r);
   }
-  const merged: number[] = [];
   const chunkRows: unknown[] = [];
   const jsonRows: unknown[] = [];
   for (const g of grouped) {
@@ -191,12 +210,11 @@ export async function writeHistories(c: Queryable, runs: readonly RunHistory[]):
       let { steps, values } = series;
       if (r.id !== null) {
         if (r.last_step >= steps[0]!) throw stepsMustIncrease(key, steps[0]!, r.last_step);
-        if (r.n < CHUNK_MERGE_BELOW) {
-          // Small batches would leave a million tiny chunks: grow the tail instead.
+        if (r.n < PG_CHUNK_MERGE_BELOW) {
+          // Small batches would leave a million tiny chunks: grow the tail (deleted by RESOLVE_KEYS) instead.
           const tail = decodeChunk(r);
           steps = concatFloats([tail.steps, steps]);
           values = concatFloats([tail.values, values]);
-          merged.push(r.id);
         }
       }
       pushChunkRows(chunkRows, g.pk, r.key_id, steps, values);
@@ -206,7 +224,6 @@ export async function writeHistories(c: Queryable, runs: readonly RunHistory[]):
       for (const [step, text] of cells) jsonRows.push(g.pk, step, keyId, text);
     }
   }
-  if (merged.length > 0) await c.query('DELETE FROM history_chunks WHERE id = ANY($1::bigint[])', [merged]);
   await insertValues(c, CHUNK_INSERT, CHUNK_WIDTH, chunkRows);
   await insertValues(
     c,

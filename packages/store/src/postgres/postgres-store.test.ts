@@ -6,6 +6,7 @@ import { createTestDatabase } from '../../../../test/harness/postgres-service.js
 import type { NewRun } from '../types.js';
 import { CHUNK_MAX_POINTS } from '../sqlite/history-chunks.js';
 import { openSqliteStore } from '../sqlite/sqlite-store.js';
+import { PG_CHUNK_MERGE_BELOW } from './pg-batch-commit.js';
 import { POSTGRES_MIGRATIONS } from './pg-schema.js';
 import { openPostgresStore } from './postgres-store.js';
 
@@ -186,7 +187,9 @@ describe('PostgresStore', () => {
     }
     await store.commitBatch(run.pk, seq, { appliedSeq: ++seq, numeric: [{ key: 'x', steps: range(3000, 20_000), values: range(3000, 20_000) }] });
     const chunks = (await store.pool.query<{ n: number }>('SELECT n FROM history_chunks ORDER BY first_step')).rows;
-    expect(chunks.length).toBeLessThan(10);
+    // 300 writes of 10 points grow tails to just over PG_CHUNK_MERGE_BELOW each; the big write splits at CHUNK_MAX_POINTS.
+    expect(chunks.length).toBeLessThanOrEqual(Math.ceil(3000 / PG_CHUNK_MERGE_BELOW) + Math.ceil(17_000 / CHUNK_MAX_POINTS) + 1);
+    expect(Math.min(...chunks.slice(0, -1).map((c) => c.n))).toBeGreaterThanOrEqual(PG_CHUNK_MERGE_BELOW);
     expect(Math.max(...chunks.map((c) => c.n))).toBeLessThanOrEqual(CHUNK_MAX_POINTS);
     const cols = await store.readHistory(run.pk, { minStep: 1500, maxStep: 15_000 });
     expect(Array.from(cols.numeric[0]!.steps)).toEqual(Array.from(range(1500, 15_001)));
