@@ -16,6 +16,8 @@ import { setImmediate as yieldTurn } from 'node:timers/promises';
 const { COHORT_BENCH_DIR: dir, COHORT_BENCH_RANKS: rankList, COHORT_BENCH_KEYS: keyCount } = process.env;
 const ranks = rankList.split(',').map(Number);
 const keys = Number(keyCount);
+/** BENCH_FANIN_FLUSH_MS: the ranks' `settings.flushIntervalMs` (the SDK's default when unset). */
+const flushMs = process.env.BENCH_FANIN_FLUSH_MS === undefined ? undefined : Number(process.env.BENCH_FANIN_FLUSH_MS);
 const literal = new Function('i', `return { ${Array.from({ length: keys }, (_, k) => `metric_${k}: Math.sin(i + ${k}) * 100`).join(', ')} };`);
 const send = (m) => process.send(m);
 let runs = [];
@@ -33,7 +35,7 @@ async function open(m, width = 8) {
           project: m.project,
           name: `rank-${rank}`,
           dir: join(dir, `${m.project}-${rank}`),
-          settings: { silent: true, console: 'off', handleSigterm: false, systemMetricsSeconds: 0, finishTimeoutMs: 300_000, initTimeoutMs: 120_000 },
+          settings: { silent: true, console: 'off', handleSigterm: false, systemMetricsSeconds: 0, finishTimeoutMs: 300_000, initTimeoutMs: 120_000, ...(flushMs !== undefined && { flushIntervalMs: flushMs }) },
         }),
       ),
     );

@@ -71,7 +71,7 @@ describe('readEnv', () => {
 describe('resolveSettings', () => {
   it('fills defaults and freezes the result', () => {
     const s = resolveSettings({}, { label: 'host-1' });
-    expect(s).toMatchObject({ silent: false, heartbeatSeconds: 15, finishTimeoutMs: 60_000, flushIntervalMs: 50, label: 'host-1', updateFinishState: true });
+    expect(s).toMatchObject({ silent: false, heartbeatSeconds: 15, finishTimeoutMs: 60_000, flushIntervalMs: 200, label: 'host-1', updateFinishState: true });
     expect(Object.isFrozen(s)).toBe(true);
   });
 

@@ -16,7 +16,13 @@ export interface Settings {
   readonly finishTimeoutMs?: number;
   /** How long `init()` waits for the server to open the run. @defaultValue 30000 */
   readonly initTimeoutMs?: number;
-  /** Logged rows are batched for this long before they become a record. @defaultValue 50 */
+  /**
+   * Logged rows are batched for this long before they become a record (and
+   * reach the WAL). Shorter shows rows sooner; longer costs the server less
+   * per row when many ranks log (the fan-in bench: 256 ranks at 250k
+   * points/s went from p99 2.5 s to 1.5 s going from 50 to 200).
+   * @defaultValue 200
+   */
   readonly flushIntervalMs?: number;
   /** A batch is cut at once when this many rows are buffered. @defaultValue 1000 */
   readonly flushRows?: number;
@@ -165,7 +171,7 @@ export function resolveSettings(input: unknown, defaults: { label: string; share
     heartbeatSeconds: s.heartbeatSeconds ?? 15,
     finishTimeoutMs: s.finishTimeoutMs ?? 60_000,
     initTimeoutMs: s.initTimeoutMs ?? 30_000,
-    flushIntervalMs: s.flushIntervalMs ?? 50,
+    flushIntervalMs: s.flushIntervalMs ?? 200,
     flushRows: s.flushRows ?? 1000,
     maxBufferedRows: s.maxBufferedRows ?? 100_000,
     maxBufferedBytes: s.maxBufferedBytes ?? 64 * 1024 * 1024,
