@@ -154,7 +154,8 @@ tails AS (
   ) t ON true
 ),
 merged AS (
-  DELETE FROM history_chunks c USING tails t WHERE c.id = t.id AND t.n < $4 RETURNING c.id, c.steps, c.vals
+  -- By primary key (= ANY of an array): a join with the tails CTE may be planned as a scan of every chunk.
+  DELETE FROM history_chunks c WHERE c.id = ANY(ARRAY(SELECT t.id FROM tails t WHERE t.n < $4)) RETURNING c.id, c.steps, c.vals
 )
 SELECT t.run_pk, t.key, t.key_id, t.id, t.first_step, t.last_step, t.n, m.steps, m.vals FROM tails t LEFT JOIN merged m ON m.id = t.id
 UNION ALL SELECT run_pk, key, key_id, NULL, NULL, NULL, NULL, NULL, NULL FROM added`;
