@@ -21,6 +21,8 @@ const flushMs = process.env.BENCH_FANIN_FLUSH_MS === undefined ? undefined : Num
 const literal = new Function('i', `return { ${Array.from({ length: keys }, (_, k) => `metric_${k}: Math.sin(i + ${k}) * 100`).join(', ')} };`);
 const send = (m) => process.send(m);
 let runs = [];
+/** How often the paced phases' loop wakes up. */
+const TICK_MS = 20;
 let phase;
 
 /** Opens the phase's runs, `width` at a time (opening hundreds at once on 2 cores starves the gRPC deadlines). */
@@ -44,29 +46,49 @@ async function open(m, width = 8) {
   send({ type: 'ready', paths: runs.map((run, i) => ({ rank: ranks[i], path: `${run.entity}/${m.project}/${run.id}` })) });
 }
 
-/** One rank's loop: as fast as it can (yielding every 100 steps), or paced at `stepsPerSec`. */
+/** One rank's loop in the max phase: `phase.steps` steps as fast as it can, yielding every 100. */
 async function logRank(run, rank, t0) {
-  const end = t0 + phase.durationMs;
-  const interval = phase.stepsPerSec > 0 ? 1000 / phase.stepsPerSec : 0;
   const sampled = phase.sampled.includes(rank);
   let nextSample = t0;
   let step = 0;
-  const more = phase.steps > 0 ? () => step < phase.steps : () => Date.now() < end;
-  for (; more(); step++) {
+  for (; step < phase.steps; step++) {
     run.log(literal(step));
     if (sampled && Date.now() >= nextSample) {
       send({ type: 'sample', rank, step, t: Date.now() });
       nextSample += 200;
     }
-    if (interval > 0) {
-      const wait = t0 + (step + 1) * interval - Date.now();
-      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-      else if (step % 100 === 99) await yieldTurn();
-    } else if (step % 100 === 99) await yieldTurn();
+    if (step % 100 === 99) await yieldTurn();
   }
   const loggedAt = Date.now();
   await run.finish();
   return { steps: step, loggedAt };
+}
+
+/**
+ * The paced phases: one loop for all of this host's ranks that, every
+ * TICK_MS, logs each rank's steps that fell due (a timer per rank and step
+ * would make the load generator itself cost a core at 256 ranks).
+ */
+async function logPaced(t0) {
+  const interval = 1000 / phase.stepsPerSec;
+  const end = t0 + phase.durationMs;
+  const state = runs.map((run, i) => ({ run, rank: ranks[i], step: 0, sampled: phase.sampled.includes(ranks[i]), nextSample: t0 }));
+  while (Date.now() < end) {
+    const due = Math.floor((Date.now() - t0) / interval) + 1;
+    for (const s of state) {
+      for (; s.step < due; s.step++) {
+        s.run.log(literal(s.step));
+        if (s.sampled && Date.now() >= s.nextSample) {
+          send({ type: 'sample', rank: s.rank, step: s.step, t: Date.now() });
+          s.nextSample += 200;
+        }
+      }
+    }
+    await new Promise((r) => setTimeout(r, TICK_MS));
+  }
+  const loggedAt = Date.now();
+  await Promise.all(state.map((s) => s.run.finish()));
+  return state.map((s) => ({ steps: s.step, loggedAt }));
 }
 
 process.on('message', async (m) => {
@@ -74,7 +96,7 @@ process.on('message', async (m) => {
     if (m.type === 'open') await open(m);
     else if (m.type === 'go') {
       const t0 = Date.now();
-      const done = await Promise.all(runs.map((run, i) => logRank(run, ranks[i], t0)));
+      const done = phase.stepsPerSec > 0 ? await logPaced(t0) : await Promise.all(runs.map((run, i) => logRank(run, ranks[i], t0)));
       send({ type: 'done', steps: done.reduce((n, d) => n + d.steps, 0), loggedAt: Math.max(...done.map((d) => d.loggedAt)) });
     } else if (m.type === 'exit') process.exit(0);
   } catch (err) {
