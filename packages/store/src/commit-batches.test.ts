@@ -1,52 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { EACH_STORE } from '../../../test/harness/stores.js';
 import type { Store } from './store.js';
-import type { BatchCommit, NewRun, StoredRun } from './types.js';
+import type { BatchCommit, StoredRun } from './types.js';
 import { PostgresStore } from './postgres/postgres-store.js';
+import { newRun } from './testing/new-run.js';
 
 /** The stored chunk layout (run, key id, steps, count) of a Postgres store. */
 async function layout(store: PostgresStore): Promise<unknown[]> {
   return (await store.pool.query('SELECT run_pk, key_id, first_step, last_step, n FROM history_chunks ORDER BY run_pk, key_id, first_step')).rows;
 }
 
-const BASE: Omit<NewRun, 'runId' | 'name'> = {
-  entity: 'e',
-  project: 'p',
-  state: 'running',
-  exitCode: null,
-  group: '',
-  jobType: '',
-  rank: null,
-  worldSize: null,
-  localRank: null,
-  node: '',
-  tags: [],
-  notes: '',
-  configJson: '{}',
-  summaryJson: '{}',
-  summaryStateJson: '',
-  metricsJson: '[]',
-  startTime: 1,
-  endTime: null,
-  heartbeatAt: null,
-  runtime: 0,
-  runtimeBase: 0,
-  openedAt: 1,
-  lastStep: null,
-  appliedSeq: 0,
-  sweepId: '',
-  host: '',
-  mode: '',
-  forkedFrom: '',
-  resumed: false,
-};
-
 const range = (from: number, to: number): Float64Array => Float64Array.from({ length: to - from }, (_, i) => from + i);
 const series = (key: string, from: number, to: number) => ({ key, steps: range(from, to), values: range(from, to).map((v) => v / 2) });
 
 async function createRuns(store: Store, ids: string[]): Promise<StoredRun[]> {
   const out: StoredRun[] = [];
-  for (const runId of ids) out.push(await store.createRun({ ...BASE, runId, name: runId }));
+  for (const runId of ids) out.push(await store.createRun(newRun(runId)));
   return out;
 }
 

@@ -3,52 +3,15 @@ import { describe, expect, inject, it } from 'vitest';
 import { Engine } from '@cohort/engine';
 import { RowsBuilder, type OpenRunRequestMessage, type RecordMessage, withOpenRunDefaults } from '@cohort/protocol';
 import { createTestDatabase } from '../../../../test/harness/postgres-service.js';
-import type { NewRun } from '../types.js';
 import { CHUNK_MAX_POINTS } from '../sqlite/history-chunks.js';
 import { openSqliteStore } from '../sqlite/sqlite-store.js';
 import { PG_CHUNK_MERGE_BELOW } from './pg-batch-commit.js';
 import { POSTGRES_MIGRATIONS } from './pg-schema.js';
 import { openPostgresStore } from './postgres-store.js';
+import { newRun } from '../testing/new-run.js';
 
 /** A database of the test's own, dropped when its `await using` scope ends (after the stores opened in it). */
 const testDatabase = () => createTestDatabase(inject('databaseUrl'));
-
-function newRun(runId: string, over: Partial<NewRun> = {}): NewRun {
-  return {
-    entity: 'e',
-    project: 'p',
-    runId,
-    name: runId,
-    state: 'running',
-    exitCode: null,
-    group: '',
-    jobType: '',
-    rank: null,
-    worldSize: null,
-    localRank: null,
-    node: '',
-    tags: [],
-    notes: '',
-    configJson: '{}',
-    summaryJson: '{}',
-    summaryStateJson: '',
-    metricsJson: '[]',
-    startTime: 1,
-    endTime: null,
-    heartbeatAt: null,
-    runtime: 0,
-    runtimeBase: 0,
-    openedAt: 1,
-    lastStep: null,
-    appliedSeq: 0,
-    sweepId: '',
-    host: '',
-    mode: '',
-    forkedFrom: '',
-    resumed: false,
-    ...over,
-  };
-}
 
 const range = (from: number, to: number): Float64Array => Float64Array.from({ length: to - from }, (_, i) => from + i);
 

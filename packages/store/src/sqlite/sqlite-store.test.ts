@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { NewRun } from '../types.js';
 import { CHUNK_MAX_POINTS } from './history-chunks.js';
 import { MIGRATIONS } from './schema.js';
 import { openSqliteStore } from './sqlite-store.js';
+import { newRun } from '../testing/new-run.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -15,43 +15,6 @@ function tempFile(): string {
   const dir = mkdtempSync(join(tmpdir(), 'cohort-store-'));
   dirs.push(dir);
   return join(dir, 'cohort.db');
-}
-
-function newRun(runId: string, over: Partial<NewRun> = {}): NewRun {
-  return {
-    entity: 'e',
-    project: 'p',
-    runId,
-    name: runId,
-    state: 'running',
-    exitCode: null,
-    group: '',
-    jobType: '',
-    rank: null,
-    worldSize: null,
-    localRank: null,
-    node: '',
-    tags: [],
-    notes: '',
-    configJson: '{}',
-    summaryJson: '{}',
-    summaryStateJson: '',
-    metricsJson: '[]',
-    startTime: 1,
-    endTime: null,
-    heartbeatAt: null,
-    runtime: 0,
-    runtimeBase: 0,
-    openedAt: 1,
-    lastStep: null,
-    appliedSeq: 0,
-    sweepId: '',
-    host: '',
-    mode: '',
-    forkedFrom: '',
-    resumed: false,
-    ...over,
-  };
 }
 
 const range = (from: number, to: number): Float64Array => Float64Array.from({ length: to - from }, (_, i) => from + i);
