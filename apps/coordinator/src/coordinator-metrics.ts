@@ -1,17 +1,14 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
+import { LATENCY_BUCKETS, ProcessMetrics } from '@cohort/ops';
 import { CohortError } from '@cohort/protocol';
 import type { ApplyObserver } from './apply-queue.js';
-
-/** Latency buckets, in seconds: 1 ms to 30 s. */
-const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /**
  * The Prometheus metrics of one coordinator, in a registry of its own (so
  * that several coordinators in one process, as in tests, never share one).
  * Served on `GET /metrics`.
  */
-export class CoordinatorMetrics {
-  readonly registry = new Registry();
+export class CoordinatorMetrics extends ProcessMetrics {
   /** Records received in batches from SDK streams. */
   readonly recordsIn = new Counter({ name: 'cohort_records_received_total', help: 'Records received from SDK streams.', registers: [this.registry] });
   /** Batches received. */
@@ -26,7 +23,7 @@ export class CoordinatorMetrics {
   readonly commitAckSeconds = new Histogram({
     name: 'cohort_commit_ack_seconds',
     help: "Seconds from a batch's arrival to its committed ack (run queue wait included).",
-    buckets: LATENCY_BUCKETS,
+    buckets: [...LATENCY_BUCKETS],
     registers: [this.registry],
   });
   /** One apply: the engine's call (embedded) or enqueue to job completion (scaled). */
@@ -34,7 +31,7 @@ export class CoordinatorMetrics {
     name: 'cohort_apply_seconds',
     help: 'Seconds one batch takes to apply: the engine call (embedded), or from enqueue to job completion (scaled).',
     labelNames: ['mode'],
-    buckets: LATENCY_BUCKETS,
+    buckets: [...LATENCY_BUCKETS],
     registers: [this.registry],
   });
   /** Failed batches by error code. */
@@ -54,36 +51,6 @@ export class CoordinatorMetrics {
     labelNames: ['state'],
     registers: [this.registry],
   });
-
-  constructor() {
-    collectDefaultMetrics({ register: this.registry });
-  }
-
-  /** A gauge read on each scrape. */
-  gauge(name: string, help: string, read: () => number | Promise<number>): void {
-    new Gauge({
-      name,
-      help,
-      registers: [this.registry],
-      async collect() {
-        this.set(await read());
-      },
-    });
-  }
-
-  /** A labelled gauge read on each scrape. */
-  labelledGauge(name: string, help: string, labelNames: string[], read: () => Promise<Array<[Record<string, string>, number]>>): void {
-    new Gauge({
-      name,
-      help,
-      labelNames,
-      registers: [this.registry],
-      async collect() {
-        this.reset();
-        for (const [labels, value] of await read()) this.set(labels, value);
-      },
-    });
-  }
 
   /** Counts an error by its code (INTERNAL for anything that is not a `CohortError`). */
   countError(err: unknown): void {

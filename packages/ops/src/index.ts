@@ -6,3 +6,4 @@
  * const ops = createOpsRoutes({ registry, live: () => true, checks: [{ name: 'redis', check: () => redis.ping() }] });
  */
 export { createOpsRoutes, type OpsRoutesDeps, type ReadinessCheck } from './ops-routes.js';
+export { LATENCY_BUCKETS, ProcessMetrics } from './process-metrics.js';
