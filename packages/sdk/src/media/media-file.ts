@@ -25,7 +25,8 @@ export interface MediaFileFields {
 }
 
 let collecting = false;
-let collected: MediaFile[] = [];
+/** The files of the innermost collection; allocated by the first media file, so a row of numbers allocates nothing. */
+let collected: MediaFile[] | undefined;
 const NONE: readonly MediaFile[] = Object.freeze([]);
 
 /**
@@ -34,15 +35,16 @@ const NONE: readonly MediaFile[] = Object.freeze([]);
  * calls never interleave; a nested call collects into its own list.
  */
 export function collectMediaFiles<T>(fn: () => T): { value: T; files: readonly MediaFile[] } {
-  const outer = collecting ? collected : undefined;
+  const outerCollecting = collecting;
+  const outer = collected;
   collecting = true;
-  collected = [];
+  collected = undefined;
   try {
     const value = fn();
-    return { value, files: collected.length === 0 ? NONE : collected };
+    return { value, files: collected ?? NONE };
   } finally {
-    collecting = outer !== undefined;
-    collected = outer ?? [];
+    collecting = outerCollecting;
+    collected = outer;
   }
 }
 
@@ -53,6 +55,6 @@ export function collectMediaFiles<T>(fn: () => T): { value: T; files: readonly M
 export function mediaFile(folder: string, extension: string, bytes: Uint8Array): MediaFileFields {
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const path = `media/${folder}/${sha256.slice(0, 20)}.${extension}`;
-  if (collecting) collected.push({ path, bytes, sha256 });
+  if (collecting) (collected ??= []).push({ path, bytes, sha256 });
   return { path, sha256, size: bytes.length };
 }
