@@ -1,42 +1,25 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCoordinator, type Coordinator } from '@cohort/coordinator';
+import { describe, expect, it } from 'vitest';
 import { parseJson } from '@cohort/protocol';
-import { Api, Audio, Html, Image, Table, init, plot, syncRunDir } from '@cohort/sdk';
+import { Audio, Html, Image, Table, init, plot, syncRunDir } from '@cohort/sdk';
+import { embeddedServer } from '../harness/embedded-server.js';
 
 const quiet = { silent: true, flushIntervalMs: 5 } as const;
 
 /** Logged media end to end: the SDK stores each as a run file in the blob store, the HTTP API serves it typed. */
 describe('media as files in the blob store', () => {
-  let dataDir: string;
-  let runsDir: string;
-  let coordinator: Coordinator;
-  let api: Api;
+  const server = embeddedServer('file');
 
-  beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'cohort-media-data-'));
-    runsDir = await mkdtemp(join(tmpdir(), 'cohort-media-runs-'));
-    coordinator = await startCoordinator({ dataDir, grpcPort: 0, httpPort: 0 });
-    process.env['COHORT_URL'] = coordinator.httpUrl;
-    api = new Api({ baseUrl: coordinator.httpUrl });
-  });
-  afterAll(async () => {
-    await coordinator.close();
-    await rm(dataDir, { recursive: true, force: true });
-    await rm(runsDir, { recursive: true, force: true });
-  });
-
-  const fileUrl = (runId: string, path: string): string => `${coordinator.httpUrl}/api/v1/runs/local/media/${runId}/files/${path}`;
+  const fileUrl = (runId: string, path: string): string => `${server.coordinator.httpUrl}/api/v1/runs/local/media/${runId}/files/${path}`;
   const sha256 = (bytes: ArrayBuffer): string => createHash('sha256').update(Buffer.from(bytes)).digest('hex');
 
   it('uploads image, table, HTML and audio files and serves each with its type, nosniff and a disposition', async () => {
-    const wav = join(runsDir, 'beep.wav');
+    const wav = join(server.runsDir, 'beep.wav');
     await writeFile(wav, Buffer.from('RIFF....WAVEfmt '));
-    const run = await init({ project: 'media', dir: join(runsDir, 'online'), settings: quiet });
+    const run = await init({ project: 'media', dir: join(server.runsDir, 'online'), settings: quiet });
     const table = new Table({ columns: ['epoch', 'acc'], data: [[0, 0.5], [1, 0.75]] });
     run.log({
       img: new Image({ width: 2, height: 1, channels: 3, data: Uint8Array.of(255, 0, 0, 0, 0, 255) }, { caption: 'red, blue' }),
@@ -46,7 +29,7 @@ describe('media as files in the blob store', () => {
       beep: Audio.fromFile(wav),
     });
     await run.finish();
-    const back = await api.run(`media/${run.id}`);
+    const back = await server.api.run(`media/${run.id}`);
     const img = back.summary['img'] as Record<string, unknown>;
     expect(img).toMatchObject({ _type: 'image', format: 'png', width: 2, height: 1, caption: 'red, blue' });
     expect(img).not.toHaveProperty('data');
@@ -77,12 +60,12 @@ describe('media as files in the blob store', () => {
   });
 
   it('keeps an offline run\'s media beside its WAL and uploads them with `cohort sync`', async () => {
-    const run = await init({ project: 'media', mode: 'offline', dir: join(runsDir, 'offline'), settings: quiet });
+    const run = await init({ project: 'media', mode: 'offline', dir: join(server.runsDir, 'offline'), settings: quiet });
     run.log({ img: new Image([[0, 128, 255]]) });
     const descriptor = run.summary.get('img') as { path: string; sha256: string };
     await run.finish();
     expect(existsSync(join(run.dir, 'files', ...descriptor.path.split('/')))).toBe(true);
-    const [result] = await syncRunDir(run.dir, { url: coordinator.httpUrl });
+    const [result] = await syncRunDir(run.dir, { url: server.coordinator.httpUrl });
     expect(result).toMatchObject({ runId: run.id, records: expect.any(Number) });
     expect(result!.error).toBeUndefined();
     const res = await fetch(fileUrl(run.id, descriptor.path));

@@ -1,40 +1,23 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alertsSchema, historySchema, runWithUrlSchema, runsSchema, seriesSchema, stateHistorySchema, startCoordinator, type Coordinator } from '@cohort/coordinator';
+import { describe, expect, it } from 'vitest';
+import { alertsSchema, historySchema, runWithUrlSchema, runsSchema, seriesSchema, stateHistorySchema } from '@cohort/coordinator';
 import { parseJson } from '@cohort/protocol';
-import { Api, Histogram, Image, init } from '@cohort/sdk';
+import { Histogram, Image, init } from '@cohort/sdk';
+import { embeddedServer } from '../harness/embedded-server.js';
 
 const quiet = { silent: true, flushIntervalMs: 5 } as const;
 
 /** The query API the dashboard reads (series, alerts, state history, live stream) through the SDK and raw HTTP. */
 describe('the query API', () => {
-  let dataDir: string;
-  let runsDir: string;
-  let coordinator: Coordinator;
-  let api: Api;
-
-  beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'cohort-query-data-'));
-    runsDir = await mkdtemp(join(tmpdir(), 'cohort-query-runs-'));
-    coordinator = await startCoordinator({ dataDir, grpcPort: 0, httpPort: 0 });
-    process.env['COHORT_URL'] = coordinator.httpUrl;
-    api = new Api({ baseUrl: coordinator.httpUrl });
-  });
-  afterAll(async () => {
-    await coordinator.close();
-    await rm(dataDir, { recursive: true, force: true });
-    await rm(runsDir, { recursive: true, force: true });
-  });
+  const server = embeddedServer('file');
 
   it('downsamples history to min, max and last per bucket, keeping a spike', async () => {
-    const run = await init({ project: 'query', dir: join(runsDir, 'a'), settings: quiet, tags: ['q'] });
+    const run = await init({ project: 'query', dir: join(server.runsDir, 'a'), settings: quiet, tags: ['q'] });
     run.log({ img: new Image([[0, 255]]) }, { commit: false });
     for (let i = 0; i < 5000; i++) run.log({ loss: i === 4321 ? 1000 : 1 / (i + 1) });
     run.alert('slow', 'it is slow');
     await run.finish();
-    const back = await api.run(`query/${run.id}`);
+    const back = await server.api.run(`query/${run.id}`);
     const { series, xAxis, buckets } = await back.series({ keys: ['loss'], samples: 100 });
     expect({ xAxis, buckets }).toEqual({ xAxis: '_step', buckets: 100 });
     expect(series['loss']!.x).toHaveLength(100);
@@ -44,9 +27,9 @@ describe('the query API', () => {
     expect(byTime.series['loss']!.x[0]).toBeGreaterThan(1.7e9);
     expect(await back.alerts()).toMatchObject([{ title: 'slow', text: 'it is slow', level: 'INFO' }]);
     expect((await back.stateHistory()).map((e) => e.state)).toEqual(['running', 'finished']);
-    expect((await api.runs('query', { filters: { tags: ['q'], state: 'finished', summary: { _step: 4999 } } })).map((r) => r.id)).toEqual([run.id]);
+    expect((await server.api.runs('query', { filters: { tags: ['q'], state: 'finished', summary: { _step: 4999 } } })).map((r) => r.id)).toEqual([run.id]);
     // Real responses match the schemas docs/openapi.json is generated from.
-    const base = `${coordinator.httpUrl}/api/v1/runs/local/query`;
+    const base = `${server.coordinator.httpUrl}/api/v1/runs/local/query`;
     const body = async (url: string): Promise<unknown> => parseJson(await (await fetch(url)).text());
     runsSchema.parse(await body(base));
     runWithUrlSchema.parse(await body(`${base}/${run.id}`));
@@ -58,10 +41,10 @@ describe('the query API', () => {
   });
 
   it('downsamples history with the series bucketing: a spike in 100k steps keeps its row', { timeout: 60_000 }, async () => {
-    const run = await init({ project: 'query', dir: join(runsDir, 'h'), settings: quiet });
+    const run = await init({ project: 'query', dir: join(server.runsDir, 'h'), settings: quiet });
     for (let i = 0; i < 100_000; i++) run.log({ loss: i === 76_543 ? 500 : 1 + (i % 7) / 100, lr: 0.1 });
     await run.finish();
-    const back = await api.run(`query/${run.id}`);
+    const back = await server.api.run(`query/${run.id}`);
     const rows = await back.history({ keys: ['loss'], samples: 100 });
     expect(rows.length).toBeLessThanOrEqual(100);
     expect(rows).toContainEqual({ _step: 76_543, loss: 500 });
@@ -74,12 +57,12 @@ describe('the query API', () => {
     const runtimes = byRuntime.map((r) => r['_runtime'] as number);
     expect(runtimes).toEqual([...runtimes].sort((a, b) => a - b));
     historySchema.parse({ rows });
-    const tooMany = await fetch(`${coordinator.httpUrl}/api/v1/runs/local/query/${run.id}/history?samples=100001`);
+    const tooMany = await fetch(`${server.coordinator.httpUrl}/api/v1/runs/local/query/${run.id}/history?samples=100001`);
     expect(tooMany.status).toBe(400);
   });
 
   it('logs parameter and gradient histograms of a watched model every logFreq steps', async () => {
-    const run = await init({ project: 'query', dir: join(runsDir, 'w'), settings: quiet });
+    const run = await init({ project: 'query', dir: join(server.runsDir, 'w'), settings: quiet });
     let scale = 1;
     const model = { namedParameters: () => [['fc.weight', [1, 2, 3].map((v) => v * scale), [0.1, -0.1, NaN]] as const] };
     run.watch(model, { log: 'all', logFreq: 2 });
@@ -90,12 +73,12 @@ describe('the query API', () => {
     run.unwatch(model);
     run.log({ loss: 4 });
     await run.finish();
-    const rows = await (await api.run(`query/${run.id}`)).history({ keys: ['parameters/fc\\.weight', 'gradients/fc\\.weight'] });
+    const rows = await (await server.api.run(`query/${run.id}`)).history({ keys: ['parameters/fc\\.weight', 'gradients/fc\\.weight'] });
     expect(rows.map((r) => r['_step'])).toEqual([1, 3]);
     // Each histogram is a JSON file of the run, `{ bins, values }`.
     const file = async (d: unknown): Promise<{ bins: number[]; values: number[] }> => {
       expect(d).toMatchObject({ _type: 'histogram', numBins: 64 });
-      const res = await fetch(`${coordinator.httpUrl}/api/v1/runs/local/query/${run.id}/files/${(d as { path: string }).path}`);
+      const res = await fetch(`${server.coordinator.httpUrl}/api/v1/runs/local/query/${run.id}/files/${(d as { path: string }).path}`);
       return parseJson(await res.text()) as { bins: number[]; values: number[] };
     };
     const h = await file(rows[1]!['parameters/fc.weight']);
@@ -105,10 +88,10 @@ describe('the query API', () => {
   });
 
   it('answers 400 naming a bad series parameter', async () => {
-    const run = await init({ project: 'query', dir: join(runsDir, 'b'), settings: quiet });
+    const run = await init({ project: 'query', dir: join(server.runsDir, 'b'), settings: quiet });
     run.log({ h: new Histogram([1, 2, 3]) });
     await run.finish();
-    const base = `${coordinator.httpUrl}/api/v1/runs/local/query/${run.id}`;
+    const base = `${server.coordinator.httpUrl}/api/v1/runs/local/query/${run.id}`;
     for (const [query, message] of [
       ['buckets=0', 'query parameter `buckets`: expected an integer from 1 to 100000, got "0"'],
       ['minStep=5&maxStep=1', 'query parameter `minStep`: 5 is above maxStep 1'],
@@ -118,16 +101,16 @@ describe('the query API', () => {
       expect(res.status).toBe(400);
       expect(((await res.json()) as { error: { message: string } }).error.message).toBe(message);
     }
-    expect((await fetch(`${coordinator.httpUrl}/api/v1/runs/local/query/nope/series`)).status).toBe(404);
-    expect((await fetch(`${coordinator.httpUrl}/api/v1/runs/local/query/nope/stream`)).status).toBe(404);
+    expect((await fetch(`${server.coordinator.httpUrl}/api/v1/runs/local/query/nope/series`)).status).toBe(404);
+    expect((await fetch(`${server.coordinator.httpUrl}/api/v1/runs/local/query/nope/stream`)).status).toBe(404);
   });
 
   it('streams run changes as server-sent events', async () => {
-    const run = await init({ project: 'query', dir: join(runsDir, 'c'), settings: quiet });
+    const run = await init({ project: 'query', dir: join(server.runsDir, 'c'), settings: quiet });
     run.log({ x: 1 });
     await run.flush();
     const controller = new AbortController();
-    const res = await fetch(`${coordinator.httpUrl}/api/v1/runs/local/query/${run.id}/stream`, { signal: controller.signal });
+    const res = await fetch(`${server.coordinator.httpUrl}/api/v1/runs/local/query/${run.id}/stream`, { signal: controller.signal });
     expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     const reader = res.body!.getReader();
     let text = '';
