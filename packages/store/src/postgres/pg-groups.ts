@@ -12,46 +12,13 @@ import {
   type SystemSample,
 } from '../group-types.js';
 import { decodeChunk, insertValues, type ChunkRow, type Queryable } from './pg-history.js';
+import { DEFAULT_AGGREGATE_LIMIT, PROGRESS_COLUMNS, groupFromRow, progressFromRow, type GroupRow, type ProgressRow } from '../group-rows.js';
 import { chunkOf, chunkRanges, collectAggCells, decodeAggChunk, encodeAggChunk, mergeSeriesIntoChunk, trimAggChunk, type AggChunk } from '../aggregate-chunks.js';
 
 const MAX_STEP = Number.MAX_SAFE_INTEGER;
 const MIN_STEP = Number.MIN_SAFE_INTEGER;
-const DEFAULT_AGGREGATE_LIMIT = 1_000_000;
 /** First key of the per-group advisory lock ("Grp"): aggregate writes and rebuilds of one group never interleave. */
 const GROUP_LOCK_CLASS = 0x477270;
-
-interface GroupRow {
-  pk: number;
-  entity: string;
-  project: string;
-  name: string;
-  world_size: number | null;
-  primary_rank: number;
-  stalled_at: number | null;
-  created_at: number;
-  updated_at: number;
-}
-
-interface ProgressRow {
-  run_pk: number;
-  last_step: number | null;
-  last_step_at: number | null;
-  samples: string;
-  slow_since: number | null;
-  straggler: boolean;
-  restart_attempt: number;
-  replay_armed: boolean;
-}
-
-const PROGRESS_COLUMNS: { readonly [K in keyof RankProgress]-?: string } = {
-  lastStep: 'last_step',
-  lastStepAt: 'last_step_at',
-  samples: 'samples',
-  slowSince: 'slow_since',
-  straggler: 'straggler',
-  restartAttempt: 'restart_attempt',
-  replayArmed: 'replay_armed',
-};
 
 /** Creates the group if missing, widens its world size and takes an announced primary. */
 export async function announceGroup(c: Queryable, key: GroupKey, a: GroupAnnounce, now: number): Promise<StoredGroup> {
@@ -265,29 +232,4 @@ export async function readSystemSamples(c: Queryable, runPk: number, q: { since?
     ])
   ).rows;
   return rows.map((r) => ({ at: r.at, label: r.label, metrics: JSON.parse(r.metrics) as Record<string, number> }));
-}
-
-function groupFromRow(r: GroupRow): StoredGroup {
-  return {
-    entity: r.entity,
-    project: r.project,
-    group: r.name,
-    worldSize: r.world_size,
-    primaryRank: r.primary_rank,
-    stalledAt: r.stalled_at,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
-}
-
-function progressFromRow(r: ProgressRow): RankProgress {
-  return {
-    lastStep: r.last_step === null ? null : Number(r.last_step),
-    lastStepAt: r.last_step_at,
-    samples: JSON.parse(r.samples) as number[],
-    slowSince: r.slow_since,
-    straggler: r.straggler,
-    restartAttempt: r.restart_attempt,
-    replayArmed: r.replay_armed,
-  };
 }

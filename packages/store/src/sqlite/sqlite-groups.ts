@@ -14,45 +14,11 @@ import {
   type SystemSample,
 } from '../group-types.js';
 import { decodeFloats, decodeSteps, upperBound } from './history-chunks.js';
+import { DEFAULT_AGGREGATE_LIMIT, PROGRESS_COLUMNS, groupFromRow, progressFromRow, type GroupRow, type ProgressRow } from '../group-rows.js';
 import { chunkOf, chunkRanges, collectAggCells, decodeAggChunk, encodeAggChunk, mergeSeriesIntoChunk, trimAggChunk, type AggChunk } from '../aggregate-chunks.js';
 
 const MAX_STEP = Number.MAX_SAFE_INTEGER;
 const MIN_STEP = Number.MIN_SAFE_INTEGER;
-/** Most cells one aggregate read returns when the caller names no limit. */
-const DEFAULT_AGGREGATE_LIMIT = 1_000_000;
-
-interface GroupRow {
-  pk: number;
-  entity: string;
-  project: string;
-  name: string;
-  world_size: number | null;
-  primary_rank: number;
-  stalled_at: number | null;
-  created_at: number;
-  updated_at: number;
-}
-
-interface ProgressRow {
-  run_pk: number;
-  last_step: number | null;
-  last_step_at: number | null;
-  samples: string;
-  slow_since: number | null;
-  straggler: number;
-  restart_attempt: number;
-  replay_armed: number;
-}
-
-const PROGRESS_COLUMNS: { readonly [K in keyof RankProgress]-?: string } = {
-  lastStep: 'last_step',
-  lastStepAt: 'last_step_at',
-  samples: 'samples',
-  slowSince: 'slow_since',
-  straggler: 'straggler',
-  restartAttempt: 'restart_attempt',
-  replayArmed: 'replay_armed',
-};
 
 /**
  * The group tables of the SQLite store (`group-schema.ts`). Synchronous:
@@ -262,29 +228,4 @@ export class SqliteGroups {
     }
     return row.pk;
   }
-}
-
-function groupFromRow(r: GroupRow): StoredGroup {
-  return {
-    entity: r.entity,
-    project: r.project,
-    group: r.name,
-    worldSize: r.world_size,
-    primaryRank: r.primary_rank,
-    stalledAt: r.stalled_at,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
-}
-
-function progressFromRow(r: ProgressRow): RankProgress {
-  return {
-    lastStep: r.last_step,
-    lastStepAt: r.last_step_at,
-    samples: JSON.parse(r.samples) as number[],
-    slowSince: r.slow_since,
-    straggler: r.straggler !== 0,
-    restartAttempt: r.restart_attempt,
-    replayArmed: r.replay_armed !== 0,
-  };
 }
