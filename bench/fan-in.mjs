@@ -16,14 +16,17 @@
 //           committed = points / (go → the last finish()). Latency from
 //           log() to queryable: sampled ranks (the first 8) post a step's
 //           wall time every 200 ms and the bench polls GET /api/v1/runs/...
-//           until its lastStep reaches it (poll every 20 ms: up to 20 ms is
-//           the poll's).
+//           until its lastStep reaches it (poll every BENCH_FANIN_POLL_MS,
+//           50: up to 50 ms of a latency is the poll's, so it reads high,
+//           never low). Every 20 ms was 400 requests/s for 8 ranks, about
+//           500 µs of coordinator CPU each plus a PostgreSQL query: a quarter
+//           of a core taken from the deployment it measures.
 // Redis memory: used_memory sampled every 100 ms during the phase (max).
 // Where the time goes (a second table): per phase, batches received and jobs
 // completed per second, queue wait, engine apply per job, enqueue → completed
 // and arrival → ack (from the processes' /metrics, histogram bucket bounds),
 // and the CPU share of each process group (/proc). BENCH_FANIN_PROFILE=dir
-// writes CPU profiles of the coordinators and workers; BENCH_FANIN_DEBUG=1
+// writes CPU profiles of the coordinators, workers and rank hosts; BENCH_FANIN_DEBUG=1
 // prints the private servers' URLs (to watch pg_stat_activity meanwhile).
 // Beside it, a raw baseline in the same run: ioredis pipelined LPUSH and XADD
 // of the same rows (JSON, one entry per step, pipelines of 1000).
@@ -48,6 +51,8 @@ const WORKERS = Number(process.env.BENCH_FANIN_WORKERS ?? 2);
 const CONCURRENCY = Number(process.env.BENCH_FANIN_CONCURRENCY ?? 8);
 const COORDINATORS = Number(process.env.BENCH_FANIN_COORDINATORS ?? 1);
 const SAMPLED = 8;
+/** How often each sampled rank's poller asks whether its step is visible yet. */
+const POLL_MS = Number(process.env.BENCH_FANIN_POLL_MS ?? 50);
 /** The load of the third phase: half the issue's 500,000 points/s target, where p99 must be under 1 s. */
 const TARGET_LOAD = Number(process.env.BENCH_FANIN_TARGET_LOAD ?? 250_000);
 
@@ -84,6 +89,8 @@ class RankHosts {
       const child = fork(new URL('./fan-in-rank.mjs', import.meta.url), [], {
         env: { ...process.env, COHORT_URL: urls[h % urls.length], COHORT_BENCH_DIR: dir, COHORT_BENCH_RANKS: ranks.join(','), COHORT_BENCH_KEYS: String(KEYS) },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        // BENCH_FANIN_PROFILE=dir: CPU profiles of the rank hosts too.
+        execArgv: process.env.BENCH_FANIN_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_FANIN_PROFILE}`] : [],
       });
       child.on('error', (err) => console.error(`rank host ${h}:`, err));
       return child;
@@ -118,8 +125,11 @@ class RankHosts {
     await Promise.all(
       this.hosts.map(async (child) => {
         if (child.exitCode !== null || child.signalCode !== null) return;
-        child.kill('SIGKILL');
-        await once(child, 'exit');
+        const exited = once(child, 'exit');
+        // Profiled hosts exit on their own (a killed process writes no profile).
+        if (process.env.BENCH_FANIN_PROFILE && child.connected) child.send({ type: 'exit' });
+        else child.kill('SIGKILL');
+        await exited;
       }),
     );
   }
@@ -141,14 +151,14 @@ async function runPhase(ranks, { project, steps = 0, stepsPerSec = 0, httpUrl, r
         while (!stopPolling || queue.length > 0) {
           const next = queue[0];
           if (!next) {
-            await new Promise((res) => setTimeout(res, 20));
+            await new Promise((res) => setTimeout(res, POLL_MS));
             continue;
           }
           const body = await (await fetch(url)).json().catch(() => ({}));
           const last = body.lastStep ?? body.run?.lastStep ?? -1;
           const now = Date.now();
           while (queue.length > 0 && queue[0].step <= last) latencies.push(now - queue.shift().t);
-          if (queue.length > 0) await new Promise((res) => setTimeout(res, 20));
+          if (queue.length > 0) await new Promise((res) => setTimeout(res, POLL_MS));
         }
       })(),
     );
@@ -212,7 +222,9 @@ async function rawRedis(redis, command) {
 
 export async function benchFanIn(tmp) {
   const redisService = await provideRedis();
-  const pgService = await providePostgres().catch(async (err) => {
+  // BENCH_FANIN_PG_STATS=1: pg_stat_statements in the private PostgreSQL, its top statements printed at the end.
+  const pgStats = Boolean(process.env.BENCH_FANIN_PG_STATS);
+  const pgService = await providePostgres(pgStats ? ['shared_preload_libraries=pg_stat_statements'] : []).catch(async (err) => {
     await redisService.stop();
     throw err;
   });
@@ -224,6 +236,8 @@ export async function benchFanIn(tmp) {
   dbUrl.pathname = `/${dbName}`;
   const prefix = `bench-${randomBytes(4).toString('hex')}`;
   if (process.env.BENCH_FANIN_DEBUG) console.error(`fan-in: postgres ${dbUrl.href}, redis ${redisService.url}`);
+  if (pgStats) await admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  let pgTop = [];
   const redis = new Redis(redisService.url);
   const processes = [];
   const rows = [];
@@ -238,7 +252,7 @@ export async function benchFanIn(tmp) {
   process.once('SIGTERM', onSignal);
   try {
     const common = ['--redis', redisService.url, '--postgres', dbUrl.href, '--prefix', prefix];
-    // BENCH_FANIN_PROFILE=dir: CPU profiles of the coordinators and workers (written when they exit).
+    // BENCH_FANIN_PROFILE=dir: CPU profiles of the coordinators, workers and rank hosts (written when they exit).
     const profile = process.env.BENCH_FANIN_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_FANIN_PROFILE}`] : [];
     for (let i = 0; i < COORDINATORS; i++) processes.push(await startCohortProcess('server', [...common, '--grpc-port', '0', '--http-port', '0', '--data', join(tmp, `fan-in-${i}`)], {}, profile));
     for (let i = 0; i < WORKERS; i++) processes.push(await startCohortProcess('worker', [...common, '--http-port', '0', '--concurrency', String(CONCURRENCY)], {}, profile));
@@ -293,6 +307,13 @@ export async function benchFanIn(tmp) {
     process.off('SIGTERM', onSignal);
     await Promise.allSettled(processes.map((p) => p.stop()));
     redis.disconnect();
+    if (pgStats) {
+      const top = await admin.query(
+        `SELECT calls, round(total_exec_time) AS ms, round((total_exec_time / calls)::numeric, 3) AS mean_ms, rows, regexp_replace(left(query, 110), '\\s+', ' ', 'g') AS query
+         FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 14`,
+      );
+      pgTop = top.rows;
+    }
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
     await admin.end();
     await pgService.stop();
@@ -301,7 +322,7 @@ export async function benchFanIn(tmp) {
   printTable(
     `(e) scaled fan-in: ${COORDINATORS} coordinator(s) + ${WORKERS} workers (concurrency ${CONCURRENCY}), ${KEYS} scalar metrics per step; max: ${fmt(POINTS)} points as fast as the ranks can; ` +
       `half: paced at half the max for ${SECONDS} s; target: paced at ${fmt(TARGET_LOAD)} points/s (half the 500,000 target) for ${SECONDS} s; ` +
-      'latency = log() → visible in GET /api/v1/runs (ms, sampled every 200 ms on 8 ranks)',
+      `latency = log() → visible in GET /api/v1/runs (ms, sampled every 200 ms on 8 ranks, polled every ${POLL_MS} ms)`,
     [
       'ranks',
       'max: points/s committed',
@@ -320,6 +341,9 @@ export async function benchFanIn(tmp) {
     ['ranks phase', 'batches/s', 'jobs/s', 'batches/job', 'wait p50 / p99 ms', 'apply ms', 'job p50 ms', 'ack p50 / p99 ms', 'CPU'],
     stages,
   );
+  if (pgStats) {
+    printTable('(e) PostgreSQL statements by total time (pg_stat_statements, whole run)', ['calls', 'ms', 'mean ms', 'rows', 'query'], pgTop.map((r) => [fmt(Number(r.calls)), fmt(Number(r.ms)), String(r.mean_ms), fmt(Number(r.rows)), r.query.replaceAll('|', '/')]));
+  }
   printTable('(e) raw Redis baseline, same run: the same rows as JSON, one entry per step, pipelines of 1000', ['command', 'points/s', 'Redis memory for 200k steps MiB'], [
     ...raw.map(([c, r]) => [`pipelined ${c.toUpperCase()}`, fmt(r.rate), fmt(r.memory / 2 ** 20, 1)]),
     ['target (scaled, 2 workers)', '≥ 500,000; p99 < 1 s at half load', ''],

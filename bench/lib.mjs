@@ -119,7 +119,7 @@ export async function provideRedis() {
 }
 
 /** DATABASE_URL (a user that may CREATE DATABASE), or a private PostgreSQL (fsync off, as the tests run it; `pid`: the postmaster's). */
-export async function providePostgres() {
+export async function providePostgres(settings = []) {
   if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, source: 'env', stop: async () => {} };
   const initdb = which('initdb');
   const postgres = which('postgres');
@@ -131,7 +131,7 @@ export async function providePostgres() {
   const data = join(dir, 'data');
   execFileSync(...wrap(initdb, ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C']), { stdio: 'ignore' });
   const port = await freePort();
-  const [bin, args] = wrap(postgres, ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=300']);
+  const [bin, args] = wrap(postgres, ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=300', ...settings.flatMap((kv) => ['-c', kv])]);
   const child = spawn(bin, args, { stdio: 'ignore' });
   const pidOf = () => {
     try {

@@ -1,7 +1,8 @@
 /** The usage text of each command, and of the whole CLI. */
 export const COMMAND_USAGE: Readonly<Record<string, string>> = Object.freeze({
   server: `cohort server [--data DIR] [--host HOST] [--grpc-port PORT] [--http-port PORT] [--advertise-host HOST]
-              [--redis URL --postgres URL [--prefix NAME] [--max-queue-depth N] [--lost-job-check-ms MS]]
+              [--redis URL --postgres URL [--prefix NAME] [--max-queue-depth N] [--lost-job-check-ms MS]
+               [--compaction-interval-ms MS]]
               [--blob-dir DIR] [--alert-webhook URL] [--alert-slack URL] [--limit NAME=VALUE ...]
               [--auth keys|none] [--tls-cert PEM --tls-key PEM] [--rate-limit N] [--rate-burst N]
     Runs an embedded coordinator (SQLite and files under DIR, default ./cohort-data).
@@ -16,6 +17,8 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = Object.freeze({
     serve gRPC and HTTPS with this PEM certificate and key. --rate-limit / --rate-burst: requests per second
     and burst per API key (default 50 and 200).
     --lost-job-check-ms (COHORT_LOST_JOB_CHECK_MS): how often it looks for awaited jobs Redis lost (default 5000).
+    --compaction-interval-ms (COHORT_COMPACTION_INTERVAL_MS): how often small history chunks are merged, once
+    across coordinators (default 10000; 0 turns it off).
     --blob-dir (COHORT_BLOB_DIR): the content-addressed file store (default DIR/blobs); in scaled mode a
     folder every coordinator mounts. --alert-webhook / --alert-slack (COHORT_ALERT_WEBHOOK_URL,
     COHORT_ALERT_SLACK_URL): where alerts are delivered (a JSON POST; a Slack incoming webhook).

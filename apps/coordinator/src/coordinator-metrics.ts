@@ -52,6 +52,14 @@ export class CoordinatorMetrics extends ProcessMetrics {
     registers: [this.registry],
   });
 
+  /** History chunks the compaction this coordinator ran took out and wrote back merged. */
+  readonly chunksCompacted = new Counter({
+    name: 'cohort_history_chunks_compacted_total',
+    help: 'History chunks merged by the compaction passes of this process: removed (merged away) and written (the merged ones).',
+    labelNames: ['op'],
+    registers: [this.registry],
+  });
+
   /** Counts an error by its code (INTERNAL for anything that is not a `CohortError`). */
   countError(err: unknown): void {
     this.errors.inc({ code: err instanceof CohortError ? err.code : 'INTERNAL' });

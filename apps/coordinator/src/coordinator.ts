@@ -21,6 +21,7 @@ import { createOpsRoutes, type ReadinessCheck } from '@cohort/ops';
 import { runUrl } from './run-url.js';
 import { BatchProducer, redactUrl } from './scaled/batch-producer.js';
 import { groupChecksTask } from './group-checks-task.js';
+import { historyCompactionTask } from './history-compaction-task.js';
 import { startLocalTasks, startSharedTasks, type ScheduledTask, type ScheduledTasks } from './scheduled-tasks.js';
 import { coordinatorVersion, formatHostPort, type ServerInfoView } from './server-info.js';
 import { Access } from './auth/access.js';
@@ -81,6 +82,12 @@ export interface CoordinatorOptions extends AssetOptions, AuthOptions {
    * @defaultValue 15000
    */
   groupCheckIntervalMs?: number;
+  /**
+   * Scaled mode: how often small history chunks are compacted (once across
+   * coordinators; workers write each batch's cells as new chunks). 0 turns
+   * it off. Embedded mode has nothing to compact. @defaultValue 10000
+   */
+  compactionIntervalMs?: number;
   /** Straggler and stall thresholds of the group checks. @defaultValue the engine's */
   groupChecks?: GroupCheckOptions;
   /**
@@ -176,6 +183,7 @@ interface ResolvedCoordinatorOptions {
   heartbeatTimeoutSeconds: number;
   sweepIntervalMs: number;
   groupCheckIntervalMs: number;
+  compactionIntervalMs: number;
   groupChecks: GroupCheckOptions;
   scaled: ResolvedScaledModeOptions | undefined;
 }
@@ -266,6 +274,10 @@ function resolveOptions(options: CoordinatorOptions): ResolvedCoordinatorOptions
   if (!Number.isInteger(groupCheckIntervalMs) || groupCheckIntervalMs < 0) {
     throw new TypeError(`Expected \`groupCheckIntervalMs\` to be an integer from 0 and up, got \`${String(groupCheckIntervalMs)}\` (${typeof groupCheckIntervalMs})`);
   }
+  const compactionIntervalMs = options.compactionIntervalMs ?? 10_000;
+  if (!Number.isInteger(compactionIntervalMs) || compactionIntervalMs < 0) {
+    throw new TypeError(`Expected \`compactionIntervalMs\` to be an integer from 0 and up, got \`${String(compactionIntervalMs)}\` (${typeof compactionIntervalMs})`);
+  }
   const sweepIntervalMs = options.sweepIntervalMs ?? 10_000;
   if (!Number.isInteger(sweepIntervalMs) || sweepIntervalMs < 0) {
     throw new TypeError(`Expected \`sweepIntervalMs\` to be an integer from 0 and up, got \`${String(sweepIntervalMs)}\` (${typeof sweepIntervalMs})`);
@@ -287,6 +299,7 @@ function resolveOptions(options: CoordinatorOptions): ResolvedCoordinatorOptions
     heartbeatTimeoutSeconds: positive('heartbeatTimeoutSeconds', options.heartbeatTimeoutSeconds, 45),
     sweepIntervalMs,
     groupCheckIntervalMs,
+    compactionIntervalMs,
     groupChecks: options.groupChecks ?? {},
     scaled: resolvedScaled,
   };
@@ -425,6 +438,19 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
           intervalMs: opts.groupCheckIntervalMs,
           thresholds: opts.groupChecks,
           log: opts.logger.child({ component: 'group-checks' }),
+        }),
+      );
+    }
+    if (scaled && opts.compactionIntervalMs > 0) {
+      tasks.push(
+        historyCompactionTask({
+          engine: served,
+          intervalMs: opts.compactionIntervalMs,
+          log: opts.logger.child({ component: 'compaction' }),
+          onPass: (report) => {
+            metrics.chunksCompacted.inc({ op: 'removed' }, report.chunksRemoved);
+            metrics.chunksCompacted.inc({ op: 'written' }, report.chunksWritten);
+          },
         }),
       );
     }

@@ -17,6 +17,7 @@ import {
 } from '@cohort/protocol';
 import { isAggregatedKey, type BatchWrite, type ConsoleChunk, type JsonSeries, type NewAlert, type NewRunEvent, type NumericSeries, type RankProgress, type RunPatch, type RunState, type StoredRun, type SystemSample } from '@cohort/store';
 import { parseObject } from './run-view.js';
+import type { WrittenSummaryState } from './summary-state-cache.js';
 
 /** Keys every row carries in its own column; a cell with one of these names is ignored. */
 const AUTOMATIC_KEYS = new Set(['_step', '_runtime', '_timestamp']);
@@ -48,6 +49,12 @@ export interface PlanContext {
   progress?: RankProgress | undefined;
   /** Seconds between two progress samples of a run. @defaultValue 1 */
   progressSampleSeconds?: number;
+  /**
+   * The run's stored summary state (`summaryStateJson` parsed, or kept from
+   * an earlier batch), `undefined` before its first batch. Shared: the
+   * planner only reads it, to build its own tracker.
+   */
+  summaryState(): SummaryState | undefined;
   /** The summary of the run's rows up to `step`, for a replay rewind. */
   replaySummary?(step: number): Promise<{ summaryJson: string; summaryStateJson: string; lastStep: number | null; runtime: number }>;
 }
@@ -69,6 +76,8 @@ export class RecordFailure extends Error {
 export interface BatchPlan {
   write: BatchWrite;
   droppedRows: number;
+  /** The summary state the write stores in `summaryStateJson`, when it stores one. */
+  summaryState?: WrittenSummaryState;
 }
 
 interface SeriesBuilder {
@@ -107,10 +116,7 @@ export async function planBatch(
   let metrics: MetricDefinitionMessage[] | undefined;
   const lastAlerts = new Map<string, number | undefined>();
 
-  const getTracker = (): SummaryTracker =>
-    (tracker ??= SummaryTracker.fromJSON(
-      run.summaryStateJson === '' ? undefined : (parseJson(run.summaryStateJson) as SummaryState),
-    ));
+  const getTracker = (): SummaryTracker => (tracker ??= SummaryTracker.fromJSON(ctx.summaryState()));
   const setState = (next: RunState, detail: string): void => {
     if (next === state) return;
     state = next;
@@ -246,9 +252,12 @@ export async function planBatch(
   if (runtime !== run.runtime) patch.runtime = runtime;
   if (config) patch.configJson = stringifyJson(config.toJSON());
   if (metrics) patch.metricsJson = stringifyJson(metrics);
+  let summaryState: WrittenSummaryState | undefined;
   if (tracker && summaryChanged) {
     patch.summaryJson = stringifyJson(tracker.summary());
-    patch.summaryStateJson = stringifyJson(tracker.toJSON());
+    const next = tracker.toJSON();
+    summaryState = { json: stringifyJson(next), state: next };
+    patch.summaryStateJson = summaryState.json;
   }
   if (rewindAfter !== undefined) {
     write.rewindAfter = rewindAfter;
@@ -267,7 +276,7 @@ export async function planBatch(
   if (system) write.system = system;
   if (consoleChunks) write.console = consoleChunks;
   if (events.length > 0) write.events = events;
-  return { write, droppedRows };
+  return { write, droppedRows, ...(summaryState && { summaryState }) };
 }
 
 /** The progress fields to write when the run's last step moved (group members and runs with progress only). */

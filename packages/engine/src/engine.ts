@@ -8,6 +8,7 @@ import { readSeries, type SeriesOptions, type SeriesResult } from './series-quer
 import { decideGroup, resolveGroupCheckOptions, type GroupCheckOptions, type GroupCheckReport } from './group-checks.js';
 import { cellsToRows, toGroupView, type GroupHistoryRow, type GroupView } from './group-view.js';
 import { toRunView, type RunView } from './run-view.js';
+import { SummaryStateCache, type WrittenSummaryState } from './summary-state-cache.js';
 
 /** Options of {@link Engine}. */
 export interface EngineOptions {
@@ -21,6 +22,11 @@ export interface EngineOptions {
   rateWindowSeconds?: number;
   /** Most runs one project may hold; creating one more is RESOURCE_EXHAUSTED. @defaultValue `DEFAULT_LIMITS.maxRunsPerProject` */
   maxRunsPerProject?: number;
+  /**
+   * The parsed summary states kept between a run's batches (one cache per
+   * engine): `new SummaryStateCache(0)` keeps none. @defaultValue `new SummaryStateCache()`
+   */
+  summaryStateCache?: SummaryStateCache;
 }
 
 /** Options of {@link Engine.groupHistory}. */
@@ -70,6 +76,8 @@ export interface BatchItem {
 interface PlannedBatch {
   write?: BatchWrite;
   result: ApplyResult;
+  /** The summary state the write stores, when it stores one. */
+  summaryState?: WrittenSummaryState;
 }
 
 /** How many times a batch is planned again after losing a race to another applier. */
@@ -93,6 +101,7 @@ export class Engine {
   readonly #sampleSeconds: number;
   readonly #rateWindow: number;
   readonly #maxRunsPerProject: number;
+  readonly #summaries: SummaryStateCache;
   #closed = false;
 
   constructor(store: Store, options: EngineOptions = {}) {
@@ -102,6 +111,7 @@ export class Engine {
     this.#sampleSeconds = options.progressSampleSeconds ?? 1;
     this.#rateWindow = options.rateWindowSeconds ?? 30;
     this.#maxRunsPerProject = options.maxRunsPerProject ?? DEFAULT_LIMITS.maxRunsPerProject;
+    this.#summaries = options.summaryStateCache ?? new SummaryStateCache();
   }
 
   /** The store this engine works over. */
@@ -160,8 +170,13 @@ export class Engine {
       const stored = await this.#find(key);
       const applied = writer === '' ? stored.appliedSeq : await this.#store.writerAppliedSeq(stored.pk, writer);
       const planned = await this.#plan(stored, writer, applied, records);
-      if (!planned.write || (await this.#store.commitBatch(stored.pk, stored.version, planned.write))) return planned.result;
+      if (!planned.write) return planned.result;
+      if (await this.#store.commitBatch(stored.pk, stored.version, planned.write)) {
+        this.#summaries.committed(stored, planned.summaryState);
+        return planned.result;
+      }
       // Another applier moved the run on: look again.
+      this.#summaries.lost(stored);
     }
     throw new CohortError('FAILED_PRECONDITION', `applyBatch: run ${key.entity}/${key.project}/${key.runId} kept changing under this applier; is another one applying it?`);
   }
@@ -225,18 +240,23 @@ export class Engine {
           }
         }),
       );
-      const commits: Array<{ index: number; stored: StoredRun; write: BatchWrite; result: ApplyResult }> = [];
+      const commits: Array<{ index: number; stored: StoredRun; write: BatchWrite; plan: PlannedBatch }> = [];
       for (const p of planned) {
         if (!p) continue;
-        if (p.plan.write) commits.push({ index: p.index, stored: p.stored, write: p.plan.write, result: p.plan.result });
+        if (p.plan.write) commits.push({ index: p.index, stored: p.stored, write: p.plan.write, plan: p.plan });
         else results[p.index] = p.plan.result;
       }
       if (commits.length > 0) {
         try {
           const ok = await this.#store.commitBatches(commits.map((c) => ({ pk: c.stored.pk, expectedVersion: c.stored.version, write: c.write })));
           commits.forEach((c, n) => {
-            if (ok[n]) results[c.index] = c.result;
-            else alone.add(c.index);
+            if (ok[n]) {
+              results[c.index] = c.plan.result;
+              this.#summaries.committed(c.stored, c.plan.summaryState);
+            } else {
+              this.#summaries.lost(c.stored);
+              alone.add(c.index);
+            }
           });
         } catch (err) {
           if (isUnreachable(err)) for (const c of commits) results[c.index] = { error: err };
@@ -284,6 +304,7 @@ export class Engine {
       progressSampleSeconds: this.#sampleSeconds,
       replaySummary: (step: number) => replaySummary(this.#store, stored, step),
       now: this.#now(),
+      summaryState: () => this.#summaries.get(stored),
       lastAlertAt: async (title: string): Promise<number | undefined> => {
         const scope = stored.group === '' ? { runPk: stored.pk } : { runPk: stored.pk, group: { entity: stored.entity, project: stored.project, group: stored.group } };
         return (await this.#store.lastAlert(scope, title))?.timestamp;
@@ -293,7 +314,8 @@ export class Engine {
       try {
         const plan = await planBatch(stored, fresh, skip, ctx);
         if (writer !== '') plan.write.writer = writer;
-        return { write: plan.write, result: { appliedSeq: plan.write.appliedSeq, droppedRows: plan.droppedRows, rejected } };
+        const result = { appliedSeq: plan.write.appliedSeq, droppedRows: plan.droppedRows, rejected };
+        return { write: plan.write, result, ...(plan.summaryState && { summaryState: plan.summaryState }) };
       } catch (err) {
         if (!(err instanceof RecordFailure)) throw err;
         skip.add(err.seq);

@@ -17,6 +17,7 @@ export { resolveGroupCheckOptions } from './group-checks.js';
 export type { GroupHistoryRow, GroupMemberView, GroupState, GroupView } from './group-view.js';
 export { deriveGroupState, stepRate } from './group-view.js';
 export type { ApplyResult, RejectedRecord } from './apply-batch.js';
+export { SummaryStateCache } from './summary-state-cache.js';
 export type { HistoryOptions, HistoryPage, ScanHistoryOptions } from './history-query.js';
 export { MAX_HISTORY_ROWS, MAX_PAGE_SIZE } from './history-query.js';
 export type { ResumeMode } from './open-run.js';

@@ -32,14 +32,14 @@ async function snapshot(store: Store, pk: number) {
 }
 
 describe.each(EACH_STORE)('commitBatches over %s', (_name, open) => {
-  it('writes the same rows, keys, summaries and tail merges as one commitBatch per run', async () => {
+  it('writes the same rows, keys, summaries and chunks as one commitBatch per run', async () => {
     // Two fresh stores of one kind: one written batch by batch, one with commitBatches.
     await using one = await open();
     await using two = await open();
     const stores = { single: one.store, multi: two.store };
     const ids = ['a', 'b', 'c', 'd'];
     const first = (pks: StoredRun[]): BatchCommit[] => [
-      // a: small tails, merged by the next batch; b: a tail too big to merge; c: nothing yet; d: a shared-mode writer.
+      // a: small chunks, then more of them; b: a big chunk, then a small one; c: nothing yet; d: a shared-mode writer.
       { pk: pks[0]!.pk, expectedVersion: 0, write: { appliedSeq: 1, run: { lastStep: 9 }, numeric: [series('x', 0, 10), series('y', 0, 10)], json: [{ key: 't', steps: [5], values: ['"five"'] }] } },
       { pk: pks[1]!.pk, expectedVersion: 0, write: { appliedSeq: 1, run: { lastStep: 1999 }, numeric: [series('x', 0, 2000)] } },
       { pk: pks[3]!.pk, expectedVersion: 0, write: { appliedSeq: 1, writer: 'w1', numeric: [series('z', 0, 5)] } },
@@ -93,9 +93,17 @@ describe.each(EACH_STORE)('commitBatches over %s', (_name, open) => {
     if (stores.multi instanceof PostgresStore && stores.single instanceof PostgresStore) {
       const chunks = await layout(stores.multi);
       expect(chunks).toEqual(await layout(stores.single));
-      // a's x grew its small tail into one chunk; b's big tail stayed and got a new chunk.
-      expect(chunks).toContainEqual({ run_pk: multiPks[0]!.pk, key_id: 0, first_step: 0, last_step: 19, n: 20 });
+      // Each batch's cells are a chunk of their own (compaction merges them later).
+      expect(chunks).toContainEqual({ run_pk: multiPks[0]!.pk, key_id: 0, first_step: 0, last_step: 9, n: 10 });
+      expect(chunks).toContainEqual({ run_pk: multiPks[0]!.pk, key_id: 0, first_step: 10, last_step: 19, n: 10 });
       expect(chunks).toContainEqual({ run_pk: multiPks[1]!.pk, key_id: 0, first_step: 2000, last_step: 2009, n: 10 });
+      expect(await stores.multi.compactHistory({ minSmallChunks: 1 })).toMatchObject({ runs: 3, chunksRemoved: 2 + 2 + 2 });
+      const merged = await layout(stores.multi);
+      expect(merged).toContainEqual({ run_pk: multiPks[0]!.pk, key_id: 0, first_step: 0, last_step: 19, n: 20 });
+      // b's small chunk joined its big neighbour; d's shared-mode writer's two chunks merged.
+      expect(merged).toContainEqual({ run_pk: multiPks[1]!.pk, key_id: 0, first_step: 0, last_step: 2009, n: 2010 });
+      expect(merged).toContainEqual({ run_pk: multiPks[3]!.pk, key_id: 0, first_step: 0, last_step: 6, n: 7 });
+      expect(await snapshot(stores.multi, multiPks[0]!.pk)).toEqual(a);
     }
   });
 

@@ -5,6 +5,8 @@ import type {
   AlertScope,
   BatchCommit,
   BatchWrite,
+  CompactionOptions,
+  CompactionReport,
   HistoryColumns,
   NewRun,
   NewRunEvent,
@@ -98,6 +100,13 @@ export interface Store extends GroupStore {
    * ascending, at most `limit` of them.
    */
   readRowSteps(pk: number, query?: StepRange & { limit?: number }): Promise<Float64Array>;
+  /**
+   * One pass of history compaction: merges small chunks that batches left
+   * behind (Postgres writes each batch's cells as they come). A no-op on
+   * SQLite, which grows a key's tail chunk in the write itself. Safe beside
+   * writers; run it from one place at a time (a housekeeping task).
+   */
+  compactHistory(options?: CompactionOptions): Promise<CompactionReport>;
   /** The latest unsuppressed alert with `title` in the scope, if any. */
   lastAlert(scope: AlertScope, title: string): Promise<StoredAlert | undefined>;
   /** A run's alerts, oldest first. */

@@ -208,3 +208,25 @@ export interface AlertScope {
   /** When set (non-empty), alerts of every run of this entity/project/group count. */
   group?: { entity: string; project: string; group: string };
 }
+
+/** Options of {@link Store.compactHistory}: one pass of history compaction. */
+export interface CompactionOptions {
+  /** A key is compacted once it holds this many small chunks. Default 8. */
+  minSmallChunks?: number;
+  /** Keys looked at in one pass. Default 4096. */
+  maxKeys?: number;
+  /** Chunks one run's compaction takes out at most; the rest waits for the next pass. Default 20,000. */
+  maxChunksPerRun?: number;
+}
+
+/** What one pass of {@link Store.compactHistory} did. */
+export interface CompactionReport {
+  /** Runs whose history it rewrote. */
+  runs: number;
+  /** Keys whose chunks it merged. */
+  keys: number;
+  /** Chunks taken out. */
+  chunksRemoved: number;
+  /** Merged chunks written in their place. */
+  chunksWritten: number;
+}

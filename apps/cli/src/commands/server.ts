@@ -30,6 +30,7 @@ export async function serverCommand(argv: readonly string[], ctx: CliContext): P
       prefix: { type: 'string' },
       'max-queue-depth': { type: 'string' },
       'lost-job-check-ms': { type: 'string' },
+      'compaction-interval-ms': { type: 'string' },
       'blob-dir': { type: 'string' },
       'alert-webhook': { type: 'string' },
       'alert-slack': { type: 'string' },
@@ -55,6 +56,7 @@ export async function serverCommand(argv: readonly string[], ctx: CliContext): P
       prefix: values.prefix ?? nonEmpty(ctx.env['COHORT_QUEUE_PREFIX']),
       maxQueueDepth: values['max-queue-depth'],
       lostJobCheckMs: values['lost-job-check-ms'] ?? nonEmpty(ctx.env['COHORT_LOST_JOB_CHECK_MS']),
+      compactionIntervalMs: values['compaction-interval-ms'] ?? nonEmpty(ctx.env['COHORT_COMPACTION_INTERVAL_MS']),
       blobDir: values['blob-dir'] ?? nonEmpty(ctx.env['COHORT_BLOB_DIR']),
       alertWebhook: values['alert-webhook'] ?? nonEmpty(ctx.env['COHORT_ALERT_WEBHOOK_URL']),
       alertSlack: values['alert-slack'] ?? nonEmpty(ctx.env['COHORT_ALERT_SLACK_URL']),
@@ -75,6 +77,7 @@ export async function serverCommand(argv: readonly string[], ctx: CliContext): P
       prefix: textFlag.optional(),
       maxQueueDepth: intFlag(1, 10_000_000).optional(),
       lostJobCheckMs: intFlag(10, 3_600_000).optional(),
+      compactionIntervalMs: intFlag(0, 86_400_000).optional(),
       blobDir: textFlag.optional(),
       alertWebhook: textFlag.optional(),
       alertSlack: textFlag.optional(),
@@ -115,6 +118,7 @@ export async function serverCommand(argv: readonly string[], ctx: CliContext): P
     grpcPort: flags.grpcPort ?? 7711,
     httpPort: flags.httpPort ?? 7712,
     ...(flags.advertiseHost !== undefined && { advertiseHost: flags.advertiseHost }),
+    ...(flags.compactionIntervalMs !== undefined && { compactionIntervalMs: flags.compactionIntervalMs }),
     // Scaled mode: blobs in a folder every coordinator mounts (docs/artifacts.md).
     ...((flags.blobDir !== undefined || scaled) && { blobDir: resolve(ctx.cwd, flags.blobDir ?? resolve(dataDir, 'blobs')) }),
     alertSinks: [

@@ -2,28 +2,18 @@ import { CohortError } from '@cohort/protocol';
 import type { BatchCommit, JsonSeries, NumericSeries, RunFields } from '../types.js';
 import { concatFloats } from '../sqlite/history-chunks.js';
 import { RUN_COLUMNS, toParams } from '../sqlite/run-columns.js';
-import { CHUNK_INSERT, CHUNK_WIDTH, MAX_PARAMS_PER_STATEMENT, decodeChunk, insertValues, pushChunkRows, type ChunkRow, type Queryable } from './pg-history.js';
+import { CHUNK_INSERT, CHUNK_WIDTH, MAX_PARAMS_PER_STATEMENT, insertValues, pushChunkRows, type Queryable } from './pg-history.js';
+import { formatKeyIndex, stepsMustIncrease, type KeyIndex, type KeyPlan } from './pg-key-index.js';
 
 /**
  * The statements of `commitBatches` that span every run of a job: one run
  * UPDATE per set of patched columns (usually one), one writer upsert, one
- * key resolution (which also takes out the tails to merge), one chunk
- * INSERT and one JSON INSERT, whatever the number of runs. Round trips, not CPU, bound a busy worker
+ * key resolution (which also reads each key's last step), one chunk
+ * INSERT and one JSON INSERT, whatever the number of runs. A batch's cells
+ * become new chunks as they come: no tail is read back and rewritten;
+ * compaction merges small chunks later (pg-compaction.ts). Round trips, not CPU, bound a busy worker
  * (docs/scaled-mode.md), so a job costs about as many as one batch did.
  */
-
-/**
- * A numeric tail chunk with fewer points than this is merged with the next
- * batch's cells of its key (taken out and written back grown); a bigger one
- * is left alone and the batch starts a new chunk. Lower than SQLite's
- * `CHUNK_MERGE_BELOW` (1024): here every merge carries the tail to the
- * worker and back and through the WAL again, so a run logging small
- * batches rewrote about 5 times what it logged. Measured with
- * bench/fan-in.mjs (64 ranks, half load, docs/scaled-mode.md): 1024 took
- * about 190 ms of apply per job, 256 about 130 ms; chunks stay at least 256
- * points (4 KiB of values), so reads still fetch few rows.
- */
-export const PG_CHUNK_MERGE_BELOW = 256;
 
 /** The Postgres type of each run column, for the casts of a multi-row UPDATE. */
 const PG_TYPES: { readonly [K in keyof RunFields]-?: string } = {
@@ -59,27 +49,31 @@ const PG_TYPES: { readonly [K in keyof RunFields]-?: string } = {
 
 /**
  * Applies each item's run patch (its applied seq included for the run's own
- * records) and bumps its version, only where the version is still the
- * expected one; the guarded UPDATE takes the row locks for the rest of the
+ * records, and its key index where `indexTexts` has one) and bumps its
+ * version, only where the version is still the expected one; the guarded UPDATE takes the row locks for the rest of the
  * transaction. Items are grouped by the set of fields they patch, one
  * statement per set (split only past {@link MAX_PARAMS_PER_STATEMENT}).
  * Answers, per item, whether its guard held.
  */
-export async function updateRuns(c: Queryable, items: readonly BatchCommit[], now: number): Promise<boolean[]> {
+export async function updateRuns(c: Queryable, items: readonly BatchCommit[], now: number, indexTexts: readonly (string | undefined)[] = []): Promise<boolean[]> {
   const bySet = new Map<string, Array<{ index: number; params: Record<string, unknown> }>>();
   items.forEach((item, index) => {
     const w = item.write;
     const params = toParams((w.writer ?? '') === '' ? { ...w.run, appliedSeq: w.appliedSeq } : { ...w.run });
-    const set = Object.keys(params).sort().join(',');
+    const set = `${Object.keys(params).sort().join(',')}${indexTexts[index] === undefined ? '' : '+index'}`;
     bySet.set(set, [...(bySet.get(set) ?? []), { index, params }]);
   });
   const passed = new Set<number>();
   for (const [set, group] of bySet) {
-    const fields = (set === '' ? [] : set.split(',')) as Array<keyof RunFields>;
-    const width = 2 + fields.length;
+    const withIndex = set.endsWith('+index');
+    const plain = withIndex ? set.slice(0, -'+index'.length) : set;
+    const fields = (plain === '' ? [] : plain.split(',')) as Array<keyof RunFields>;
+    const width = 2 + fields.length + (withIndex ? 1 : 0);
     const perStatement = Math.max(1, Math.floor((MAX_PARAMS_PER_STATEMENT - 1) / width));
-    const sets = [...fields.map((f) => `${RUN_COLUMNS[f].column} = v.${RUN_COLUMNS[f].column}`), 'updated_at = $1', 'version = r.version + 1'];
-    const names = ['pk', 'expected', ...fields.map((f) => RUN_COLUMNS[f].column)];
+    const columns = fields.map((f) => RUN_COLUMNS[f].column);
+    if (withIndex) columns.push('history_index');
+    const sets = [...columns.map((col) => `${col} = v.${col}`), 'updated_at = $1', 'version = r.version + 1'];
+    const names = ['pk', 'expected', ...columns];
     for (let from = 0; from < group.length; from += perStatement) {
       const part = group.slice(from, from + perStatement);
       const values: unknown[] = [now];
@@ -90,6 +84,10 @@ export async function updateRuns(c: Queryable, items: readonly BatchCommit[], no
         for (const f of fields) {
           values.push(params[f]);
           cells.push(`$${values.length}::${PG_TYPES[f]}`);
+        }
+        if (withIndex) {
+          values.push(indexTexts[index]);
+          cells.push(`$${values.length}::text`);
         }
         return `(${cells.join(', ')})`;
       });
@@ -120,11 +118,10 @@ export async function upsertWriters(c: Queryable, items: readonly BatchCommit[])
 /**
  * Resolves the keys of many runs in one round trip: adds the missing ones
  * (each run's new ids continuing its own, in the order given) and answers
- * every (run, key) id; for keys with numeric cells ($3) also its tail chunk,
- * which it deletes and returns with its blobs when it is small enough to be
- * merged (the caller writes it back grown; a failed check rolls the whole
- * transaction back). Runs under the runs' row locks, taken by the version
- * guards, so two appliers never hand out one id twice.
+ * every (run, key) id; for known keys with numeric cells ($3) also the last
+ * step stored (from the range index alone), which the batch's first step
+ * must pass. Runs under the runs' row locks, taken by the version guards,
+ * so two appliers never hand out one id twice.
  */
 const RESOLVE_KEYS = `
 WITH wanted AS (
@@ -145,20 +142,11 @@ added AS (
   INSERT INTO history_keys (run_pk, key_id, key)
   SELECT m.run_pk, b.next + row_number() OVER (PARTITION BY m.run_pk ORDER BY m.ord) - 1, m.key FROM missing m JOIN base b ON b.run_pk = m.run_pk
   RETURNING run_pk, key, key_id
-),
-tails AS (
-  SELECT k.run_pk, k.key, k.key_id, t.id, t.first_step, t.last_step, t.n
-  FROM known k LEFT JOIN LATERAL (
-    SELECT c.id, c.first_step, c.last_step, c.n FROM history_chunks c
-    WHERE k.numeric AND c.run_pk = k.run_pk AND c.key_id = k.key_id ORDER BY c.last_step DESC LIMIT 1
-  ) t ON true
-),
-merged AS (
-  -- By primary key (= ANY of an array): a join with the tails CTE may be planned as a scan of every chunk.
-  DELETE FROM history_chunks c WHERE c.id = ANY(ARRAY(SELECT t.id FROM tails t WHERE t.n < $4)) RETURNING c.id, c.steps, c.vals
 )
-SELECT t.run_pk, t.key, t.key_id, t.id, t.first_step, t.last_step, t.n, m.steps, m.vals FROM tails t LEFT JOIN merged m ON m.id = t.id
-UNION ALL SELECT run_pk, key, key_id, NULL, NULL, NULL, NULL, NULL, NULL FROM added`;
+SELECT k.run_pk, k.key, k.key_id, CASE WHEN k.numeric THEN (
+  SELECT max(c.last_step) FROM history_chunks c WHERE c.run_pk = k.run_pk AND c.key_id = k.key_id
+) END AS last_step FROM known k
+UNION ALL SELECT run_pk, key, key_id, NULL FROM added`;
 
 /** The history one run's batch writes. */
 export interface RunHistory {
@@ -168,25 +156,31 @@ export interface RunHistory {
 }
 
 /** One run's cells, checked and grouped by key. */
-interface GroupedHistory {
+export interface GroupedHistory {
   pk: number;
   numeric: Map<string, { steps: Float64Array; values: Float64Array }>;
   json: Map<string, Map<number, string>>;
 }
 
 /**
- * The history of many runs' batches: every run's keys resolved and small
- * tails ({@link PG_CHUNK_MERGE_BELOW}) taken out in one round trip, the
- * tails merged with the new cells (chunks split as SQLite splits them), then
- * every chunk in one multi-row INSERT and every JSON cell in another. Each
- * run's series are checked before any I/O.
+ * The history of many runs' batches. Runs with a key plan (their index,
+ * pg-key-index.ts) need no lookup: their new keys go into one INSERT. The
+ * others have every key resolved (and last steps read) in one round trip.
+ * Then every new chunk (split as SQLite splits them) goes into one
+ * multi-row INSERT and every JSON cell into another.
  */
-export async function writeHistories(c: Queryable, runs: readonly RunHistory[]): Promise<void> {
-  const grouped = runs.map(groupHistory);
+export async function writeHistories(c: Queryable, runs: ReadonlyArray<{ history: GroupedHistory; plan: KeyPlan | undefined }>): Promise<void> {
+  const ids = new Map<number, Map<string, number>>();
+  const newKeys: unknown[] = [];
   const pks: number[] = [];
   const keys: string[] = [];
   const numeric: boolean[] = [];
-  for (const g of grouped) {
+  for (const { history: g, plan } of runs) {
+    if (plan) {
+      ids.set(g.pk, plan.ids);
+      for (const [key, id] of plan.added) newKeys.push(g.pk, id, key);
+      continue;
+    }
     // Keys get ids in the order SQLite gives them: numeric first, then JSON.
     for (const key of new Set([...g.numeric.keys(), ...g.json.keys()])) {
       pks.push(g.pk);
@@ -194,34 +188,31 @@ export async function writeHistories(c: Queryable, runs: readonly RunHistory[]):
       numeric.push(g.numeric.has(key));
     }
   }
-  if (keys.length === 0) return;
-  const resolved = await c.query<ChunkRow & { run_pk: number; key: string; id: number | null }>(RESOLVE_KEYS, [pks, keys, numeric, PG_CHUNK_MERGE_BELOW]);
-  const byRun = new Map<number, Map<string, ChunkRow & { id: number | null }>>();
-  for (const r of resolved.rows) {
-    let m = byRun.get(r.run_pk);
-    if (!m) byRun.set(r.run_pk, (m = new Map()));
-    m.set(r.key, r);
+  await insertValues(c, 'INSERT INTO history_keys (run_pk, key_id, key)', 3, newKeys);
+  if (keys.length > 0) {
+    const resolved = await c.query<{ run_pk: number; key: string; key_id: number; last_step: number | null }>(RESOLVE_KEYS, [pks, keys, numeric]);
+    const held = new Map<number, Map<string, number | null>>();
+    for (const r of resolved.rows) {
+      if (!ids.has(r.run_pk)) ids.set(r.run_pk, new Map());
+      if (!held.has(r.run_pk)) held.set(r.run_pk, new Map());
+      ids.get(r.run_pk)!.set(r.key, r.key_id);
+      held.get(r.run_pk)!.set(r.key, r.last_step);
+    }
+    for (const { history: g, plan } of runs) {
+      if (plan) continue;
+      for (const [key, series] of g.numeric) {
+        const last = held.get(g.pk)!.get(key)!;
+        if (last !== null && last >= series.steps[0]!) throw stepsMustIncrease(key, series.steps[0]!, last);
+      }
+    }
   }
   const chunkRows: unknown[] = [];
   const jsonRows: unknown[] = [];
-  for (const g of grouped) {
-    const byKey = byRun.get(g.pk)!;
-    for (const [key, series] of g.numeric) {
-      const r = byKey.get(key)!;
-      let { steps, values } = series;
-      if (r.id !== null) {
-        if (r.last_step >= steps[0]!) throw stepsMustIncrease(key, steps[0]!, r.last_step);
-        if (r.n < PG_CHUNK_MERGE_BELOW) {
-          // Small batches would leave a million tiny chunks: grow the tail (deleted by RESOLVE_KEYS) instead.
-          const tail = decodeChunk(r);
-          steps = concatFloats([tail.steps, steps]);
-          values = concatFloats([tail.values, values]);
-        }
-      }
-      pushChunkRows(chunkRows, g.pk, r.key_id, steps, values);
-    }
+  for (const { history: g } of runs) {
+    const byKey = ids.get(g.pk)!;
+    for (const [key, { steps, values }] of g.numeric) pushChunkRows(chunkRows, g.pk, byKey.get(key)!, steps, values);
     for (const [key, cells] of g.json) {
-      const keyId = byKey.get(key)!.key_id;
+      const keyId = byKey.get(key)!;
       for (const [step, text] of cells) jsonRows.push(g.pk, step, keyId, text);
     }
   }
@@ -235,8 +226,32 @@ export async function writeHistories(c: Queryable, runs: readonly RunHistory[]):
   );
 }
 
+/** Every key of each run with its id and last numeric step: the runs' indexes, rebuilt from the tables. */
+const INDEX_KEYS = `
+SELECT k.run_pk, k.key, k.key_id, (SELECT max(c.last_step) FROM history_chunks c WHERE c.run_pk = k.run_pk AND c.key_id = k.key_id) AS last_step
+FROM history_keys k WHERE k.run_pk = ANY($1::bigint[])`;
+
+/**
+ * Rebuilds the indexes of the given runs from their keys and chunks and
+ * stores them (inside the transaction that wrote their batches, after their
+ * version guards). Answers each run's new index text.
+ */
+export async function rebuildKeyIndexes(c: Queryable, pks: readonly number[]): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  if (pks.length === 0) return out;
+  const indexes = new Map<number, KeyIndex>(pks.map((pk) => [pk, { next: 0, keys: new Map() }]));
+  for (const r of (await c.query<{ run_pk: number; key: string; key_id: number; last_step: number | null }>(INDEX_KEYS, [pks])).rows) {
+    const index = indexes.get(r.run_pk)!;
+    index.keys.set(r.key, [r.key_id, r.last_step]);
+    index.next = Math.max(index.next, r.key_id + 1);
+  }
+  for (const [pk, index] of indexes) out.set(pk, formatKeyIndex(index));
+  await c.query('UPDATE runs AS r SET history_index = v.t FROM unnest($1::bigint[], $2::text[]) AS v(pk, t) WHERE r.pk = v.pk', [[...out.keys()], [...out.values()]]);
+  return out;
+}
+
 /** Checks one run's series and groups them by key (a key given twice is concatenated; the last JSON cell of a step wins). */
-function groupHistory(run: RunHistory): GroupedHistory {
+export function groupHistory(run: RunHistory): GroupedHistory {
   const numeric = new Map<string, { steps: Float64Array; values: Float64Array }>();
   for (const s of run.numeric) {
     if (s.steps.length === 0) continue;
@@ -264,8 +279,4 @@ function groupHistory(run: RunHistory): GroupedHistory {
     for (let i = 0; i < s.steps.length; i++) cells.set(s.steps[i]!, s.values[i]!);
   }
   return { pk: run.pk, numeric, json };
-}
-
-function stepsMustIncrease(key: string, step: number, held: number): CohortError {
-  return new CohortError('FAILED_PRECONDITION', `history: key "${key}" gets step ${step} but already holds step ${held}; steps must increase`);
 }

@@ -2,6 +2,8 @@ import type pg from 'pg';
 import { artifactMigration } from '../artifacts/artifact-schema.js';
 import { identityMigration } from '../identity/identity-schema.js';
 import { PG_GROUP_MIGRATION } from './pg-group-schema.js';
+import { PG_COMPACTION_MIGRATION } from './pg-compaction.js';
+import { PG_KEY_INDEX_MIGRATION } from './pg-key-index.js';
 
 /**
  * Schema migrations of the Postgres store, applied in order on open and
@@ -126,6 +128,8 @@ CREATE INDEX run_events_run ON run_events (run_pk, id);
   PG_GROUP_MIGRATION,
   artifactMigration('postgres'),
   identityMigration('postgres'),
+  PG_COMPACTION_MIGRATION,
+  PG_KEY_INDEX_MIGRATION,
 ];
 
 /** First key of the migration advisory lock ("Coh"); the second is the schema's hash. */

@@ -5,7 +5,6 @@ import { RowsBuilder, type OpenRunRequestMessage, type RecordMessage, withOpenRu
 import { createTestDatabase } from '../../../../test/harness/postgres-service.js';
 import { CHUNK_MAX_POINTS } from '../sqlite/history-chunks.js';
 import { openSqliteStore } from '../sqlite/sqlite-store.js';
-import { PG_CHUNK_MERGE_BELOW } from './pg-batch-commit.js';
 import { POSTGRES_MIGRATIONS } from './pg-schema.js';
 import { openPostgresStore } from './postgres-store.js';
 import { newRun } from '../testing/new-run.js';
@@ -140,7 +139,7 @@ describe('PostgresStore', () => {
     expect(await store.listHistoryKeys(run.pk)).toEqual(['x', 'y']);
   });
 
-  it('merges small writes into chunks and splits big ones', async () => {
+  it('writes small batches as they come, compacts them into big chunks, and splits big writes', async () => {
     await using db = await testDatabase();
     await using store = await openPostgresStore(db.url);
     const run = await store.createRun(newRun('a'));
@@ -148,16 +147,22 @@ describe('PostgresStore', () => {
     for (let s = 0; s < 3000; s += 10) {
       await store.commitBatch(run.pk, seq, { appliedSeq: ++seq, numeric: [{ key: 'x', steps: range(s, s + 10), values: range(s, s + 10) }] });
     }
+    const count = async () => (await store.pool.query<{ n: number }>('SELECT n FROM history_chunks ORDER BY first_step')).rows;
+    // No tail is read back and rewritten on the write path: one chunk per batch.
+    expect(await count()).toHaveLength(300);
+    expect(await store.compactHistory()).toEqual({ runs: 1, keys: 1, chunksRemoved: 300, chunksWritten: 1 });
+    expect((await count()).map((c) => c.n)).toEqual([3000]);
+    expect(await store.compactHistory()).toEqual({ runs: 0, keys: 0, chunksRemoved: 0, chunksWritten: 0 });
     await store.commitBatch(run.pk, seq, { appliedSeq: ++seq, numeric: [{ key: 'x', steps: range(3000, 20_000), values: range(3000, 20_000) }] });
-    const chunks = (await store.pool.query<{ n: number }>('SELECT n FROM history_chunks ORDER BY first_step')).rows;
-    // 300 writes of 10 points grow tails to just over PG_CHUNK_MERGE_BELOW each; the big write splits at CHUNK_MAX_POINTS.
-    expect(chunks.length).toBeLessThanOrEqual(Math.ceil(3000 / PG_CHUNK_MERGE_BELOW) + Math.ceil(17_000 / CHUNK_MAX_POINTS) + 1);
-    expect(Math.min(...chunks.slice(0, -1).map((c) => c.n))).toBeGreaterThanOrEqual(PG_CHUNK_MERGE_BELOW);
-    expect(Math.max(...chunks.map((c) => c.n))).toBeLessThanOrEqual(CHUNK_MAX_POINTS);
+    const chunks = await count();
+    expect(chunks.map((c) => c.n)).toEqual([3000, CHUNK_MAX_POINTS, CHUNK_MAX_POINTS, CHUNK_MAX_POINTS, CHUNK_MAX_POINTS, 17_000 - 4 * CHUNK_MAX_POINTS]);
     const cols = await store.readHistory(run.pk, { minStep: 1500, maxStep: 15_000 });
     expect(Array.from(cols.numeric[0]!.steps)).toEqual(Array.from(range(1500, 15_001)));
     expect(Array.from(cols.numeric[0]!.values)).toEqual(Array.from(range(1500, 15_001)));
     expect(Array.from(await store.readRowSteps(run.pk))).toEqual([]);
+    await expect(
+      store.commitBatch(run.pk, seq, { appliedSeq: seq + 1, numeric: [{ key: 'x', steps: range(19_999, 20_001), values: range(0, 2) }] }),
+    ).rejects.toMatchObject({ code: 'FAILED_PRECONDITION', message: expect.stringContaining('gets step 19999 but already holds step 19999') });
   });
 
   it('keeps sparse steps, NaN and infinities, and odd key names exactly', async () => {

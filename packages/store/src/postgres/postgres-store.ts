@@ -3,6 +3,8 @@ import { alertFromRow, type AlertRow } from '../alert-row.js';
 import { CohortError, describeValue } from '@cohort/protocol';
 import type { Store } from '../store.js';
 import type {
+  CompactionOptions,
+  CompactionReport,
   AlertScope,
   BatchCommit,
   BatchWrite,
@@ -38,7 +40,9 @@ import {
   type Queryable,
 } from './pg-history.js';
 import { SCHEMA_NAME, migratePostgres } from './pg-schema.js';
-import { updateRuns, upsertWriters, writeHistories } from './pg-batch-commit.js';
+import { groupHistory, rebuildKeyIndexes, updateRuns, upsertWriters, writeHistories } from './pg-batch-commit.js';
+import { KEY_INDEX_NOT_KEPT, KeyIndexCache, parseKeyIndex, planKeys } from './pg-key-index.js';
+import { compactHistory } from './pg-compaction.js';
 import * as groups from './pg-groups.js';
 import type { AggregateCell, AggregateQuery, GroupAnnounce, GroupFilter, GroupKey, GroupPatch, RankProgress, StoredGroup, StoredRankProgress, SystemSample } from '../group-types.js';
 
@@ -72,7 +76,7 @@ const ROW_KEY = '_timestamp';
 const ROW_STEP_PAGE = 16;
 
 /** A `runs` row as node-postgres returns it (BOOLEAN rather than SQLite's 0/1). */
-type PgRunRow = Omit<RunRow, 'resumed'> & { resumed: boolean };
+type PgRunRow = Omit<RunRow, 'resumed'> & { resumed: boolean; history_index?: string | null };
 
 const FIELDS = Object.keys(RUN_COLUMNS) as Array<keyof typeof RUN_COLUMNS>;
 const INSERT_RUN = (() => {
@@ -182,6 +186,8 @@ function redact(url: string): string {
  */
 export class PostgresStore implements Store {
   readonly #pool: pg.Pool;
+  /** The key index of each run as this store last read or wrote it (pg-key-index.ts). */
+  readonly #keyIndexes = new KeyIndexCache();
   #closing: Promise<void> | undefined;
 
   /** Artifacts, run files and alert deliveries. */
@@ -207,12 +213,12 @@ export class PostgresStore implements Store {
       key.project,
       key.runId,
     ]);
-    return rows[0] && runFromRow(rows[0]);
+    return rows[0] && this.#runOf(rows[0]);
   }
 
   async getRunByPk(pk: number): Promise<StoredRun | undefined> {
     const rows = await this.#query<PgRunRow>('reading a run', 'SELECT * FROM runs WHERE pk = $1', [pk]);
-    return rows[0] && runFromRow(rows[0]);
+    return rows[0] && this.#runOf(rows[0]);
   }
 
   async createRun(run: NewRun, event?: NewRunEvent): Promise<StoredRun> {
@@ -243,7 +249,7 @@ export class PostgresStore implements Store {
       [keys.map((k) => k.entity), keys.map((k) => k.project), keys.map((k) => k.runId)],
     );
     const out: Array<StoredRun | undefined> = new Array<StoredRun | undefined>(keys.length).fill(undefined);
-    for (const row of rows) out[row.ord - 1] = runFromRow(row);
+    for (const row of rows) out[row.ord - 1] = this.#runOf(row);
     return out;
   }
 
@@ -257,16 +263,26 @@ export class PostgresStore implements Store {
       this.#open();
       return [];
     }
-    return this.#tx(items.length === 1 ? 'committing a batch' : `committing ${items.length} batches`, async (c) => {
-      const ok = await updateRuns(c, items, Date.now() / 1000);
+    // Each batch's keys planned on its run's index as read at the expected version (no lookup), where this store has it.
+    const histories = items.map(({ pk, write }) => groupHistory({ pk, numeric: write.numeric ?? [], json: write.json ?? [] }));
+    const known = items.map(({ pk, expectedVersion }) => this.#keyIndexes.at(pk, expectedVersion));
+    const plans = items.map(({ write }, i) => {
+      const index = write.rewindAfter === undefined ? parseKeyIndex(known[i]) : undefined;
+      return index && planKeys(index, histories[i]!.numeric, histories[i]!.json);
+    });
+    const written = new Map<number, string>();
+    const ok = await this.#tx(items.length === 1 ? 'committing a batch' : `committing ${items.length} batches`, async (c) => {
+      const ok = await updateRuns(c, items, Date.now() / 1000, plans.map((p) => p?.text));
       const passed = items.filter((_, i) => ok[i]);
       await upsertWriters(c, passed);
       // The rare parts stay per run: they cost round trips only where present.
       for (const { pk, write } of passed) if (write.rewindAfter !== undefined) await truncateAfter(c, pk, write.rewindAfter);
-      await writeHistories(
-        c,
-        passed.map(({ pk, write }) => ({ pk, numeric: write.numeric ?? [], json: write.json ?? [] })),
-      );
+      const mine = items.flatMap((_, i) => (ok[i] ? [{ history: histories[i]!, plan: plans[i] }] : []));
+      await writeHistories(c, mine);
+      for (const { history, plan } of mine) if (plan) written.set(history.pk, plan.text);
+      // Runs whose index was unknown get it rebuilt; a run whose index is not kept (too many keys) stays without.
+      const rebuild = items.flatMap((item, i) => (ok[i] && !plans[i] && known[i] !== KEY_INDEX_NOT_KEPT ? [item.pk] : []));
+      for (const [pk, text] of await rebuildKeyIndexes(c, rebuild)) written.set(pk, text);
       // Group advisory locks in one order across transactions, so two appliers never wait on each other's.
       const grouped = passed.filter((i) => i.write.aggregates).sort((a, b) => compareGroups(a.write.aggregates!.group, b.write.aggregates!.group));
       for (const { write } of grouped) await groups.addGroupSeries(c, write.aggregates!.group, write.numeric ?? []);
@@ -279,6 +295,10 @@ export class PostgresStore implements Store {
       }
       return ok;
     });
+    items.forEach(({ pk, expectedVersion }, i) => {
+      if (ok[i]) this.#keyIndexes.remember(pk, expectedVersion + 1, written.get(pk) ?? KEY_INDEX_NOT_KEPT);
+    });
+    return ok;
   }
 
   async writerAppliedSeq(pk: number, writer: string): Promise<number> {
@@ -310,8 +330,12 @@ export class PostgresStore implements Store {
 
   async forkRun(sourcePk: number, maxStep: number, run: NewRun, event?: NewRunEvent): Promise<StoredRun> {
     return this.#tx('forking a run', async (c) => {
+      // The source's row lock keeps compaction from merging its chunks between the two copies below.
+      await c.query('SELECT 1 FROM runs WHERE pk = $1 FOR SHARE', [sourcePk]);
       const created = await insertRun(c, run);
       const pk = created.pk;
+      // Its keys come from the copy below: its index is unknown until its first batch rebuilds it.
+      await c.query('UPDATE runs SET history_index = NULL WHERE pk = $1', [pk]);
       await c.query(COPY_KEYS_UP_TO, [pk, sourcePk, maxStep]);
       await c.query(
         'INSERT INTO history_chunks (run_pk, key_id, first_step, last_step, n, steps, vals) SELECT $1, key_id, first_step, last_step, n, steps, vals FROM history_chunks WHERE run_pk = $2 AND last_step <= $3 ORDER BY id',
@@ -385,7 +409,7 @@ export class PostgresStore implements Store {
     if (filter.jobType !== undefined) add('job_type = ?', filter.jobType);
     if (filter.name !== undefined) add('name = ?', filter.name);
     const rows = await this.#query<PgRunRow>('listing runs', `SELECT * FROM runs WHERE ${where.join(' AND ')} ORDER BY created_at DESC, pk DESC`, params);
-    return rows.map(runFromRow);
+    return rows.map((row) => this.#runOf(row));
   }
 
   async listStaleRuns(states: RunState[], before: number): Promise<StoredRun[]> {
@@ -396,7 +420,7 @@ export class PostgresStore implements Store {
       'SELECT * FROM runs WHERE state = ANY($1::text[]) AND coalesce(heartbeat_at, opened_at) < $2 ORDER BY pk',
       [states, before],
     );
-    return rows.map(runFromRow);
+    return rows.map((row) => this.#runOf(row));
   }
 
   async listHistoryKeys(pk: number): Promise<string[]> {
@@ -462,6 +486,15 @@ export class PostgresStore implements Store {
       },
       'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY',
     );
+  }
+
+  async compactHistory(options?: CompactionOptions): Promise<CompactionReport> {
+    this.#open();
+    try {
+      return await compactHistory(this.#pool, (fn) => this.#tx('compacting history', fn), options);
+    } catch (err) {
+      throw toCohortError(err, 'compacting history');
+    }
   }
 
   async readRowSteps(pk: number, query: StepRange & { limit?: number } = {}): Promise<Float64Array> {
@@ -588,6 +621,13 @@ export class PostgresStore implements Store {
     return (await this.#run(doing, text, values)).rows as T[];
   }
 
+  /** A run from its row, its key index remembered for the commit that follows the read. */
+  #runOf(row: PgRunRow): StoredRun {
+    const run = runFromRow(row);
+    this.#keyIndexes.remember(run.pk, run.version, row.history_index ?? null);
+    return run;
+  }
+
   /**
    * Runs `fn` in one transaction on one pooled connection: COMMIT when it
    * returns (also when it returns false: nothing was written), ROLLBACK when
@@ -645,6 +685,8 @@ function compareGroups(a: GroupKey, b: GroupKey): number {
 
 /** Removes a run's history after `afterStep`, and rebuilds its group's aggregates above it. */
 async function truncateAfter(c: Queryable, pk: number, afterStep: number): Promise<void> {
+  // Last steps go down and keys may go: the run's key index is unknown until its next batch rebuilds it.
+  await c.query('UPDATE runs SET history_index = NULL WHERE pk = $1', [pk]);
   await c.query('DELETE FROM history_chunks WHERE run_pk = $1 AND first_step > $2', [pk, afterStep]);
   const spanning = (await c.query<ChunkRow>(CHUNKS_SPANNING, [pk, afterStep])).rows;
   if (spanning.length > 0) {

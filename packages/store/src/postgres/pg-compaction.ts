@@ -1,0 +1,178 @@
+import type { CompactionOptions, CompactionReport } from '../types.js';
+import { CHUNK_MAX_POINTS, concatFloats } from '../sqlite/history-chunks.js';
+import { CHUNK_INSERT, CHUNK_WIDTH, decodeChunk, insertValues, pushChunkRows, type ChunkRow, type Queryable } from './pg-history.js';
+
+/**
+ * History compaction on Postgres. A batch's numeric cells are written as
+ * they come, one new chunk per key (docs/scaled-mode.md, "Chunks: written
+ * as they come, compacted behind"), so a run logging small batches leaves
+ * small chunks; a housekeeping task merges each run of consecutive small
+ * chunks of a key into chunks of up to `CHUNK_MAX_POINTS`, off the
+ * write path.
+ */
+
+/**
+ * A chunk with fewer points than this is small: compaction merges it with
+ * its neighbours. The partial index `history_chunks_small` (migration 60)
+ * has the same bound in its predicate; the candidate query repeats it
+ * literally, so the planner can use that index.
+ */
+export const PG_SMALL_CHUNK = 256;
+
+/** The migration that adds the index of small chunks, where compaction finds its work. */
+export const PG_COMPACTION_MIGRATION = {
+  version: 60,
+  name: 'index of small history chunks (compaction)',
+  sql: `CREATE INDEX history_chunks_small ON history_chunks (run_pk, key_id) WHERE n < ${PG_SMALL_CHUNK};`,
+};
+
+const DEFAULTS: Required<CompactionOptions> = { minSmallChunks: 8, maxKeys: 4096, maxChunksPerRun: 20_000 };
+
+/** A stored chunk's id and size, in step order within its key. */
+export interface ChunkHead {
+  id: number;
+  n: number;
+}
+
+/**
+ * The merges of one key's chunks (given in step order): each maximal run of
+ * consecutive small chunks becomes one group (split where it would pass
+ * `max` points); a small chunk alone between big ones joins a neighbour
+ * that has room (the one before it first), so no key keeps many lone small
+ * chunks. Only groups of two or more chunks are answered. Pure: the caller
+ * takes the chunks out and writes each group back as one.
+ */
+export function planMerges(heads: readonly ChunkHead[], small = PG_SMALL_CHUNK, max = CHUNK_MAX_POINTS): number[][] {
+  const out: number[][] = [];
+  /** The index of the last chunk already in a group (a lone small chunk may not join it). */
+  let used = -1;
+  let i = 0;
+  while (i < heads.length) {
+    if (heads[i]!.n >= small) {
+      i++;
+      continue;
+    }
+    const ids: number[] = [];
+    let sum = 0;
+    let j = i;
+    while (j < heads.length && heads[j]!.n < small && sum + heads[j]!.n <= max) {
+      ids.push(heads[j]!.id);
+      sum += heads[j]!.n;
+      j++;
+    }
+    if (ids.length >= 2) {
+      out.push(ids);
+      used = j - 1;
+    } else {
+      const prev = heads[i - 1];
+      const next = heads[j];
+      if (prev && i - 1 > used && prev.n + sum <= max) {
+        out.push([prev.id, heads[i]!.id]);
+        used = i;
+      } else if (next && next.n >= small && next.n + sum <= max) {
+        out.push([heads[i]!.id, next.id]);
+        used = j;
+        j++;
+      }
+    }
+    i = j;
+  }
+  return out;
+}
+
+/** (run, key) pairs with enough small chunks, a run's keys together. Uses `history_chunks_small` ($1: min chunks, $2: limit). */
+const CANDIDATES = `
+SELECT run_pk, array_agg(key_id) AS key_ids FROM (
+  SELECT run_pk, key_id FROM history_chunks WHERE n < ${PG_SMALL_CHUNK}
+  GROUP BY run_pk, key_id HAVING count(*) >= $1 LIMIT $2
+) s GROUP BY run_pk`;
+
+/** How long a run's compaction waits for the run's row lock (a writer's transaction holds it briefly). */
+const LOCK_TIMEOUT_MS = 5000;
+
+/**
+ * Finds the keys with at least `minSmallChunks` small chunks and compacts
+ * them, one transaction per run. Each transaction first takes the run's
+ * row lock (`FOR NO KEY UPDATE`, as a writer's version-guarded UPDATE
+ * does), so it never interleaves with a batch that rewinds the run's
+ * history or a fork that copies it; appends of other batches wait a few
+ * milliseconds at most. A run that is gone is skipped.
+ */
+export async function compactHistory(
+  candidates: Queryable,
+  inRunTx: (fn: (c: Queryable) => Promise<RunCompaction>) => Promise<RunCompaction>,
+  options: CompactionOptions = {},
+): Promise<CompactionReport> {
+  const o = { ...DEFAULTS, ...options };
+  const report: CompactionReport = { runs: 0, keys: 0, chunksRemoved: 0, chunksWritten: 0 };
+  const found = await candidates.query<{ run_pk: number; key_ids: number[] }>(CANDIDATES, [o.minSmallChunks, o.maxKeys]);
+  for (const { run_pk: pk, key_ids: keyIds } of found.rows) {
+    const done = await inRunTx((c) => compactRun(c, pk, keyIds, o.maxChunksPerRun));
+    if (done.chunksRemoved === 0) continue;
+    report.runs++;
+    report.keys += done.keys;
+    report.chunksRemoved += done.chunksRemoved;
+    report.chunksWritten += done.chunksWritten;
+  }
+  return report;
+}
+
+/** What one run's compaction did. */
+export interface RunCompaction {
+  keys: number;
+  chunksRemoved: number;
+  chunksWritten: number;
+}
+
+/** Compacts the given keys of one run; call inside a transaction. */
+export async function compactRun(c: Queryable, pk: number, keyIds: readonly number[], maxChunks: number): Promise<RunCompaction> {
+  const none: RunCompaction = { keys: 0, chunksRemoved: 0, chunksWritten: 0 };
+  await c.query(`SET LOCAL lock_timeout = ${LOCK_TIMEOUT_MS}`);
+  const locked = await c.query('SELECT 1 FROM runs WHERE pk = $1 FOR NO KEY UPDATE', [pk]);
+  if (locked.rowCount === 0) return none;
+  const heads = await c.query<ChunkHead & { key_id: number }>(
+    'SELECT id, key_id, n FROM history_chunks WHERE run_pk = $1 AND key_id = ANY($2::int[]) ORDER BY key_id, last_step',
+    [pk, keyIds],
+  );
+  const byKey = new Map<number, ChunkHead[]>();
+  for (const h of heads.rows) {
+    let list = byKey.get(h.key_id);
+    if (!list) byKey.set(h.key_id, (list = []));
+    list.push(h);
+  }
+  const groups: Array<{ keyId: number; ids: number[] }> = [];
+  let taken = 0;
+  const keys = new Set<number>();
+  for (const [keyId, list] of byKey) {
+    for (const ids of planMerges(list)) {
+      if (taken + ids.length > maxChunks && taken > 0) break;
+      groups.push({ keyId, ids });
+      keys.add(keyId);
+      taken += ids.length;
+    }
+  }
+  if (groups.length === 0) return none;
+  const removed = await c.query<ChunkRow>(
+    'DELETE FROM history_chunks WHERE id = ANY($1::bigint[]) RETURNING id, key_id, first_step, last_step, n, steps, vals',
+    [groups.flatMap((g) => g.ids)],
+  );
+  const byId = new Map(removed.rows.map((r) => [r.id, r]));
+  const rows: unknown[] = [];
+  for (const g of groups) {
+    const parts = g.ids.map((id) => {
+      const chunk = byId.get(id);
+      // Under the run's lock nothing else removes its chunks; a missing one rolls the run's compaction back.
+      if (!chunk) throw new Error(`compaction: chunk ${id} of run ${pk} vanished under the run's lock`);
+      return decodeChunk(chunk);
+    });
+    pushChunkRows(
+      rows,
+      pk,
+      g.keyId,
+      concatFloats(parts.map((p) => p.steps)),
+      concatFloats(parts.map((p) => p.values)),
+    );
+  }
+  await insertValues(c, CHUNK_INSERT, CHUNK_WIDTH, rows);
+  return { keys: keys.size, chunksRemoved: removed.rows.length, chunksWritten: rows.length / CHUNK_WIDTH };
+}
