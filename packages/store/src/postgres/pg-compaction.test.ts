@@ -70,6 +70,39 @@ describe('PostgresStore.compactHistory', () => {
     expect(await chunkSizes(store, run.pk, 1)).toEqual([15]);
   });
 
+  it('merges consecutive chunks in the database and sparse or gapped ones here, to the same cells', async () => {
+    await using db = await testDatabase();
+    await using store = await openPostgresStore(db.url);
+    const run = await store.createRun(newRun('a'));
+    let seq = 0;
+    for (let b = 0; b < 10; b++) {
+      const dense = range(b * 4, b * 4 + 4);
+      // Every other step (a steps blob per chunk), and consecutive steps with a gap between batches.
+      const sparse = dense.map((s) => s * 2);
+      const gapped = range(b * 10, b * 10 + 4);
+      await store.commitBatch(run.pk, seq, {
+        appliedSeq: ++seq,
+        numeric: [
+          { key: 'dense', steps: dense, values: dense.map((v) => v / 3) },
+          { key: 'sparse', steps: sparse, values: sparse.map((v) => -v) },
+          { key: 'gapped', steps: gapped, values: gapped.map((v) => v * 1.5) },
+        ],
+      });
+    }
+    const before = await store.readHistory(run.pk);
+    expect(await store.compactHistory()).toEqual({ runs: 1, keys: 3, chunksRemoved: 30, chunksWritten: 3 });
+    expect(await store.readHistory(run.pk)).toEqual(before);
+    const layout = await store.pool.query<{ key_id: number; n: number; dense: boolean }>(
+      'SELECT key_id, n, octet_length(steps) = 0 AS dense FROM history_chunks WHERE run_pk = $1 ORDER BY key_id',
+      [run.pk],
+    );
+    expect(layout.rows).toEqual([
+      { key_id: 0, n: 40, dense: true },
+      { key_id: 1, n: 40, dense: false },
+      { key_id: 2, n: 40, dense: false },
+    ]);
+  });
+
   it('bounds one pass by keys and by chunks per run; later passes finish the work', async () => {
     await using db = await testDatabase();
     await using store = await openPostgresStore(db.url);
