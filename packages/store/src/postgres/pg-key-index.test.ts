@@ -122,4 +122,45 @@ describe('the key index of Postgres runs', () => {
     await expect(store.commitBatch(run.pk, 2, batch(3, 1, 2, ['k5']))).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
     expect((await store.listHistoryKeys(run.pk)).slice(-2)).toEqual(['note', 'extra']);
   });
+
+  it('commits a batch planned on the index in one statement, the same as the transaction path, and writes nothing when its guard fails', async () => {
+    await using db = await testDatabase();
+    await using fast = await openPostgresStore(db.url);
+    const slowUrl = db.url;
+    const a = await fast.createRun(newRun('fast'));
+    const b = await fast.createRun(newRun('slow'));
+    const writes: BatchWrite[] = [
+      { ...batch(1, 0, 5), run: { lastStep: 4, summaryJson: '{"a":8}' } },
+      { ...batch(2, 5, 10, ['a', 'c']), json: [{ key: 'note', steps: [5, 6], values: ['"x"', '"y"'] }] },
+      batch(3, 10, 12, ['b']),
+      // Text that array literals must quote: the word NULL, quotes, commas, braces, backslashes, emoji.
+      {
+        ...batch(4, 12, 13, ['odd "key", {x} \\ 🙂', 'a']),
+        run: { lastStep: 12, notes: 'NULL', summaryJson: '{"s":"a\\"b,{c}\\\\ é 🙂"}', runtime: 1e-7 },
+        json: [{ key: 'NULL', steps: [12], values: ['"{\\"q\\": [1, 2]}"'] }],
+      },
+    ];
+    for (const [i, write] of writes.entries()) {
+      // fast read the run at this version: its commit qualifies for one statement.
+      await fast.getRunByPk(a.pk);
+      expect(await fast.commitBatch(a.pk, i, write)).toBe(true);
+      // A store that never read b takes the transaction path (and rebuilds b's index).
+      await using slow = await openPostgresStore(slowUrl);
+      expect(await slow.commitBatch(b.pk, i, write)).toBe(true);
+    }
+    const [ra, rb] = [(await fast.getRunByPk(a.pk))!, (await fast.getRunByPk(b.pk))!];
+    expect({ ...ra, pk: 0, runId: '', name: '', createdAt: 0, updatedAt: 0 }).toEqual({ ...rb, pk: 0, runId: '', name: '', createdAt: 0, updatedAt: 0 });
+    expect(await fast.readHistory(a.pk)).toEqual(await fast.readHistory(b.pk));
+    expect(await fast.listHistoryKeys(a.pk)).toEqual(await fast.listHistoryKeys(b.pk));
+    expect(await indexOf(fast, a.pk)).toBe(await indexOf(fast, b.pk));
+    // A stale version: the guard fails and none of the batch's keys or cells land.
+    await fast.getRunByPk(a.pk);
+    const other = await openPostgresStore(slowUrl);
+    expect(await other.commitBatch(a.pk, 4, batch(5, 13, 14, ['a']))).toBe(true);
+    await other.close();
+    expect(await fast.commitBatch(a.pk, 4, batch(5, 13, 15, ['zz']))).toBe(false);
+    expect(await fast.listHistoryKeys(a.pk)).not.toContain('zz');
+    expect((await fast.readHistory(a.pk, { keys: ['a'] })).numeric[0]!.steps.at(-1)).toBe(13);
+    expect(ra).toMatchObject({ notes: 'NULL', runtime: 1e-7, summaryJson: '{"s":"a\\"b,{c}\\\\ é 🙂"}' });
+  });
 });

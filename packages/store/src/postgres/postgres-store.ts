@@ -40,7 +40,7 @@ import {
   type Queryable,
 } from './pg-history.js';
 import { SCHEMA_NAME, migratePostgres } from './pg-schema.js';
-import { groupHistory, rebuildKeyIndexes, updateRuns, upsertWriters, writeHistories } from './pg-batch-commit.js';
+import { commitInOneStatement, groupHistory, rebuildKeyIndexes, updateRuns, upsertWriters, writeHistories } from './pg-batch-commit.js';
 import { KEY_INDEX_NOT_KEPT, KeyIndexCache, parseKeyIndex, planKeys } from './pg-key-index.js';
 import { compactHistory } from './pg-compaction.js';
 import * as groups from './pg-groups.js';
@@ -270,8 +270,22 @@ export class PostgresStore implements Store {
       const index = write.rewindAfter === undefined ? parseKeyIndex(known[i]) : undefined;
       return index && planKeys(index, histories[i]!.numeric, histories[i]!.json);
     });
+    const doing = items.length === 1 ? 'committing a batch' : `committing ${items.length} batches`;
+    this.#open();
+    let single: boolean[] | undefined;
+    try {
+      single = await commitInOneStatement(this.#pool, items, histories, plans, Date.now() / 1000);
+    } catch (err) {
+      throw toCohortError(err, doing);
+    }
+    if (single) {
+      items.forEach(({ pk, expectedVersion }, i) => {
+        if (single[i]) this.#keyIndexes.remember(pk, expectedVersion + 1, plans[i]!.text);
+      });
+      return single;
+    }
     const written = new Map<number, string>();
-    const ok = await this.#tx(items.length === 1 ? 'committing a batch' : `committing ${items.length} batches`, async (c) => {
+    const ok = await this.#tx(doing, async (c) => {
       const ok = await updateRuns(c, items, Date.now() / 1000, plans.map((p) => p?.text));
       const passed = items.filter((_, i) => ok[i]);
       await upsertWriters(c, passed);
