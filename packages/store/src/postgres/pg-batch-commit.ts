@@ -3,7 +3,7 @@ import { CohortError } from '@cohort/protocol';
 import type { BatchCommit, JsonSeries, NumericSeries, RunFields } from '../types.js';
 import { concatFloats } from '../sqlite/history-chunks.js';
 import { RUN_COLUMNS, toParams } from '../sqlite/run-columns.js';
-import { CHUNK_INSERT, CHUNK_WIDTH, MAX_PARAMS_PER_STATEMENT, insertValues, pushChunkRows, type Queryable } from './pg-history.js';
+import { MAX_PARAMS_PER_STATEMENT, NewChunks, chunkInsert, insertChunks, insertValues, type Queryable } from './pg-history.js';
 import { formatKeyIndex, stepsMustIncrease, type KeyIndex, type KeyPlan } from './pg-key-index.js';
 
 /**
@@ -207,17 +207,17 @@ export async function writeHistories(c: Queryable, runs: ReadonlyArray<{ history
       }
     }
   }
-  const chunkRows: unknown[] = [];
+  const chunks = new NewChunks();
   const jsonRows: unknown[] = [];
   for (const { history: g } of runs) {
     const byKey = ids.get(g.pk)!;
-    for (const [key, { steps, values }] of g.numeric) pushChunkRows(chunkRows, g.pk, byKey.get(key)!, steps, values);
+    for (const [key, { steps, values }] of g.numeric) chunks.add(g.pk, byKey.get(key)!, steps, values);
     for (const [key, cells] of g.json) {
       const keyId = byKey.get(key)!;
       for (const [step, text] of cells) jsonRows.push(g.pk, step, keyId, text);
     }
   }
-  await insertValues(c, CHUNK_INSERT, CHUNK_WIDTH, chunkRows);
+  await insertChunks(c, chunks);
   await insertValues(
     c,
     'INSERT INTO history_json (run_pk, step, key_id, json)',
@@ -324,13 +324,8 @@ export async function commitInOneStatement(
   if (patches.some((p) => Object.keys(p).sort().join(',') !== set)) return undefined;
   const fields = set.split(',') as Array<keyof RunFields>;
   const keys: [unknown[], unknown[], unknown[]] = [[], [], []];
-  const chunks: unknown[][] = [[], [], [], [], [], [], [], [], []];
+  const chunks = new NewChunks();
   const jsons: [unknown[], unknown[], unknown[], unknown[]] = [[], [], [], []];
-  const stepBlobs: Buffer[] = [];
-  const valBlobs: Buffer[] = [];
-  let stepBytes = 0;
-  let valBytes = 0;
-  const flat: unknown[] = [];
   histories.forEach((g, i) => {
     const plan = plans[i]!;
     for (const [key, id] of plan.added) {
@@ -338,23 +333,7 @@ export async function commitInOneStatement(
       keys[1].push(id);
       keys[2].push(key);
     }
-    flat.length = 0;
-    for (const [key, { steps, values }] of g.numeric) pushChunkRows(flat, g.pk, plan.ids.get(key)!, steps, values);
-    for (let at = 0; at < flat.length; at += CHUNK_WIDTH) {
-      const stepsBlob = flat[at + 5] as Buffer;
-      const valsBlob = flat[at + 6] as Buffer;
-      chunks[0]!.push(flat[at]);
-      chunks[1]!.push(flat[at + 1]);
-      chunks[2]!.push(flat[at + 2]);
-      chunks[3]!.push(flat[at + 3]);
-      chunks[4]!.push(flat[at + 4]);
-      chunks[5]!.push(stepBytes, stepsBlob.byteLength);
-      chunks[6]!.push(valBytes, valsBlob.byteLength);
-      stepBlobs.push(stepsBlob);
-      valBlobs.push(valsBlob);
-      stepBytes += stepsBlob.byteLength;
-      valBytes += valsBlob.byteLength;
-    }
+    for (const [key, { steps, values }] of g.numeric) chunks.add(g.pk, plan.ids.get(key)!, steps, values);
     for (const [key, cells] of g.json) {
       const keyId = plan.ids.get(key)!;
       for (const [step, text] of cells) {
@@ -373,34 +352,20 @@ export async function commitInOneStatement(
     ...fields.map((f) => patches.map((p) => p[f])),
     plans.map((p) => p!.text),
     ...keys,
-    chunks[0],
-    chunks[1],
-    chunks[2],
-    chunks[3],
-    chunks[4],
-    chunks[5]!.filter((_, k) => k % 2 === 0),
-    chunks[5]!.filter((_, k) => k % 2 === 1),
-    chunks[6]!.filter((_, k) => k % 2 === 0),
-    chunks[6]!.filter((_, k) => k % 2 === 1),
-    Buffer.concat(stepBlobs, stepBytes),
-    Buffer.concat(valBlobs, valBytes),
     ...jsons,
   ];
   let p = 1;
   const next = (type: string): string => `$${++p}::${type}`;
   const runArrays = [next('bigint[]'), next('bigint[]'), ...fields.map((f) => next(`${PG_TYPES[f]}[]`)), next('text[]')];
   const keyArrays = [next('bigint[]'), next('integer[]'), next('text[]')];
-  const chunkArrays = ['bigint[]', 'integer[]', 'bigint[]', 'bigint[]', 'integer[]', 'integer[]', 'integer[]', 'integer[]', 'integer[]'].map(next);
-  const [stepsBlob, valsBlob] = [next('bytea'), next('bytea')];
   const jsonArrays = [next('bigint[]'), next('bigint[]'), next('integer[]'), next('text[]')];
+  values.push(...chunks.params());
   const text = `WITH v AS (SELECT * FROM unnest(${runArrays.join(', ')}) AS v(pk, expected, ${columns.join(', ')}, history_index)),
 u AS (UPDATE runs AS r SET ${columns.map((col) => `${col} = v.${col}`).join(', ')}, history_index = v.history_index, updated_at = $1, version = r.version + 1
   FROM v WHERE r.pk = v.pk AND r.version = v.expected RETURNING r.pk),
 k AS (INSERT INTO history_keys (run_pk, key_id, key)
   SELECT x.run_pk, x.key_id, x.key FROM unnest(${keyArrays.join(', ')}) AS x(run_pk, key_id, key) WHERE x.run_pk IN (SELECT pk FROM u)),
-c AS (INSERT INTO history_chunks (run_pk, key_id, first_step, last_step, n, steps, vals)
-  SELECT x.run_pk, x.key_id, x.first_step, x.last_step, x.n, substring(${stepsBlob} FROM x.s_at + 1 FOR x.s_len), substring(${valsBlob} FROM x.v_at + 1 FOR x.v_len)
-  FROM unnest(${chunkArrays.join(', ')}) AS x(run_pk, key_id, first_step, last_step, n, s_at, s_len, v_at, v_len) WHERE x.run_pk IN (SELECT pk FROM u)),
+c AS (${chunkInsert(p + 1, 'x.run_pk IN (SELECT pk FROM u)')}),
 j AS (INSERT INTO history_json (run_pk, step, key_id, json)
   SELECT x.run_pk, x.step, x.key_id, x.json FROM unnest(${jsonArrays.join(', ')}) AS x(run_pk, step, key_id, json) WHERE x.run_pk IN (SELECT pk FROM u)
   ON CONFLICT (run_pk, step, key_id) DO UPDATE SET json = excluded.json)

@@ -1,6 +1,6 @@
 import type { CompactionOptions, CompactionReport } from '../types.js';
 import { CHUNK_MAX_POINTS, concatFloats } from '../sqlite/history-chunks.js';
-import { CHUNK_INSERT, CHUNK_WIDTH, decodeChunk, insertValues, pushChunkRows, type ChunkRow, type Queryable } from './pg-history.js';
+import { NewChunks, decodeChunk, insertChunks, type ChunkRow, type Queryable } from './pg-history.js';
 
 /**
  * History compaction on Postgres. A batch's numeric cells are written as
@@ -199,7 +199,7 @@ async function mergeHere(c: Queryable, pk: number, groups: ReadonlyArray<{ keyId
     [groups.flatMap((g) => g.ids)],
   );
   const byId = new Map(removed.rows.map((r) => [r.id, r]));
-  const rows: unknown[] = [];
+  const chunks = new NewChunks();
   for (const g of groups) {
     const parts = g.ids.map((id) => {
       const chunk = byId.get(id);
@@ -207,14 +207,13 @@ async function mergeHere(c: Queryable, pk: number, groups: ReadonlyArray<{ keyId
       if (!chunk) throw new Error(`compaction: chunk ${id} of run ${pk} vanished under the run's lock`);
       return decodeChunk(chunk);
     });
-    pushChunkRows(
-      rows,
+    chunks.add(
       pk,
       g.keyId,
       concatFloats(parts.map((p) => p.steps)),
       concatFloats(parts.map((p) => p.values)),
     );
   }
-  await insertValues(c, CHUNK_INSERT, CHUNK_WIDTH, rows);
-  return rows.length / CHUNK_WIDTH;
+  await insertChunks(c, chunks);
+  return chunks.size;
 }

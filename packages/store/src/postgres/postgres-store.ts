@@ -30,11 +30,10 @@ import { pgArtifactStore, pgInsertConsole, pgProgramRunner } from './pg-artifact
 import { IdentityStore } from '../identity/identity-store.js';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import {
-  CHUNK_INSERT,
-  CHUNK_WIDTH,
   collectRange,
   insertValues,
-  pushChunkRows,
+  NewChunks,
+  insertChunks,
   trimChunk,
   type ChunkRow,
   type Queryable,
@@ -355,12 +354,12 @@ export class PostgresStore implements Store {
         'INSERT INTO history_chunks (run_pk, key_id, first_step, last_step, n, steps, vals) SELECT $1, key_id, first_step, last_step, n, steps, vals FROM history_chunks WHERE run_pk = $2 AND last_step <= $3 ORDER BY id',
         [pk, sourcePk, maxStep],
       );
-      const trimmed: unknown[] = [];
+      const trimmed = new NewChunks();
       for (const chunk of (await c.query<ChunkRow>(CHUNKS_SPANNING, [sourcePk, maxStep])).rows) {
         const cut = trimChunk(chunk, maxStep);
-        if (cut) pushChunkRows(trimmed, pk, chunk.key_id, cut.steps, cut.values);
+        if (cut) trimmed.add(pk, chunk.key_id, cut.steps, cut.values);
       }
-      await insertValues(c, CHUNK_INSERT, CHUNK_WIDTH, trimmed);
+      await insertChunks(c, trimmed);
       await c.query('INSERT INTO history_json (run_pk, step, key_id, json) SELECT $1, step, key_id, json FROM history_json WHERE run_pk = $2 AND step <= $3', [
         pk,
         sourcePk,
@@ -704,14 +703,14 @@ async function truncateAfter(c: Queryable, pk: number, afterStep: number): Promi
   await c.query('DELETE FROM history_chunks WHERE run_pk = $1 AND first_step > $2', [pk, afterStep]);
   const spanning = (await c.query<ChunkRow>(CHUNKS_SPANNING, [pk, afterStep])).rows;
   if (spanning.length > 0) {
-    const rows: unknown[] = [];
+    const rows = new NewChunks();
     for (const chunk of spanning) {
       // first_step <= afterStep: at least one cell stays.
       const cut = trimChunk(chunk, afterStep)!;
-      pushChunkRows(rows, pk, chunk.key_id, cut.steps, cut.values);
+      rows.add(pk, chunk.key_id, cut.steps, cut.values);
     }
     await c.query('DELETE FROM history_chunks WHERE id = ANY($1::bigint[])', [spanning.map((s) => s.id)]);
-    await insertValues(c, CHUNK_INSERT, CHUNK_WIDTH, rows);
+    await insertChunks(c, rows);
   }
   await c.query('DELETE FROM history_json WHERE run_pk = $1 AND step > $2', [pk, afterStep]);
   // Keys logged only after the rewind point are gone with their cells.
