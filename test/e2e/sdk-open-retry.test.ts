@@ -74,4 +74,24 @@ describe('init() when the connection drops during OpenRun', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('tries the server lookup again when its connection drops, within one init deadline', async () => {
+    await using coordinator = await startCoordinator({ grpcPort: 0, httpPort: 0 });
+    // Connections 0 and 1 are cut as soon as the server speaks: two GetServerInfo tries fail UNAVAILABLE.
+    await using proxy = await flakyProxy(coordinator.grpcAddress, (n) => (n < 2 ? 0 : undefined));
+    const dir = await mkdtemp(join(tmpdir(), 'cohort-open-retry-'));
+    const url = process.env['COHORT_URL'];
+    process.env['COHORT_URL'] = proxy.address;
+    try {
+      const run = await init({ project: 'lookup-retry', dir, settings: { console: 'off', systemMetricsSeconds: 0, handleSigterm: false, initTimeoutMs: 20_000 } });
+      expect(proxy.connections()).toBeGreaterThanOrEqual(3);
+      run.log({ loss: 1 });
+      await run.finish();
+      expect((await new Api({ baseUrl: coordinator.httpUrl }).run(`local/lookup-retry/${run.id}`)).state).toBe('finished');
+    } finally {
+      if (url === undefined) delete process.env['COHORT_URL'];
+      else process.env['COHORT_URL'] = url;
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -26,6 +26,7 @@ import { Run, type LogOptions, type RunParts } from './run.js';
 import { connect, resolveEndpoint, type ServerEndpoint } from './transport/endpoint.js';
 import type { CoordinatorClient } from './transport/grpc-client.js';
 import { openRunRetrying } from './transport/open-run-retrying.js';
+import { retryingUntil } from './transport/retrying.js';
 import { RunAssets } from './artifacts/run-assets.js';
 import { MediaUploader } from './files/media-uploader.js';
 import { RecordPump } from './transport/record-pump.js';
@@ -192,11 +193,13 @@ async function startRun(o: ResolvedInitOptions): Promise<Run> {
   }
 
   // online and shared
-  const endpoint = await resolveEndpoint(o.url, o.apiKey, o.settings.initTimeoutMs, o.tlsCa);
+  // One deadline for finding the server and opening the run; both are tried again while the server is away.
+  const deadline = Date.now() + o.settings.initTimeoutMs;
+  const endpoint = await retryingUntil(deadline, (_, leftMs) => resolveEndpoint(o.url, o.apiKey, leftMs, o.tlsCa));
   const client = connect(endpoint);
   let response: OpenRunResponseMessage;
   try {
-    response = await openRunRetrying(client, request, o.apiKey, o.settings.initTimeoutMs, generatedId);
+    response = await openRunRetrying(client, request, o.apiKey, deadline, generatedId);
   } catch (err) {
     client.close();
     throw err;

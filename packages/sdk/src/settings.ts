@@ -14,7 +14,7 @@ export interface Settings {
   readonly heartbeatSeconds?: number;
   /** How long `finish()` waits for the server to commit everything. @defaultValue 60000 */
   readonly finishTimeoutMs?: number;
-  /** How long `init()` waits for the server to open the run. @defaultValue 30000 */
+  /** How long `init()` waits for the server to be found and to open the run, trying again while it is away. @defaultValue 30000 */
   readonly initTimeoutMs?: number;
   /**
    * Logged rows are batched for this long before they become a record (and

@@ -66,7 +66,11 @@ export async function fetchInfo(base: string, apiKey: string | undefined, timeou
   } catch (err) {
     throw new CohortError('UNAVAILABLE', `Cannot reach the Cohort server at ${base} (${(err as Error).message}). Is it running? Set COHORT_URL, or use mode "offline".`, { cause: err });
   }
-  if (!res.ok) throw new CohortError('UNAVAILABLE', `${base}/api/v1/info answered HTTP ${res.status}`);
+  if (!res.ok) {
+    // A server that is there but refuses is not retried; one that is busy or failing is.
+    const code = res.status === 401 ? 'UNAUTHENTICATED' : res.status === 403 ? 'PERMISSION_DENIED' : res.status === 429 || res.status >= 500 ? 'UNAVAILABLE' : 'FAILED_PRECONDITION';
+    throw new CohortError(code, `${base}/api/v1/info answered HTTP ${res.status}`);
+  }
   const body = parseJson(await res.text());
   if (body === null || typeof body !== 'object') throw new CohortError('INTERNAL', `${base}/api/v1/info did not answer a JSON object`);
   return body as Record<string, unknown>;
