@@ -55,7 +55,6 @@ export { CHUNK_MAX_POINTS, CHUNK_MERGE_BELOW, decodeFloats, decodeSteps, encodeF
 export { PostgresStore, openPostgresStore } from './postgres/postgres-store.js';
 export type { PostgresStoreOptions } from './postgres/postgres-store.js';
 export { POSTGRES_MIGRATIONS, migratePostgres } from './postgres/pg-schema.js';
-export { PG_SMALL_CHUNK } from './postgres/pg-compaction.js';
 export * from './artifacts/index.js';
 export * from './blobs/index.js';
 export * from './identity/index.js';

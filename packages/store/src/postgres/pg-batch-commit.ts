@@ -3,7 +3,7 @@ import { CohortError } from '@cohort/protocol';
 import type { BatchCommit, JsonSeries, NumericSeries, RunFields } from '../types.js';
 import { concatFloats } from '../sqlite/history-chunks.js';
 import { RUN_COLUMNS, toParams } from '../sqlite/run-columns.js';
-import { MAX_PARAMS_PER_STATEMENT, NewChunks, chunkInsert, insertChunks, insertValues, type Queryable } from './pg-history.js';
+import { NewChunks, chunkInsert, insertChunks, insertValues, type Queryable } from './pg-history.js';
 import { formatKeyIndex, stepsMustIncrease, type KeyIndex, type KeyPlan } from './pg-key-index.js';
 
 /**
@@ -49,56 +49,68 @@ const PG_TYPES: { readonly [K in keyof RunFields]-?: string } = {
 };
 
 /**
- * Applies each item's run patch (its applied seq included for the run's own
- * records, and its key index where `indexTexts` has one) and bumps its
- * version, only where the version is still the expected one; the guarded UPDATE takes the row locks for the rest of the
- * transaction. Items are grouped by the set of fields they patch, one
- * statement per set (split only past {@link MAX_PARAMS_PER_STATEMENT}).
- * Answers, per item, whether its guard held.
+ * The runs' version-guarded UPDATE as two CTEs for items that all patch
+ * `fields`: `v`, their patches (and key indexes, with `indexTexts`) from
+ * `unnest` arrays, and `u`, which answers the pks whose guard held. The
+ * guarded UPDATE takes the row locks for the rest of the transaction. `$1`
+ * is the time; its parameters are `$2` on, so the text depends only on the
+ * fields, never on the number of runs.
+ */
+function guardedUpdate(
+  items: readonly BatchCommit[],
+  patches: ReadonlyArray<Record<string, unknown>>,
+  fields: ReadonlyArray<keyof RunFields>,
+  indexTexts: readonly string[] | undefined,
+): { ctes: string; params: unknown[] } {
+  const columns = fields.map((f) => RUN_COLUMNS[f].column);
+  const types = ['bigint', 'bigint', ...fields.map((f) => PG_TYPES[f])];
+  const params: unknown[] = [items.map((item) => item.pk), items.map((item) => item.expectedVersion), ...fields.map((f) => patches.map((p) => p[f]))];
+  if (indexTexts) {
+    columns.push('history_index');
+    types.push('text');
+    params.push(indexTexts);
+  }
+  const arrays = types.map((type, i) => `$${i + 2}::${type}[]`);
+  const sets = [...columns.map((col) => `${col} = v.${col}`), 'updated_at = $1', 'version = r.version + 1'];
+  return {
+    ctes: `v AS (SELECT * FROM unnest(${arrays.join(', ')}) AS v(${['pk', 'expected', ...columns].join(', ')})),
+u AS (UPDATE runs AS r SET ${sets.join(', ')} FROM v WHERE r.pk = v.pk AND r.version = v.expected RETURNING r.pk)`,
+    params,
+  };
+}
+
+/** Each item's run patch: its applied seq included for the run's own records (not a shared-mode writer's). */
+function runPatch(item: BatchCommit): Record<string, unknown> {
+  const w = item.write;
+  return toParams((w.writer ?? '') === '' ? { ...w.run, appliedSeq: w.appliedSeq } : { ...w.run });
+}
+
+/**
+ * Applies each item's run patch (and its key index where `indexTexts` has
+ * one) and bumps its version, only where the version is still the expected
+ * one ({@link guardedUpdate}): one statement per set of patched fields,
+ * usually one. Answers, per item, whether its guard held.
  */
 export async function updateRuns(c: Queryable, items: readonly BatchCommit[], now: number, indexTexts: readonly (string | undefined)[] = []): Promise<boolean[]> {
-  const bySet = new Map<string, Array<{ index: number; params: Record<string, unknown> }>>();
-  items.forEach((item, index) => {
-    const w = item.write;
-    const params = toParams((w.writer ?? '') === '' ? { ...w.run, appliedSeq: w.appliedSeq } : { ...w.run });
-    const set = `${Object.keys(params).sort().join(',')}${indexTexts[index] === undefined ? '' : '+index'}`;
-    bySet.set(set, [...(bySet.get(set) ?? []), { index, params }]);
+  const bySet = new Map<string, number[]>();
+  const patches = items.map(runPatch);
+  items.forEach((_, i) => {
+    const set = `${Object.keys(patches[i]!).sort().join(',')}${indexTexts[i] === undefined ? '' : '+index'}`;
+    bySet.set(set, [...(bySet.get(set) ?? []), i]);
   });
   const passed = new Set<number>();
   for (const [set, group] of bySet) {
     const withIndex = set.endsWith('+index');
     const plain = withIndex ? set.slice(0, -'+index'.length) : set;
     const fields = (plain === '' ? [] : plain.split(',')) as Array<keyof RunFields>;
-    const width = 2 + fields.length + (withIndex ? 1 : 0);
-    const perStatement = Math.max(1, Math.floor((MAX_PARAMS_PER_STATEMENT - 1) / width));
-    const columns = fields.map((f) => RUN_COLUMNS[f].column);
-    if (withIndex) columns.push('history_index');
-    const sets = [...columns.map((col) => `${col} = v.${col}`), 'updated_at = $1', 'version = r.version + 1'];
-    const names = ['pk', 'expected', ...columns];
-    for (let from = 0; from < group.length; from += perStatement) {
-      const part = group.slice(from, from + perStatement);
-      const values: unknown[] = [now];
-      const tuples = part.map(({ index, params }) => {
-        const item = items[index]!;
-        values.push(item.pk, item.expectedVersion);
-        const cells = [`$${values.length - 1}::bigint`, `$${values.length}::bigint`];
-        for (const f of fields) {
-          values.push(params[f]);
-          cells.push(`$${values.length}::${PG_TYPES[f]}`);
-        }
-        if (withIndex) {
-          values.push(indexTexts[index]);
-          cells.push(`$${values.length}::text`);
-        }
-        return `(${cells.join(', ')})`;
-      });
-      const res = await c.query<{ pk: number }>(
-        `UPDATE runs AS r SET ${sets.join(', ')} FROM (VALUES ${tuples.join(', ')}) AS v(${names.join(', ')})
-         WHERE r.pk = v.pk AND r.version = v.expected RETURNING r.pk`,
-        values,
-      );
-      for (const row of res.rows) passed.add(row.pk);
-    }
+    const { ctes, params } = guardedUpdate(
+      group.map((i) => items[i]!),
+      group.map((i) => patches[i]!),
+      fields,
+      withIndex ? group.map((i) => indexTexts[i]!) : undefined,
+    );
+    const res = await c.query<{ pk: number }>(`WITH ${ctes} SELECT pk FROM u`, [now, ...params]);
+    for (const row of res.rows) passed.add(row.pk);
   }
   return items.map((item) => passed.has(item.pk));
 }
@@ -319,7 +331,7 @@ export async function commitInOneStatement(
   now: number,
 ): Promise<boolean[] | undefined> {
   if (items.some((item, i) => plans[i] === undefined || needsTransaction(item))) return undefined;
-  const patches = items.map(({ write }) => toParams({ ...write.run, appliedSeq: write.appliedSeq }));
+  const patches = items.map(runPatch);
   const set = Object.keys(patches[0]!).sort().join(',');
   if (patches.some((p) => Object.keys(p).sort().join(',') !== set)) return undefined;
   const fields = set.split(',') as Array<keyof RunFields>;
@@ -344,25 +356,14 @@ export async function commitInOneStatement(
       }
     }
   });
-  const columns = fields.map((f) => RUN_COLUMNS[f].column);
-  const values: unknown[] = [
-    now,
-    items.map((item) => item.pk),
-    items.map((item) => item.expectedVersion),
-    ...fields.map((f) => patches.map((p) => p[f])),
-    plans.map((p) => p!.text),
-    ...keys,
-    ...jsons,
-  ];
-  let p = 1;
+  const update = guardedUpdate(items, patches, fields, plans.map((p) => p!.text));
+  const values: unknown[] = [now, ...update.params, ...keys, ...jsons];
+  let p = 1 + update.params.length;
   const next = (type: string): string => `$${++p}::${type}`;
-  const runArrays = [next('bigint[]'), next('bigint[]'), ...fields.map((f) => next(`${PG_TYPES[f]}[]`)), next('text[]')];
   const keyArrays = [next('bigint[]'), next('integer[]'), next('text[]')];
   const jsonArrays = [next('bigint[]'), next('bigint[]'), next('integer[]'), next('text[]')];
   values.push(...chunks.params());
-  const text = `WITH v AS (SELECT * FROM unnest(${runArrays.join(', ')}) AS v(pk, expected, ${columns.join(', ')}, history_index)),
-u AS (UPDATE runs AS r SET ${columns.map((col) => `${col} = v.${col}`).join(', ')}, history_index = v.history_index, updated_at = $1, version = r.version + 1
-  FROM v WHERE r.pk = v.pk AND r.version = v.expected RETURNING r.pk),
+  const text = `WITH ${update.ctes},
 k AS (INSERT INTO history_keys (run_pk, key_id, key)
   SELECT x.run_pk, x.key_id, x.key FROM unnest(${keyArrays.join(', ')}) AS x(run_pk, key_id, key) WHERE x.run_pk IN (SELECT pk FROM u)),
 c AS (${chunkInsert(p + 1, 'x.run_pk IN (SELECT pk FROM u)')}),
