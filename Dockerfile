@@ -4,7 +4,6 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json turbo.json tsconfig.json tsconfig.base.json ./
-COPY protos ./protos
 COPY packages ./packages
 COPY apps ./apps
 RUN npm ci --no-audit --no-fund && npm run build && npm prune --omit=dev

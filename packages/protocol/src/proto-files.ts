@@ -1,16 +1,12 @@
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The folder holding `cohort/v1/*.proto` (the repository's `protos/`). */
+/**
+ * The folder holding `cohort/v1/*.proto`: `protos/` inside this package, next
+ * to `src/` and `dist/`, so it ships in the package's tarball and resolves the
+ * same from source, from a build and from an install outside the repository.
+ */
 export function protosDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, 'protos');
-    if (existsSync(join(candidate, 'cohort', 'v1', 'service.proto'))) return candidate;
-    dir = resolve(dir, '..');
-  }
-  throw new Error('Cannot find the protos/ folder with cohort/v1/service.proto above @cohort/protocol');
+  return fileURLToPath(new URL('../protos', import.meta.url));
 }
 
 /** Paths of the proto files, relative to {@link protosDir}. */

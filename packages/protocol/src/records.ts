@@ -1,5 +1,5 @@
 /**
- * TypeScript shapes of the messages in `protos/cohort/v1/records.proto`, as
+ * TypeScript shapes of the messages in `packages/protocol/protos/cohort/v1/records.proto`, as
  * the codec (`codec.ts`) reads and writes them: camelCase fields, 64-bit
  * integers as numbers, absent repeated fields as empty arrays.
  */

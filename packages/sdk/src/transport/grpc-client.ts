@@ -52,7 +52,7 @@ type CoordinatorConstructor = new (address: string, credentials: grpc.ChannelCre
 
 let ctor: CoordinatorConstructor | undefined;
 
-/** The client constructor, loaded once from `protos/cohort/v1/service.proto`. The one cast lives here. */
+/** The client constructor, loaded once from `packages/protocol/protos/cohort/v1/service.proto`. The one cast lives here. */
 function coordinatorConstructor(): CoordinatorConstructor {
   if (!ctor) {
     const definition = protoLoader.loadSync('cohort/v1/service.proto', { ...LOADER_OPTIONS, includeDirs: [protosDir()] });
