@@ -208,6 +208,42 @@ describe('tenancy: one team never reads or writes another team\'s data', () => {
     }
   });
 
+  it('does not make a digest a capability: a reference entry naming vision\'s blob grants bob nothing', async () => {
+    const a = new AssetClient(coordinator.grpcAddress, { apiKey: keyA });
+    const b = new AssetClient(coordinator.grpcAddress, { apiKey: keyB });
+    const client = createCoordinatorClient(coordinator.grpcAddress);
+    try {
+      const secret = 'vision checkpoint, uploaded only by alice\n';
+      const digest = createHash('sha256').update(secret).digest('hex');
+      const file = join(work, 'alice-only.txt');
+      await writeFile(file, secret);
+      expect(await a.uploadFile(file, digest, secret.length)).toEqual({ stored: true });
+      await openRun(client, withOpenRunDefaults({ project: 'p', runId: 'ref-trick', rank: -1, worldSize: -1, localRank: -1, startTime: Date.now() / 1000 }), keyB, 5000);
+
+      // A reference entry carries an outside URI and its checksum; saving one is fine, but its digest proves nothing.
+      const save: WireSaveArtifact = {
+        run: { entity: '', project: 'p', runId: 'ref-trick' },
+        name: 'refs', type: 'dataset', aliases: [], tags: [], description: '', metadataJson: '',
+        entries: [{ path: 'w.txt', digest, size: secret.length, ref: 's3://bucket/w.txt' }],
+        mode: 'log', distributedId: '', writer: '', expectedWriters: 0, waitMs: 0,
+      };
+      await b.saveArtifact(save);
+      expect(await b.missing([digest])).toEqual([digest]);
+      await expect(b.downloadTo(digest, join(work, 'stolen-by-ref'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      const res = await get(`/api/v1/blobs/${digest}`, keyB);
+      expect(res.status).toBe(404);
+      expect(await res.text()).not.toContain('vision checkpoint');
+      // Nor can the reference be turned into a claim on the uploaded content afterwards.
+      const claim: WireSaveArtifact = { ...save, name: 'claim-after-ref', entries: [{ path: 'w.txt', digest, size: secret.length, ref: '' }] };
+      await expect(b.saveArtifact(claim)).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
+      expect((await get(`/api/v1/blobs/${digest}`, keyA)).status).toBe(200);
+    } finally {
+      client.close();
+      a.close();
+      b.close();
+    }
+  });
+
   it('logs in the dashboard with a key: an HttpOnly SameSite=Strict cookie that sees only the key\'s entities', async () => {
     const bad = await fetch(`${coordinator.httpUrl}/api/v1/session`, { method: 'POST', body: JSON.stringify({ apiKey: 'nope' }) });
     expect(bad.status).toBe(401);

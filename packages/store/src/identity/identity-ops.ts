@@ -102,7 +102,10 @@ export function* grantBlobs(entities: readonly string[], digests: readonly strin
 
 /**
  * Which of `digests` one of `entities` may read: granted to it on upload, or
- * referenced by one of its artifact versions or run files.
+ * the uploaded content of one of its artifact versions or run files. A
+ * reference entry (`ref` set) names outside content by its checksum and was
+ * never checked against a grant, so its digest grants nothing
+ * (docs/SECURITY.md, "Tenancy").
  */
 export function* readableBlobs(entities: readonly string[], digests: readonly string[]): SqlProgram<Set<string>> {
   const out = new Set<string>();
@@ -114,7 +117,7 @@ export function* readableBlobs(entities: readonly string[], digests: readonly st
     const rows = yield sql(
       `SELECT digest FROM blob_grants WHERE entity IN (${ent}) AND digest IN (${dig})
        UNION SELECT f.digest FROM artifact_files f JOIN artifact_versions v ON v.pk = f.version_pk JOIN artifacts a ON a.pk = v.artifact_pk
-         WHERE a.entity IN (${ent}) AND f.digest IN (${dig})
+         WHERE a.entity IN (${ent}) AND f.ref = '' AND f.digest IN (${dig})
        UNION SELECT rf.digest FROM run_files rf JOIN runs r ON r.pk = rf.run_pk WHERE r.entity IN (${ent}) AND rf.digest IN (${dig})`,
       ...entities,
       ...part,

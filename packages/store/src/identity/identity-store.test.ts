@@ -60,8 +60,10 @@ describe.each(EACH_STORE)('IdentityStore (%s)', (_name, open) => {
     await id.grantBlobs(['a'], [D('1')]);
     await s.store.artifacts.save({
       mode: 'log', entity: 'a', project: 'p', name: 'data', type: 'dataset', aliases: ['latest'], tags: [], description: undefined, metadataJson: undefined,
-      entries: [{ path: 'x.bin', digest: D('2'), size: 3, ref: '' }], distributedId: '', writer: 'w', runPk: 1, now: 1,
+      entries: [{ path: 'x.bin', digest: D('2'), size: 3, ref: '' }, { path: 'ref.bin', digest: D('3'), size: 3, ref: 's3://b/ref.bin' }],
+      distributedId: '', writer: 'w', runPk: 1, now: 1,
     });
+    // D('3') is only the checksum of a reference entry: naming a digest there grants nothing.
     expect(await id.readableBlobs(['a'], [D('1'), D('2'), D('3')])).toEqual(new Set([D('1'), D('2')]));
     expect(await id.readableBlobs(['b'], [D('1'), D('2'), D('3')])).toEqual(new Set());
     expect(await id.readableBlobs(['b', 'a'], [D('2')])).toEqual(new Set([D('2')]));
