@@ -23,7 +23,42 @@ function codeForStatus(status: number): ErrorCode {
   return 'INTERNAL';
 }
 
-/** GETs JSON (NaN-keeping) from the coordinator's `/api/v1`; errors become `CohortError` with the server's code. */
+/**
+ * Errors of a request that died on its connection before any answer: a pooled
+ * keep-alive socket the server had closed while this process could not see it
+ * (its event loop was blocked), or a reset. Only these are retried.
+ */
+const STALE_CONNECTION = new Set(['UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ECONNRESET', 'EPIPE']);
+
+function isStaleConnection(err: unknown): boolean {
+  // undici wraps the socket's error: TypeError('fetch failed') { cause: SocketError { code } }.
+  let e: unknown = err;
+  for (let depth = 0; depth < 4 && typeof e === 'object' && e !== null; depth++) {
+    const { code, cause } = e as { code?: unknown; cause?: unknown };
+    if (typeof code === 'string' && STALE_CONNECTION.has(code)) return true;
+    e = cause;
+  }
+  return false;
+}
+
+/**
+ * `fetch` for idempotent requests: one transparent retry, on a fresh
+ * connection, when the first try died on a stale or reset connection.
+ */
+async function fetchIdempotent(url: string, init: () => RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init());
+  } catch (err) {
+    if (!isStaleConnection(err)) throw err;
+    return await fetch(url, init());
+  }
+}
+
+/**
+ * GETs JSON (NaN-keeping) from the coordinator's `/api/v1`; errors become
+ * `CohortError` with the server's code. Every request is a GET, so a stale
+ * pooled connection is retried once, transparently.
+ */
 export class HttpClient {
   readonly #o: HttpClientOptions;
 
@@ -45,7 +80,7 @@ export class HttpClient {
     if (this.#o.apiKey !== undefined) headers['authorization'] = `Bearer ${this.#o.apiKey}`;
     let res: Response;
     try {
-      res = await fetch(url, { headers, signal: AbortSignal.timeout(this.#o.timeoutMs) });
+      res = await fetchIdempotent(url, () => ({ headers, signal: AbortSignal.timeout(this.#o.timeoutMs) }));
     } catch (err) {
       const name = (err as Error).name;
       const code: ErrorCode = name === 'TimeoutError' ? 'DEADLINE_EXCEEDED' : 'UNAVAILABLE';
@@ -68,14 +103,14 @@ export class HttpClient {
     return body;
   }
 
-  /** `GET <baseUrl><path>` as a byte stream (blobs, files); errors as in {@link HttpClient.get}. No timeout once the body flows. */
+  /** `GET <baseUrl><path>` as a byte stream (blobs, files); errors and the retry as in {@link HttpClient.get}. No timeout once the body flows. */
   async getStream(path: string): Promise<ReadableStream<Uint8Array>> {
     const url = `${this.#o.baseUrl}${path}`;
     const headers: Record<string, string> = {};
     if (this.#o.apiKey !== undefined) headers['authorization'] = `Bearer ${this.#o.apiKey}`;
     let res: Response;
     try {
-      res = await fetch(url, { headers });
+      res = await fetchIdempotent(url, () => ({ headers }));
     } catch (err) {
       throw new CohortError('UNAVAILABLE', `GET ${url} failed: ${(err as Error).message}`, { cause: err });
     }
