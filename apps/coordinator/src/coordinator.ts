@@ -97,9 +97,9 @@ export interface CoordinatorOptions extends AssetOptions, AuthOptions {
    */
   scaled?: ScaledModeOptions;
   /**
-   * The dashboard's built files (`apps/web/dist`), served with a single-page
+   * The dashboard's built files (`@cohort/web`'s `dist/`), served with a single-page
    * fallback for every non-API path. `null`: the minimal server-rendered pages.
-   * @defaultValue `COHORT_WEB_DIR`, else `apps/web/dist` when built, else `null`
+   * @defaultValue `COHORT_WEB_DIR`, else the installed `@cohort/web`'s `dist/` when built, else `null` (logged)
    */
   webDir?: string | null;
 }
@@ -365,6 +365,9 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   const opts = resolveOptions(options);
   const auth = resolveAuthOptions(options, [opts.grpcHost, opts.httpHost]);
   const log = opts.logger.child({ component: 'coordinator' });
+  // Before anything opens: a bad COHORT_WEB_DIR fails here.
+  const web = options.webDir === undefined ? defaultWebDir() : { dir: options.webDir };
+  if ('why' in web) log.warn(web.why);
   const scaled = opts.scaled;
   const ownsEngine = options.engine === undefined;
   const metrics = new CoordinatorMetrics();
@@ -525,7 +528,6 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   if (store instanceof PostgresStore) checks.push({ name: 'postgres', check: () => store.pool.query('SELECT 1') });
 
   const ops = createOpsRoutes({ registry: metrics.registry, live: () => state === 'running', checks });
-  const webDir = options.webDir === undefined ? defaultWebDir() : options.webDir;
   const streams = new RunStreams({ engine: served });
   const api = createHttpHandler({
     engine: served,
@@ -536,7 +538,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     access: access!,
     secure: auth.tls !== undefined,
     assets: openedAssets.routes,
-    ...(webDir !== null && { web: createWebAssets(webDir) }),
+    ...(web.dir !== null && { web: createWebAssets(web.dir) }),
   });
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     if (!ops(req, res)) api(req, res);

@@ -1,15 +1,17 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { extname, join, normalize, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { CohortError } from '@cohort/protocol';
 
 /**
- * Serves the dashboard's built files (`apps/web/dist`, made by `npm run
- * build`) with a single-page-app fallback: any GET outside `/api/` that is not
- * a file gets `index.html`, and the app routes in the browser. The
- * coordinator never imports the web package: it only reads its output folder,
- * found at run time.
+ * Serves the dashboard's built files (the `@cohort/web` package's `dist/`,
+ * made by `npm run build`) with a single-page-app fallback: any GET outside
+ * `/api/` that is not a file gets `index.html`, and the app routes in the
+ * browser. The coordinator never imports the web package: it only reads its
+ * output folder, found at run time (an optional peer dependency; the
+ * `@cohort/cli` package installs it).
  */
 
 const TYPES: Record<string, string> = {
@@ -38,15 +40,32 @@ export const DASHBOARD_CSP =
 /** Largest file served (the built bundle is far smaller). */
 const MAX_ASSET_BYTES = 16 * 1024 * 1024;
 
+/** The dashboard folder, or why there is none (the coordinator then serves minimal pages). */
+export type DefaultWebDir = { readonly dir: string } | { readonly dir: null; readonly why: string };
+
 /**
- * The dashboard folder: `COHORT_WEB_DIR` when set, else `apps/web/dist`
- * beside this package (from `src/` or `dist/` alike); `null` when it holds no
- * `index.html` (not built), and the coordinator falls back to minimal pages.
+ * The dashboard folder: `COHORT_WEB_DIR` when set (an error when it holds no
+ * `index.html`), else the `dist/` of the installed `@cohort/web` package
+ * (`apps/web` in this repository) when it is built.
  */
-export function defaultWebDir(env: NodeJS.ProcessEnv = process.env): string | null {
+export function defaultWebDir(env: NodeJS.ProcessEnv = process.env): DefaultWebDir {
   const fromEnv = env['COHORT_WEB_DIR'];
-  const dir = fromEnv !== undefined && fromEnv !== '' ? resolve(fromEnv) : fileURLToPath(new URL('../../web/dist', import.meta.url));
-  return existsSync(join(dir, 'index.html')) ? dir : null;
+  if (fromEnv !== undefined && fromEnv !== '') {
+    const dir = resolve(fromEnv);
+    if (!existsSync(join(dir, 'index.html'))) {
+      throw new CohortError('INVALID_ARGUMENT', `COHORT_WEB_DIR: ${dir} must be a built dashboard folder (it has no index.html)`);
+    }
+    return { dir };
+  }
+  let pkg: string;
+  try {
+    pkg = createRequire(import.meta.url).resolve('@cohort/web/package.json');
+  } catch {
+    return { dir: null, why: 'the dashboard is not installed (npm install @cohort/web, or set COHORT_WEB_DIR): serving minimal pages' };
+  }
+  const dir = join(dirname(pkg), 'dist');
+  if (!existsSync(join(dir, 'index.html'))) return { dir: null, why: `the dashboard is not built (${dir} has no index.html; run npm run build): serving minimal pages` };
+  return { dir };
 }
 
 /** A static handler over one folder. */

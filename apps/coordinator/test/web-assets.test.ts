@@ -1,8 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startCoordinator } from '../src/index.js';
+import { defaultWebDir, startCoordinator } from '../src/index.js';
 
 describe('the dashboard files', () => {
   const root = mkdtempSync(join(tmpdir(), 'cohort-web-'));
@@ -30,5 +30,12 @@ describe('the dashboard files', () => {
     // The API and POSTs are not the dashboard's.
     expect((await fetch(`${c.httpUrl}/api/v1/health`)).headers.get('content-type')).toMatch(/^application\/json/);
     expect((await fetch(`${c.httpUrl}/local/proj`, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('finds the installed @cohort/web package, or COHORT_WEB_DIR, and refuses a COHORT_WEB_DIR without index.html', () => {
+    // In this repository @cohort/web is apps/web, linked into node_modules (npm run build made its dist/).
+    expect(defaultWebDir({})).toEqual({ dir: resolve(import.meta.dirname, '../../web/dist') });
+    expect(defaultWebDir({ COHORT_WEB_DIR: dist })).toEqual({ dir: dist });
+    expect(() => defaultWebDir({ COHORT_WEB_DIR: root })).toThrow(`COHORT_WEB_DIR: ${root} must be a built dashboard folder (it has no index.html)`);
   });
 });
