@@ -11,6 +11,7 @@ import { fmt, median, printTable, startServerProcess } from './lib.mjs';
 import { benchQuery } from './query.mjs';
 import { benchBlobs } from './blobs.mjs';
 import { benchFanIn } from './fan-in.mjs';
+import { benchBadRecords } from './bad-records.mjs';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const tmp = mkdtempSync(join(tmpdir(), 'cohort-bench-'));
@@ -114,6 +115,7 @@ try {
   ]);
   if (process.env.BENCH_ONLY !== 'ingest') await benchQuery(tmp);
   if (process.env.BENCH_ONLY !== 'ingest') await benchBlobs(tmp);
+  if (process.env.BENCH_ONLY !== 'ingest') await benchBadRecords(tmp);
   // (e) scaled-mode fan-in (needs Redis and PostgreSQL: REDIS_URL / DATABASE_URL, or the binaries); BENCH_FANIN=0 skips it.
   if (process.env.BENCH_ONLY !== 'ingest' && process.env.BENCH_FANIN !== '0') await benchFanIn(tmp);
 } finally {

@@ -8,10 +8,11 @@ import {
   isPlainObject,
   parseJson,
   stringifyJson,
-  validateRows,
   validateTags,
+  type ExitMessage,
   type MetricDefinitionMessage,
   type RecordMessage,
+  type RowLeaf,
   type RowsMessage,
   type SummaryState,
 } from '@cohort/protocol';
@@ -62,20 +63,12 @@ export interface PlanContext {
 /** Most progress samples kept per run (`[at, step]` pairs). */
 const MAX_PROGRESS_SAMPLES = 64;
 
-/** Thrown by {@link planBatch} when one record fails; the engine plans again without it. */
-export class RecordFailure extends Error {
-  constructor(
-    readonly seq: number,
-    readonly error: CohortError,
-  ) {
-    super(error.message);
-  }
-}
-
 /** A planned batch: the one write to commit, and what to report. */
 export interface BatchPlan {
   write: BatchWrite;
   droppedRows: number;
+  /** Records left out with their error; the write holds the others. */
+  rejected: RejectedRecord[];
   /** The summary state the write stores in `summaryStateJson`, when it stores one. */
   summaryState?: WrittenSummaryState;
 }
@@ -90,16 +83,15 @@ interface SeriesBuilder {
 
 /**
  * Plans the write of one batch of a run: the records (seq order, all above the
- * stored applied seq, `skip` left out) applied to the run's stored state.
- * Pure apart from the alert look-ups: nothing is written here, so a failed
- * record can be dropped by planning again.
+ * stored applied seq) applied to the run's stored state. Pure apart from the
+ * alert look-ups: nothing is written here.
+ *
+ * One pass, however many records fail: each record is checked in full before
+ * it changes anything of the plan, so a record that fails is left out (and
+ * reported in `rejected`) and the plan is the one the batch without it would
+ * give. A batch with k bad records costs one planning, not k + 1.
  */
-export async function planBatch(
-  run: StoredRun,
-  records: readonly RecordMessage[],
-  skip: ReadonlySet<number>,
-  ctx: PlanContext,
-): Promise<BatchPlan> {
+export async function planBatch(run: StoredRun, records: readonly RecordMessage[], ctx: PlanContext): Promise<BatchPlan> {
   const now = ctx.now;
   const patch: RunPatch = { heartbeatAt: now };
   const events: NewRunEvent[] = [];
@@ -110,6 +102,7 @@ export async function planBatch(
   let lastStep = run.lastStep;
   let runtime = run.runtime;
   let droppedRows = 0;
+  const rejected: RejectedRecord[] = [];
   let tracker: SummaryTracker | undefined;
   let summaryChanged = false;
   let config: ConfigState | undefined;
@@ -123,17 +116,21 @@ export async function planBatch(
     events.push({ state: next, at: now, detail });
   };
 
-  if (state === 'crashed') setState('running', 'records arrived after the run was marked crashed');
+  // A crashed run that sends records again is alive, unless the records end it (an upload of a dead process's WAL: docs/sdk.md).
+  if (state === 'crashed' && !records.some((r) => r.kind === 'exit' && r.exit.updateFinishState)) {
+    setState('running', 'records arrived after the run was marked crashed');
+  }
   let replayArmed = ctx.progress?.replayArmed === true;
   let rewindAfter: number | undefined;
   let system: SystemSample[] | undefined;
   let consoleChunks: ConsoleChunk[] | undefined;
 
   for (const record of records) {
-    if (skip.has(record.seq)) continue;
     try {
       switch (record.kind) {
         case 'rows': {
+          // Checked (shape and every JSON cell) before the replay below or the tracker sees any of it.
+          const rows = checkedRows(record.rows);
           if (replayArmed) {
             // The first rows of a later restart attempt: replayed steps rewind the run instead of being dropped.
             replayArmed = false;
@@ -152,7 +149,7 @@ export async function planBatch(
               });
             }
           }
-          const res = applyRows(record.rows, lastStep, getTracker(), numeric, json);
+          const res = applyRows(record.rows, rows, lastStep, getTracker(), numeric, json);
           droppedRows += res.dropped;
           lastStep = res.lastStep;
           if (res.lastRuntime > runtime) runtime = res.lastRuntime;
@@ -162,13 +159,14 @@ export async function planBatch(
         case 'config': {
           const values = parseJsonObject(record.config.valuesJson, 'config.valuesJson');
           if (!config) config = new ConfigState(parseObject(run.configJson));
-          config.remove(record.config.removed);
-          config.update(values, { allowValChange: record.config.allowValChange });
+          updateConfig(config, record.config.removed, values, record.config.allowValChange);
           break;
         }
         case 'summary': {
           const t = getTracker();
           const set = record.summary.setJson === '' ? {} : parseJsonObject(record.summary.setJson, 'summary.setJson');
+          checkSummaryPaths(Object.keys(set), 'summary.setJson');
+          checkSummaryPaths(record.summary.removed, 'summary.removed');
           for (const [path, value] of Object.entries(set)) t.set(path, value);
           for (const path of record.summary.removed) t.delete(path);
           summaryChanged = true;
@@ -196,8 +194,8 @@ export async function planBatch(
             throw new CohortError('INVALID_ARGUMENT', `exit.exitCode: expected an integer, got ${exitCode}`);
           }
           if (!updateFinishState) break;
-          const next: RunState = exitCode === 0 ? 'finished' : state === 'preempting' ? 'preempted' : 'failed';
-          setState(next, `exit code ${exitCode}`);
+          const { next, detail } = exitState(record.exit, state);
+          setState(next, detail);
           patch.exitCode = exitCode;
           patch.endTime = now;
           runtime = Math.max(runtime, run.runtimeBase + Math.max(0, now - run.openedAt));
@@ -237,11 +235,10 @@ export async function planBatch(
         }
       }
     } catch (err) {
-      if (err instanceof CohortError) throw new RecordFailure(record.seq, err);
-      if (err instanceof TypeError || err instanceof SyntaxError || err instanceof RangeError) {
-        throw new RecordFailure(record.seq, new CohortError('INVALID_ARGUMENT', `record ${record.seq} (${record.kind}): ${err.message}`, { cause: err }));
-      }
-      throw err;
+      if (err instanceof CohortError) rejected.push({ seq: record.seq, error: err });
+      else if (err instanceof TypeError || err instanceof SyntaxError || err instanceof RangeError) {
+        rejected.push({ seq: record.seq, error: new CohortError('INVALID_ARGUMENT', `record ${record.seq} (${record.kind}): ${err.message}`, { cause: err }) });
+      } else throw err;
     }
   }
 
@@ -276,7 +273,7 @@ export async function planBatch(
   if (system) write.system = system;
   if (consoleChunks) write.console = consoleChunks;
   if (events.length > 0) write.events = events;
-  return { write, droppedRows, ...(summaryState && { summaryState }) };
+  return { write, droppedRows, rejected, ...(summaryState && { summaryState }) };
 }
 
 /** The progress fields to write when the run's last step moved (group members and runs with progress only). */
@@ -293,6 +290,37 @@ function progressPatch(ctx: PlanContext, run: StoredRun, lastStep: number | null
     patch.samples = next;
   }
   return patch;
+}
+
+/**
+ * `config.remove` then `config.update`, all or nothing: the update refuses a
+ * changed value before it applies anything, and the removed keys are put back
+ * when it does.
+ */
+function updateConfig(config: ConfigState, removed: readonly string[], values: Record<string, unknown>, allowValChange: boolean): void {
+  const saved: Record<string, unknown> = {};
+  for (const key of removed) if (config.has(key)) saved[key] = config.get(key);
+  config.remove(removed);
+  try {
+    config.update(values, { allowValChange });
+  } catch (err) {
+    config.update(saved, { allowValChange: true });
+    throw err;
+  }
+}
+
+/** The summary tracker refuses an empty path; checked for the whole record before it applies any. */
+function checkSummaryPaths(paths: readonly string[], field: string): void {
+  for (const path of paths) if (path === '') throw new CohortError('INVALID_ARGUMENT', `${field}: expected each summary key to be a non-empty string, got ""`);
+}
+
+/** A Rows record's rows as leaves (the shape checked, every JSON cell parsed), or its INVALID_ARGUMENT error. */
+function checkedRows(rows: RowsMessage): RowLeaf[][] {
+  const out: RowLeaf[][] = [];
+  forEachRow(rows, (_i, _step, _timestamp, _runtime, leaves) => {
+    out.push(leaves);
+  });
+  return out;
 }
 
 function parseJsonObject(text: string, field: string): Record<string, unknown> {
@@ -313,12 +341,13 @@ function parseJsonObject(text: string, field: string): Record<string, unknown> {
  */
 function applyRows(
   rows: RowsMessage,
+  rowLeaves: readonly RowLeaf[][],
   lastStepIn: number | null,
   tracker: SummaryTracker,
   numeric: Map<string, SeriesBuilder>,
   json: Map<string, JsonSeries>,
 ): { dropped: number; applied: number; lastStep: number | null; lastRuntime: number } {
-  const n = validateRows(rows);
+  const n = rowLeaves.length;
   const stepOf = new Float64Array(n);
   const keep = new Uint8Array(n);
   let lastStep = lastStepIn;
@@ -335,10 +364,11 @@ function applyRows(
   if (kept === 0) return { dropped: n, applied: 0, lastStep, lastRuntime: -Infinity };
 
   // Summary: the tracker sees each kept row's leaves; what it inserts is stored too.
-  forEachRow(rows, (i, step, _timestamp, _runtime, leaves) => {
-    if (keep[i] !== 1) return;
+  for (let i = 0; i < n; i++) {
+    if (keep[i] !== 1) continue;
+    const leaves = rowLeaves[i]!;
     const s = stepOf[i]!;
-    if (step === undefined) leaves.push(['_step', s]);
+    if (assigned) leaves.push(['_step', s]);
     const inserted = tracker.applyRow(leaves);
     for (const [path, value] of inserted) {
       if (AUTOMATIC_KEYS.has(path)) continue;
@@ -352,7 +382,7 @@ function applyRows(
         series.values.push(stringifyJson(value));
       }
     }
-  });
+  }
 
   // Numeric cells: count per key, then fill one Float64Array pair per key.
   const nk = rows.keys.length;
@@ -488,4 +518,22 @@ function finishNumeric(map: Map<string, SeriesBuilder>): NumericSeries[] {
     out.push({ key, steps: ms.subarray(0, o), values: mv.subarray(0, o) });
   }
   return out;
+}
+
+/**
+ * The state an exit record leaves a run in (docs/sdk.md, how a run ends):
+ * crashed when the process vanished, finished on exit code 0, killed on
+ * SIGINT, preempted when it was preempting, else failed; the detail names the
+ * exit code, the signal and the error.
+ */
+export function exitState(exit: ExitMessage, state: RunState): { next: RunState; detail: string } {
+  const signal = exit.signal ?? '';
+  const error = exit.error ?? '';
+  if (exit.crashed === true) return { next: 'crashed', detail: 'the process vanished without an exit (kill -9, the OOM killer); its WAL was uploaded' };
+  const code = `exit code ${exit.exitCode}${signal === '' ? '' : ` (${signal})`}`;
+  const detail = error === '' ? code : `${code}: ${error}`;
+  if (exit.exitCode === 0) return { next: 'finished', detail };
+  if (state === 'preempting') return { next: 'preempted', detail };
+  if (signal === 'SIGINT') return { next: 'killed', detail };
+  return { next: 'failed', detail };
 }

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { CohortError, DEFAULT_LIMITS, getLeaf, type OpenRunRequestMessage, type OpenRunResponseMessage, type RecordMessage } from '@cohort/protocol';
 import { RUN_STATES, type BatchWrite, type GroupKey, type NewAlert, type ProjectInfo, type RankProgress, type SystemSample, type RunKey, type RunState, type Store, type StoredAlert, type StoredRun, type StoredRunEvent } from '@cohort/store';
-import { RecordFailure, planBatch, type ApplyResult, type RejectedRecord } from './apply-batch.js';
+import { planBatch, type ApplyResult } from './apply-batch.js';
 import { readHistory, scanHistoryPage, type HistoryOptions, type HistoryPage, type ScanHistoryOptions } from './history-query.js';
 import { openRun, replaySummary } from './open-run.js';
 import { readSeries, type SeriesOptions, type SeriesResult } from './series-query.js';
@@ -289,14 +289,12 @@ export class Engine {
 
   /**
    * Plans one batch of a stored run: the records above `applied` (checked for
-   * order and gaps), a record that fails left out and reported, until the
-   * rest plans. `write` is absent when every record was applied before.
+   * order and gaps), in one pass that leaves out and reports each record that
+   * fails. `write` is absent when every record was applied before.
    */
   async #plan(stored: StoredRun, writer: string, applied: number, records: readonly RecordMessage[]): Promise<PlannedBatch> {
     const fresh = newRecords(stored.runId, applied, records);
     if (fresh.length === 0) return { result: { appliedSeq: applied, droppedRows: 0, rejected: [] } };
-    const skip = new Set<number>();
-    const rejected: RejectedRecord[] = [];
     // Progress exists only for group members and restarted runs (which open resumed): skip the read for the rest.
     const progress = stored.group !== '' || stored.resumed ? await this.#store.getRankProgress(stored.pk) : undefined;
     const ctx = {
@@ -310,18 +308,10 @@ export class Engine {
         return (await this.#store.lastAlert(scope, title))?.timestamp;
       },
     };
-    for (;;) {
-      try {
-        const plan = await planBatch(stored, fresh, skip, ctx);
-        if (writer !== '') plan.write.writer = writer;
-        const result = { appliedSeq: plan.write.appliedSeq, droppedRows: plan.droppedRows, rejected };
-        return { write: plan.write, result, ...(plan.summaryState && { summaryState: plan.summaryState }) };
-      } catch (err) {
-        if (!(err instanceof RecordFailure)) throw err;
-        skip.add(err.seq);
-        rejected.push({ seq: err.seq, error: err.error });
-      }
-    }
+    const plan = await planBatch(stored, fresh, ctx);
+    if (writer !== '') plan.write.writer = writer;
+    const result = { appliedSeq: plan.write.appliedSeq, droppedRows: plan.droppedRows, rejected: plan.rejected };
+    return { write: plan.write, result, ...(plan.summaryState && { summaryState: plan.summaryState }) };
   }
 
   /** Records a heartbeat (`at` in seconds since the epoch); a crashed run that beats again is running again. */
