@@ -56,6 +56,12 @@ export interface RunUpdateMessage {
 export interface ExitMessage {
   exitCode: number;
   updateFinishState: boolean;
+  /** The signal that ended the process (`SIGINT` → killed); `''` or absent when none. */
+  signal?: string;
+  /** The uncaught error's stack (message first); `''` or absent when none. */
+  error?: string;
+  /** The process vanished (kill -9): the run is crashed. */
+  crashed?: boolean;
 }
 
 export interface AlertMessage {
