@@ -1,6 +1,7 @@
 import { CohortError } from '@cohort/protocol';
 import { CliUsageError } from './args.js';
 import type { CliContext } from './cli-context.js';
+import { agentCommand } from './commands/agent.js';
 import { demoCommand } from './commands/demo.js';
 import { k8sCommand } from './commands/k8s.js';
 import { keysCommand } from './commands/keys.js';
@@ -21,6 +22,7 @@ const COMMANDS: Readonly<Record<string, Command>> = Object.freeze({
   runs: runsCommand,
   k8s: k8sCommand,
   keys: keysCommand,
+  agent: agentCommand,
 });
 
 /**

@@ -57,6 +57,11 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = Object.freeze({
     terminationGracePeriodSeconds (default 30) covers the preStop wait (default 2 s) and the SDK's 10 s flush.`,
   runs: `cohort runs [--url URL] [--project NAME] [--entity NAME]
     Lists runs (id, state, name, last step) of one project, or of every project.`,
+  agent: `cohort agent [--fd N]
+    Runs the TypeScript SDK for a client in another language: the Python package \`cohort\` starts it with one
+    end of a Unix socket pair as file descriptor N (default 3) and hands it each Run call as a length-prefixed
+    JSON frame (docs/python.md). It ends when the channel closes; a client that vanished without finishing
+    leaves its run to be marked crashed once what it sent is committed.`,
 });
 
 /** The usage of the whole CLI. */

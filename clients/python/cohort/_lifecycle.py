@@ -1,0 +1,60 @@
+"""What ends runs when the process ends: normal exit (0), an uncaught exception (1), SIGTERM (preempted)."""
+
+import atexit
+import os
+import signal
+import sys
+import threading
+
+_runs = []
+_state = {"exception": False, "sigterm_installed": False}
+_previous_excepthook = sys.excepthook
+
+
+def track(run):
+    _runs.append(run)
+
+
+def untrack(run):
+    if run in _runs:
+        _runs.remove(run)
+
+
+def _excepthook(exc_type, exc, tb):
+    _state["exception"] = True
+    _previous_excepthook(exc_type, exc, tb)
+
+
+@atexit.register
+def _finish_all():
+    code = 1 if _state["exception"] else 0
+    for run in list(_runs):
+        try:
+            run.finish(code)
+        except Exception as err:  # noqa: BLE001 - exit goes on
+            sys.stderr.write("cohort: error: finishing run {} at exit failed: {}\n".format(run.id, err))
+
+
+def watch_sigterm():
+    """Hands SIGTERM to the agent's SDK for each run (when nobody else handles SIGTERM), then dies of it as before."""
+    if _state["sigterm_installed"] or threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    _state["sigterm_installed"] = True
+
+
+def _on_sigterm(signum, frame):
+    del frame
+    for run in list(_runs):
+        try:
+            run._terminate()
+        except Exception as err:  # noqa: BLE001
+            sys.stderr.write("cohort: error: ending run {} on SIGTERM failed: {}\n".format(run.id, err))
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _state["sigterm_installed"] = False
+    os.kill(os.getpid(), signum)
+
+
+sys.excepthook = _excepthook

@@ -1,0 +1,252 @@
+"""``cohort.Run``: W&B's Run, each call handed to the local agent (the TypeScript SDK)."""
+
+import datetime
+import os
+import sys
+import threading
+
+from . import _values
+from .errors import AgentError, UsageError
+from .summary import Summary
+from .config import Config
+
+# W&B's define_metric argument names and the SDK's.
+_METRIC_OPTIONS = (
+    ("step_metric", "stepMetric"),
+    ("step_sync", "stepSync"),
+    ("hidden", "hidden"),
+    ("summary", "summary"),
+    ("goal", "goal"),
+    ("overwrite", "overwrite"),
+)
+
+
+class Metric:
+    """What ``define_metric`` returns; usable as another metric's ``step_metric``."""
+
+    __slots__ = ("name", "step_metric", "step_sync", "hidden", "summary", "goal", "overwrite")
+
+    def __init__(self, data):
+        self.name = data.get("name")
+        self.step_metric = data.get("stepMetric")
+        self.step_sync = data.get("stepSync")
+        self.hidden = data.get("hidden")
+        self.summary = data.get("summary")
+        self.goal = data.get("goal")
+        self.overwrite = data.get("overwrite")
+
+    def __repr__(self):
+        return "Metric(name={!r}, step_metric={!r}, summary={!r}, goal={!r})".format(self.name, self.step_metric, self.summary, self.goal)
+
+
+class RunStatus:
+    """``run.status()``: records produced, not yet committed, and the last commit's time."""
+
+    __slots__ = ("sync_items_total", "sync_items_pending", "sync_time")
+
+    def __init__(self, data):
+        self.sync_items_total = data["sync_items_total"]
+        self.sync_items_pending = data["sync_items_pending"]
+        t = data["sync_time"]
+        self.sync_time = None if t is None else datetime.datetime.fromtimestamp(t, tz=datetime.timezone.utc)
+
+    def __repr__(self):
+        return "RunStatus(sync_items_total={}, sync_items_pending={}, sync_time={!r})".format(self.sync_items_total, self.sync_items_pending, self.sync_time)
+
+
+class Run:
+    """One run (W&B's ``wandb.Run``). Get it from ``cohort.init()``; end it with ``finish()``.
+
+    ``log`` queues the row and returns (no I/O on your turn); reads such as
+    ``run.step`` and ``run.summary[key]`` ask the agent, after the queued rows.
+    """
+
+    def __init__(self, channel, attributes, on_end):
+        self._channel = channel
+        self._a = attributes
+        self._on_end = on_end
+        self._state = "running"
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+        self.summary = Summary(self)
+        self.config = Config(self, attributes.get("config") or {})
+
+    # ---- attributes -----------------------------------------------------------
+
+    id = property(lambda self: self._a["id"], doc="The run id.")
+    entity = property(lambda self: self._a["entity"])
+    project = property(lambda self: self._a["project"])
+    path = property(lambda self: self._a["path"], doc="``entity/project/id``.")
+    group = property(lambda self: self._a["group"])
+    job_type = property(lambda self: self._a["job_type"])
+    dir = property(lambda self: self._a["dir"], doc="The run folder (it holds the WAL).")
+    mode = property(lambda self: self._a["mode"])
+    resumed = property(lambda self: self._a["resumed"])
+    start_time = property(lambda self: self._a["start_time"], doc="Seconds since the Unix epoch.")
+    starting_step = property(lambda self: self._a["starting_step"])
+    sweep_id = property(lambda self: self._a["sweep_id"])
+    url = property(lambda self: self._a["url"], doc="The run's page; ``None`` offline and disabled.")
+    disabled = property(lambda self: self._a["mode"] == "disabled")
+    offline = property(lambda self: self._a["mode"] == "offline")
+
+    @property
+    def name(self):
+        return self._a["name"]
+
+    @name.setter
+    def name(self, value):
+        self._set_attribute("name", value)
+
+    @property
+    def notes(self):
+        return self._a["notes"]
+
+    @notes.setter
+    def notes(self, value):
+        self._set_attribute("notes", value)
+
+    @property
+    def tags(self):
+        return tuple(self._a["tags"])
+
+    @tags.setter
+    def tags(self, value):
+        self._set_attribute("tags", list(value) if isinstance(value, (list, tuple)) else value)
+
+    @property
+    def step(self):
+        """The step the next row gets (asks the agent, after the rows queued so far)."""
+        return self._call("step")
+
+    @property
+    def state(self):
+        """``running``, ``finished`` or ``failed`` (the client's view)."""
+        return self._state
+
+    # ---- logging --------------------------------------------------------------
+
+    def log(self, data, step=None, commit=None):
+        """Logs a row (docs/run-semantics.md §1). Returns at once; the agent applies the step/commit rules.
+
+        Raises ``TypeError`` at once for what W&B refuses at once (a non-dict,
+        a key that is not a str, a value that cannot be logged); an error the
+        agent finds surfaces on the next call that waits for an answer.
+        """
+        if self._state != "running":
+            self._guard("log")
+        if step is not None and (type(step) is not int):
+            if isinstance(step, bool) or not isinstance(step, int):
+                raise TypeError("Expected `step` to be a non-negative integer, got {!r}".format(step))
+            step = int(step)
+        if commit is not None and type(commit) is not bool:
+            raise TypeError("Expected `commit` to be a boolean, got {!r}".format(commit))
+        self._channel.log(_values.copy_row(data), step, commit)
+
+    def define_metric(self, name, step_metric=None, step_sync=None, hidden=None, summary=None, goal=None, overwrite=None, **kwargs):
+        """Defines how a metric is summarized and plotted (§2); returns a :class:`Metric`."""
+        if kwargs:
+            raise TypeError("define_metric() got unexpected keyword arguments: {}".format(", ".join(sorted(kwargs))))
+        given = {"step_metric": step_metric, "step_sync": step_sync, "hidden": hidden, "summary": summary, "goal": goal, "overwrite": overwrite}
+        if isinstance(step_metric, Metric):
+            given["step_metric"] = step_metric.name
+        options = {sdk: given[py] for py, sdk in _METRIC_OPTIONS if given[py] is not None}
+        return Metric(self._call("define_metric", {"name": name, "options": options}))
+
+    def alert(self, title, text, level=None, wait_duration=None):
+        """Sends an alert (§8); ``level`` is ``INFO``, ``WARN`` or ``ERROR`` (or an enum with that value)."""
+        options = {}
+        if level is not None:
+            options["level"] = getattr(level, "value", level)
+        if wait_duration is not None:
+            options["waitDuration"] = wait_duration.total_seconds() if isinstance(wait_duration, datetime.timedelta) else wait_duration
+        self._call("alert", {"title": title, "text": text, "options": options})
+
+    def mark_preempting(self):
+        """Marks the run as about to be preempted: exit 0 then gives finished, else preempted."""
+        self._call("mark_preempting")
+
+    def status(self):
+        """Sync progress: records produced, not yet committed, and when the server last committed."""
+        return RunStatus(self._call("status"))
+
+    def flush(self):
+        """Cohort only: waits until everything logged so far is committed (or, offline, in the WAL)."""
+        self._call("flush")
+
+    # ---- URLs -------------------------------------------------------------------
+
+    def get_url(self):
+        return self._a["url"]
+
+    def get_project_url(self):
+        return self._a["project_url"]
+
+    def get_sweep_url(self):
+        return self._a["sweep_url"]
+
+    def project_name(self):
+        return self._a["project"]
+
+    # ---- lifecycle ----------------------------------------------------------------
+
+    def finish(self, exit_code=None, quiet=None):
+        """Ends the run (§5): 0 gives finished, anything else failed. A second call does nothing."""
+        del quiet
+        code = 0 if exit_code is None else exit_code
+        if isinstance(code, bool) or not isinstance(code, int):
+            raise TypeError("Expected `exit_code` to be an integer, got {!r}".format(exit_code))
+        with self._lock:
+            if self._state != "running":
+                return
+            self._state = "finishing"
+        try:
+            if os.getpid() == self._pid:
+                self._channel.call("finish", {"exit_code": code})
+        except AgentError as err:
+            # Training must not die of its tracker: what the agent wrote stays in the run folder.
+            sys.stderr.write("cohort: error: run {} could not be finished ({}); upload what it wrote with `cohort sync {}`\n".format(self.id, err, self.dir))
+        finally:
+            self._state = "finished" if code == 0 else "failed"
+            self._channel.close()
+            self._on_end(self)
+
+    def _terminate(self):
+        """SIGTERM came: the agent runs the SDK's SIGTERM path (preempting, flush, exit 143)."""
+        with self._lock:
+            if self._state != "running":
+                return
+            self._state = "finishing"
+        try:
+            self._channel.terminate()
+        finally:
+            self._state = "failed"
+            self._channel.close()
+            self._on_end(self)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self.finish(0 if exc_type is None else 1)
+        return False
+
+    def __repr__(self):
+        return "<cohort.Run {} ({})>".format(self.path, self._state)
+
+    # ---- internals --------------------------------------------------------------
+
+    def _guard(self, method):
+        if self._state != "running":
+            raise UsageError(
+                "Run ({}) is finished. The call to `{}` will be ignored. Please make sure that you are using an active run.".format(self.id, method)
+            )
+
+    def _call(self, op, args=None):
+        self._guard(op)
+        if os.getpid() != self._pid:
+            raise UsageError("`run.{}` from a forked process: this run belongs to process {}".format(op, self._pid))
+        return self._channel.call(op, args)
+
+    def _set_attribute(self, name, value):
+        self._call("set_attribute", {"name": name, "value": value})
+        self._a[name] = value
