@@ -17,9 +17,14 @@ export interface RankProcess {
   kill(signal: NodeJS.Signals): void;
 }
 
-/** torchrun-like environment of rank `rank` of `worldSize` in group `group`. */
+/**
+ * torchrun-like environment of rank `rank` of `worldSize` in group `group`,
+ * named outright by `COHORT_RUN_GROUP` (these tests are about the group
+ * registry; which group a rank of a real torchrun gets is dist-torchrun.test.ts's).
+ */
 export function torchrunEnv(group: string, rank: number, worldSize: number, restartCount = 0): Record<string, string> {
   return {
+    COHORT_RUN_GROUP: group,
     RANK: String(rank),
     WORLD_SIZE: String(worldSize),
     LOCAL_RANK: String(rank % 4),

@@ -39,8 +39,9 @@ const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fiel
 /**
  * Builds the Kubernetes objects of a training job: an Indexed Job (or a
  * JobSet with one replicated Job) of `nodes` pods plus a headless Service
- * for their DNS names. Each pod gets `COHORT_URL`, its group (the Job's or
- * JobSet's name, from the pod labels) and its rank wiring through the
+ * for their DNS names. Each pod gets `COHORT_URL`, its job's name and uid
+ * (`COHORT_JOB_NAME`, `COHORT_JOB_UID`: the group is `<name>-<uid>`, so a
+ * Job created again under the same name is a new group) and its rank wiring through the
  * downward API: with one rank per pod `COHORT_RANK` is the completion index;
  * with several, the command runs under `torchrun --nnodes --node-rank` and
  * torchrun sets `RANK`. `terminationGracePeriodSeconds` covers the preStop
@@ -64,10 +65,14 @@ export function buildK8sManifest(o: K8sManifestOptions): Array<Record<string, un
   }
   const jobset = o.jobset === true;
   const groupLabel = jobset ? 'jobset.sigs.k8s.io/jobset-name' : 'batch.kubernetes.io/job-name';
+  // A Job deleted and created again under its name is a new job: its uid tells them apart (docs/distributed.md).
+  const uidLabel = jobset ? 'jobset.sigs.k8s.io/jobset-uid' : 'batch.kubernetes.io/controller-uid';
   const env: Array<Record<string, unknown>> = [
     { name: 'COHORT_URL', value: o.url ?? 'http://cohort:7712' },
     ...(o.project !== undefined ? [{ name: 'COHORT_PROJECT', value: o.project }] : []),
-    fieldEnv('COHORT_RUN_GROUP', `metadata.labels['${groupLabel}']`),
+    fieldEnv('COHORT_JOB_NAME', `metadata.labels['${groupLabel}']`),
+    fieldEnv('COHORT_JOB_UID', `metadata.labels['${uidLabel}']`),
+    fieldEnv('COHORT_POD_UID', 'metadata.uid'),
     fieldEnv('JOB_COMPLETION_INDEX', "metadata.annotations['batch.kubernetes.io/job-completion-index']"),
     fieldEnv('COHORT_NODE', 'spec.nodeName'),
     fieldEnv('POD_NAME', 'metadata.name'),
@@ -98,7 +103,7 @@ export function buildK8sManifest(o: K8sManifestOptions): Array<Record<string, un
       `--nproc-per-node=${perNode}`,
       '--node-rank=$(JOB_COMPLETION_INDEX)',
       '--rdzv-backend=static',
-      '--rdzv-id=$(COHORT_RUN_GROUP)',
+      '--rdzv-id=$(COHORT_JOB_UID)',
       `--master-addr=${master}`,
       `--master-port=${RDZV_PORT}`,
       ...o.command,

@@ -37,7 +37,9 @@ describe('cohort k8s manifest', () => {
     expect(envOf(c)).toMatchObject({
       COHORT_URL: 'http://cohort:7712',
       COHORT_PROJECT: 'mnist',
-      COHORT_RUN_GROUP: "metadata.labels['batch.kubernetes.io/job-name']",
+      COHORT_JOB_NAME: "metadata.labels['batch.kubernetes.io/job-name']",
+      COHORT_JOB_UID: "metadata.labels['batch.kubernetes.io/controller-uid']",
+      COHORT_POD_UID: 'metadata.uid',
       COHORT_RANK: "metadata.annotations['batch.kubernetes.io/job-completion-index']",
       COHORT_WORLD_SIZE: '4',
       COHORT_NODE: 'spec.nodeName',
@@ -57,7 +59,7 @@ describe('cohort k8s manifest', () => {
       '--nproc-per-node=8',
       '--node-rank=$(JOB_COMPLETION_INDEX)',
       '--rdzv-backend=static',
-      '--rdzv-id=$(COHORT_RUN_GROUP)',
+      '--rdzv-id=$(COHORT_JOB_UID)',
       '--master-addr=llm-0.llm',
       '--master-port=29500',
       'python',
@@ -76,7 +78,8 @@ describe('cohort k8s manifest', () => {
     new Job({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'big-workers-0' }, spec: rj['template']['spec'] }).validate();
     expect(svc!['spec']['selector']).toEqual({ 'jobset.sigs.k8s.io/jobset-name': 'big' });
     expect(envOf(rj['template']['spec']['template']['spec']['containers'][0])).toMatchObject({
-      COHORT_RUN_GROUP: "metadata.labels['jobset.sigs.k8s.io/jobset-name']",
+      COHORT_JOB_NAME: "metadata.labels['jobset.sigs.k8s.io/jobset-name']",
+      COHORT_JOB_UID: "metadata.labels['jobset.sigs.k8s.io/jobset-uid']",
       JOBSET_RESTART_ATTEMPT: "metadata.labels['jobset.sigs.k8s.io/restart-attempt']",
       JOB_INDEX: "metadata.labels['jobset.sigs.k8s.io/job-index']",
     });

@@ -3,6 +3,7 @@ import {
   SummaryTracker,
   UsageError,
   generateRunId,
+  groupRunId,
   isPlainObject,
   parseJson,
   parseMoment,
@@ -51,6 +52,7 @@ export async function openRun(ctx: OpenRunContext, req: OpenRunRequestMessage): 
   if (req.jobType !== '') validateJobType(req.jobType);
   const config = parseConfig(req.configJson);
   req = { ...req, tags };
+  if (req.groupKey !== '') req = await claimGroup(ctx, req, entity, project);
   if (req.forkFrom !== '') return fork(ctx, req, entity, project, config);
   if (req.resumeFrom !== '') return rewind(ctx, req, entity, project, config);
 
@@ -87,6 +89,23 @@ export async function openRun(ctx: OpenRunContext, req: OpenRunRequestMessage): 
     }
   }
   throw new CohortError('UNAVAILABLE', `run: ${entity}/${project}/${runId} kept changing while it was opened; try again`);
+}
+
+/**
+ * A group claim (docs/distributed.md, "Which job a rank belongs to"): the
+ * store picks the instance of the job key this rank's node belongs to; the
+ * run id is derived from that group and the rank, as the SDK derives it for a
+ * group it knows, so a restarted rank resumes its own run.
+ */
+async function claimGroup(ctx: OpenRunContext, req: OpenRunRequestMessage, entity: string, project: string): Promise<OpenRunRequestMessage> {
+  if (!Number.isInteger(req.rank) || req.rank < 0) throw new CohortError('INVALID_ARGUMENT', `rank: a group claim (groupKey) needs the rank, got ${req.rank}`);
+  if (req.groupToken === '') throw new CohortError('INVALID_ARGUMENT', 'groupToken: must not be empty with a groupKey');
+  if (req.group === '') throw new CohortError('INVALID_ARGUMENT', 'group: the base group name must not be empty with a groupKey');
+  if (req.mode === 'shared' || req.resumeFrom !== '' || req.forkFrom !== '') {
+    throw new CohortError('INVALID_ARGUMENT', 'groupKey: a group claim cannot be used with shared mode, resumeFrom or forkFrom');
+  }
+  const group = await ctx.store.claimGroup({ entity, project, base: req.group, key: req.groupKey, token: req.groupToken, slot: req.groupSlot }, ctx.now);
+  return { ...req, group, runId: groupRunId(entity, project, group, req.rank), resume: req.resume === '' ? 'allow' : req.resume };
 }
 
 /**

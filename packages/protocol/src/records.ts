@@ -120,6 +120,10 @@ export interface OpenRunRequestMessage {
   host: string;
   offline: boolean;
   restartAttempt: number;
+  /** A group claim: the job's key, the node's token and slot ('' for none; docs/distributed.md). */
+  groupKey: string;
+  groupToken: string;
+  groupSlot: string;
 }
 
 export interface OpenRunResponseMessage {

@@ -48,16 +48,135 @@ describe('detectDistributedEnv', () => {
   });
 });
 
+describe('which job a rank belongs to (docs/distributed.md)', () => {
+  const proc = { host: 'gpu-1', ppid: 4242 };
+  const detect = (env: Record<string, string>, p = proc) => detectDistributedEnv(env, p);
+  /** What torch 1.13's torchrun gives a worker (static rendezvous), seen on this machine. */
+  const torchrun = (localRank: number, o: { groupRank?: number; nproc?: number; restart?: number; agentDir?: string; port?: string } = {}) => {
+    const nproc = o.nproc ?? 4;
+    const groupRank = o.groupRank ?? 0;
+    return {
+      RANK: String(groupRank * nproc + localRank),
+      LOCAL_RANK: String(localRank),
+      GROUP_RANK: String(groupRank),
+      WORLD_SIZE: String(nproc * 2),
+      MASTER_ADDR: '127.0.0.1',
+      MASTER_PORT: o.port ?? '29500',
+      TORCHELASTIC_RUN_ID: 'none',
+      TORCHELASTIC_RESTART_COUNT: String(o.restart ?? 0),
+      TORCHELASTIC_USE_AGENT_STORE: 'True',
+      TORCHELASTIC_ERROR_FILE: `${o.agentDir ?? '/tmp/torchelastic_av8c6gy4/none_o6q8reb9'}/attempt_${o.restart ?? 0}/${localRank}/error.json`,
+    };
+  };
+
+  it('gives plain torchrun (run id "none") a claim: the job key, the agent as token, GROUP_RANK as slot', () => {
+    expect(detect(torchrun(2))).toMatchObject({
+      source: 'torchelastic',
+      group: 'torchrun',
+      claim: { key: 'torchelastic:none@gpu-1/127.0.0.1:29500', token: 'gpu-1:/tmp/torchelastic_av8c6gy4/none_o6q8reb9', slot: '0' },
+    });
+    // Every local rank of the agent, and its restarts, hold the same token; another agent (node or job) another.
+    expect(detect(torchrun(3, { restart: 1 })).claim).toEqual(detect(torchrun(0)).claim);
+    const second = detect(torchrun(0, { groupRank: 1, agentDir: '/tmp/torchelastic_q1w2e3r4/none_t5y6u7i8' })).claim!;
+    expect(second).toMatchObject({ key: 'torchelastic:none@gpu-1/127.0.0.1:29500', slot: '1' });
+    expect(second.token).not.toBe(detect(torchrun(0)).claim!.token);
+    // A master on another host names the job across hosts; a loopback one only on this host.
+    expect(detect({ ...torchrun(0), MASTER_ADDR: 'node-a' }).claim!.key).toBe('torchelastic:none@node-a:29500');
+    expect(detect(torchrun(0), { host: 'gpu-2', ppid: 1 }).claim!.key).not.toBe(detect(torchrun(0)).claim!.key);
+  });
+
+  it('keys c10d rendezvous by its run id alone (its master port changes each round), and falls back to the parent pid', () => {
+    const env = { ...torchrun(1), TORCHELASTIC_RUN_ID: 'exp-1', TORCHELASTIC_USE_AGENT_STORE: 'False', TORCHELASTIC_ERROR_FILE: '' };
+    expect(detect(env)).toMatchObject({ group: 'exp-1', claim: { key: 'torchelastic:exp-1', token: 'gpu-1:pid 4242', slot: '0' } });
+    expect(detect({ ...env, MASTER_PORT: '41234' }).claim).toEqual(detect(env).claim);
+  });
+
+  it('names a job with a unique id outright, with no claim: a Kubernetes uid, a SLURM job (and step), a Ray Train run', () => {
+    const uid = 'a1b2c3d4-0000-4000-8000-000000000001';
+    expect(detect({ ...torchrun(0), COHORT_JOB_UID: uid, COHORT_JOB_NAME: 'llm' })).toMatchObject({ group: 'llm-a1b2c3d4', claim: undefined });
+    expect(detect({ ...torchrun(0), SLURM_JOB_ID: '991', SLURM_STEP_ID: '0', SLURM_PROCID: '0' })).toMatchObject({ group: 'slurm-991', claim: undefined });
+    expect(detect({ SLURM_PROCID: '1', SLURM_JOB_ID: '991', SLURM_STEP_ID: '2', SLURM_CLUSTER_NAME: 'east' })).toMatchObject({ group: 'slurm-east-991.2', claim: undefined });
+    // The batch script's own step is the job's.
+    expect(detect({ SLURM_PROCID: '0', SLURM_JOB_ID: '991', SLURM_STEP_ID: '4294967294' }).group).toBe('slurm-991');
+    expect(detect({ RANK: '0', RAY_TRAIN_RUN_ID: '5f2a', RAY_JOB_ID: '02000000' })).toMatchObject({ source: 'ray', group: '5f2a', claim: undefined });
+  });
+
+  it('tells a Kubernetes Job created again under its name from the first by its uid (Indexed Job, JobSet, cohort k8s manifest)', () => {
+    const pod = (uid: string) => ({ JOB_COMPLETION_INDEX: '1', JOB_NAME: 'train', COHORT_JOB_UID: uid });
+    const first = detect(pod('0f0e0d0c-1111-4111-8111-111111111111'));
+    const again = detect(pod('9a8b7c6d-2222-4222-8222-222222222222'));
+    expect(first).toMatchObject({ source: 'indexed-job', group: 'train-0f0e0d0c', claim: undefined });
+    expect(again.group).toBe('train-9a8b7c6d');
+    const jobset = (uid: string) => detect({ JOBSET_NAME: 'llm', JOBSET_UID: uid, JOB_INDEX: '0', JOB_COMPLETION_INDEX: '2' });
+    expect(jobset('11111111-aaaa').group).toBe('llm-11111111');
+    expect(jobset('22222222-bbbb').group).toBe('llm-22222222');
+    expect(detect({ COHORT_RANK: '3', COHORT_JOB_NAME: 'mnist', COHORT_JOB_UID: '33333333-cccc' })).toMatchObject({ source: 'cohort', group: 'mnist-33333333' });
+  });
+
+  it('claims for Kubernetes jobs without a uid: the pod (its uid, else its name) as token, its index as slot', () => {
+    expect(detect({ JOB_COMPLETION_INDEX: '6', HOSTNAME: 'train-6-x7k2q' })).toMatchObject({
+      group: 'train',
+      claim: { key: 'indexed-job:train', token: 'train-6-x7k2q', slot: '6' },
+    });
+    expect(detect({ JOB_COMPLETION_INDEX: '6', HOSTNAME: 'train-6-x7k2q', COHORT_POD_UID: 'p-uid' }).claim!.token).toBe('p-uid');
+    expect(detect({ RANK: '3', PET_NODE_RANK: '1', PET_NNODES: '2', HOSTNAME: 'bert-ft-worker-0' })).toMatchObject({
+      source: 'kubeflow',
+      group: 'bert-ft',
+      claim: { key: 'kubeflow:bert-ft', token: 'bert-ft-worker-0', slot: '1' },
+    });
+    expect(detect({ JOBSET_NAME: 'llm', JOB_INDEX: '2', JOB_COMPLETION_INDEX: '1', HOSTNAME: 'llm-workers-2-1-abcde' })).toMatchObject({
+      group: 'llm',
+      claim: { key: 'jobset:llm', token: 'llm-workers-2-1-abcde', slot: '2.1' },
+    });
+  });
+
+  it('claims for Ray jobs and Open MPI jobs; MPICH names no job (pass `group`)', () => {
+    expect(detect({ RANK: '1', NODE_RANK: '0', RAY_JOB_ID: '02000000' })).toMatchObject({ group: '02000000', claim: { key: 'ray:02000000', token: 'gpu-1', slot: '0' } });
+    expect(detect({ OMPI_COMM_WORLD_RANK: '2', OMPI_COMM_WORLD_SIZE: '4', PMIX_NAMESPACE: 'prterun-gpu-1-811@1' })).toMatchObject({
+      source: 'mpi',
+      group: 'mpi',
+      nodeRank: undefined,
+      claim: { key: 'mpi:prterun-gpu-1-811@1', token: 'gpu-1:pid 4242', slot: 'gpu-1' },
+    });
+    expect(detect({ PMI_RANK: '1', PMI_SIZE: '2' })).toMatchObject({ group: undefined, claim: undefined });
+  });
+
+  it('bounds a long key or token by hashing it', () => {
+    const long = detect(torchrun(0, { agentDir: `/tmp/${'d'.repeat(600)}` })).claim!;
+    expect(long.token).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+});
+
 describe('ranked runs in init options', () => {
-  const env = { RANK: '2', WORLD_SIZE: '4', LOCAL_RANK: '0', TORCHELASTIC_RUN_ID: 'job-9', TORCHELASTIC_RESTART_COUNT: '1' };
+  const env = { RANK: '2', WORLD_SIZE: '4', LOCAL_RANK: '0', SLURM_JOB_ID: '9', SLURM_PROCID: '2', TORCHELASTIC_RUN_ID: 'job-9', TORCHELASTIC_RESTART_COUNT: '1' };
 
   it('fills group, rank, world size and restart attempt, and derives a stable run id that resumes', () => {
     const o = resolveInitOptions({ project: 'p' }, env);
-    expect(o).toMatchObject({ group: 'job-9', rank: 2, worldSize: 4, localRank: 0, restartAttempt: 1, resume: 'allow', distributedSource: 'torchelastic' });
-    expect(o.id).toBe(groupRunId('', 'p', 'job-9', 2));
+    expect(o).toMatchObject({ group: 'slurm-9', rank: 2, worldSize: 4, localRank: 0, restartAttempt: 1, resume: 'allow', distributedSource: 'torchelastic' });
+    expect(o.groupClaim).toEqual({ groupKey: '', groupToken: '', groupSlot: '' });
+    expect(o.id).toBe(groupRunId('', 'p', 'slurm-9', 2));
     expect(o.id).toMatch(/^[a-z0-9]{8}$/);
     expect(resolveInitOptions({ project: 'p' }, env).id).toBe(o.id);
     expect(resolveInitOptions({ project: 'p' }, { ...env, RANK: '3' }).id).not.toBe(o.id);
+  });
+
+  it('sends a claim online and leaves the run id to the coordinator; offline derives the group from key and token', () => {
+    const plain = { RANK: '1', WORLD_SIZE: '4', GROUP_RANK: '0', TORCHELASTIC_RUN_ID: 'none', TORCHELASTIC_ERROR_FILE: '/tmp/te_1/none_a/attempt_0/1/error.json' };
+    const online = resolveInitOptions({ project: 'p' }, plain);
+    expect(online).toMatchObject({ group: 'torchrun', id: undefined, resume: 'allow' });
+    expect(online.groupClaim).toMatchObject({ groupKey: 'torchelastic:none', groupSlot: '0', groupToken: expect.stringMatching(/:\/tmp\/te_1\/none_a$/) });
+    const offline = resolveInitOptions({ project: 'p', mode: 'offline' }, plain);
+    expect(offline.group).toMatch(/^torchrun-[a-z0-9]{6}$/);
+    expect(offline.groupClaim.groupKey).toBe('');
+    expect(offline.id).toBe(groupRunId('', 'p', offline.group, 1));
+    // Another agent (another job) gets another group offline; a restart of this one the same.
+    expect(resolveInitOptions({ project: 'p', mode: 'offline' }, { ...plain, TORCHELASTIC_ERROR_FILE: '/tmp/te_2/none_b/attempt_0/1/error.json' }).group).not.toBe(offline.group);
+    expect(resolveInitOptions({ project: 'p', mode: 'offline' }, { ...plain, TORCHELASTIC_ERROR_FILE: '/tmp/te_1/none_a/attempt_1/1/error.json' }).group).toBe(offline.group);
+    // A group named outright (option or COHORT_RUN_GROUP), or an explicit id, means no claim.
+    for (const o of [resolveInitOptions({ project: 'p', group: 'g' }, plain), resolveInitOptions({ project: 'p' }, { ...plain, COHORT_RUN_GROUP: 'g' })]) {
+      expect(o).toMatchObject({ group: 'g', id: groupRunId('', 'p', 'g', 1), groupClaim: { groupKey: '' } });
+    }
+    expect(resolveInitOptions({ project: 'p', id: 'mine' }, plain)).toMatchObject({ id: 'mine', group: 'torchrun', groupClaim: { groupKey: '' } });
   });
 
   it('lets explicit options win', () => {

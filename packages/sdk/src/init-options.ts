@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { invalidArgument, isPlainObject } from '@cohort/protocol';
+import { groupInstanceName, invalidArgument, isPlainObject } from '@cohort/protocol';
 import { DEFAULT_URL, readEnv } from './env.js';
 import { detectDistributedEnv, groupRunId, type DistributedSource } from './dist-env.js';
 import { camelKeys, resolveSettings, type ResolvedSettings, type Settings } from './settings.js';
@@ -106,6 +106,12 @@ export interface ResolvedInitOptions {
   readonly restartAttempt: number;
   /** Which launcher's environment filled group and rank (docs/distributed.md). */
   readonly distributedSource: DistributedSource;
+  /**
+   * The group claim sent with `OpenRun` when the launcher's job key is not
+   * unique: the coordinator picks the group (an instance of `group`) and the
+   * run id (docs/distributed.md, "Which job a rank belongs to"). Empty strings: none.
+   */
+  readonly groupClaim: { readonly groupKey: string; readonly groupToken: string; readonly groupSlot: string };
   readonly host: string;
   /** `COHORT_URL` or the default. */
   readonly url: string;
@@ -180,12 +186,17 @@ export function resolveInitOptions(
     throw invalidArgument(`Options ${exclusive.map((x) => `\`${x}\``).join(' and ')} cannot be given together (they are mutually exclusive)`);
   }
   const project = o.project ?? e.project ?? 'uncategorized';
-  const group = o.group ?? e.group ?? dist.group ?? '';
+  let group = o.group ?? e.group ?? dist.group ?? '';
   const rankValue = o.rank ?? dist.rank ?? -1;
   let id = o.id ?? e.runId;
-  if (id === undefined && mode !== 'shared' && group !== '' && rankValue >= 0 && o.resumeFrom === undefined && o.forkFrom === undefined) {
+  const ranked = id === undefined && mode !== 'shared' && group !== '' && rankValue >= 0 && o.resumeFrom === undefined && o.forkFrom === undefined;
+  // The launcher's job key is not unique and nobody named the group: the coordinator picks it (offline cannot ask).
+  const claim = ranked && o.group === undefined && e.group === undefined ? dist.claim : undefined;
+  if (claim !== undefined && mode === 'offline') group = groupInstanceName(group, [claim.key, claim.token]);
+  const online = claim !== undefined && mode === 'online';
+  if (ranked) {
     // One run per (group, rank): a restarted process finds and resumes its own run.
-    id = groupRunId(o.entity ?? e.entity ?? '', project, group, rankValue);
+    if (!online) id = groupRunId(o.entity ?? e.entity ?? '', project, group, rankValue);
     if (o.resume === undefined && e.resume === undefined) resume = 'allow';
   }
   if (mode === 'shared' && id === undefined) {
@@ -214,6 +225,7 @@ export function resolveInitOptions(
     node: o.node ?? dist.node ?? hostname(),
     restartAttempt: o.restartAttempt ?? dist.restartAttempt,
     distributedSource: o.rank !== undefined ? 'none' : dist.source,
+    groupClaim: online ? { groupKey: claim.key, groupToken: claim.token, groupSlot: claim.slot } : { groupKey: '', groupToken: '', groupSlot: '' },
     host: hostname(),
     url: e.url ?? DEFAULT_URL,
     apiKey: o.apiKey ?? e.apiKey,

@@ -168,6 +168,7 @@ async function startRun(o: ResolvedInitOptions): Promise<Run> {
     localRank: o.localRank,
     node: o.node,
     restartAttempt: o.restartAttempt,
+    ...o.groupClaim,
     startTime: startDate.getTime() / 1000,
     mode: o.mode,
     label: o.mode === 'shared' ? o.settings.label : '',

@@ -10,6 +10,7 @@ import type {
   SystemSample,
   StoredRankProgress,
 } from './group-types.js';
+import type { GroupClaim } from './group-claims.js';
 
 /**
  * The group part of the {@link Store}: the registry of training groups, the
@@ -24,6 +25,11 @@ export interface GroupStore {
    * and takes an explicitly announced primary rank. Returns it.
    */
   announceGroup(key: GroupKey, announce: GroupAnnounce, now: number): Promise<StoredGroup>;
+  /**
+   * The group a rank with a non-unique job key belongs to, claiming its node
+   * slot in one transaction (the rules are in `group-claims.ts`). Returns the group's name.
+   */
+  claimGroup(claim: GroupClaim, now: number): Promise<string>;
   /** One group, or `undefined`. */
   findGroup(key: GroupKey): Promise<StoredGroup | undefined>;
   /** Groups, by entity, project and name. */

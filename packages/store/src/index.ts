@@ -35,6 +35,7 @@ export type {
 } from './types.js';
 export { RUN_STATES } from './types.js';
 export type { GroupStore } from './group-store.js';
+export type { GroupClaim } from './group-claims.js';
 export type {
   AggregateCell,
   AggregateQuery,

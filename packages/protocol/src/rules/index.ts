@@ -16,6 +16,7 @@ export * from './metric-definition.js';
 export * from './summary-tracker.js';
 export * from './config-state.js';
 export * from './names.js';
+export * from './group-ids.js';
 // ALERT_LEVELS (the same list) reaches the package root from schemas/.
 export {
   parseAlert,

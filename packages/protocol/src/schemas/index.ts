@@ -8,7 +8,7 @@
  */
 export { DEFAULT_LIMITS, LIMIT_NAMES, resolveLimits, parseLimitOverrides, limitsOverrideSchema, type Limits } from './limits.js';
 export { ALERT_LEVELS } from '../rules/alert-rules.js';
-export { createRecordSchema, recordSchema, checkRecord, parseRecord, MAX_CONSOLE_LINE_CHARS, MAX_CONSOLE_LINES_PER_RECORD } from './record-schema.js';
-export { RESUME_MODES, createOpenRunRequestSchema, openRunRequestSchema, parseOpenRunRequest } from './open-run-schema.js';
+export { createRecordSchema, recordSchema, checkRecord, parseRecord, MAX_CONSOLE_LINE_CHARS, MAX_CONSOLE_LINES_PER_RECORD, MAX_EXIT_ERROR_CHARS } from './record-schema.js';
+export { MAX_CLAIM_LENGTH, RESUME_MODES, createOpenRunRequestSchema, openRunRequestSchema, parseOpenRunRequest } from './open-run-schema.js';
 export { checkRows, type RowsIssue } from './rows-checks.js';
 export { formatIssue, formatPath } from './format-issue.js';

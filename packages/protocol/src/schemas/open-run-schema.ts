@@ -5,6 +5,9 @@ import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { checkJsonText } from './json-checks.js';
 import { formatIssue } from './format-issue.js';
 
+/** The longest group claim key or token (`OpenRunRequest.groupKey`, `groupToken`). */
+export const MAX_CLAIM_LENGTH = 512;
+
 /** The resume modes of SEMANTICS §5; `""` means none asked. */
 export const RESUME_MODES = ['', 'allow', 'must', 'never', 'auto'] as const;
 
@@ -57,11 +60,22 @@ export function createOpenRunRequestSchema(limits: Readonly<Limits>) {
       host: name,
       offline: z.boolean(),
       restartAttempt: z.number().int().min(0, { message: 'must be an integer from 0 and up' }),
+      groupKey: text(MAX_CLAIM_LENGTH),
+      groupToken: text(MAX_CLAIM_LENGTH),
+      groupSlot: name,
     })
     .superRefine((req, ctx) => {
       const given = (['resume', 'resumeFrom', 'forkFrom'] as const).filter((k) => req[k] !== '');
       if (given.length > 1) {
         ctx.addIssue({ code: 'custom', path: [given[1]!], message: `${given.join(' and ')} cannot be used together` });
+      }
+      if (req.groupKey !== '') {
+        if (req.rank < 0) ctx.addIssue({ code: 'custom', path: ['rank'], message: 'a group claim (groupKey) needs the rank' });
+        if (req.groupToken === '') ctx.addIssue({ code: 'custom', path: ['groupToken'], message: 'must not be empty with a groupKey' });
+        if (req.group === '') ctx.addIssue({ code: 'custom', path: ['group'], message: 'the base group name must not be empty with a groupKey' });
+        if (req.mode === 'shared' || req.resumeFrom !== '' || req.forkFrom !== '') {
+          ctx.addIssue({ code: 'custom', path: ['groupKey'], message: 'a group claim cannot be used with shared mode, resumeFrom or forkFrom' });
+        }
       }
       if (req.rank >= 0 && req.worldSize > 0 && req.rank >= req.worldSize) {
         ctx.addIssue({ code: 'custom', path: ['rank'], message: `rank ${req.rank} must be below worldSize ${req.worldSize}` });

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { artifactMigration } from '../artifacts/artifact-schema.js';
 import { identityMigration } from '../identity/identity-schema.js';
 import { PG_GROUP_MIGRATION } from './pg-group-schema.js';
+import { PG_GROUP_CLAIM_MIGRATION } from './pg-group-claims.js';
 import { PG_COMPACTION_MIGRATION } from './pg-compaction.js';
 import { PG_KEY_INDEX_MIGRATION } from './pg-key-index.js';
 
@@ -130,6 +131,7 @@ CREATE INDEX run_events_run ON run_events (run_pk, id);
   identityMigration('postgres'),
   PG_COMPACTION_MIGRATION,
   PG_KEY_INDEX_MIGRATION,
+  PG_GROUP_CLAIM_MIGRATION,
 ];
 
 /** First key of the migration advisory lock ("Coh"); the second is the schema's hash. */

@@ -43,6 +43,8 @@ import { commitInOneStatement, groupHistory, rebuildKeyIndexes, updateRuns, upse
 import { KEY_INDEX_NOT_KEPT, KeyIndexCache, parseKeyIndex, planKeys } from './pg-key-index.js';
 import { compactHistory } from './pg-compaction.js';
 import * as groups from './pg-groups.js';
+import { claimGroup } from './pg-group-claims.js';
+import type { GroupClaim } from '../group-claims.js';
 import type { AggregateCell, AggregateQuery, GroupAnnounce, GroupFilter, GroupKey, GroupPatch, RankProgress, StoredGroup, StoredRankProgress, SystemSample } from '../group-types.js';
 
 /** Options of {@link openPostgresStore}. */
@@ -567,6 +569,10 @@ export class PostgresStore implements Store {
       [pk],
     );
     return rows.map((r) => ({ id: r.id, runPk: r.run_pk, state: r.state, at: r.at, detail: r.detail }));
+  }
+
+  async claimGroup(claim: GroupClaim, now: number): Promise<string> {
+    return this.#tx('claiming a group', (c) => claimGroup(c, claim, now));
   }
 
   async announceGroup(key: GroupKey, announce: GroupAnnounce, now: number): Promise<StoredGroup> {

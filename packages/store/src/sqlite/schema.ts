@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { artifactMigration } from '../artifacts/artifact-schema.js';
 import { identityMigration } from '../identity/identity-schema.js';
 import { GROUP_MIGRATION } from './group-schema.js';
+import { GROUP_CLAIM_MIGRATION } from './group-claim-schema.js';
 
 /**
  * Schema migrations of the SQLite store, applied in order on open and
@@ -119,6 +120,7 @@ CREATE INDEX run_events_run ON run_events (run_pk, id);
   GROUP_MIGRATION,
   artifactMigration('sqlite'),
   identityMigration('sqlite'),
+  GROUP_CLAIM_MIGRATION,
 ];
 
 /** Applies the migrations not yet recorded, each in its own transaction. Returns the versions applied. */

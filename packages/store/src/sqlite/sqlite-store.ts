@@ -26,6 +26,8 @@ import type {
 import { migrate } from './schema.js';
 import { checkDistinctRuns } from '../check-distinct-runs.js';
 import { SqliteGroups } from './sqlite-groups.js';
+import { SqliteGroupClaims } from './sqlite-group-claims.js';
+import type { GroupClaim } from '../group-claims.js';
 import { sqliteArtifactStore, sqliteConsoleWriter, sqliteProgramRunner } from './sqlite-artifacts.js';
 import { IdentityStore } from '../identity/identity-store.js';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
@@ -95,6 +97,7 @@ export class SqliteStore implements Store {
   readonly #updates = new Map<string, Database.Statement>();
   readonly #s;
   readonly #groups: SqliteGroups;
+  readonly #claims: SqliteGroupClaims;
   /** Artifacts, run files and alert deliveries. */
   readonly artifacts: ArtifactStore;
   /** Users, entities, API keys and blob grants. */
@@ -105,6 +108,7 @@ export class SqliteStore implements Store {
   constructor(db: Database.Database) {
     this.#db = db;
     this.#groups = new SqliteGroups(db);
+    this.#claims = new SqliteGroupClaims(db);
     this.#console = sqliteConsoleWriter(db);
     const assertOpen = () => {
       if (this.#closed) throw new CohortError('FAILED_PRECONDITION', 'store: the SQLite store is closed');
@@ -422,6 +426,11 @@ export class SqliteStore implements Store {
   async announceGroup(key: GroupKey, announce: GroupAnnounce, now: number): Promise<StoredGroup> {
     this.#open();
     return this.#groups.announce(key, announce, now);
+  }
+
+  async claimGroup(claim: GroupClaim, now: number): Promise<string> {
+    this.#open();
+    return this.#claims.claim(claim, now);
   }
 
   async findGroup(key: GroupKey): Promise<StoredGroup | undefined> {

@@ -1,4 +1,4 @@
-// Original file: ../../protos/cohort/v1/records.proto
+// Original file: ../../packages/protocol/protos/cohort/v1/records.proto
 
 
 export interface OpenRunRequest {
@@ -26,6 +26,9 @@ export interface OpenRunRequest {
   'host'?: (string);
   'offline'?: (boolean);
   'restartAttempt'?: (number);
+  'groupKey'?: (string);
+  'groupToken'?: (string);
+  'groupSlot'?: (string);
 }
 
 export interface OpenRunRequest__Output {
@@ -53,4 +56,7 @@ export interface OpenRunRequest__Output {
   'host': (string);
   'offline': (boolean);
   'restartAttempt': (number);
+  'groupKey': (string);
+  'groupToken': (string);
+  'groupSlot': (string);
 }
