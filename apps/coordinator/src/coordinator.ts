@@ -386,7 +386,12 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     if (ownsEngine) await engine?.close().catch(() => undefined);
   };
 
-  const engineOptions: EngineOptions = { defaultEntity: opts.defaultEntity, maxRunsPerProject: opts.limits.maxRunsPerProject };
+  const engineOptions: EngineOptions = {
+    defaultEntity: opts.defaultEntity,
+    maxRunsPerProject: opts.limits.maxRunsPerProject,
+    maxKeysPerRun: opts.limits.maxKeysPerRun,
+    maxSummaryBytes: opts.limits.maxSummaryBytes,
+  };
   try {
     if (options.engine) engine = options.engine;
     else if (scaled) engine = new Engine(await openPostgresStore(scaled.postgresUrl!, { ...(scaled.postgresSchema !== undefined && { schema: scaled.postgresSchema }) }), engineOptions);

@@ -56,13 +56,18 @@ export function createHttpHandler(deps: HttpApiDeps): (req: IncomingMessage, res
     // The dashboard's files hold no data: they load without a key, and its API calls then ask for a login.
     if (!isApi && webRequest(deps, req, res)) return;
     if (isApi && sessionRequest(deps.access, deps.secure, req, res)) return;
+    // Aborted when the client goes away before its answer is written: long reads stop instead of running on for nobody.
+    const gone = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
     authorize(deps, req)
       .then((principal) => {
         // The route table of http-schemas.ts is the API: nothing outside it is answered.
         if (isApi) checkApiRoute(requestUrl(req).pathname);
         if (deps.assets?.(req, res, principal)) return undefined;
         if (isApi && streamRequest(deps, req, res, principal)) return undefined;
-        return route(deps, req, principal);
+        return route(deps, req, principal, gone.signal);
       })
       .catch((err: unknown): Reply => {
         const error = toPublicError(err);
@@ -162,7 +167,7 @@ function splitSegments(pathname: string): string[] {
   });
 }
 
-async function route(deps: HttpApiDeps, req: IncomingMessage, principal: Principal): Promise<Reply> {
+async function route(deps: HttpApiDeps, req: IncomingMessage, principal: Principal, signal: AbortSignal): Promise<Reply> {
   const method = req.method ?? 'GET';
   if (method !== 'GET' && method !== 'HEAD') throw new MethodNotAllowed(method);
   const url = requestUrl(req);
@@ -210,7 +215,7 @@ async function route(deps: HttpApiDeps, req: IncomingMessage, principal: Princip
           return json({ ...view, url: runUrl(deps.info().httpUrl, { entity: view.entity, project: view.project, runId: view.id }) });
         }
         const subPath = subsub === undefined ? sub : `${sub}/${subsub}`;
-        if (Object.hasOwn(RUN_ROUTES, subPath)) return json(await runSubRoute(engine, run, subPath, q));
+        if (Object.hasOwn(RUN_ROUTES, subPath)) return json(await runSubRoute(engine, run, subPath, q, signal));
         throw notFound(url.pathname);
       }
       case 'groups':

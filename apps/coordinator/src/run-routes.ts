@@ -18,7 +18,8 @@ function checkRange(minStep: number | undefined, maxStep: number | undefined): v
   }
 }
 
-type RunRoute = (engine: Engine, run: RunKey, q: URLSearchParams) => Promise<unknown>;
+/** One route: `signal` aborts when the HTTP client goes away, so long reads stop. */
+type RunRoute = (engine: Engine, run: RunKey, q: URLSearchParams, signal: AbortSignal) => Promise<unknown>;
 
 /**
  * The routes under `/api/v1/runs/:entity/:project/:id/`, by sub-path: the one
@@ -61,7 +62,7 @@ export const RUN_ROUTES: Readonly<Record<string, RunRoute>> = {
     const page = await engine.scanHistory(run, options);
     return { rows: page.rows, nextStep: page.nextStep };
   },
-  series: async (engine, run, q) => {
+  series: async (engine, run, q, signal) => {
     const query = parseQuery(q, {
       keys: listParam(MAX_SERIES_KEYS, 512),
       buckets: intParam(1, MAX_BUCKETS),
@@ -71,6 +72,7 @@ export const RUN_ROUTES: Readonly<Record<string, RunRoute>> = {
     });
     checkRange(query.minStep, query.maxStep);
     const options: SeriesOptions = {
+      signal,
       ...(query.keys !== undefined && { keys: query.keys }),
       ...(query.buckets !== undefined && { buckets: query.buckets }),
       ...(query.xAxis !== undefined && { xAxis: query.xAxis }),
@@ -99,9 +101,9 @@ async function stateChanges(engine: Engine, run: RunKey, q: URLSearchParams): Pr
 }
 
 /** Answers the {@link RUN_ROUTES} entry `sub` (`history`, `history/scan`, ...) for an existing run. */
-export async function runSubRoute(engine: Engine, run: RunKey, sub: string, q: URLSearchParams): Promise<unknown> {
+export async function runSubRoute(engine: Engine, run: RunKey, sub: string, q: URLSearchParams, signal: AbortSignal): Promise<unknown> {
   const route = Object.hasOwn(RUN_ROUTES, sub) ? RUN_ROUTES[sub] : undefined;
   if (!route) throw new CohortError('NOT_FOUND', `no run route ${JSON.stringify(sub)}`);
-  if (!(await engine.getRun(run))) throw new CohortError('NOT_FOUND', `run ${run.entity}/${run.project}/${run.runId} does not exist`);
-  return route(engine, run, q);
+  // Each engine read answers NOT_FOUND for a missing run itself, from the run's pk alone (not its megabytes of summary).
+  return route(engine, run, q, signal);
 }

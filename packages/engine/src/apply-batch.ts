@@ -17,6 +17,7 @@ import {
   type SummaryState,
 } from '@cohort/protocol';
 import { isAggregatedKey, type BatchWrite, type ConsoleChunk, type JsonSeries, type NewAlert, type NewRunEvent, type NumericSeries, type RankProgress, type RunPatch, type RunState, type StoredRun, type SystemSample } from '@cohort/store';
+import { RunBudget, type RunLimits } from './run-budget.js';
 import { parseObject } from './run-view.js';
 import type { WrittenSummaryState } from './summary-state-cache.js';
 
@@ -46,6 +47,8 @@ export interface PlanContext {
   now: number;
   /** The latest unsuppressed alert with this title before this batch (time in seconds), if any. */
   lastAlertAt(title: string): Promise<number | undefined>;
+  /** The run's bounds (`maxKeysPerRun`, `maxSummaryBytes`). */
+  limits: RunLimits;
   /** The run's progress as stored (group members and restarted runs), if any. */
   progress?: RankProgress | undefined;
   /** Seconds between two progress samples of a run. @defaultValue 1 */
@@ -103,6 +106,7 @@ export async function planBatch(run: StoredRun, records: readonly RecordMessage[
   let runtime = run.runtime;
   let droppedRows = 0;
   const rejected: RejectedRecord[] = [];
+  const budget = new RunBudget(run.summaryJson.length, ctx.limits);
   let tracker: SummaryTracker | undefined;
   let summaryChanged = false;
   let config: ConfigState | undefined;
@@ -131,6 +135,7 @@ export async function planBatch(run: StoredRun, records: readonly RecordMessage[
         case 'rows': {
           // Checked (shape and every JSON cell) before the replay below or the tracker sees any of it.
           const rows = checkedRows(record.rows);
+          budget.admitRows(getTracker(), record.rows);
           if (replayArmed) {
             // The first rows of a later restart attempt: replayed steps rewind the run instead of being dropped.
             replayArmed = false;
@@ -167,6 +172,7 @@ export async function planBatch(run: StoredRun, records: readonly RecordMessage[
           const set = record.summary.setJson === '' ? {} : parseJsonObject(record.summary.setJson, 'summary.setJson');
           checkSummaryPaths(Object.keys(set), 'summary.setJson');
           checkSummaryPaths(record.summary.removed, 'summary.removed');
+          budget.admitSummary(t, set);
           for (const [path, value] of Object.entries(set)) t.set(path, value);
           for (const path of record.summary.removed) t.delete(path);
           summaryChanged = true;
@@ -196,7 +202,8 @@ export async function planBatch(run: StoredRun, records: readonly RecordMessage[
           if (!updateFinishState) break;
           const { next, detail } = exitState(record.exit, state);
           setState(next, detail);
-          patch.exitCode = exitCode;
+          // A vanished process left no exit code.
+          if (record.exit.crashed !== true) patch.exitCode = exitCode;
           patch.endTime = now;
           runtime = Math.max(runtime, run.runtimeBase + Math.max(0, now - run.openedAt));
           break;

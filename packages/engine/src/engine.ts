@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { CohortError, DEFAULT_LIMITS, getLeaf, type OpenRunRequestMessage, type OpenRunResponseMessage, type RecordMessage } from '@cohort/protocol';
 import { RUN_STATES, type BatchWrite, type GroupKey, type NewAlert, type ProjectInfo, type RankProgress, type SystemSample, type RunKey, type RunState, type Store, type StoredAlert, type StoredRun, type StoredRunEvent } from '@cohort/store';
 import { planBatch, type ApplyResult } from './apply-batch.js';
+import type { RunLimits } from './run-budget.js';
 import { readHistory, scanHistoryPage, type HistoryOptions, type HistoryPage, type ScanHistoryOptions } from './history-query.js';
 import { openRun, replaySummary } from './open-run.js';
 import { readSeries, type SeriesOptions, type SeriesResult } from './series-query.js';
@@ -22,6 +23,10 @@ export interface EngineOptions {
   rateWindowSeconds?: number;
   /** Most runs one project may hold; creating one more is RESOURCE_EXHAUSTED. @defaultValue `DEFAULT_LIMITS.maxRunsPerProject` */
   maxRunsPerProject?: number;
+  /** Most distinct keys one run may hold; a record adding more is refused. @defaultValue `DEFAULT_LIMITS.maxKeysPerRun` */
+  maxKeysPerRun?: number;
+  /** Largest summary of one run (JSON characters); a record that could grow it past this is refused. @defaultValue `DEFAULT_LIMITS.maxSummaryBytes` */
+  maxSummaryBytes?: number;
   /**
    * The parsed summary states kept between a run's batches (one cache per
    * engine): `new SummaryStateCache(0)` keeps none. @defaultValue `new SummaryStateCache()`
@@ -101,6 +106,7 @@ export class Engine {
   readonly #sampleSeconds: number;
   readonly #rateWindow: number;
   readonly #maxRunsPerProject: number;
+  readonly #runLimits: RunLimits;
   readonly #summaries: SummaryStateCache;
   #closed = false;
 
@@ -111,6 +117,10 @@ export class Engine {
     this.#sampleSeconds = options.progressSampleSeconds ?? 1;
     this.#rateWindow = options.rateWindowSeconds ?? 30;
     this.#maxRunsPerProject = options.maxRunsPerProject ?? DEFAULT_LIMITS.maxRunsPerProject;
+    this.#runLimits = {
+      maxKeysPerRun: options.maxKeysPerRun ?? DEFAULT_LIMITS.maxKeysPerRun,
+      maxSummaryBytes: options.maxSummaryBytes ?? DEFAULT_LIMITS.maxSummaryBytes,
+    };
     this.#summaries = options.summaryStateCache ?? new SummaryStateCache();
   }
 
@@ -298,6 +308,7 @@ export class Engine {
     // Progress exists only for group members and restarted runs (which open resumed): skip the read for the rest.
     const progress = stored.group !== '' || stored.resumed ? await this.#store.getRankProgress(stored.pk) : undefined;
     const ctx = {
+      limits: this.#runLimits,
       progress,
       progressSampleSeconds: this.#sampleSeconds,
       replaySummary: (step: number) => replaySummary(this.#store, stored, step),
@@ -411,8 +422,7 @@ export class Engine {
    */
   async history(run: RunKey, options: HistoryOptions = {}): Promise<Array<Record<string, unknown>>> {
     this.#open();
-    const stored = await this.#find(this.#key(run));
-    return readHistory(this.#store, stored.pk, options);
+    return readHistory(this.#store, await this.#findPk(this.#key(run)), options);
   }
 
   /**
@@ -422,27 +432,25 @@ export class Engine {
    */
   async series(run: RunKey, options: SeriesOptions = {}): Promise<SeriesResult> {
     this.#open();
-    const stored = await this.#find(this.#key(run));
-    return readSeries(this.#store, stored.pk, options);
+    return readSeries(this.#store, await this.#findPk(this.#key(run)), options);
   }
 
   /** Every row, a page at a time: pass `nextStep` as the next `fromStep` until it is `null`. */
   async scanHistory(run: RunKey, options: ScanHistoryOptions = {}): Promise<HistoryPage> {
     this.#open();
-    const stored = await this.#find(this.#key(run));
-    return scanHistoryPage(this.#store, stored.pk, options);
+    return scanHistoryPage(this.#store, await this.#findPk(this.#key(run)), options);
   }
 
   /** A run's stored alerts, suppressed ones included, oldest first. */
   async alerts(run: RunKey): Promise<StoredAlert[]> {
     this.#open();
-    return this.#store.listAlerts((await this.#find(this.#key(run))).pk);
+    return this.#store.listAlerts(await this.#findPk(this.#key(run)));
   }
 
   /** A run's state history, oldest first. */
   async runEvents(run: RunKey): Promise<StoredRunEvent[]> {
     this.#open();
-    return this.#store.listRunEvents((await this.#find(this.#key(run))).pk);
+    return this.#store.listRunEvents(await this.#findPk(this.#key(run)));
   }
 
   /**
@@ -488,7 +496,7 @@ export class Engine {
   /** A run's system metric samples (CPU, memory, GPUs), oldest first. */
   async systemMetrics(run: RunKey, options: { since?: number; limit?: number } = {}): Promise<SystemSample[]> {
     this.#open();
-    return this.#store.readSystemMetrics((await this.#find(this.#key(run))).pk, options);
+    return this.#store.readSystemMetrics(await this.#findPk(this.#key(run)), options);
   }
 
   /**
@@ -548,6 +556,13 @@ export class Engine {
 
   #key(run: RunKey): RunKey {
     return { entity: run.entity === '' ? this.#defaultEntity : run.entity, project: run.project, runId: run.runId };
+  }
+
+  /** The pk of a run for the read paths, which need nothing else of its row (its summary may be megabytes). */
+  async #findPk(key: RunKey): Promise<number> {
+    const pk = await this.#store.findRunPk(key);
+    if (pk === undefined) throw new CohortError('NOT_FOUND', `run: no run ${key.entity}/${key.project}/${key.runId}`);
+    return pk;
   }
 
   async #find(key: RunKey): Promise<StoredRun> {

@@ -72,16 +72,6 @@ function checkStep(value: number | undefined, field: string): void {
   }
 }
 
-/** Stored keys matching requested paths: the path itself, or the leaves under it. */
-function matchKeys(stored: readonly string[], requested: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const key of stored) {
-    if (key === '_step') continue;
-    if (requested.some((r) => key === r || key.startsWith(`${r}.`))) out.push(key);
-  }
-  return out;
-}
-
 /** Sorted unique union of the steps of every column. */
 function unionSteps(cols: HistoryColumns): Float64Array {
   let n = 0;
@@ -186,7 +176,7 @@ export async function readHistory(store: Store, pk: number, options: HistoryOpti
   let steps: Float64Array;
   let cols: HistoryColumns;
   if (options.keys !== undefined) {
-    const keys = matchKeys(await store.listHistoryKeys(pk), options.keys);
+    const keys = (await store.listHistoryKeys(pk, { match: options.keys })).filter((k) => k !== '_step');
     if (keys.length === 0) return [];
     cols = await store.readHistory(pk, { ...range, keys });
     steps = unionSteps(cols);

@@ -34,6 +34,8 @@ export interface SeriesOptions {
   minStep?: number;
   /** Inclusive. */
   maxStep?: number;
+  /** Stops the read between keys once aborted (the HTTP client went away): DEADLINE_EXCEEDED. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -84,11 +86,11 @@ function checkOptions(o: SeriesOptions): { buckets: number; xAxis: string } {
 /** Reads and downsamples numeric series of one run (see {@link Engine.series}). */
 export async function readSeries(store: Store, pk: number, options: SeriesOptions = {}): Promise<SeriesResult> {
   const { buckets, xAxis } = checkOptions(options);
-  const stored = await store.listHistoryKeys(pk);
+  // The store finds the keys (an index look-up each), so the cost follows the keys asked for, not the run's key count.
   const wanted =
     options.keys === undefined
-      ? stored.filter((k) => !k.startsWith('_')).slice(0, MAX_SERIES_KEYS)
-      : stored.filter((k) => k !== '_step' && options.keys!.some((r) => k === r || k.startsWith(`${r}.`)));
+      ? await store.listHistoryKeys(pk, { visibleOnly: true, limit: MAX_SERIES_KEYS })
+      : (await store.listHistoryKeys(pk, { match: options.keys, limit: MAX_SERIES_KEYS + 1 })).filter((k) => k !== '_step').slice(0, MAX_SERIES_KEYS);
   const range = {
     ...(options.minStep !== undefined && { minStep: options.minStep }),
     ...(options.maxStep !== undefined && { maxStep: options.maxStep }),
@@ -106,6 +108,7 @@ export async function readSeries(store: Store, pk: number, options: SeriesOption
     // SQLite reads are synchronous: let other requests in between keys rather than after all of them.
     if (!first) await new Promise<void>((resolve) => setImmediate(resolve));
     first = false;
+    if (options.signal?.aborted === true) throw new CohortError('DEADLINE_EXCEEDED', `series: the caller went away after ${Object.keys(result.series).length} of ${wanted.length} keys; the read stopped`);
     const col = key === xAxis ? xCol : (await store.readHistory(pk, { ...range, keys: [key] })).numeric[0];
     if (!col) continue;
     result.series[key] = downsample(xCol ? xValues(col.steps, xCol) : col.steps, col.values, buckets);

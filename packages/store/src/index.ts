@@ -27,6 +27,7 @@ export type {
   RunKey,
   RunPatch,
   RunState,
+  HistoryKeyQuery,
   StepRange,
   StoredAlert,
   StoredRun,

@@ -14,6 +14,7 @@ import type {
   RunKey,
   RunPatch,
   RunState,
+  HistoryKeyQuery,
   StepRange,
   StoredAlert,
   StoredRun,
@@ -34,6 +35,8 @@ import type {
 export interface Store extends GroupStore {
   /** Finds a run by its key. */
   findRun(key: RunKey): Promise<StoredRun | undefined>;
+  /** The internal id of a run, without reading its row's config and summary (the read paths need no more). */
+  findRunPk(key: RunKey): Promise<number | undefined>;
   /** Finds runs by key in one read: one entry per key, in order, `undefined` for a run that does not exist. */
   findRuns(keys: readonly RunKey[]): Promise<Array<StoredRun | undefined>>;
   /** Finds a run by its internal id. */
@@ -91,8 +94,8 @@ export interface Store extends GroupStore {
   listRuns(entity: string, project: string, filter?: StoreRunFilter): Promise<StoredRun[]>;
   /** Runs in one of `states` whose heartbeat (or start, without one) is before `before`. */
   listStaleRuns(states: RunState[], before: number): Promise<StoredRun[]>;
-  /** The history keys of a run, in first-logged order. */
-  listHistoryKeys(pk: number): Promise<string[]>;
+  /** The history keys of a run, in first-logged order (all, or those `query` asks for). */
+  listHistoryKeys(pk: number, query?: HistoryKeyQuery): Promise<string[]>;
   /** Cells of the given keys (all keys when absent) within a step range. */
   readHistory(pk: number, query?: StepRange & { keys?: readonly string[] }): Promise<HistoryColumns>;
   /**

@@ -196,6 +196,19 @@ export interface StepRange {
   maxStep?: number;
 }
 
+/**
+ * Which history keys of a run to list. Each answer costs by the keys it
+ * names or returns, not by the run's key count (docs/SECURITY.md, "Limits").
+ */
+export interface HistoryKeyQuery {
+  /** Only these keys and the keys under them (`a` matches `a` and `a.b`, not `ab`). */
+  match?: readonly string[];
+  /** Leave out keys that start with `_` (`_step`, `_runtime`, `_timestamp`). */
+  visibleOnly?: boolean;
+  /** At most this many keys, the first logged first. */
+  limit?: number;
+}
+
 /** Columns of a history read. */
 export interface HistoryColumns {
   numeric: NumericSeries[];

@@ -217,6 +217,16 @@ export class SummaryTracker {
     });
   }
 
+  /** Whether a leaf path was logged, set or named as a step metric. */
+  has(path: string): boolean {
+    return this.#entries.has(path);
+  }
+
+  /** How many leaf paths were logged, set or named as step metrics (the run's keys, `Limits.maxKeysPerRun`). */
+  get keyCount(): number {
+    return this.#entries.size;
+  }
+
   /** The whole state as plain data; `fromJSON(toJSON())` continues exactly where this one is. */
   toJSON(): SummaryState {
     const metrics: SummaryMetricState[] = [];

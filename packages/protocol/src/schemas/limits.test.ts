@@ -22,12 +22,14 @@ describe('limits', () => {
       maxValueLength: 1024 * 1024,
       maxFileBytes: 5 * 1024 ** 3,
       maxRunsPerProject: 100_000,
+      maxKeysPerRun: 20_000,
+      maxSummaryBytes: 8 * 1024 * 1024,
     });
     expect(LIMIT_NAMES).toEqual(Object.keys(DEFAULT_LIMITS));
   });
 
   it('names an unknown limit and lists the known ones', () => {
-    expect(() => resolveLimits({ maxBogus: 1 } as never)).toThrow(/^Expected a limit named one of maxMessageBytes, .*maxRunsPerProject, got `maxBogus`$/);
+    expect(() => resolveLimits({ maxBogus: 1 } as never)).toThrow(/^Expected a limit named one of maxMessageBytes, .*maxRunsPerProject, maxKeysPerRun, maxSummaryBytes, got `maxBogus`$/);
   });
 
   it('reads --limit overrides with separators and binary units', () => {

@@ -96,6 +96,19 @@ export interface Limits {
    * @defaultValue 100_000
    */
   maxRunsPerProject: number;
+  /**
+   * Most distinct keys (leaf paths logged or set in the summary) one run may
+   * hold. A record that would add more is refused; the run's other records
+   * still apply.
+   * @defaultValue 20_000
+   */
+  maxKeysPerRun: number;
+  /**
+   * Largest summary of one run, as JSON text in UTF-16 code units (the keys
+   * and their shown values). A record that could grow it past this is refused.
+   * @defaultValue 8 MiB
+   */
+  maxSummaryBytes: number;
 }
 
 const MiB = 1024 * 1024;
@@ -118,6 +131,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxAlertTextBytes: MAX_ALERT_TEXT_BYTES,
   maxFileBytes: 5 * 1024 * MiB,
   maxRunsPerProject: 100_000,
+  maxKeysPerRun: 20_000,
+  maxSummaryBytes: 8 * MiB,
 });
 
 /** The names of the limits, in the order of {@link Limits}. */
@@ -144,6 +159,8 @@ export const limitsOverrideSchema = z
     maxAlertTextBytes: positiveInt,
     maxFileBytes: positiveInt,
     maxRunsPerProject: positiveInt,
+    maxKeysPerRun: positiveInt,
+    maxSummaryBytes: positiveInt,
   })
   .partial()
   .strict();

@@ -16,6 +16,7 @@ import type {
   RunKey,
   RunPatch,
   RunState,
+  HistoryKeyQuery,
   StepRange,
   StoredAlert,
   StoredRun,
@@ -215,6 +216,11 @@ export class PostgresStore implements Store {
       key.runId,
     ]);
     return rows[0] && this.#runOf(rows[0]);
+  }
+
+  async findRunPk(key: RunKey): Promise<number | undefined> {
+    const rows = await this.#query<{ pk: number }>('finding a run', 'SELECT pk FROM runs WHERE entity = $1 AND project = $2 AND run_id = $3', [key.entity, key.project, key.runId]);
+    return rows[0] === undefined ? undefined : Number(rows[0].pk);
   }
 
   async getRunByPk(pk: number): Promise<StoredRun | undefined> {
@@ -438,8 +444,18 @@ export class PostgresStore implements Store {
     return rows.map((row) => this.#runOf(row));
   }
 
-  async listHistoryKeys(pk: number): Promise<string[]> {
-    const rows = await this.#query<{ key: string }>('listing history keys', 'SELECT key FROM history_keys WHERE run_pk = $1 ORDER BY key_id', [pk]);
+  async listHistoryKeys(pk: number, query: HistoryKeyQuery = {}): Promise<string[]> {
+    // Keys under a prefix are compared bytewise (COLLATE "C") whatever the database's collation; a match scans
+    // the run's keys on the (run_pk, key) index, at most maxKeysPerRun of them.
+    const rows = await this.#query<{ key: string }>(
+      'listing history keys',
+      `SELECT key FROM history_keys
+       WHERE run_pk = $1 AND ($2::boolean IS NOT TRUE OR left(key, 1) <> '_')
+         AND ($3::text[] IS NULL OR key = ANY($3::text[])
+              OR EXISTS (SELECT 1 FROM unnest($3::text[]) p WHERE key COLLATE "C" > p || '.' AND key COLLATE "C" < p || '/'))
+       ORDER BY key_id LIMIT $4`,
+      [pk, query.visibleOnly === true, query.match === undefined ? null : [...new Set(query.match)], query.limit ?? null],
+    );
     return rows.map((r) => r.key);
   }
 
@@ -450,10 +466,13 @@ export class PostgresStore implements Store {
     return this.#tx(
       'reading history',
       async (c) => {
+        // Only the asked keys' ids when keys are given (the (run_pk, key) index): a read of a few keys costs the same in a run of a million.
         const dict = new Map<string, number>();
-        for (const r of (await c.query<{ key: string; key_id: number }>('SELECT key, key_id FROM history_keys WHERE run_pk = $1 ORDER BY key_id', [pk])).rows) {
-          dict.set(r.key, r.key_id);
-        }
+        const keyRows = await c.query<{ key: string; key_id: number }>(
+          'SELECT key, key_id FROM history_keys WHERE run_pk = $1 AND ($2::text[] IS NULL OR key = ANY($2::text[])) ORDER BY key_id',
+          [pk, query.keys ? [...query.keys] : null],
+        );
+        for (const r of keyRows.rows) dict.set(r.key, r.key_id);
         const wanted: Array<[string, number]> = [];
         if (query.keys) {
           for (const key of query.keys) {

@@ -17,6 +17,7 @@ import type {
   RunKey,
   RunPatch,
   RunState,
+  HistoryKeyQuery,
   StepRange,
   StoredAlert,
   StoredRun,
@@ -120,6 +121,7 @@ export class SqliteStore implements Store {
     const insertVals = ['@entity', '@project', '@runId', ...fields.map((f) => `@${f}`), '@now', '@now'];
     this.#s = {
       findRun: db.prepare('SELECT * FROM runs WHERE entity = ? AND project = ? AND run_id = ?'),
+      findRunPk: db.prepare('SELECT pk FROM runs WHERE entity = ? AND project = ? AND run_id = ?'),
       runByPk: db.prepare('SELECT * FROM runs WHERE pk = ?'),
       insertRun: db.prepare(`INSERT INTO runs (${insertCols.join(', ')}) VALUES (${insertVals.join(', ')})`),
       upsertWriter: db.prepare(
@@ -129,6 +131,9 @@ export class SqliteStore implements Store {
       keysOf: db.prepare('SELECT key_id, key FROM history_keys WHERE run_pk = ? ORDER BY key_id'),
       insertKey: db.prepare('INSERT INTO history_keys (run_pk, key_id, key) VALUES (?, ?, ?)'),
       keyIdOf: db.prepare('SELECT key_id FROM history_keys WHERE run_pk = ? AND key = ?'),
+      keysPage: db.prepare("SELECT key FROM history_keys WHERE run_pk = ? AND (? = 0 OR substr(key, 1, 1) <> '_') ORDER BY key_id LIMIT ?"),
+      // Keys under a prefix `p.`: bytewise, exactly those in [`p.`, `p/`) (`/` follows `.`), one range of the (run_pk, key) index.
+      keysInRange: db.prepare('SELECT key_id, key FROM history_keys WHERE run_pk = ? AND key > ? AND key < ?'),
       nextKeyId: db.prepare('SELECT coalesce(max(key_id) + 1, 0) AS next FROM history_keys WHERE run_pk = ?'),
       tail: db.prepare('SELECT id, n, last_step FROM history_chunks WHERE run_pk = ? AND key_id = ? ORDER BY last_step DESC LIMIT 1'),
       chunkById: db.prepare('SELECT id, first_step, last_step, n, steps, vals FROM history_chunks WHERE id = ?'),
@@ -199,6 +204,11 @@ export class SqliteStore implements Store {
     this.#open();
     const row = this.#s.findRun.get(key.entity, key.project, key.runId) as RunRow | undefined;
     return row && fromRow(row);
+  }
+
+  async findRunPk(key: RunKey): Promise<number | undefined> {
+    this.#open();
+    return (this.#s.findRunPk.get(key.entity, key.project, key.runId) as { pk: number } | undefined)?.pk;
   }
 
   async findRuns(keys: readonly RunKey[]): Promise<Array<StoredRun | undefined>> {
@@ -360,24 +370,33 @@ export class SqliteStore implements Store {
     return (rows as RunRow[]).map(fromRow);
   }
 
-  async listHistoryKeys(pk: number): Promise<string[]> {
+  async listHistoryKeys(pk: number, query: HistoryKeyQuery = {}): Promise<string[]> {
     this.#open();
-    return [...this.#dictionary(pk, true).ids.keys()];
+    const limit = query.limit ?? -1;
+    if (query.match === undefined) return (this.#s.keysPage.all(pk, query.visibleOnly ? 1 : 0, limit) as Array<{ key: string }>).map((r) => r.key);
+    const found = new Map<number, string>();
+    for (const m of new Set(query.match)) {
+      const exact = this.#s.keyIdOf.get(pk, m) as { key_id: number } | undefined;
+      if (exact) found.set(exact.key_id, m);
+      for (const r of this.#s.keysInRange.all(pk, `${m}.`, `${m}/`) as Array<{ key_id: number; key: string }>) found.set(r.key_id, r.key);
+    }
+    const keys = [...found].sort((a, b) => a[0] - b[0]).map(([, key]) => key).filter((k) => !query.visibleOnly || !k.startsWith('_'));
+    return limit < 0 ? keys : keys.slice(0, limit);
   }
 
   async readHistory(pk: number, query: StepRange & { keys?: readonly string[] } = {}): Promise<HistoryColumns> {
     this.#open();
     const min = query.minStep ?? MIN_STEP;
     const max = query.maxStep ?? MAX_STEP;
-    const dict = this.#dictionary(pk, true);
     const wanted: Array<[string, number]> = [];
     if (query.keys) {
+      // Each key looked up alone: a read of a few keys costs the same in a run of a million.
       for (const key of query.keys) {
-        const id = dict.ids.get(key);
+        const id = (this.#s.keyIdOf.get(pk, key) as { key_id: number } | undefined)?.key_id;
         if (id !== undefined) wanted.push([key, id]);
       }
     } else {
-      wanted.push(...dict.ids);
+      wanted.push(...this.#dictionary(pk, true).ids);
     }
     const out: HistoryColumns = { numeric: [], json: [] };
     for (const [key, id] of wanted) {
