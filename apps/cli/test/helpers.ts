@@ -55,11 +55,23 @@ export interface ServerProcess extends AsyncDisposable {
   exited: Promise<number | string>;
 }
 
-/** Spawns `node dist/main.js server --data DIR --grpc-port 0 --http-port 0` and waits for its ready line. */
-export async function spawnServer(dataDir: string, timeoutMs = 20_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [requireBuiltCli(), 'server', '--data', dataDir, '--grpc-port', '0', '--http-port', '0'], {
+/** How {@link spawnServer} starts the server. */
+export interface SpawnServerOptions {
+  /** The `cohort` command: a file and its first arguments. @defaultValue `node dist/main.js` of this repository */
+  command?: readonly [string, ...string[]];
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+}
+
+/** Spawns `cohort server --data DIR --grpc-port 0 --http-port 0` and waits for its ready line. */
+export async function spawnServer(dataDir: string, options: SpawnServerOptions = {}): Promise<ServerProcess> {
+  const { command = [process.execPath, requireBuiltCli()], cwd, env = process.env, timeoutMs = 20_000 } = options;
+  const [file, ...first] = command;
+  const child = spawn(file, [...first, 'server', '--data', dataDir, '--grpc-port', '0', '--http-port', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, COHORT_LOG_LEVEL: 'warn' },
+    env: { ...env, COHORT_LOG_LEVEL: 'warn' },
+    ...(cwd !== undefined && { cwd }),
   });
   let out = '';
   let err = '';
