@@ -64,7 +64,7 @@ describe('the SDK against a real coordinator', () => {
     run.summary.set('note', 'hello');
     await run.finish(0);
     const results = await syncRunDir(server.runsDir);
-    expect(results).toEqual([{ runDir: run.dir, runId: run.id, records: 3 }]);
+    expect(results).toEqual([{ runDir: run.dir, runId: run.id, records: 3, outcome: 'uploaded' }]);
     const back = await server.api.run(`e2e-offline/${run.id}`);
     expect(back.state).toBe('finished');
     expect(back.summary).toMatchObject({ x: 81, note: 'hello', _step: 9 });
@@ -72,7 +72,7 @@ describe('the SDK against a real coordinator', () => {
     for await (const row of back.scanHistory()) rows.push(row);
     expect(rows.map((r) => r['x'])).toEqual(Array.from({ length: 10 }, (_, i) => i * i));
     // A second sync has nothing left to upload.
-    expect(await syncRunDir(run.dir)).toEqual([{ runDir: run.dir, runId: run.id, records: 0 }]);
+    expect(await syncRunDir(run.dir)).toEqual([{ runDir: run.dir, runId: run.id, records: 0, outcome: 'up-to-date' }]);
   });
 
   it('follows resume must, never and allow with the starting step', async () => {

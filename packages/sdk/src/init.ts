@@ -32,6 +32,7 @@ import { MediaUploader } from './files/media-uploader.js';
 import { RecordPump } from './transport/record-pump.js';
 import { WAL_FORMAT_VERSION } from './wal/wal-format.js';
 import { WalWriter } from './wal/segment-writer.js';
+import { writeWriterFile } from './exit/writer-file.js';
 
 /**
  * The active run of this process (W&B's `wandb.run`), or `undefined`. An ESM
@@ -52,9 +53,11 @@ let starting: Promise<Run> | undefined;
  * `settings.initTimeoutMs`); errors are `CohortError`s (`UsageError` for
  * resume `must`/`never` conflicts).
  *
- * An online run holds an open gRPC stream, which keeps the process alive
- * until `finish()` or `detach()` (like an open socket): prefer `withRun` or
- * `await using run = await init()`.
+ * The run ends with the process when nobody calls `finish()` (docs/sdk.md,
+ * how a run ends): `finished` when the event loop drains, `failed` with the
+ * error on an uncaught exception or a non-zero exit, `killed` on SIGINT;
+ * every logged row is in the WAL first, and an uploader sends what the server
+ * has not committed.
  *
  * @example
  * const run = await init({ project: 'mnist', config: { lr: 0.01 } });
@@ -115,7 +118,7 @@ export async function withRun<T>(options: InitOptions | undefined, fn: (run: Run
   try {
     result = await fn(r);
   } catch (err) {
-    await r.finish(1);
+    await r.finishFailed(err);
     throw err;
   }
   await r.finish(0);
@@ -186,6 +189,7 @@ async function startRun(o: ResolvedInitOptions): Promise<Run> {
 
   if (o.mode === 'offline') {
     const dir = await createRunDir(plannedDir);
+    await writeWriterFile(dir);
     const wal = await WalWriter.open(join(dir, 'wal'), { formatVersion: WAL_FORMAT_VERSION, open: request }, { segmentBytes: o.settings.walSegmentBytes });
     const records = new RecordLog({ appliedSeq: 0, wal, maxBufferedBytes: o.settings.maxBufferedBytes, maxWalBytes: o.settings.maxWalBytes, logger: o.settings.logger });
     if (o.resume === 'auto') await writeResumeId(o.baseDir, id);
@@ -225,6 +229,7 @@ async function onlineRun(
   const entity = response.entity || request.entity || endpoint.defaultEntity || LOCAL_ENTITY;
   const project = response.project || request.project;
   const dir = await createRunDir(runDirPath(o.baseDir, id, startDate));
+  await writeWriterFile(dir);
   // The header names the run the server opened, so `cohort sync` can finish uploading it.
   const header = { formatVersion: WAL_FORMAT_VERSION, open: { ...request, runId: id, entity, project } };
   const wal = await WalWriter.open(join(dir, 'wal'), header, { segmentBytes: o.settings.walSegmentBytes });

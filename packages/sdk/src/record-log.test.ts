@@ -1,3 +1,4 @@
+import { readdirSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,7 @@ import { decodeRecord, withOpenRunDefaults } from '@cohort/protocol';
 import { RecordLog } from './record-log.js';
 import { recordingLogger } from './test-logger.js';
 import { WalWriter } from './wal/segment-writer.js';
-import { listSegments } from './wal/wal-reader.js';
+import { listSegments, scanSegment } from './wal/wal-reader.js';
 
 const header = { formatVersion: 1, open: withOpenRunDefaults({ project: 'p', runId: 'r' }) };
 const alert = (title: string) => ({ kind: 'alert' as const, alert: { title, text: 'x'.repeat(200), level: 'INFO', waitDurationMs: 0, timestamp: 0 } });
@@ -24,7 +25,6 @@ describe('RecordLog', () => {
     const log = new RecordLog({ appliedSeq: 41, wal: undefined, maxBufferedBytes: 1 << 20, maxWalBytes: 1 << 30, logger: recordingLogger() });
     expect(log.append(alert('a'))).toBe(42);
     expect(log.append(alert('b'))).toBe(43);
-    await log.written();
     const got = await log.read(42, 1 << 20);
     expect(got.map((e) => decodeRecord(e.bytes).seq)).toEqual([42, 43]);
     expect(log.appendedCount).toBe(2);
@@ -34,7 +34,6 @@ describe('RecordLog', () => {
     const wal = await WalWriter.open(dir, header, { segmentBytes: 1024 });
     const log = new RecordLog({ appliedSeq: 0, wal, maxBufferedBytes: 600, maxWalBytes: 1 << 30, logger: recordingLogger() });
     for (let i = 1; i <= 20; i++) log.append(alert(`t${i}`));
-    await log.written();
     const fromStart = await log.read(1, 1 << 20);
     expect(fromStart[0]!.seq).toBe(1);
     const all: number[] = [];
@@ -54,7 +53,6 @@ describe('RecordLog', () => {
     const log = new RecordLog({ appliedSeq: 0, wal, maxBufferedBytes: 1 << 20, maxWalBytes: 1 << 30, logger: recordingLogger() });
     for (let i = 1; i <= 20; i++) {
       log.append(alert(`t${i}`));
-      if (i % 4 === 0) await log.written();
     }
     const segments = (await listSegments(dir)).length;
     expect(segments).toBeGreaterThan(3);
@@ -69,14 +67,26 @@ describe('RecordLog', () => {
     expect(await listSegments(dir)).toEqual([]);
   });
 
+  it('has a record in the WAL file when append returns (nothing lost if the process ends right after)', async () => {
+    const wal = await WalWriter.open(dir, header);
+    const log = new RecordLog({ appliedSeq: 0, wal, maxBufferedBytes: 1 << 20, maxWalBytes: 1 << 30, logger: recordingLogger() });
+    log.append(alert('a'));
+    const files = readdirSync(dir);
+    expect(files).toHaveLength(1);
+    const afterOne = statSync(join(dir, files[0]!)).size;
+    log.append(alert('b'));
+    expect(statSync(join(dir, files[0]!)).size).toBeGreaterThan(afterOne);
+    const scan = await scanSegment(join(dir, files[0]!), 1);
+    expect(scan.entries.map((e) => decodeRecord(e.bytes).seq)).toEqual([1, 2]);
+    await log.close();
+  });
+
   it('warns once when the WAL outgrows its bound', async () => {
     const logger = recordingLogger();
     const wal = await WalWriter.open(dir, header);
     const log = new RecordLog({ appliedSeq: 0, wal, maxBufferedBytes: 1 << 20, maxWalBytes: 1000, logger });
     for (let i = 1; i <= 20; i++) log.append(alert(`t${i}`));
-    await log.written();
     for (let i = 1; i <= 20; i++) log.append(alert(`u${i}`));
-    await log.written();
     expect(logger.lines.filter(([level]) => level === 'warn')).toHaveLength(1);
     await log.close();
   });

@@ -26,8 +26,10 @@ interface Waiter {
 
 /**
  * The ordered, numbered records of one run between the Run and the server:
- * assigns seqs, encodes, writes through the WAL, serves records to send
- * (from memory, else from the WAL), and forgets them once committed.
+ * assigns seqs, encodes, writes through the WAL (synchronously: a record is in
+ * the WAL file when `append` returns, so nothing appended is lost when the
+ * process ends; docs/wal.md), serves records to send (from memory, else from
+ * the WAL), and forgets them once committed.
  */
 export class RecordLog {
   readonly #wal: { writer: WalWriter | undefined };
@@ -36,10 +38,8 @@ export class RecordLog {
   #memory: WalEntry[] = [];
   #memoryHead = 0;
   #memoryBytes = 0;
-  #toWrite: WalEntry[] = [];
-  #writing: Promise<void> | undefined;
   #lastSeq: number;
-  #writtenSeq: number;
+  #notifying = false;
   #committedSeq: number;
   #firstSeq: number;
   #waiters: Waiter[] = [];
@@ -53,7 +53,6 @@ export class RecordLog {
     this.#wal = { writer: options.wal };
     this.#firstSeq = options.appliedSeq + 1;
     this.#lastSeq = options.appliedSeq;
-    this.#writtenSeq = options.appliedSeq;
     this.#committedSeq = options.appliedSeq;
   }
 
@@ -61,9 +60,9 @@ export class RecordLog {
   get lastSeq(): number {
     return this.#lastSeq;
   }
-  /** The last seq written to the WAL (available to send). */
+  /** The last seq written to the WAL (available to send): every appended one. */
   get writtenSeq(): number {
-    return this.#writtenSeq;
+    return this.#lastSeq;
   }
   /** The last seq the server committed. */
   get committedSeq(): number {
@@ -83,7 +82,7 @@ export class RecordLog {
     this.#writtenListeners.push(listener);
   }
 
-  /** Numbers, encodes and queues one record for the WAL. Returns its seq. */
+  /** Numbers, encodes and writes one record to the WAL. Returns its seq. */
   append(body: RecordBody): number {
     if (this.#closed) throw new Error('record log is closed');
     const seq = ++this.#lastSeq;
@@ -91,14 +90,25 @@ export class RecordLog {
     const entry: WalEntry = { seq, bytes };
     this.#memory.push(entry);
     this.#memoryBytes += bytes.length;
-    this.#toWrite.push(entry);
-    this.#writing ??= this.#writeLoop();
+    const writer = this.#wal.writer;
+    if (writer) {
+      try {
+        writer.append([entry]);
+      } catch (err) {
+        this.#walFailed(err);
+      }
+    }
+    this.#evict();
+    this.#checkWalSize();
+    if (!this.#notifying) {
+      // Listeners hear once per tick, so the records of one tick go out as one batch.
+      this.#notifying = true;
+      queueMicrotask(() => {
+        this.#notifying = false;
+        for (const l of this.#writtenListeners) l();
+      });
+    }
     return seq;
-  }
-
-  /** Resolves once everything appended so far is in the WAL. */
-  async written(): Promise<void> {
-    while (this.#writing) await this.#writing;
   }
 
   /**
@@ -106,18 +116,17 @@ export class RecordLog {
    * `maxBytes` (at least one entry when any is available).
    */
   async read(fromSeq: number, maxBytes: number): Promise<WalEntry[]> {
-    if (fromSeq > this.#writtenSeq) return [];
+    if (fromSeq > this.#lastSeq) return [];
     const memStart = this.#memory[this.#memoryHead]?.seq ?? this.#lastSeq + 1;
     if (fromSeq < memStart) {
       if (!this.#wal.writer) return [];
       const fromWal = await this.#wal.writer.readFrom(fromSeq, maxBytes);
-      return fromWal.filter((e) => e.seq <= this.#writtenSeq);
+      return fromWal;
     }
     const out: WalEntry[] = [];
     let bytes = 0;
     for (let i = this.#memoryHead + (fromSeq - memStart); i < this.#memory.length; i++) {
       const e = this.#memory[i]!;
-      if (e.seq > this.#writtenSeq) break;
       if (out.length > 0 && bytes + e.bytes.length > maxBytes) break;
       out.push(e);
       bytes += e.bytes.length;
@@ -169,39 +178,18 @@ export class RecordLog {
     for (const w of waiters) w.resolve(false);
   }
 
-  /** Waits for pending writes and closes the WAL, deleting segments the server committed. */
+  /** Whether it is closed (no more appends). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Closes the WAL, deleting segments the server committed. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.written();
     this.abandonWaiters();
     const writer = this.#wal.writer;
     if (writer) await writer.close(this.#committedSeq).catch((err: unknown) => this.#walFailed(err));
-  }
-
-  async #writeLoop(): Promise<void> {
-    // Never finish synchronously: `#writing` must be assigned before the loop clears it.
-    await undefined;
-    try {
-      while (this.#toWrite.length > 0) {
-        const batch = this.#toWrite;
-        this.#toWrite = [];
-        const writer = this.#wal.writer;
-        if (writer) {
-          try {
-            await writer.append(batch);
-          } catch (err) {
-            this.#walFailed(err);
-          }
-        }
-        this.#writtenSeq = batch[batch.length - 1]!.seq;
-        this.#evict();
-        this.#checkWalSize();
-        for (const l of this.#writtenListeners) l();
-      }
-    } finally {
-      this.#writing = undefined;
-    }
   }
 
   /** Drops the oldest written entries from memory while over the bound; they stay in the WAL. */
@@ -209,7 +197,6 @@ export class RecordLog {
     if (!this.#wal.writer) return;
     while (this.#memoryBytes > this.#options.maxBufferedBytes && this.#memoryHead < this.#memory.length) {
       const e = this.#memory[this.#memoryHead]!;
-      if (e.seq > this.#writtenSeq) break;
       this.#memoryBytes -= e.bytes.length;
       this.#memoryHead++;
     }

@@ -51,7 +51,7 @@ describe('a run in offline mode', () => {
     for (const r of records) if (r.kind === 'rows') forEachRow(r.rows, (_i, step) => steps.push(step!));
     expect(steps).toEqual([0, 1, 2]);
     const exit = records[4]!;
-    expect(exit.kind === 'exit' && exit.exit).toEqual({ exitCode: 0, updateFinishState: true });
+    expect(exit.kind === 'exit' && exit.exit).toEqual({ exitCode: 0, updateFinishState: true, signal: '', error: '', crashed: false });
   });
 
   it('reports real status numbers from the WAL', async () => {

@@ -32,6 +32,8 @@ import type { RecordBody, RecordLog } from './record-log.js';
 import { configView, RunConfig, type RunConfigView } from './run-config.js';
 import { RunSummary } from './run-summary.js';
 import { PreemptionPoller } from './preemption.js';
+import { describeError, endRunsNow, joinProcessExit, leaveProcessExit, type ExitParticipant, type ProcessEnd } from './exit/process-exit.js';
+import type { UploadTarget } from './exit/spawn-uploader.js';
 import { SystemMetricsCollector } from './system-metrics.js';
 import type { ResolvedSettings } from './settings.js';
 import type { RecordPump } from './transport/record-pump.js';
@@ -116,7 +118,7 @@ const MAX_ROWS_PER_RECORD = 10_000;
  * run.summary.get('loss'); // 0.01
  * await run.finish();
  */
-export class Run {
+export class Run implements ExitParticipant {
   readonly #p: RunParts;
   readonly #settings: ResolvedSettings;
   readonly #logger: Logger;
@@ -144,6 +146,11 @@ export class Run {
   #immediate: NodeJS.Immediate | undefined;
   #state: RunState = 'running';
   #ending: Promise<void> | undefined;
+  /** The exit code `finish()` was called with, until its exit record is written. */
+  #finishCode: number | undefined;
+  /** The error that `withRun` saw end the run, for its exit record. */
+  #finishError: string | undefined;
+  #exitWritten = false;
   #name: string;
   #notes: string;
   #tags: readonly string[];
@@ -390,6 +397,7 @@ export class Run {
    */
   startBackground(): void {
     const s = this.#settings;
+    if (this.#records) joinProcessExit(this);
     if (s.console !== 'off' && this.#records) {
       const records = this.#records;
       const o = this.#p.options;
@@ -461,7 +469,11 @@ export class Run {
       if (outcome === 'timeout') this.#logger.warn(`SIGTERM: run ${this.id} did not flush within ${bound} ms; the rest stays in ${this.dir}.`);
     }
     // Let the process exit as SIGTERM wants, unless someone else handles the signal.
-    if (process.listenerCount('SIGTERM') === 0) process.kill(process.pid, 'SIGTERM');
+    if (process.listenerCount('SIGTERM') === 0) {
+      // No `exit` event follows a signal: what is not committed goes to an uploader now.
+      endRunsNow({ exitCode: 143, signal: 'SIGTERM' });
+      process.kill(process.pid, 'SIGTERM');
+    }
   }
 
   #stopBackground(): void {
@@ -542,11 +554,10 @@ export class Run {
     await this.#p.media?.flush();
     const r = this.#records;
     if (!r) return;
-    await r.written();
     const pump = this.#p.pump;
     if (!pump) return;
     pump.notify();
-    const ok = await r.waitCommitted(r.lastSeq, this.#settings.finishTimeoutMs);
+    const ok = await this.#waitCommitted(r, 'flush');
     if (!ok) {
       throw pump.failure ?? new CohortError('DEADLINE_EXCEEDED', `The server did not commit run ${this.id}'s records within ${this.#settings.finishTimeoutMs} ms`);
     }
@@ -564,8 +575,83 @@ export class Run {
       return Promise.reject(new TypeError(`Expected \`exitCode\` to be an integer, got ${String(exitCode)}`));
     }
     this.#state = 'finishing';
+    this.#finishCode = exitCode;
     this.#ending = this.#end(exitCode);
     return this.#ending;
+  }
+
+  /** @internal `withRun`: finishes with exit code 1 and the error's stack in the exit record (shown on the run page). */
+  finishFailed(error: unknown): Promise<void> {
+    if (this.#state === 'running') this.#finishError = describeError(error);
+    return this.finish(1);
+  }
+
+  /** @internal The exit path (`ExitParticipant`): whether nobody ended the run yet. */
+  get running(): boolean {
+    return this.#state === 'running';
+  }
+
+  /**
+   * @internal The exit path (`ExitParticipant`, docs/sdk.md): the process is
+   * ending now. Synchronously flushes the open rows and writes the exit
+   * record to the WAL, unless the run already wrote one; returns the upload
+   * target when the server has not committed everything.
+   */
+  endWithProcess(end: ProcessEnd): UploadTarget | undefined {
+    const records = this.#records;
+    if (this.#state === 'running') {
+      this.#state = 'finished';
+      this.#terminating = true;
+      this.#stopBackground();
+      this.#writeExit(end);
+    } else if (this.#finishCode !== undefined && !this.#exitWritten && records && !records.closed) {
+      // `finish()` is still uploading files: its exit record is not written yet.
+      this.#writeExit(end.exitCode === 0 ? { exitCode: this.#finishCode } : end);
+    }
+    const o = this.#p.options;
+    if (!records || !this.#p.pump || records.committedSeq >= records.lastSeq) return undefined;
+    return { runDir: this.dir, url: o.url, apiKey: o.apiKey, tlsCa: o.tlsCa };
+  }
+
+  /** Closes the open row, turns buffered rows into records and writes the exit record (synchronously into the WAL). */
+  #writeExit(end: ProcessEnd): void {
+    this.#exitWritten = true;
+    this.#steps.flush();
+    this.#flushRows();
+    const error = end.error ?? this.#finishError;
+    this.#records?.append({
+      kind: 'exit',
+      exit: {
+        exitCode: end.exitCode,
+        updateFinishState: !this.#shared || this.#settings.updateFinishState,
+        ...(end.signal !== undefined && { signal: end.signal }),
+        ...(error !== undefined && end.exitCode !== 0 && { error }),
+      },
+    });
+  }
+
+  /**
+   * Waits up to `finishTimeoutMs` for the server to commit every record;
+   * after a second, says what it is waiting for (docs/sdk.md).
+   */
+  async #waitCommitted(records: RecordLog, what: 'flush' | 'finish'): Promise<boolean> {
+    const timeoutMs = this.#settings.finishTimeoutMs;
+    const started = Date.now();
+    const notice = setTimeout(() => {
+      const pending = records.lastSeq - records.committedSeq;
+      const pump = this.#p.pump;
+      const why = pump?.state === 'streaming' ? 'the server is applying them' : `the server is not reachable (stream ${pump?.state ?? 'closed'})`;
+      this.#warn(
+        `${what}: waiting for the server to commit ${pending} record${pending === 1 ? '' : 's'} of run ${this.id} (${why}); ` +
+          `up to ${Math.round((timeoutMs - (Date.now() - started)) / 1000)} s more (finishTimeoutMs).`,
+      );
+    }, 1000);
+    notice.unref();
+    try {
+      return await records.waitCommitted(records.lastSeq, timeoutMs);
+    } finally {
+      clearTimeout(notice);
+    }
   }
 
   /** @deprecated Use {@link Run.finish}. */
@@ -594,26 +680,19 @@ export class Run {
       await this.#p.assets?.finish(exitCode !== undefined).catch((err: unknown) => this.#logger.warn(`saved files: the last upload failed: ${(err as Error).message}`));
       await this.#p.media?.flush();
       if (exitCode !== undefined) {
-        this.#steps.flush();
-        this.#flushRows();
-        records?.append({
-          kind: 'exit',
-          exit: { exitCode, updateFinishState: !this.#shared || this.#settings.updateFinishState },
-        });
+        if (!this.#exitWritten) this.#writeExit({ exitCode });
       } else {
         this.#flushRows();
       }
-      if (records) {
-        await records.written();
-        if (pump && exitCode !== undefined && pump.state !== 'failed') {
-          pump.notify();
-          const ok = await records.waitCommitted(records.lastSeq, this.#settings.finishTimeoutMs);
-          if (!ok) {
-            this.#logger.warn(
-              `The server did not commit all records of run ${this.id} within ${this.#settings.finishTimeoutMs} ms ` +
-                `(${records.lastSeq - records.committedSeq} pending); they stay in ${this.dir}. Upload them with \`cohort sync ${this.dir}\`.`,
-            );
-          }
+      if (records && pump && exitCode !== undefined && pump.state !== 'failed') {
+        pump.notify();
+        const ok = await this.#waitCommitted(records, 'finish');
+        if (!ok) {
+          this.#logger.warn(
+            `The server did not commit all records of run ${this.id} within ${this.#settings.finishTimeoutMs} ms ` +
+              `(${records.lastSeq - records.committedSeq} pending); they stay in ${this.dir}, and an uploader started at exit sends them ` +
+              `(or \`cohort sync ${this.dir}\`).`,
+          );
         }
       }
     } finally {
@@ -622,6 +701,9 @@ export class Run {
       this.#p.closeTransport();
       await records?.close();
       this.#state = exitCode === undefined ? 'detached' : 'finished';
+      // Left with records the server has not committed, the run stays with the exit path, which starts an uploader.
+      const uploadLeft = exitCode !== undefined && pump !== undefined && records !== undefined && records.committedSeq < records.lastSeq;
+      if (!uploadLeft) leaveProcessExit(this);
       await this.#p.onEnded(this, exitCode);
     }
   }

@@ -8,6 +8,8 @@ import { runAssetPanels } from './run-assets.js';
 
 /** Buckets per chart: about one per horizontal pixel. */
 const BUCKETS = 1000;
+/** The states whose last event says what went wrong (shown in "Why it ended"). */
+const ENDED_BADLY: ReadonlySet<string> = new Set(['failed', 'killed', 'crashed', 'preempted']);
 
 /** The section of a metric: the text before its last `/` (`train/loss` → `train`). */
 export function sectionOf(key: string): string {
@@ -84,12 +86,17 @@ export async function runPage(root: HTMLElement, entity: string, project: string
     const notes = h('div', { class: 'notes', 'data-testid': 'notes' });
     if (view.notes === '') notes.appendChild(h('p', { class: 'muted' }, 'none'));
     else notes.appendChild(renderMarkdown(view.notes));
+    // Why a run ended badly (the exit code, the signal, the uncaught error's stack: docs/sdk.md), first.
+    const end = events.events.at(-1);
+    if (end !== undefined && end.state === view.state && ENDED_BADLY.has(view.state)) {
+      side.append(panel('Why it ended', h('pre', { class: 'failure', 'data-testid': 'run-failure' }, end.detail)));
+    }
     side.append(
       panel('Summary', kvTable(view.summary, 'summary', (_k, v) => isMedia(v))),
       panel('Config', kvTable(view.config, 'config')),
       panel('Notes', notes),
       panel('Alerts', alerts.alerts.length === 0 ? h('p', { class: 'muted' }, 'none') : h('ul', { 'data-testid': 'alerts' }, ...alerts.alerts.map((a) => h('li', null, h('span', { class: `badge level-${a.level === 'ERROR' || a.level === 'WARN' ? a.level : 'INFO'}` }, a.level), ' ', h('strong', null, a.title), ` · ${formatTime(a.timestamp)}`, a.suppressed ? ' (suppressed)' : '', h('div', { class: 'muted' }, a.text))))),
-      panel('State history', h('ol', { class: 'events', 'data-testid': 'state-history' }, ...events.events.map((e) => h('li', null, badge(e.state), ` ${formatTime(e.at)} `, h('span', { class: 'muted' }, e.detail))))),
+      panel('State history', h('ol', { class: 'events', 'data-testid': 'state-history' }, ...events.events.map((e) => h('li', null, badge(e.state), ` ${formatTime(e.at)} `, h('span', { class: 'muted' }, e.detail.split('\n')[0]!))))),
       panel('Files', assets.files),
       panel('Artifacts', assets.artifacts),
       panel('Console output', assets.console),

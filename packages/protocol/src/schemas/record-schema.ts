@@ -13,6 +13,8 @@ export const MAX_CONSOLE_LINE_CHARS = 16_384;
 /** Most console lines per record. */
 export const MAX_CONSOLE_LINES_PER_RECORD = 1000;
 
+/** The longest error (stack) an exit record carries; the SDK cuts longer ones. */
+export const MAX_EXIT_ERROR_CHARS = 16_384;
 
 // Columns can hold millions of entries: checked element by element in one
 // pass by `checkRows`, not copied by zod.
@@ -130,6 +132,9 @@ export function createRecordSchema(limits: Readonly<Limits>) {
   const exit = z.object({
     exitCode: z.number().int(),
     updateFinishState: z.boolean(),
+    signal: bounded(32).optional(),
+    error: bounded(MAX_EXIT_ERROR_CHARS).optional(),
+    crashed: z.boolean().optional(),
   });
 
   const alert = z.object({

@@ -29,6 +29,8 @@ export interface RecordPumpOptions {
   readonly logger: Logger;
   /** Called with each newly committed seq. */
   readonly onCommitted: (seq: number) => void;
+  /** Called with the server's applied seq each time a stream opens (its first ack). */
+  readonly onOpened?: (appliedSeq: number) => void;
   /** Called once when the stream fails for good (a non-retryable status). */
   readonly onFailed: (error: CohortError) => void;
   /** @defaultValue 15000 */
@@ -45,10 +47,17 @@ export interface RecordPumpOptions {
   readonly backoffInitialMs?: number;
   /** The longest reconnect delay. @defaultValue 5000 */
   readonly backoffMaxMs?: number;
+  /**
+   * How long the stream stays open with nothing to send before it is parked
+   * (half-closed; the next record or heartbeat opens a new one). An open
+   * stream keeps the process alive, so a parked one lets a script that never
+   * calls `finish()` reach its end (docs/sdk.md, how a run ends). @defaultValue 1000
+   */
+  readonly idleMs?: number;
 }
 
 /** The pump's lifecycle. */
-export type RecordPumpState = 'idle' | 'connecting' | 'streaming' | 'backoff' | 'failed' | 'closed';
+export type RecordPumpState = 'idle' | 'connecting' | 'streaming' | 'parked' | 'backoff' | 'failed' | 'closed';
 
 /**
  * Streams a run's records to the coordinator: Hello, then batches from the
@@ -72,6 +81,9 @@ export class RecordPump {
   #attempt = 0;
   #heartbeat: NodeJS.Timeout | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
+  #idleTimer: NodeJS.Timeout | undefined;
+  /** The current stream was opened only to send a heartbeat: park it right after. */
+  #heartbeatOnly = false;
   #failure: CohortError | undefined;
 
   constructor(options: RecordPumpOptions) {
@@ -95,6 +107,10 @@ export class RecordPump {
     const heartbeatMs = this.#o.heartbeatMs ?? 15_000;
     this.#heartbeat = setInterval(() => {
       if (this.#state === 'streaming') this.#write({ heartbeat: { timestamp: Date.now() / 1000 } });
+      else if (this.#state === 'parked') {
+        this.#heartbeatOnly = true;
+        this.#connect();
+      }
     }, heartbeatMs);
     this.#heartbeat.unref();
     this.#connect();
@@ -103,6 +119,10 @@ export class RecordPump {
   /** Tells the pump that more records can be sent. */
   notify(): void {
     if (this.#state === 'streaming') void this.#pump();
+    else if (this.#state === 'parked' && this.#o.source.writtenSeq > this.#committed) {
+      this.#heartbeatOnly = false;
+      this.#connect();
+    }
   }
 
   /** Ends the stream (half-close, then cancel) and stops reconnecting. */
@@ -111,6 +131,13 @@ export class RecordPump {
     this.#state = 'closed';
     clearInterval(this.#heartbeat);
     clearTimeout(this.#retryTimer);
+    this.#endStream();
+  }
+
+  /** Half-closes the current stream (the server ends its side once it has acked what it got). */
+  #endStream(): void {
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
     const stream = this.#stream;
     this.#stream = undefined;
     if (stream) {
@@ -118,6 +145,27 @@ export class RecordPump {
       // The server ends its side once the client half-closes; do not wait on it forever.
       setTimeout(() => stream.cancel(), 1000).unref();
     }
+  }
+
+  /** Parks the stream once nothing was sent or in flight for `idleMs` (at once after a heartbeat-only stream). */
+  #parkWhenIdle(): void {
+    if (this.#state !== 'streaming' || this.#inFlight.length > 0 || this.#sentSeq < this.#o.source.writtenSeq) {
+      clearTimeout(this.#idleTimer);
+      this.#idleTimer = undefined;
+      return;
+    }
+    const park = (): void => {
+      this.#idleTimer = undefined;
+      if (this.#state !== 'streaming' || this.#inFlight.length > 0 || this.#sentSeq < this.#o.source.writtenSeq) return;
+      this.#state = 'parked';
+      this.#generation++;
+      this.#heartbeatOnly = false;
+      this.#endStream();
+    };
+    if (this.#heartbeatOnly) return park();
+    if (this.#idleTimer !== undefined) return;
+    this.#idleTimer = setTimeout(park, this.#o.idleMs ?? 1000);
+    this.#idleTimer.unref();
   }
 
   #connect(): void {
@@ -160,6 +208,8 @@ export class RecordPump {
       this.#state = 'streaming';
       this.#attempt = 0;
       this.#sentSeq = committed;
+      if (this.#heartbeatOnly) this.#write({ heartbeat: { timestamp: Date.now() / 1000 } });
+      this.#o.onOpened?.(committed);
     }
     if (committed > this.#committed) {
       this.#committed = committed;
@@ -204,6 +254,7 @@ export class RecordPump {
     } finally {
       this.#sending = false;
     }
+    this.#parkWhenIdle();
   }
 
   #write(frame: ClientFrame): boolean {
@@ -233,7 +284,10 @@ export class RecordPump {
   }
 
   #onEnd(err: grpc.ServiceError | undefined): void {
-    if (this.#state === 'closed' || this.#state === 'failed') return;
+    if (this.#state === 'closed' || this.#state === 'failed' || this.#state === 'parked') return;
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+    this.#heartbeatOnly = false;
     this.#stream = undefined;
     const code = err?.code;
     if (err && code !== undefined && !RETRYABLE_STATUS.has(code)) {

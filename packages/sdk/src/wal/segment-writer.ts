@@ -1,4 +1,5 @@
-import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
+import { closeSync, fsync, close as closeFd, fsyncSync, openSync, writeSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeWalHeader, type WalHeaderMessage } from '@cohort/protocol';
 import { encodeFrames, segmentFileName, type WalEntry } from './wal-format.js';
@@ -23,17 +24,20 @@ interface Segment {
 
 /**
  * Appends records to the segment files of one run's WAL folder and deletes a
- * segment once the server has committed all of its records. Writes are
- * serialized internally: callers may fire `append` without awaiting the
- * previous one, and order is kept. Every segment starts with the header entry,
- * so a WAL stays readable after its first segments were trimmed.
+ * segment once the server has committed all of its records. Appends are
+ * synchronous (`writeSync`): once `append` returns, the OS holds the bytes, so
+ * they survive the process ending at any moment after (an `exit` hook, an
+ * uncaught exception; docs/wal.md). Trims, reads and close are serialized on a
+ * chain. Every segment starts with the header entry, so a WAL stays readable
+ * after its first segments were trimmed.
  */
 export class WalWriter {
   readonly dir: string;
   readonly #header: Uint8Array;
   readonly #segmentBytes: number;
   readonly #segments: Segment[] = [];
-  #handle: FileHandle | undefined;
+  /** The file descriptor of the segment being written. */
+  #fd: number | undefined;
   #chain: Promise<void> = Promise.resolve();
   #failure: Error | undefined;
   #closed = false;
@@ -66,11 +70,18 @@ export class WalWriter {
   }
 
   /**
-   * Appends entries (contiguous seqs, in order) to the WAL. Resolves once the
-   * bytes are written to the file (not fsync'ed: see docs/wal.md).
+   * Appends entries (contiguous seqs, in order) to the WAL, synchronously:
+   * the bytes are in the file when it returns (not fsync'ed: see docs/wal.md).
+   * Throws when the write fails, and every later append throws the same.
    */
-  append(entries: readonly WalEntry[]): Promise<void> {
-    return this.#enqueue(() => this.#append(entries));
+  append(entries: readonly WalEntry[]): void {
+    if (this.#failure) throw this.#failure;
+    try {
+      this.#append(entries);
+    } catch (err) {
+      this.#failure = err as Error;
+      throw err;
+    }
   }
 
   /** Deletes every closed segment whose records are all at or below `committedSeq`. */
@@ -97,7 +108,7 @@ export class WalWriter {
     if (this.#closed) return this.#chain;
     this.#closed = true;
     this.#chain = this.#chain.then(async () => {
-      await this.#closeHandle();
+      this.#closeFd();
       if (committedSeq !== undefined) await this.#trim(committedSeq, true);
     });
     return this.#chain;
@@ -122,44 +133,51 @@ export class WalWriter {
     return next;
   }
 
-  async #append(entries: readonly WalEntry[]): Promise<void> {
+  #append(entries: readonly WalEntry[]): void {
     if (entries.length === 0) return;
-    if (this.#closed && !this.#handle) throw new Error(`WAL ${this.dir} is closed`);
+    if (this.#closed) throw new Error(`WAL ${this.dir} is closed`);
     const first = entries[0]!;
     let current = this.#segments[this.#segments.length - 1];
-    if (!this.#handle || !current || current.bytes >= this.#segmentBytes) {
-      await this.#closeHandle();
+    if (this.#fd === undefined || !current || current.bytes >= this.#segmentBytes) {
+      this.#rotateOut();
       const file = join(this.dir, segmentFileName(first.seq));
-      this.#handle = await open(file, 'wx');
+      const fd = openSync(file, 'wx');
+      this.#fd = fd;
       const headerFrame = encodeFrames([this.#header]);
-      await this.#handle.write(headerFrame);
+      writeAll(fd, headerFrame);
       current = { file, firstSeq: first.seq, lastSeq: first.seq - 1, bytes: headerFrame.length };
       this.#segments.push(current);
       this.#diskBytes += headerFrame.length;
     }
     const frames = encodeFrames(entries.map((e) => e.bytes));
-    await this.#handle.write(frames);
+    writeAll(this.#fd, frames);
     current.bytes += frames.length;
     current.lastSeq = entries[entries.length - 1]!.seq;
     this.#diskBytes += frames.length;
   }
 
-  async #closeHandle(): Promise<void> {
-    const handle = this.#handle;
-    this.#handle = undefined;
-    if (handle) {
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+  /** A full segment is synced and closed in the background: the writes go on in the next one. */
+  #rotateOut(): void {
+    const fd = this.#fd;
+    this.#fd = undefined;
+    if (fd !== undefined) fsync(fd, () => closeFd(fd, () => undefined));
+  }
+
+  #closeFd(): void {
+    const fd = this.#fd;
+    this.#fd = undefined;
+    if (fd === undefined) return;
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
     }
   }
 
   async #trim(committedSeq: number, includeOpen: boolean): Promise<void> {
     while (this.#segments.length > 0) {
       const seg = this.#segments[0]!;
-      const isOpen = this.#segments.length === 1 && this.#handle !== undefined;
+      const isOpen = this.#segments.length === 1 && this.#fd !== undefined;
       if (seg.lastSeq > committedSeq || (isOpen && !includeOpen)) break;
       if (this.#segments.length === 1 && !includeOpen) break;
       await rm(seg.file, { force: true });
@@ -184,4 +202,9 @@ export class WalWriter {
     }
     return out;
   }
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  let done = 0;
+  while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
 }

@@ -4,9 +4,15 @@
 export interface Exit {
   'exitCode'?: (number);
   'updateFinishState'?: (boolean);
+  'signal'?: (string);
+  'error'?: (string);
+  'crashed'?: (boolean);
 }
 
 export interface Exit__Output {
   'exitCode': (number);
   'updateFinishState': (boolean);
+  'signal': (string);
+  'error': (string);
+  'crashed': (boolean);
 }
