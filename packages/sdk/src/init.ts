@@ -45,6 +45,9 @@ const LOCAL_ENTITY = 'local';
 
 let starting: Promise<Run> | undefined;
 
+/** How long `init()` looks for the server before saying it is still trying. */
+const STILL_TRYING_MS = 2000;
+
 /**
  * Starts a run (W&B's `wandb.init`). At most one run is active per process: a
  * second `init` finishes the active run (exit code 0) before starting the new
@@ -200,14 +203,27 @@ async function startRun(o: ResolvedInitOptions): Promise<Run> {
   // online and shared
   // One deadline for finding the server and opening the run; both are tried again while the server is away.
   const deadline = Date.now() + o.settings.initTimeoutMs;
-  const endpoint = await retryingUntil(deadline, (_, leftMs) => resolveEndpoint(o.url, o.apiKey, leftMs, o.tlsCa));
-  const client = connect(endpoint);
+  // Said once, early: a wrong COHORT_URL would otherwise wait initTimeoutMs in silence.
+  const stillTrying = setTimeout(() => {
+    if (!o.settings.silent) {
+      o.settings.logger.warn(`still trying to reach the Cohort server at ${o.url} (COHORT_URL); giving up ${Math.round((deadline - Date.now()) / 1000)} s from now (initTimeoutMs).`);
+    }
+  }, STILL_TRYING_MS);
+  stillTrying.unref();
+  let endpoint: ServerEndpoint;
+  let client: CoordinatorClient;
   let response: OpenRunResponseMessage;
   try {
-    response = await openRunRetrying(client, request, o.apiKey, deadline, generatedId);
-  } catch (err) {
-    client.close();
-    throw err;
+    endpoint = await retryingUntil(deadline, (_, leftMs) => resolveEndpoint(o.url, o.apiKey, leftMs, o.tlsCa));
+    client = connect(endpoint);
+    try {
+      response = await openRunRetrying(client, request, o.apiKey, deadline, generatedId);
+    } catch (err) {
+      client.close();
+      throw err;
+    }
+  } finally {
+    clearTimeout(stillTrying);
   }
   try {
     return await onlineRun(o, request, response, endpoint, client, startDate);

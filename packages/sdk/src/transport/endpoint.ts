@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { CohortError, parseJson } from '@cohort/protocol';
-import { createCoordinatorClient, getServerInfo, type CoordinatorClient } from './grpc-client.js';
+import { API_KEY_HINT, createCoordinatorClient, getServerInfo, type CoordinatorClient } from './grpc-client.js';
 
 /** Where a coordinator serves, as `/api/v1/info` (or `GetServerInfo`) tells. */
 export interface ServerEndpoint {
@@ -69,7 +69,8 @@ export async function fetchInfo(base: string, apiKey: string | undefined, timeou
   if (!res.ok) {
     // A server that is there but refuses is not retried; one that is busy or failing is.
     const code = res.status === 401 ? 'UNAUTHENTICATED' : res.status === 403 ? 'PERMISSION_DENIED' : res.status === 429 || res.status >= 500 ? 'UNAVAILABLE' : 'FAILED_PRECONDITION';
-    throw new CohortError(code, `${base}/api/v1/info answered HTTP ${res.status}`);
+    const hint = res.status === 401 ? `: ${API_KEY_HINT}` : '';
+    throw new CohortError(code, `${base}/api/v1/info answered HTTP ${res.status}${hint}`);
   }
   const body = parseJson(await res.text());
   if (body === null || typeof body !== 'object') throw new CohortError('INTERNAL', `${base}/api/v1/info did not answer a JSON object`);

@@ -75,6 +75,9 @@ export function createCoordinatorClient(target: string, ca?: Buffer): Coordinato
   });
 }
 
+/** What a refused key asks the user to do. */
+export const API_KEY_HINT = 'Set COHORT_API_KEY (or `init({ apiKey })`) to a key of this server (`cohort keys create`).';
+
 /** Call metadata carrying the API key, if any. */
 export function authMetadata(apiKey: string | undefined): grpc.Metadata {
   const md = new grpc.Metadata();
@@ -118,7 +121,8 @@ export function fromGrpcError(err: grpc.ServiceError | Error, what: string): Coh
   const details = (err as grpc.ServiceError).details || err.message;
   // Resume preconditions (`must` on a missing run, `never` on an existing one) are W&B's UsageError.
   if (code === 'FAILED_PRECONDITION') return new UsageError(`${what}: ${details}`, { cause: err });
-  return new CohortError(code, `${what}: ${details}`, { cause: err });
+  const hint = code === 'UNAUTHENTICATED' ? `. ${API_KEY_HINT}` : '';
+  return new CohortError(code, `${what}: ${details}${hint}`, { cause: err });
 }
 
 /** Calls `OpenRun` with a deadline; errors become `CohortError`s. */
