@@ -1,5 +1,5 @@
 import { forEachLeaf, stringifyJson } from '@cohort/protocol';
-import type { RunView } from '@cohort/engine';
+import type { RunListItem, RunView } from '@cohort/engine';
 import type { ProjectInfo } from '@cohort/store';
 import { runUrl } from './run-url.js';
 
@@ -57,7 +57,7 @@ function leafTable(data: Record<string, unknown>, empty: string): string {
   return `<table><thead><tr><th>key</th><th>value</th></tr></thead><tbody>${rows.join('')}</tbody></table>${more}`;
 }
 
-function runsTable(httpUrl: string, runs: readonly RunView[]): string {
+function runsTable(httpUrl: string, runs: readonly RunListItem[]): string {
   if (runs.length === 0) return '<p class="muted">No runs yet.</p>';
   const rows = runs.map(
     (r) =>
@@ -97,7 +97,7 @@ ${leafTable(run.config, 'No config.')}`;
 }
 
 /** The page of one project: its runs. */
-export function renderProjectPage(httpUrl: string, entity: string, project: string, runs: readonly RunView[]): string {
+export function renderProjectPage(httpUrl: string, entity: string, project: string, runs: readonly RunListItem[]): string {
   const body = `<p class="muted"><a href="${escapeHtml(`${httpUrl}/`)}">all projects</a></p>
 <h1>${escapeHtml(`${entity}/${project}`)}</h1>
 ${runsTable(httpUrl, runs)}`;

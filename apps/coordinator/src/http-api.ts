@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { CohortError, stringifyJson } from '@cohort/protocol';
-import type { Engine, RunFilters } from '@cohort/engine';
+import { MAX_RUNS_PAGE, RUN_FIELDS, type Engine, type RunField, type RunFilters } from '@cohort/engine';
 import { httpStatusOf, toPublicError } from './grpc-status.js';
 import { intParam, jsonObjectParam, listParam, nameParam, parseQuery, runFiltersSchema } from './http-query.js';
 import { renderErrorPage, renderIndexPage, renderProjectPage, renderRunPage } from './html-pages.js';
@@ -203,9 +203,19 @@ async function route(deps: HttpApiDeps, req: IncomingMessage, principal: Princip
       case 'runs': {
         if (entity === undefined || project === undefined) throw notFound(url.pathname);
         if (runId === undefined) {
-          const query = parseQuery(q, { filters: jsonObjectParam(runFiltersSchema) });
+          const query = parseQuery(q, {
+            filters: jsonObjectParam(runFiltersSchema),
+            limit: intParam(1, MAX_RUNS_PAGE),
+            cursor: nameParam(256),
+            fields: listParam(RUN_FIELDS.length, 16),
+          });
           const filters = (query.filters ?? {}) as RunFilters;
-          return json({ runs: await engine.listRuns(entity, project, filters) });
+          const page = {
+            ...(query.limit !== undefined && { limit: query.limit }),
+            ...(query.cursor !== undefined && { cursor: query.cursor }),
+            ...(query.fields !== undefined && { fields: query.fields as RunField[] }),
+          };
+          return json(await engine.listRuns(entity, project, filters, page));
         }
         const run = { entity, project, runId };
         if (sub === undefined) {
@@ -234,8 +244,8 @@ async function route(deps: HttpApiDeps, req: IncomingMessage, principal: Princip
   if (seg.length === 2) {
     parseQuery(q, {});
     const [entity, project] = seg as [string, string];
-    const runs = await engine.listRuns(entity, project);
-    return html(renderProjectPage(httpUrl, entity, project, runs.slice(0, MAX_PAGE_RUNS)));
+    const { runs } = await engine.listRuns(entity, project, {}, { limit: MAX_PAGE_RUNS });
+    return html(renderProjectPage(httpUrl, entity, project, runs));
   }
   if (seg.length === 4 && seg[2] === 'runs') {
     const [entity, project, , runId] = seg as [string, string, string, string];

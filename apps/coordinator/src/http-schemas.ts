@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CohortError } from '@cohort/protocol';
+import { DEFAULT_RUNS_PAGE, MAX_RUNS_PAGE, RUN_FIELDS } from '@cohort/engine';
 import { runFiltersSchema } from './http-query.js';
 import { RUN_ROUTES } from './run-routes.js';
 
@@ -47,7 +48,10 @@ export const runViewSchema = z.object({
   forkedFrom: z.string(),
 });
 export const runWithUrlSchema = runViewSchema.extend({ url: z.string() });
-export const runsSchema = z.object({ runs: z.array(runViewSchema) });
+export const runsSchema = z.object({
+  runs: z.array(runViewSchema.partial({ config: true, summary: true }).describe('config and summary only when `fields` names them')),
+  nextCursor: z.string().optional().describe('present while more runs may follow: pass it as `cursor`'),
+});
 export const historySchema = z.object({ rows: z.array(z.record(z.string(), z.unknown()).describe('a nested row with `_step`, `_runtime`, `_timestamp`; media leaves are descriptors naming a run file (`path`)')) });
 export const historyPageSchema = historySchema.extend({ nextStep: z.number().nullable() });
 
@@ -176,7 +180,19 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { path: '/api/v1/health', summary: 'Liveness', params: [], schema: z.object({ ok: z.boolean() }) },
   { path: '/api/v1/session', summary: 'Who the caller is: no auth, or the key\'s user and entities', params: [], schema: sessionSchema },
   { path: '/api/v1/projects', summary: 'Projects with runs', params: [p('entity', 'default: the default entity')], schema: projectsSchema },
-  { path: '/api/v1/runs/{entity}/{project}', summary: 'Runs of a project, newest first', params: [path('entity'), path('project'), p('filters', `URL-encoded JSON: ${JSON.stringify(z.toJSONSchema(runFiltersSchema, { io: 'input' }))}`)], schema: runsSchema },
+  {
+    path: '/api/v1/runs/{entity}/{project}',
+    summary: 'Runs of a project, newest first, a page at a time',
+    params: [
+      path('entity'),
+      path('project'),
+      p('filters', `URL-encoded JSON: ${JSON.stringify(z.toJSONSchema(runFiltersSchema, { io: 'input' }))}`),
+      p('limit', `runs per page (default ${DEFAULT_RUNS_PAGE}); a page may hold fewer and still have a nextCursor`, int(1, MAX_RUNS_PAGE)),
+      p('cursor', 'the nextCursor of the previous page'),
+      p('fields', `comma-separated big fields to include: ${RUN_FIELDS.join(', ')} (default none)`),
+    ],
+    schema: runsSchema,
+  },
   { path: '/api/v1/runs/{entity}/{project}/{id}', summary: 'One run and its page URL', params: RUN, schema: runWithUrlSchema },
   ...Object.entries(RUN_ROUTE_DOCS).map(([sub, doc]) => ({ path: `/api/v1/runs/{entity}/{project}/{id}/${sub}`, ...doc })),
   {

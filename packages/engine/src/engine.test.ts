@@ -12,7 +12,7 @@ describe('Engine queries', () => {
       ['local', 'other', 1],
       ['local', 'proj', 2],
     ]);
-    const ids = async (f: Parameters<typeof engine.listRuns>[2]) => (await engine.listRuns('local', 'proj', f)).map((r) => r.id).sort();
+    const ids = async (f: Parameters<typeof engine.listRuns>[2]) => (await engine.listRuns('local', 'proj', f)).runs.map((r) => r.id).sort();
     expect(await ids({})).toEqual(['a', 'b']);
     expect(await ids({ state: 'finished' })).toEqual(['b']);
     expect(await ids({ state: ['running', 'finished'] })).toEqual(['a', 'b']);

@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { CohortError, DEFAULT_LIMITS, getLeaf, type OpenRunRequestMessage, type OpenRunResponseMessage, type RecordMessage } from '@cohort/protocol';
 import { RUN_STATES, type BatchWrite, type GroupKey, type NewAlert, type ProjectInfo, type RankProgress, type SystemSample, type RunKey, type RunState, type Store, type StoredAlert, type StoredRun, type StoredRunEvent } from '@cohort/store';
 import { planBatch, type ApplyResult } from './apply-batch.js';
+import { listRunsPage, type RunFilters, type RunPage, type RunPageOptions } from './run-list.js';
 import type { RunLimits } from './run-budget.js';
 import { readHistory, scanHistoryPage, type HistoryOptions, type HistoryPage, type ScanHistoryOptions } from './history-query.js';
 import { openRun, replaySummary } from './open-run.js';
@@ -41,20 +42,6 @@ export interface GroupHistoryOptions {
   maxStep?: number;
   /** The most aggregate cells read. @defaultValue 1 000 000 */
   limit?: number;
-}
-
-/** Filters of {@link Engine.listRuns}; all given ones must hold. */
-export interface RunFilters {
-  state?: string | string[];
-  group?: string;
-  jobType?: string;
-  /** Every one of these tags must be present. */
-  tags?: string[];
-  name?: string;
-  /** Equality on top-level or dotted (leaf path) config keys. */
-  config?: Record<string, unknown>;
-  /** Equality on top-level or dotted (leaf path) summary keys. */
-  summary?: Record<string, unknown>;
 }
 
 /**
@@ -375,34 +362,14 @@ export class Engine {
     return this.#store.listProjects(entity);
   }
 
-  /** Runs of a project, newest first, filtered. */
-  async listRuns(entity: string, project: string, filters: RunFilters = {}): Promise<RunView[]> {
+  /**
+   * Runs of a project, newest first, filtered, a page at a time: pass
+   * `nextCursor` as `page.cursor` until it is absent. Config and summary
+   * only when `page.fields` asks for them (run-list.ts).
+   */
+  async listRuns(entity: string, project: string, filters: RunFilters = {}, page: RunPageOptions = {}): Promise<RunPage> {
     this.#open();
-    let states: RunState[] | undefined;
-    if (filters.state !== undefined) {
-      const wanted = Array.isArray(filters.state) ? filters.state : [filters.state];
-      for (const s of wanted) {
-        if (!(RUN_STATES as readonly string[]).includes(s)) {
-          throw new CohortError('INVALID_ARGUMENT', `filters.state: expected one of ${RUN_STATES.join(', ')}, got ${JSON.stringify(s)}`);
-        }
-      }
-      states = wanted as RunState[];
-    }
-    const stored = await this.#store.listRuns(entity === '' ? this.#defaultEntity : entity, project, {
-      ...(states && { states }),
-      ...(filters.group !== undefined && { group: filters.group }),
-      ...(filters.jobType !== undefined && { jobType: filters.jobType }),
-      ...(filters.name !== undefined && { name: filters.name }),
-    });
-    const out: RunView[] = [];
-    for (const run of stored) {
-      if (filters.tags && !filters.tags.every((t) => run.tags.includes(t))) continue;
-      const view = toRunView(run);
-      if (filters.config && !matches(view.config, filters.config)) continue;
-      if (filters.summary && !matches(view.summary, filters.summary)) continue;
-      out.push(view);
-    }
-    return out;
+    return listRunsPage(this.#store, entity === '' ? this.#defaultEntity : entity, project, filters, page);
   }
 
   /** One run, or `undefined`. */
@@ -600,10 +567,3 @@ function newRecords(runId: string, appliedSeq: number, records: readonly RecordM
   return fresh;
 }
 
-function matches(source: Record<string, unknown>, wanted: Record<string, unknown>): boolean {
-  for (const [path, value] of Object.entries(wanted)) {
-    const actual = path in source ? source[path] : getLeaf(source, path);
-    if (!isDeepStrictEqual(actual, value)) return false;
-  }
-  return true;
-}

@@ -11,7 +11,8 @@
  * const { appliedSeq } = await engine.applyBatch({ entity: run.entity, project: run.project, runId: run.runId }, records);
  */
 export { Engine } from './engine.js';
-export type { BatchItem, EngineOptions, ExpiredRun, GroupHistoryOptions, RunFilters, WriterKey } from './engine.js';
+export type { BatchItem, EngineOptions, ExpiredRun, GroupHistoryOptions, WriterKey } from './engine.js';
+export { DEFAULT_RUNS_PAGE, MAX_RUNS_PAGE, RUN_FIELDS, type RunField, type RunFilters, type RunListItem, type RunPage, type RunPageOptions } from './run-list.js';
 export type { GroupCheckOptions, GroupCheckReport, ResolvedGroupCheckOptions } from './group-checks.js';
 export { resolveGroupCheckOptions } from './group-checks.js';
 export type { GroupHistoryRow, GroupMemberView, GroupState, GroupView } from './group-view.js';

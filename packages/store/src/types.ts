@@ -173,12 +173,30 @@ export interface BatchCommit {
   write: BatchWrite;
 }
 
-/** Filters of {@link Store.listRuns} that the store evaluates itself. */
+/** Filters of {@link Store.listRuns} that the store evaluates itself, and the page to read. */
 export interface StoreRunFilter {
   states?: RunState[];
   group?: string;
   jobType?: string;
   name?: string;
+  /** Runs holding every one of these tags. */
+  tags?: readonly string[];
+  /**
+   * Config and summary equality on leaf paths: the store keeps the runs that
+   * may match (the key as one top-level name or split at its dots, compared
+   * as JSON); the caller checks the exact rule on the rows it gets.
+   */
+  config?: Readonly<Record<string, unknown>>;
+  summary?: Readonly<Record<string, unknown>>;
+  /** Runs listed after this one (newest first by `createdAt`, then `pk`). */
+  after?: { createdAt: number; pk: number };
+  /** At most this many runs. */
+  limit?: number;
+  /**
+   * Leave out `configJson` and `summaryJson` (read as `''`). A listing never
+   * reads the summary state (`summaryStateJson` is `''`).
+   */
+  brief?: boolean;
 }
 
 /** A project and its run count. */

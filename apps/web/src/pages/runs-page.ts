@@ -10,7 +10,7 @@ import { STATES, badge, formatDuration, formatTime, formatValue, isMedia, leaves
  */
 export async function runsPage(root: HTMLElement, entity: string, project: string, signal: AbortSignal): Promise<void> {
   const base = `/api/v1/runs/${encodeURIComponent(entity)}/${encodeURIComponent(project)}`;
-  let runs = (await get<{ runs: RunView[] }>(base)).runs;
+  let runs = await allRuns(base);
   const params = new URLSearchParams(location.search);
   const state = { search: params.get('q') ?? '', stateFilter: params.get('state') ?? '', sort: 'startTime', desc: true, grouped: true, columns: defaultColumns(runs) };
 
@@ -110,12 +110,24 @@ export async function runsPage(root: HTMLElement, entity: string, project: strin
 
   const timer = setInterval(() => {
     if (!runs.some((r) => r.state === 'running' || r.state === 'preempting')) return;
-    get<{ runs: RunView[] }>(base).then((b) => {
-      runs = b.runs;
+    allRuns(base).then((next) => {
+      runs = next;
       render();
     }, () => undefined);
   }, 5000);
   signal.addEventListener('abort', () => clearInterval(timer));
+}
+
+/** Every run of the project with its summary (the columns), page after page (docs/http-api.md, "Runs"). */
+async function allRuns(base: string): Promise<RunView[]> {
+  const out: RunView[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await get<{ runs: Array<Omit<RunView, 'config'> & Partial<Pick<RunView, 'config'>>>; nextCursor?: string }>(base, { fields: 'summary', limit: 1000, cursor });
+    for (const r of page.runs) out.push({ ...r, config: r.config ?? {} });
+    cursor = page.nextCursor;
+  } while (cursor !== undefined);
+  return out;
 }
 
 function haystack(r: RunView): string {

@@ -76,12 +76,22 @@ export class Api {
   async runs(path: string, options: RunsOptions = {}): Promise<ApiRun[]> {
     const parts = splitPath(path, 'runs', [1, 2]);
     const [entity, project] = parts.length === 2 ? [parts[0]!, parts[1]!] : [await this.defaultEntity(), parts[0]!];
-    const body = await this.#http.get(`/api/v1/runs/${encodeURIComponent(entity)}/${encodeURIComponent(project)}`, {
-      filters: options.filters === undefined ? undefined : JSON.stringify(options.filters),
-    });
-    const runs = (body as { runs?: unknown }).runs;
-    if (!Array.isArray(runs)) throw new CohortError('INTERNAL', 'GET runs: expected { runs: [...] }');
-    return runs.map((v) => new ApiRun(this.#http, v as RunView));
+    // The server answers a page at a time, config and summary only when asked (docs/http-api.md, "Runs"): follow the cursor.
+    const out: ApiRun[] = [];
+    let cursor: string | undefined;
+    do {
+      const body = await this.#http.get(`/api/v1/runs/${encodeURIComponent(entity)}/${encodeURIComponent(project)}`, {
+        filters: options.filters === undefined ? undefined : JSON.stringify(options.filters),
+        fields: 'config,summary',
+        limit: 1000,
+        cursor,
+      });
+      const { runs, nextCursor } = body as { runs?: unknown; nextCursor?: unknown };
+      if (!Array.isArray(runs)) throw new CohortError('INTERNAL', 'GET runs: expected { runs: [...] }');
+      for (const v of runs) out.push(new ApiRun(this.#http, v as RunView));
+      cursor = typeof nextCursor === 'string' ? nextCursor : undefined;
+    } while (cursor !== undefined);
+    return out;
   }
 
   /** One run: `"entity/project/id"` or `"project/id"`. Throws `CohortError` NOT_FOUND when absent. */

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { alertFromRow, type AlertRow } from '../alert-row.js';
-import { CohortError, describeValue } from '@cohort/protocol';
+import { CohortError, describeValue, stringifyJson } from '@cohort/protocol';
 import type { Store } from '../store.js';
 import type {
   CompactionOptions,
@@ -40,6 +40,7 @@ import {
   type Queryable,
 } from './pg-history.js';
 import { SCHEMA_NAME, migratePostgres } from './pg-schema.js';
+import { filterPaths, listColumns } from '../run-list.js';
 import { commitInOneStatement, groupHistory, rebuildKeyIndexes, updateRuns, upsertWriters, writeHistories } from './pg-batch-commit.js';
 import { KEY_INDEX_NOT_KEPT, KeyIndexCache, parseKeyIndex, planKeys } from './pg-key-index.js';
 import { compactHistory } from './pg-compaction.js';
@@ -429,8 +430,29 @@ export class PostgresStore implements Store {
     if (filter.group !== undefined) add('run_group = ?', filter.group);
     if (filter.jobType !== undefined) add('job_type = ?', filter.jobType);
     if (filter.name !== undefined) add('name = ?', filter.name);
-    const rows = await this.#query<PgRunRow>('listing runs', `SELECT * FROM runs WHERE ${where.join(' AND ')} ORDER BY created_at DESC, pk DESC`, params);
-    return rows.map((row) => this.#runOf(row));
+    for (const tag of filter.tags ?? []) add('tags::jsonb @> jsonb_build_array(?::text)', tag);
+    for (const column of ['config', 'summary'] as const) {
+      for (const [path, value] of Object.entries(filter[column] ?? {})) {
+        const paths = filterPaths(path);
+        if (!paths) continue;
+        // jsonb equality is deep and ignores key order: it keeps every run the engine's exact check may keep.
+        params.push(stringifyJson(value));
+        const v = `$${params.length}::jsonb`;
+        const alts = paths.map((segments) => {
+          params.push(segments);
+          return `${column}::jsonb #> $${params.length}::text[] = ${v}`;
+        });
+        where.push(`(${alts.join(' OR ')})`);
+      }
+    }
+    if (filter.after) {
+      params.push(filter.after.createdAt, filter.after.pk);
+      where.push(`(created_at, pk) < ($${params.length - 1}, $${params.length})`);
+    }
+    params.push(filter.limit ?? null);
+    const sql = `SELECT ${listColumns(filter.brief !== true)} FROM runs WHERE ${where.join(' AND ')} ORDER BY created_at DESC, pk DESC LIMIT $${params.length}`;
+    // Not #runOf: a listing does not read the key index, so it must not be remembered as absent.
+    return (await this.#query<PgRunRow>('listing runs', sql, params)).map((row) => runFromRow(row));
   }
 
   async listStaleRuns(states: RunState[], before: number): Promise<StoredRun[]> {

@@ -3,6 +3,7 @@ import { artifactMigration } from '../artifacts/artifact-schema.js';
 import { identityMigration } from '../identity/identity-schema.js';
 import { GROUP_MIGRATION } from './group-schema.js';
 import { GROUP_CLAIM_MIGRATION } from './group-claim-schema.js';
+import { RUN_LIST_MIGRATION } from '../run-list.js';
 
 /**
  * Schema migrations of the SQLite store, applied in order on open and
@@ -121,6 +122,7 @@ CREATE INDEX run_events_run ON run_events (run_pk, id);
   artifactMigration('sqlite'),
   identityMigration('sqlite'),
   GROUP_CLAIM_MIGRATION,
+  RUN_LIST_MIGRATION,
 ];
 
 /** Applies the migrations not yet recorded, each in its own transaction. Returns the versions applied. */

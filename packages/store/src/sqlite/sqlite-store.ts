@@ -34,6 +34,7 @@ import { IdentityStore } from '../identity/identity-store.js';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { AggregateCell, AggregateQuery, GroupAnnounce, GroupFilter, GroupKey, GroupPatch, RankProgress, StoredGroup, StoredRankProgress, SystemSample } from '../group-types.js';
 import { RUN_COLUMNS, fromRow, toParams, type RunRow } from './run-columns.js';
+import { listColumns, sqliteLeafCondition } from '../run-list.js';
 import {
   CHUNK_MAX_POINTS,
   CHUNK_MERGE_BELOW,
@@ -357,7 +358,24 @@ export class SqliteStore implements Store {
       where.push('name = ?');
       params.push(filter.name);
     }
-    const rows = this.#db.prepare(`SELECT * FROM runs WHERE ${where.join(' AND ')} ORDER BY created_at DESC, pk DESC`).all(...params);
+    for (const tag of filter.tags ?? []) {
+      where.push('EXISTS (SELECT 1 FROM json_each(runs.tags) WHERE value = ?)');
+      params.push(tag);
+    }
+    for (const column of ['config', 'summary'] as const) {
+      for (const [path, value] of Object.entries(filter[column] ?? {})) {
+        const cond = sqliteLeafCondition(column, path, value);
+        if (!cond) continue;
+        where.push(cond.sql);
+        params.push(...cond.params);
+      }
+    }
+    if (filter.after) {
+      where.push('(created_at < ? OR (created_at = ? AND pk < ?))');
+      params.push(filter.after.createdAt, filter.after.createdAt, filter.after.pk);
+    }
+    const sql = `SELECT ${listColumns(filter.brief !== true)} FROM runs WHERE ${where.join(' AND ')} ORDER BY created_at DESC, pk DESC LIMIT ?`;
+    const rows = this.#db.prepare(sql).all(...params, filter.limit ?? -1);
     return (rows as RunRow[]).map(fromRow);
   }
 
