@@ -22,8 +22,8 @@ const CLI_MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
  * `cohort demo`: logs a simulated training run with `@cohort/sdk` and prints
  * its URL. With `--ranks N` (N > 1) it is a training group: one child
  * process per rank, each with a torchrun-like environment (`RANK`,
- * `WORLD_SIZE`, `LOCAL_RANK`, `TORCHELASTIC_RUN_ID`), logging at once; the
- * SDK finds its group and rank there. Starts an embedded server when none
+ * `WORLD_SIZE`, `LOCAL_RANK`, `TORCHELASTIC_RUN_ID`, the group in
+ * `COHORT_RUN_GROUP`), logging at once; the SDK finds its group and rank there. Starts an embedded server when none
  * answers, and stops it before returning.
  */
 export async function demoCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
@@ -118,6 +118,8 @@ function spawnRank(o: { url: string; group: string; rank: number; ranks: number;
     LOCAL_WORLD_SIZE: String(Math.min(8, o.ranks)),
     GROUP_RANK: String(Math.floor(o.rank / 8)),
     TORCHELASTIC_RUN_ID: o.group,
+    // Named outright: the printed group URL is this group's (docs/distributed.md, "Which job a rank belongs to").
+    COHORT_RUN_GROUP: o.group,
     TORCHELASTIC_RESTART_COUNT: '0',
     COHORT_LOG_LEVEL: 'warn',
   };

@@ -1,0 +1,73 @@
+import { describe, expect, inject, it } from 'vitest';
+import { Engine } from '@cohort/engine';
+import { withOpenRunDefaults } from '@cohort/protocol';
+import { createTestDatabase } from '../../../test/harness/postgres-service.js';
+import { openSqliteStore } from './sqlite/sqlite-store.js';
+import { openPostgresStore } from './postgres/postgres-store.js';
+import type { Store } from './store.js';
+
+const claim = (token: string, slot: string, key = 'torchelastic:none@h/127.0.0.1:29500') => ({ entity: 'e', project: 'p', base: 'torchrun', key, token, slot });
+
+/** The rules of group-claims.ts over one store; the same expectations hold for SQLite and Postgres. */
+async function rules(store: Store) {
+  const now = 1_700_000_000;
+  // Job 1 (agent A), its 4 local ranks at once: one instance.
+  const job1 = await Promise.all([0, 1, 2, 3].map(() => store.claimGroup(claim('A', '0'), now)));
+  expect(new Set(job1).size).toBe(1);
+  expect(job1[0]).toMatch(/^torchrun-[a-z0-9]{6}$/);
+  // Job 2 reuses the key (one master port, run id "none"): its agent B finds slot 0 held by A, so a new instance.
+  const job2 = await store.claimGroup(claim('B', '0'), now + 1);
+  expect(job2).not.toBe(job1[0]);
+  // A restart of agent A rejoins its own instance, even after job 2 started.
+  expect(await store.claimGroup(claim('A', '0'), now + 2)).toBe(job1[0]);
+  // Job 3 on two nodes: agents C (slot 0) and D (slot 1), all ranks at once, land in one new instance.
+  const job3 = await Promise.all(['C', 'D', 'C', 'D', 'C', 'D'].map((t) => store.claimGroup(claim(t, t === 'C' ? '0' : '1'), now + 3)));
+  expect(new Set(job3).size).toBe(1);
+  expect(new Set([job1[0], job2, job3[0]]).size).toBe(3);
+  // Another key never shares an instance.
+  expect(await store.claimGroup(claim('C', '0', 'torchelastic:exp'), now)).not.toBe(job3[0]);
+  return { job1: job1[0], job2, job3: job3[0] };
+}
+
+describe('group claims', () => {
+  it('pick instances by the rules in SQLite', async () => {
+    await using store = openSqliteStore(':memory:');
+    await rules(store);
+  });
+
+  it('pick the same instances in Postgres, atomically across two coordinators racing', async () => {
+    await using db = await createTestDatabase(inject('databaseUrl'));
+    await using one = await openPostgresStore(db.url, { max: 4 });
+    await using two = await openPostgresStore(db.url, { max: 4 });
+    await using sqlite = openSqliteStore(':memory:');
+    // Deterministic names: the same claims give the same groups in both stores.
+    expect(await rules(one)).toEqual(await rules(sqlite));
+    // 8 agents of one 8-node job, 4 ranks each, claiming through two coordinators at once: one instance, each slot held once.
+    const racing = await Promise.all(
+      Array.from({ length: 32 }, (_, i) => (i % 2 === 0 ? one : two).claimGroup(claim(`agent-${i % 8}`, String(i % 8), 'torchelastic:race'), 1)),
+    );
+    expect(new Set(racing).size).toBe(1);
+    // A second job of the same key: a new instance, whichever coordinator its ranks reach.
+    const next = await Promise.all([0, 1, 2, 3].map((i) => (i % 2 === 0 ? one : two).claimGroup(claim('agent-next', '3', 'torchelastic:race'), 2)));
+    expect(new Set(next).size).toBe(1);
+    expect(next[0]).not.toBe(racing[0]);
+  });
+
+  it('make the coordinator derive the run id from the picked group, so a restarted rank resumes its run', async () => {
+    await using store = openSqliteStore(':memory:');
+    const engine = new Engine(store, { now: () => 1_700_000_000 });
+    const open = (rank: number, token: string, restartAttempt = 0) =>
+      engine.openRun(withOpenRunDefaults({ entity: 'e', project: 'p', runId: 'ignored', group: 'torchrun', rank, worldSize: 2, restartAttempt, groupKey: 'k', groupToken: token, groupSlot: '0' }));
+    const [r0, r1] = await Promise.all([open(0, 'A'), open(1, 'A')]);
+    expect(r0.group).toBe(r1.group);
+    expect(r0.runId).not.toBe('ignored');
+    expect(r0.runId).not.toBe(r1.runId);
+    const restarted = await open(1, 'A', 1);
+    expect(restarted).toMatchObject({ runId: r1.runId, group: r1.group, resumed: true });
+    const other = await open(0, 'B');
+    expect(other.group).not.toBe(r0.group);
+    expect((await engine.group({ entity: 'e', project: 'p', group: r0.group })).members.map((m) => m.rank)).toEqual([0, 1]);
+    // A claim without a rank is refused, naming the field.
+    await expect(engine.openRun(withOpenRunDefaults({ project: 'p', group: 'torchrun', groupKey: 'k', groupToken: 'A', rank: -1 }))).rejects.toThrow(/rank: a group claim/);
+  });
+});
