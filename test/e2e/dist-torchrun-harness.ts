@@ -28,9 +28,12 @@ export async function freePort(): Promise<number> {
 
 export interface TorchrunOptions {
   nprocPerNode: number;
+  /** The static rendezvous's master port, or the c10d rendezvous's endpoint port (with `c10d`). */
   masterPort: number;
-  /** Two agents of one job: `--nnodes 2 --node_rank <i>`. */
+  /** Several agents of one job: `--nnodes <n>` (`--node_rank <i>` for the static rendezvous). */
   node?: { nnodes: number; rank: number };
+  /** The c10d rendezvous (`--rdzv_backend c10d --rdzv_endpoint 127.0.0.1:<masterPort> --rdzv_id <id>`) instead of the static one. */
+  c10d?: { id: string };
   maxRestarts?: number;
   /** Environment of the agent (and so its workers), over a clean one. */
   env: Record<string, string>;
@@ -44,7 +47,7 @@ export interface Torchrun {
 }
 
 /**
- * Starts a real torchrun agent (static rendezvous on 127.0.0.1) whose
+ * Starts a real torchrun agent (static or c10d rendezvous on 127.0.0.1) whose
  * workers run test/e2e/fixtures/torch-rank.mjs with this Node.
  * `-r 1 -t 1`: torch 1.13 on Python 3.11 crashes before starting a worker
  * when they are 0 (`Std.from_str("0")` returns None).
@@ -53,8 +56,10 @@ export function torchrun(o: TorchrunOptions): Torchrun {
   const clean: Record<string, string> = {};
   for (const k of ['PATH', 'HOME', 'TMPDIR', 'LANG']) if (process.env[k] !== undefined) clean[k] = process.env[k]!;
   const args = ['-m', 'torch.distributed.run', '-r', '1', '-t', '1', '--monitor_interval', '0.2', '--nproc_per_node', String(o.nprocPerNode)];
-  if (o.node) args.push('--nnodes', String(o.node.nnodes), '--node_rank', String(o.node.rank));
-  args.push('--master_addr', '127.0.0.1', '--master_port', String(o.masterPort), '--max_restarts', String(o.maxRestarts ?? 0));
+  if (o.node) args.push('--nnodes', String(o.node.nnodes));
+  if (o.c10d) args.push('--rdzv_backend', 'c10d', '--rdzv_endpoint', `127.0.0.1:${o.masterPort}`, '--rdzv_id', o.c10d.id);
+  else args.push(...(o.node ? ['--node_rank', String(o.node.rank)] : []), '--master_addr', '127.0.0.1', '--master_port', String(o.masterPort));
+  args.push('--max_restarts', String(o.maxRestarts ?? 0));
   args.push('--no_python', process.execPath, SCRIPT);
   const child = spawn(PYTHON, args, { env: { ...clean, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines = new Map<number, string[]>();

@@ -72,6 +72,23 @@ describe('ranks started by the real torchrun', { timeout: 120_000 }, () => {
     expect(await groupsOf('nodes')).toEqual([{ group: expect.stringMatching(/^torchrun-/), ranks: [0, 1, 2, 3, 4, 5, 6, 7] }]);
   });
 
+  it('puts the agents of one c10d rendezvous in one group, and a later job with the same --rdzv_id in another', async () => {
+    const port = await freePort();
+    const c10d = { id: 'exp-7' };
+    const first = [0, 1].map((rank) => agent('c10d', { nprocPerNode: 2, masterPort: port, node: { nnodes: 2, rank }, c10d }, { STEPS: '5', STEP_MS: '10' }));
+    for (const done of await Promise.all(first.map((n) => n.exited))) expect(done.code, done.output).toBe(0);
+    const second = agent('c10d', { nprocPerNode: 2, masterPort: port, c10d }, { STEPS: '5', STEP_MS: '10' });
+    const done = await second.exited;
+    expect(done.code, done.output).toBe(0);
+    const groups = await groupsOf('c10d');
+    expect(groups.map((g) => g.ranks).sort((a, b) => b.length - a.length)).toEqual([
+      [0, 1, 2, 3],
+      [0, 1],
+    ]);
+    expect(groups.every((g) => /^exp-7-[a-z0-9]{6}$/.test(g.group))).toBe(true);
+    expect(new Set(readyLines(second).map((r) => r.group))).toEqual(new Set([groups.find((g) => g.ranks.length === 2)!.group]));
+  });
+
   it('rejoins the group after an elastic restart and rewinds the replayed steps: every step exactly once', async () => {
     const masterPort = await freePort();
     const sync = await mkdtemp(join(dir, 'sync-'));
