@@ -60,6 +60,7 @@ describe('which job a rank belongs to (docs/distributed.md)', () => {
       LOCAL_RANK: String(localRank),
       GROUP_RANK: String(groupRank),
       WORLD_SIZE: String(nproc * 2),
+      GROUP_WORLD_SIZE: '2',
       MASTER_ADDR: '127.0.0.1',
       MASTER_PORT: o.port ?? '29500',
       TORCHELASTIC_RUN_ID: 'none',
@@ -73,15 +74,17 @@ describe('which job a rank belongs to (docs/distributed.md)', () => {
     expect(detect(torchrun(2))).toMatchObject({
       source: 'torchelastic',
       group: 'torchrun',
-      claim: { key: 'torchelastic:none@gpu-1/127.0.0.1:29500', token: 'gpu-1:/tmp/torchelastic_av8c6gy4/none_o6q8reb9', slot: '0' },
+      claim: { key: 'torchelastic:none@gpu-1/127.0.0.1:29500/2', token: 'gpu-1:/tmp/torchelastic_av8c6gy4/none_o6q8reb9', slot: '0' },
     });
     // Every local rank of the agent, and its restarts, hold the same token; another agent (node or job) another.
     expect(detect(torchrun(3, { restart: 1 })).claim).toEqual(detect(torchrun(0)).claim);
     const second = detect(torchrun(0, { groupRank: 1, agentDir: '/tmp/torchelastic_q1w2e3r4/none_t5y6u7i8' })).claim!;
-    expect(second).toMatchObject({ key: 'torchelastic:none@gpu-1/127.0.0.1:29500', slot: '1' });
+    expect(second).toMatchObject({ key: 'torchelastic:none@gpu-1/127.0.0.1:29500/2', slot: '1' });
     expect(second.token).not.toBe(detect(torchrun(0)).claim!.token);
     // A master on another host names the job across hosts; a loopback one only on this host.
-    expect(detect({ ...torchrun(0), MASTER_ADDR: 'node-a' }).claim!.key).toBe('torchelastic:none@node-a:29500');
+    expect(detect({ ...torchrun(0), MASTER_ADDR: 'node-a' }).claim!.key).toBe('torchelastic:none@node-a:29500/2');
+    // A later job of another node count never joins an earlier one through a slot that job did not have.
+    expect(detect({ ...torchrun(0), GROUP_WORLD_SIZE: '1' }).claim!.key).toBe('torchelastic:none@gpu-1/127.0.0.1:29500/1');
     expect(detect(torchrun(0), { host: 'gpu-2', ppid: 1 }).claim!.key).not.toBe(detect(torchrun(0)).claim!.key);
   });
 

@@ -165,10 +165,14 @@ export function detectDistributedEnv(env: Env = process.env, proc: ProcessFacts 
   const rank = int(env, 'RANK');
   const runId = text(env, 'TORCHELASTIC_RUN_ID');
   if (rank !== undefined && runId !== undefined) {
-    // Static rendezvous (the agent's store): the master's address tells concurrent jobs apart, a loopback one only on this host.
+    // Static rendezvous (the agent's store): the master's address tells concurrent jobs apart, a loopback one only on
+    // this host; its node count is fixed, so a later job of another size never takes a free slot of an earlier one.
     const addr = text(env, 'MASTER_ADDR');
     const port = text(env, 'MASTER_PORT');
-    const master = text(env, 'TORCHELASTIC_USE_AGENT_STORE') === 'True' && addr !== undefined && port !== undefined ? `@${isLoopback(addr) ? `${proc.host}/` : ''}${addr}:${port}` : '';
+    const master =
+      text(env, 'TORCHELASTIC_USE_AGENT_STORE') === 'True' && addr !== undefined && port !== undefined
+        ? `@${isLoopback(addr) ? `${proc.host}/` : ''}${addr}:${port}/${text(env, 'GROUP_WORLD_SIZE') ?? '?'}`
+        : '';
     const agent = torchAgentDir(text(env, 'TORCHELASTIC_ERROR_FILE'));
     return {
       ...base,
