@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCoordinator, type Coordinator } from '@cohort/coordinator';
-import { Api, syncRunDir } from '@cohort/sdk';
+import { Api, init, syncRunDir } from '@cohort/sdk';
 import { freePort } from '../harness/free-port.js';
 import { eventually } from './dist-harness.js';
 
@@ -20,7 +20,7 @@ import { eventually } from './dist-harness.js';
 const SCRIPT = new URL('./fixtures/crash-process.mjs', import.meta.url).pathname;
 const STEPS = 500;
 
-const ENDINGS = ['throw', 'reject', 'exit0', 'exit3', 'drain', 'sigint', 'sigterm', 'kill9'] as const;
+const ENDINGS = ['throw', 'reject', 'exit0', 'exit3', 'drain', 'sigint', 'sigterm', 'kill9', 'own-sigint', 'own-uncaught'] as const;
 type Ending = (typeof ENDINGS)[number];
 
 /** What the run on the server must show after each ending. */
@@ -34,9 +34,12 @@ const EXPECTED: Record<Ending, { state: string; exitCode: number | null; error?:
   sigterm: { state: 'preempted', exitCode: 143 },
   // Nothing ran at its end: the heartbeat (or an upload of its WAL) says crashed.
   kill9: { state: 'crashed', exitCode: null },
+  // The program's own handlers keep working: it exits 130 itself after SIGINT, or carries on after an error it handled.
+  'own-sigint': { state: 'killed', exitCode: 130 },
+  'own-uncaught': { state: 'finished', exitCode: 0 },
 };
 
-const SIGNALS: Partial<Record<Ending, NodeJS.Signals>> = { sigint: 'SIGINT', sigterm: 'SIGTERM', kill9: 'SIGKILL' };
+const SIGNALS: Partial<Record<Ending, NodeJS.Signals>> = { sigint: 'SIGINT', sigterm: 'SIGTERM', kill9: 'SIGKILL', 'own-sigint': 'SIGINT' };
 
 interface Ended {
   readonly code: number | null;
@@ -100,8 +103,7 @@ function programStderrHead(e: Ended): string {
     .split('\n    at ')[0]!;
 }
 
-async function expectRunEnded(api: Api, ending: Ending, e: Ended, timeoutMs: number): Promise<void> {
-  const want = EXPECTED[ending];
+async function expectRunEnded(api: Api, ending: Ending, e: Ended, timeoutMs: number, want = EXPECTED[ending]): Promise<void> {
   const path = `local/crash/${e.runId}`;
   const run = await eventually(
     async () => {
@@ -162,13 +164,23 @@ describe('a run ends with its process, whatever ends it', () => {
   it('online: every row is committed within seconds, the state is true, and the program is unchanged', async () => {
     const dir = join(runsDir, 'online');
     const scripts = ENDINGS.map((e) => [e, startScript(e, 'online', { COHORT_URL: coordinator.httpUrl, COHORT_DIR: dir })] as const);
+    const ended = new Map<Ending, Ended>();
     for (const [ending, s] of scripts) {
       const e = await s.ended;
       expectSameProgram(ending, e);
       // A drained loop exits within seconds (it hung before), having finished the run in process.
       if (ending === 'drain') expect(e.msAfterLogging).toBeLessThan(10_000);
       await expectRunEnded(api, ending, e, 10_000);
+      ended.set(ending, e);
     }
+    // Syncing what kill -9 left behind keeps the crashed run crashed (it flipped back to running before): no new state event.
+    const killed = ended.get('kill9')!;
+    const before = await (await api.run(`local/crash/${killed.runId}`)).stateHistory();
+    const [synced] = await syncRunDir(killed.runDir, { url: coordinator.httpUrl });
+    expect(synced).toMatchObject({ runId: killed.runId, outcome: 'uploaded', records: 1 });
+    const after = await api.run(`local/crash/${killed.runId}`);
+    expect(after.state).toBe('crashed');
+    expect(await after.stateHistory()).toEqual(before);
   }, 90_000);
 
   it('offline: every row is in the WAL, and cohort sync uploads every step and the final state', async () => {
@@ -209,11 +221,21 @@ describe('a run ends with its process, whatever ends it', () => {
       // The drained loop waited for the server within finishTimeoutMs and said what for.
       expect(ended.get('drain')!.stderr).toMatch(/waiting for the server to commit \d+ records of run \w+ \(the server is not reachable/);
       server = await startCoordinator(options);
-      // kill -9 left no uploader: the next touch of its folder uploads it.
+      for (const [ending, e] of ended) if (ending !== 'kill9') await expectRunEnded(downApi, ending, e, 20_000);
+      // kill -9 left no uploader: the next touch of its folder uploads it; here, resuming the run.
       const killed = ended.get('kill9')!;
-      const [synced] = await syncRunDir(killed.runDir, { url: server.httpUrl });
-      expect(synced).toMatchObject({ runId: killed.runId, outcome: 'uploaded' });
-      for (const [ending, e] of ended) await expectRunEnded(downApi, ending, e, 20_000);
+      process.env['COHORT_URL'] = server.httpUrl;
+      const again = await init({ project: 'crash', id: killed.runId, resume: 'must', dir, settings: { silent: true, systemMetricsSeconds: 0, console: 'off' } });
+      // Its rows never reached the server before: the resume uploaded them first, so it continues after them.
+      expect(again.startingStep).toBe(STEPS);
+      await again.finish();
+      await expectRunEnded(downApi, 'kill9', killed, 5_000, { state: 'finished', exitCode: 0 });
+      const states = (await (await downApi.run(`local/crash/${killed.runId}`)).stateHistory()).map((ev) => [ev.state, ev.detail]);
+      expect(states.slice(-3)).toEqual([
+        ['crashed', expect.any(String)],
+        ['running', expect.stringContaining('resumed')],
+        ['finished', 'exit code 0'],
+      ]);
     } finally {
       await server?.close();
       await rm(downData, { recursive: true, force: true });

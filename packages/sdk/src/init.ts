@@ -33,6 +33,7 @@ import { RecordPump } from './transport/record-pump.js';
 import { WAL_FORMAT_VERSION } from './wal/wal-format.js';
 import { WalWriter } from './wal/segment-writer.js';
 import { writeWriterFile } from './exit/writer-file.js';
+import { uploadLeftovers } from './exit/leftovers.js';
 
 /**
  * The active run of this process (W&B's `wandb.run`), or `undefined`. An ESM
@@ -215,6 +216,8 @@ async function startRun(o: ResolvedInitOptions): Promise<Run> {
   let response: OpenRunResponseMessage;
   try {
     endpoint = await retryingUntil(deadline, (_, leftMs) => resolveEndpoint(o.url, o.apiKey, leftMs, o.tlsCa));
+    // A resumed run first takes in what its earlier processes left in their WALs (kill -9).
+    if (!generatedId && o.mode !== 'shared') await uploadLeftovers(o.baseDir, id, o, deadline - Date.now(), o.settings.logger);
     client = connect(endpoint);
     try {
       response = await openRunRetrying(client, request, o.apiKey, deadline, generatedId);
