@@ -25,6 +25,7 @@ import { historyCompactionTask } from './history-compaction-task.js';
 import { startLocalTasks, startSharedTasks, type ScheduledTask, type ScheduledTasks } from './scheduled-tasks.js';
 import { coordinatorVersion, formatHostPort, type ServerInfoView } from './server-info.js';
 import { Access } from './auth/access.js';
+import { StreamSlots } from './auth/stream-slots.js';
 import { resolveAuthOptions, type AuthOptions, type TlsOptions } from './auth/auth-options.js';
 
 /** Options of {@link startCoordinator}. Blobs, artifacts and alert sinks: {@link AssetOptions}; keys, rate limit and TLS: {@link AuthOptions}. */
@@ -64,6 +65,10 @@ export interface CoordinatorOptions extends AssetOptions, AuthOptions {
   maxQueuedBytesPerRun?: number;
   /** Most concurrent record streams. @defaultValue 4096 */
   maxStreams?: number;
+  /** Most concurrent record streams of one API key (or one address, without keys). @defaultValue 1024 */
+  maxStreamsPerKey?: number;
+  /** How long a record stream may stay open without its hello. @defaultValue 10000 */
+  helloTimeoutMs?: number;
   /** How long `close()` waits for streams to drain before forcing them shut. @defaultValue 5000 */
   shutdownTimeoutMs?: number;
   /**
@@ -179,6 +184,8 @@ interface ResolvedCoordinatorOptions {
   maxQueuedBatchesPerRun: number;
   maxQueuedBytesPerRun: number;
   maxStreams: number;
+  maxStreamsPerKey: number;
+  helloTimeoutMs: number;
   shutdownTimeoutMs: number;
   heartbeatTimeoutSeconds: number;
   sweepIntervalMs: number;
@@ -295,6 +302,8 @@ function resolveOptions(options: CoordinatorOptions): ResolvedCoordinatorOptions
     maxQueuedBatchesPerRun: positive('maxQueuedBatchesPerRun', options.maxQueuedBatchesPerRun, 16),
     maxQueuedBytesPerRun: positive('maxQueuedBytesPerRun', options.maxQueuedBytesPerRun, 64 * 1024 * 1024),
     maxStreams: positive('maxStreams', options.maxStreams, 4096),
+    maxStreamsPerKey: positive('maxStreamsPerKey', options.maxStreamsPerKey, 1024),
+    helloTimeoutMs: positive('helloTimeoutMs', options.helloTimeoutMs, 10_000),
     shutdownTimeoutMs: positive('shutdownTimeoutMs', options.shutdownTimeoutMs, 5000),
     heartbeatTimeoutSeconds: positive('heartbeatTimeoutSeconds', options.heartbeatTimeoutSeconds, 45),
     sweepIntervalMs,
@@ -508,7 +517,8 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     limits: opts.limits,
     log: opts.logger.child({ component: 'grpc' }),
     access: access!,
-    maxStreams: opts.maxStreams,
+    slots: new StreamSlots('record streams', opts.maxStreams, opts.maxStreamsPerKey),
+    helloTimeoutMs: opts.helloTimeoutMs,
     info: () => info,
     accepting: () => state === 'running',
   });

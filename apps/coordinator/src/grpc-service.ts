@@ -11,7 +11,8 @@ import type { ApplyQueues } from './apply-queue.js';
 import { RecordStream } from './record-stream.js';
 import { runUrl } from './run-url.js';
 import type { ServerInfoView } from './server-info.js';
-import type { Access } from './auth/access.js';
+import { peerAddress, type Access } from './auth/access.js';
+import { callerOf, type StreamSlots } from './auth/stream-slots.js';
 
 /** What the gRPC handlers need. */
 export interface GrpcServiceDeps {
@@ -21,8 +22,10 @@ export interface GrpcServiceDeps {
   log: Logger;
   /** Authentication, rate limit and the entity of a request. */
   access: Access;
-  /** Most concurrent `StreamRecords` calls; more are answered RESOURCE_EXHAUSTED. */
-  maxStreams: number;
+  /** Slots of `StreamRecords` calls, in all and per key; past them RESOURCE_EXHAUSTED. */
+  slots: StreamSlots;
+  /** How long a stream may stay open without its hello (DEADLINE_EXCEEDED after). */
+  helloTimeoutMs: number;
   info(): ServerInfoView;
   /** False once the coordinator is closing: new streams are answered UNAVAILABLE. */
   accepting(): boolean;
@@ -76,16 +79,21 @@ export function createGrpcService(deps: GrpcServiceDeps): GrpcService {
         call.emit('error', toGrpcStatus(toPublicError(new CohortError('UNAVAILABLE', 'the coordinator is shutting down'))));
         return;
       }
-      if (streams.size >= deps.maxStreams) {
-        const err = new CohortError('RESOURCE_EXHAUSTED', `the coordinator serves at most ${deps.maxStreams} record streams at once; retry later`);
+      try {
+        deps.slots.checkFree();
+      } catch (err) {
         call.emit('error', toGrpcStatus(toPublicError(err)));
         return;
       }
       // Paused until the caller is known, so no frame is read before.
       call.pause();
-      deps.access.grpc(call.metadata, call.getPeer()).then(
-        (principal) => {
+      deps.access
+        .grpc(call.metadata, call.getPeer())
+        .then((principal) => {
+          // One key (or address) holds at most its share of the slots, so it cannot shut other teams out.
+          const release = deps.slots.take(callerOf(principal, peerAddress(call.getPeer())));
           const stream = new RecordStream(call, {
+            helloTimeoutMs: deps.helloTimeoutMs,
             queues: deps.queues,
             limits: deps.limits,
             log: log.child({ call: 'StreamRecords' }),
@@ -96,14 +104,16 @@ export function createGrpcService(deps: GrpcServiceDeps): GrpcService {
             heartbeat: async (run, at) => {
               await engine.heartbeat(run, at);
             },
-            onClose: (s) => streams.delete(s),
+            onClose: (s) => {
+              streams.delete(s);
+              release();
+            },
           });
           streams.add(stream);
           stream.start();
           call.resume();
-        },
-        (err: unknown) => call.emit('error', fail(err, 'StreamRecords')),
-      );
+        })
+        .catch((err: unknown) => call.emit('error', fail(err, 'StreamRecords')));
     },
 
     GetServerInfo(call, callback) {

@@ -16,6 +16,7 @@ import { RateLimitedError } from './auth/rate-limiter.js';
 import { checkPathEntity } from './auth/path-policy.js';
 import { canSee, SUPERUSER, type Principal } from './auth/principal.js';
 import { sessionRequest } from './auth/session-routes.js';
+import { callerOf } from './auth/stream-slots.js';
 import { requestUrl } from './request-url.js';
 
 /** What the HTTP API needs. */
@@ -112,7 +113,7 @@ function streamRequest(deps: HttpApiDeps, req: IncomingMessage, res: ServerRespo
   const run = { entity: seg[3]!, project: seg[4]!, runId: seg[5]! };
   Promise.resolve()
     .then(() => parseQuery(url.searchParams, {}))
-    .then(() => deps.streams!.start(req, res, run, () => deps.access.recheck(principal)))
+    .then(() => deps.streams!.start(req, res, run, callerOf(principal, req.socket.remoteAddress ?? ''), () => deps.access.recheck(principal)))
     .catch((err: unknown) => {
       const error = toPublicError(err);
       if (error.unexpected) deps.log.error({ err, url: req.url }, 'stream failed');

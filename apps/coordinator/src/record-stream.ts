@@ -26,6 +26,8 @@ export interface RecordStreamDeps {
   heartbeat(run: RunRef, atSeconds: number): Promise<void>;
   /** Called once when the stream is over, however it ended. */
   onClose(stream: RecordStream): void;
+  /** How long the stream may stay open without its hello: a silent stream then ends with DEADLINE_EXCEEDED. */
+  helloTimeoutMs: number;
 }
 
 /**
@@ -68,9 +70,17 @@ export class RecordStream {
     return this.#state;
   }
 
-  /** Starts reading frames. */
+  /** Starts reading frames, and the hello's deadline. */
   start(): void {
     const call = this.#call;
+    const ms = this.#deps.helloTimeoutMs;
+    const helloTimer = setTimeout(() => {
+      if (this.#state === 'awaiting-hello') {
+        this.#fail(new CohortError('DEADLINE_EXCEEDED', `no hello within ${ms} ms of opening the stream; send the hello first (docs/SECURITY.md, "Streams")`));
+      }
+    }, ms);
+    helloTimer.unref();
+    call.once('close', () => clearTimeout(helloTimer));
     call.on('data', (frame: ClientFrame__Output) => this.#onFrame(frame));
     call.on('end', () => void this.#finish(undefined));
     call.on('cancelled', () => {

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CohortError, stringifyJson } from '@cohort/protocol';
 import type { Engine, RunView } from '@cohort/engine';
 import type { RunKey } from '@cohort/store';
+import { StreamSlots } from './auth/stream-slots.js';
 
 /**
  * Live updates of one run over Server-Sent Events
@@ -21,8 +22,10 @@ export interface RunStreamsOptions {
   engine: Engine;
   /** How often each stream looks for changes. @defaultValue 1000 */
   pollMs?: number;
-  /** Most streams open at once; more get 503 RESOURCE_EXHAUSTED. @defaultValue 256 */
+  /** Most streams open at once; more get 429 RESOURCE_EXHAUSTED. @defaultValue 256 */
   maxStreams?: number;
+  /** Most streams one API key (or one address, without keys) may hold open, so it cannot take them all. @defaultValue 32 */
+  maxStreamsPerCaller?: number;
 }
 
 const PING_MS = 15_000;
@@ -31,13 +34,13 @@ const PING_MS = 15_000;
 export class RunStreams {
   readonly #engine: Engine;
   readonly #pollMs: number;
-  readonly #max: number;
+  readonly #slots: StreamSlots;
   readonly #open = new Set<() => void>();
 
   constructor(options: RunStreamsOptions) {
     this.#engine = options.engine;
     this.#pollMs = options.pollMs ?? 1000;
-    this.#max = options.maxStreams ?? 256;
+    this.#slots = new StreamSlots('live streams', options.maxStreams ?? 256, options.maxStreamsPerCaller ?? 32);
   }
 
   /** Streams open now. */
@@ -46,17 +49,22 @@ export class RunStreams {
   }
 
   /**
-   * Starts a stream of `run` on `res`. Throws NOT_FOUND for an unknown run
-   * and RESOURCE_EXHAUSTED over the bound, before any byte is written.
-   * `recheck`, called before each poll, ends the stream once it throws (the
-   * caller's key was revoked).
+   * Starts a stream of `run` on `res` for `caller` (`callerOf`: its key, or
+   * its address without keys). Throws NOT_FOUND for an unknown run and
+   * RESOURCE_EXHAUSTED over the server's or the caller's bound, before any
+   * byte is written. `recheck`, called before each poll, ends the stream
+   * once it throws (the caller's key was revoked).
    */
-  async start(req: IncomingMessage, res: ServerResponse, run: RunKey, recheck: () => Promise<void> = async () => undefined): Promise<void> {
-    if (this.#open.size >= this.#max) {
-      throw new CohortError('RESOURCE_EXHAUSTED', `live streams: at most ${this.#max} may be open at once; try again later`);
+  async start(req: IncomingMessage, res: ServerResponse, run: RunKey, caller: string, recheck: () => Promise<void> = async () => undefined): Promise<void> {
+    const release = this.#slots.take(caller);
+    let view: RunView | undefined;
+    try {
+      view = await this.#engine.getRun(run);
+      if (!view) throw new CohortError('NOT_FOUND', `run ${run.entity}/${run.project}/${run.runId} does not exist`);
+    } catch (err) {
+      release();
+      throw err;
     }
-    let view = await this.#engine.getRun(run);
-    if (!view) throw new CohortError('NOT_FOUND', `run ${run.entity}/${run.project}/${run.runId} does not exist`);
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -98,6 +106,7 @@ export class RunStreams {
     timer.unref();
     const stop = (): void => {
       clearInterval(timer);
+      release();
       this.#open.delete(stop);
       if (!res.writableEnded) res.end();
     };

@@ -111,7 +111,7 @@ export class Access {
 }
 
 /** `ipv4:1.2.3.4:5678` / `ipv6:[::1]:5678` → the address without the port. */
-function peerAddress(peer: string): string {
+export function peerAddress(peer: string): string {
   const rest = peer.replace(/^ipv[46]:/, '');
   const v6 = /^\[([^\]]+)\]/.exec(rest);
   return v6 ? v6[1]! : rest.replace(/:\d+$/, '');
