@@ -22,6 +22,16 @@ describe('parseOpenRunRequest', () => {
     );
     expect(() => parseOpenRunRequest(withOpenRunDefaults({ rank: 4, worldSize: 4 }))).toThrow('OpenRunRequest.rank: rank 4 must be below worldSize 4');
   });
+
+  it('checks a group claim: a rank, a token, a base group, no shared mode, bounded key', () => {
+    const claim = { project: 'p', group: 'torchrun', rank: 0, groupKey: 'torchelastic:none', groupToken: 'h:/tmp/te', groupSlot: '0' };
+    expect(parseOpenRunRequest(withOpenRunDefaults(claim))).toMatchObject({ groupKey: 'torchelastic:none' });
+    expect(() => parseOpenRunRequest(withOpenRunDefaults({ ...claim, rank: -1 }))).toThrow('OpenRunRequest.rank: a group claim (groupKey) needs the rank');
+    expect(() => parseOpenRunRequest(withOpenRunDefaults({ ...claim, groupToken: '' }))).toThrow('OpenRunRequest.groupToken: must not be empty with a groupKey');
+    expect(() => parseOpenRunRequest(withOpenRunDefaults({ ...claim, group: '' }))).toThrow('OpenRunRequest.group: the base group name must not be empty with a groupKey');
+    expect(() => parseOpenRunRequest(withOpenRunDefaults({ ...claim, mode: 'shared' }))).toThrow(/OpenRunRequest\.groupKey: a group claim cannot be used with shared mode/);
+    expect(() => parseOpenRunRequest(withOpenRunDefaults({ ...claim, groupKey: 'k'.repeat(513) }))).toThrow('OpenRunRequest.groupKey: must be at most 512 characters long');
+  });
 });
 
 describe('resolveLimits', () => {
