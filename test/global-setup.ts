@@ -12,6 +12,8 @@ declare module 'vitest' {
 
 /** Finds or starts the services the tests talk to, once per test run. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // An uploader left by a test's unfinished online run (docs/sdk.md, how a run ends) gives up within a minute once its server is gone.
+  process.env['COHORT_UPLOADER_MAX_SECONDS'] ??= '60';
   const redis = await provideRedis();
   project.provide('redisUrl', redis.url);
   let postgres;
