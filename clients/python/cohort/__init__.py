@@ -84,7 +84,7 @@ def init(
     new = Run(channel, attributes, _ended)
     if reinit != "create_new":
         run = new
-    if options["settings"].get("handle_sigterm", True):
+    if options["settings"].get("handle_sigterm", options["settings"].get("handleSigterm", True)):
         _lifecycle.watch_sigterm()
     _lifecycle.track(new)
     return new

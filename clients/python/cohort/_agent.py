@@ -3,7 +3,7 @@
 The agent is ``cohort agent``: the TypeScript SDK, run for this process. The
 client gives it one end of a Unix socket pair as an inherited file descriptor and sends
 frames: a 4-byte big-endian length, then JSON ``[op, id, args]``. ``log`` rows
-are queued on the caller's turn and sent, many per frame, by a background
+(in the compact form of :class:`RowKeys`) are queued on the caller's turn and sent, many per frame, by a background
 thread every ``FLUSH_INTERVAL`` seconds (or sooner when many are queued);
 every other call first sends the queued rows, so the agent sees calls in order.
 """
@@ -88,6 +88,7 @@ class Channel:
         self._dropped = 0
         self._next_id = 1
         self._rbuf = b""
+        self._keys = RowKeys()
         self._flusher = threading.Thread(target=self._flush_loop, name="cohort-flush", daemon=True)
         self._flusher.start()
 
@@ -193,7 +194,9 @@ class Channel:
                         rows.append(pop())
                 except IndexError:
                     pass
-                frames.append(_frame(["log", 0, rows]))
+                # Frames of at most FLUSH_ROWS rows: the agent parses each on its turn.
+                for i in range(0, len(rows), FLUSH_ROWS):
+                    frames.append(_frame(["log", 0, self._keys.encode(rows[i : i + FLUSH_ROWS])]))
             if request is not None:
                 frames.append(_frame(request))
             if not frames:
@@ -252,6 +255,37 @@ class Channel:
 
     def _lost(self, n):
         self._dropped += n
+
+
+class RowKeys:
+    """The compact form of ``log`` rows: each distinct key list is sent once, then rows carry only values.
+
+    ``encode(rows)`` gives ``[definitions, rows]``: ``definitions`` are
+    ``[id, [key, ...]]`` for key lists the agent has not seen, and each row is
+    ``[id, step, commit, value, ...]``. Ids are below ``MAX_KEY_LISTS``; when
+    they run out the table starts again (a reused id is defined again first).
+    """
+
+    MAX_KEY_LISTS = 4096
+
+    def __init__(self):
+        self._ids = {}
+
+    def encode(self, rows):
+        ids = self._ids
+        definitions = []
+        out = []
+        for data, step, commit in rows:
+            keys = tuple(data)
+            key_id = ids.get(keys)
+            if key_id is None:
+                if len(ids) >= self.MAX_KEY_LISTS:
+                    ids.clear()
+                key_id = len(ids)
+                ids[keys] = key_id
+                definitions.append([key_id, list(keys)])
+            out.append([key_id, step, commit, *data.values()])
+        return [definitions, out]
 
 
 def _frame(value):

@@ -7,38 +7,46 @@ import { CohortError, parseJson, stringifyJson } from '@cohort/protocol';
  */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
-/** Splits a byte stream into frames; bounded by {@link MAX_FRAME_BYTES}. */
+/** Splits a byte stream into frames; bounded by {@link MAX_FRAME_BYTES}. Bytes are joined once per complete frame. */
 export class FrameReader {
   #chunks: Buffer[] = [];
   #buffered = 0;
+  /** The length of the frame being read, once its header is in. */
+  #need: number | undefined;
 
   /** Adds bytes and returns the complete frames they finish, parsed. Throws on an oversized frame or bad JSON. */
   push(chunk: Buffer): unknown[] {
     this.#chunks.push(chunk);
     this.#buffered += chunk.length;
     const frames: unknown[] = [];
-    if (this.#buffered < 4) return frames;
-    let buf = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#buffered);
-    let offset = 0;
-    while (buf.length - offset >= 4) {
-      const length = buf.readUInt32BE(offset);
-      if (length > MAX_FRAME_BYTES) {
-        throw new CohortError('INVALID_ARGUMENT', `agent channel: a frame of ${length} bytes is over the ${MAX_FRAME_BYTES}-byte limit`);
+    for (;;) {
+      if (this.#need === undefined) {
+        if (this.#buffered < 4) return frames;
+        const length = this.#take(4).readUInt32BE(0);
+        if (length > MAX_FRAME_BYTES) {
+          throw new CohortError('INVALID_ARGUMENT', `agent channel: a frame of ${length} bytes is over the ${MAX_FRAME_BYTES}-byte limit`);
+        }
+        this.#need = length;
       }
-      if (buf.length - offset - 4 < length) break;
-      const text = buf.toString('utf8', offset + 4, offset + 4 + length);
-      offset += 4 + length;
-      frames.push(parseJson(text));
+      if (this.#buffered < this.#need) return frames;
+      const body = this.#take(this.#need);
+      this.#need = undefined;
+      frames.push(parseJson(body.toString('utf8')));
     }
-    buf = offset === buf.length ? Buffer.alloc(0) : buf.subarray(offset);
-    this.#chunks = buf.length === 0 ? [] : [buf];
-    this.#buffered = buf.length;
-    return frames;
+  }
+
+  /** Removes and returns the first `n` buffered bytes. */
+  #take(n: number): Buffer {
+    const all = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#buffered);
+    const rest = all.subarray(n);
+    this.#chunks = rest.length === 0 ? [] : [rest];
+    this.#buffered = rest.length;
+    return all.subarray(0, n);
   }
 
   /** Bytes of an unfinished frame (non-zero at end of stream means the client died mid-write). */
   get pendingBytes(): number {
-    return this.#buffered;
+    return this.#buffered + (this.#need === undefined ? 0 : 4);
   }
 }
 

@@ -65,13 +65,15 @@ function text(value: unknown, name: string): string {
   return value;
 }
 
-/** A row of a `log` frame: `[data, step, commit]` (`null` for an absent step or commit). */
-type LogRow = readonly [Record<string, unknown>, number | null, boolean | null];
+/** Key lists a client may define at once (ids 0 to this, exclusive): bounds the table. */
+const MAX_KEY_LISTS = 4096;
 
 export class AgentSession {
   #run: Run | undefined;
   #deferred: WireError | undefined;
   #deferredCount = 0;
+  /** The key lists of `log` rows, by id. */
+  readonly #keyLists: (string[] | undefined)[] = [];
   readonly #logger: Logger;
 
   constructor(logger: Logger) {
@@ -217,12 +219,36 @@ export class AgentSession {
     }
   }
 
+  /**
+   * A `log` frame: `[definitions, rows]` (the Python client's `RowKeys`):
+   * `definitions` are `[id, keys]` (a key list the rows name by id), each row
+   * `[id, step, commit, ...values]` with `null` for an absent step or commit.
+   */
   #log(args: unknown): void {
     const run = this.#active('log');
-    if (!Array.isArray(args)) throw new CohortError('INVALID_ARGUMENT', 'agent: `log` expects a list of [data, step, commit] rows');
-    for (const row of args as LogRow[]) {
-      const [data, step, commit] = row;
+    if (!Array.isArray(args) || args.length !== 2 || !Array.isArray(args[0]) || !Array.isArray(args[1])) {
+      throw new CohortError('INVALID_ARGUMENT', 'agent: `log` expects [definitions, rows]');
+    }
+    const keyLists = this.#keyLists;
+    for (const def of args[0] as unknown[]) {
+      const [id, keys] = def as [unknown, unknown];
+      if (!Number.isSafeInteger(id) || (id as number) < 0 || (id as number) >= MAX_KEY_LISTS || !Array.isArray(keys) || !keys.every((k) => typeof k === 'string')) {
+        throw new CohortError('INVALID_ARGUMENT', `agent: a key list must be [id below ${MAX_KEY_LISTS}, [str, ...]]`);
+      }
+      keyLists[id as number] = keys as string[];
+    }
+    for (const row of args[1] as unknown[][]) {
       try {
+        const keys = keyLists[row[0] as number];
+        if (keys === undefined) throw new CohortError('INVALID_ARGUMENT', `agent: a row names key list ${String(row[0])}, which was never defined`);
+        const data: Record<string, unknown> = {};
+        for (let i = 0; i < keys.length; i++) {
+          const key = keys[i]!;
+          if (key === '__proto__') Object.defineProperty(data, key, { value: row[3 + i], enumerable: true, writable: true, configurable: true });
+          else data[key] = row[3 + i];
+        }
+        const step = row[1] as number | null;
+        const commit = row[2] as boolean | null;
         if (step === null && commit === null) run.log(data);
         else run.log(data, { ...(step !== null && { step }), ...(commit !== null && { commit }) });
       } catch (err) {
