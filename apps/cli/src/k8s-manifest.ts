@@ -103,7 +103,7 @@ export function buildK8sManifest(o: K8sManifestOptions): Array<Record<string, un
       `--nproc-per-node=${perNode}`,
       '--node-rank=$(JOB_COMPLETION_INDEX)',
       '--rdzv-backend=static',
-      '--rdzv-id=$(COHORT_JOB_UID)',
+      '--rdzv-id=$(COHORT_JOB_NAME)',
       `--master-addr=${master}`,
       `--master-port=${RDZV_PORT}`,
       ...o.command,

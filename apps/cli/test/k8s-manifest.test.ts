@@ -59,7 +59,7 @@ describe('cohort k8s manifest', () => {
       '--nproc-per-node=8',
       '--node-rank=$(JOB_COMPLETION_INDEX)',
       '--rdzv-backend=static',
-      '--rdzv-id=$(COHORT_JOB_UID)',
+      '--rdzv-id=$(COHORT_JOB_NAME)',
       '--master-addr=llm-0.llm',
       '--master-port=29500',
       'python',

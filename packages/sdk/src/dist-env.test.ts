@@ -113,7 +113,12 @@ describe('which job a rank belongs to (docs/distributed.md)', () => {
     const jobset = (uid: string) => detect({ JOBSET_NAME: 'llm', JOBSET_UID: uid, JOB_INDEX: '0', JOB_COMPLETION_INDEX: '2' });
     expect(jobset('11111111-aaaa').group).toBe('llm-11111111');
     expect(jobset('22222222-bbbb').group).toBe('llm-22222222');
-    expect(detect({ COHORT_RANK: '3', COHORT_JOB_NAME: 'mnist', COHORT_JOB_UID: '33333333-cccc' })).toMatchObject({ source: 'cohort', group: 'mnist-33333333' });
+    expect(detect({ COHORT_RANK: '3', COHORT_JOB_NAME: 'mnist', COHORT_JOB_UID: '33333333-cccc' })).toMatchObject({ source: 'cohort', group: 'mnist-33333333', claim: undefined });
+    // A cluster without the uid label gives an empty value: a claim on the Job's name instead.
+    expect(detect({ COHORT_RANK: '3', COHORT_JOB_NAME: 'mnist', COHORT_JOB_UID: '', COHORT_POD_UID: 'p3', JOB_COMPLETION_INDEX: '3' })).toMatchObject({
+      group: 'mnist',
+      claim: { key: 'k8s-job:mnist', token: 'p3', slot: '3' },
+    });
   });
 
   it('claims for Kubernetes jobs without a uid: the pod (its uid, else its name) as token, its index as slot', () => {

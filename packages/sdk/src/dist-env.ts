@@ -149,12 +149,12 @@ export function detectDistributedEnv(env: Env = process.env, proc: ProcessFacts 
     return { group: groupName(name), claim: claim(key, token, slot) };
   };
   if (int(env, 'COHORT_RANK') !== undefined) {
+    const job = text(env, 'COHORT_JOB_NAME');
     return {
       ...base,
       source: 'cohort',
-      // Else COHORT_RUN_GROUP, which init reads.
-      group: uniqueGroup(env, undefined),
-      claim: undefined,
+      // Without a uid (a cluster without the label), a claim on the Job's name; without a name, COHORT_RUN_GROUP, which init reads.
+      ...arbitrated(job, `k8s-job:${job}`, pod, text(env, 'COHORT_NODE_RANK') ?? text(env, 'JOB_COMPLETION_INDEX') ?? pod),
       rank: int(env, 'COHORT_RANK'),
       worldSize: int(env, 'COHORT_WORLD_SIZE'),
       localRank: int(env, 'COHORT_LOCAL_RANK'),
