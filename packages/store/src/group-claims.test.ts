@@ -70,4 +70,23 @@ describe('group claims', () => {
     // A claim without a rank is refused, naming the field.
     await expect(engine.openRun(withOpenRunDefaults({ project: 'p', group: 'torchrun', groupKey: 'k', groupToken: 'A', rank: -1 }))).rejects.toThrow(/rank: a group claim/);
   });
+
+  it('open the 8 ranks of a 2-node job through two Postgres coordinators at once as one group of 8 runs', async () => {
+    await using db = await createTestDatabase(inject('databaseUrl'));
+    await using one = await openPostgresStore(db.url, { max: 4 });
+    await using two = await openPostgresStore(db.url, { max: 4 });
+    const engines = [new Engine(one), new Engine(two)];
+    const open = (engine: Engine, rank: number, attempt = 0) =>
+      engine.openRun(
+        withOpenRunDefaults({ project: 'p', runId: 'x', group: 'torchrun', rank, worldSize: 8, restartAttempt: attempt, groupKey: 'torchelastic:none@m:29500/2', groupToken: `agent-${rank < 4 ? 0 : 1}`, groupSlot: String(rank < 4 ? 0 : 1) }),
+      );
+    const opened = await Promise.all(Array.from({ length: 8 }, (_, rank) => open(engines[rank % 2]!, rank)));
+    expect(new Set(opened.map((o) => o.group)).size).toBe(1);
+    expect(new Set(opened.map((o) => o.runId)).size).toBe(8);
+    const group = await engines[0]!.group({ entity: opened[0]!.entity, project: 'p', group: opened[0]!.group });
+    expect(group.members.map((m) => m.rank)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    // Every rank restarted (attempt 1), through the other coordinator: the same runs, resumed.
+    const again = await Promise.all(Array.from({ length: 8 }, (_, rank) => open(engines[(rank + 1) % 2]!, rank, 1)));
+    expect(again.map((o) => [o.runId, o.resumed])).toEqual(opened.map((o) => [o.runId, true]));
+  });
 });
