@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -34,34 +34,26 @@ async function npm(cwd: string, args: string[]): Promise<string> {
     return stdout;
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`npm ${args.join(' ')} in ${cwd} failed: ${e.message}\n${(e.stderr ?? '').slice(-4000)}`);
+    const hint = /ENOTCACHED/.test(e.stderr ?? '') ? ' (the npm cache lacks a package of the repository\'s lock: `npm ci` fills it)' : '';
+    throw new Error(`npm ${args.join(' ')} in ${cwd} failed${hint}: ${e.message}\n${(e.stderr ?? '').slice(-4000)}`);
   }
 }
 
-const TRAIN = `import { withRun } from '@cohort/sdk';
-const id = await withRun({ project: 'packed', config: { lr: 0.1 } }, async (run) => {
-  for (let step = 0; step < 40; step++) run.log({ 'train/loss': 1 / (step + 1) });
-  return run.id;
-});
-console.log(JSON.stringify({ id }));
-`;
+/** The README's training script ("Use it in a training script"), word for word. */
+const README_SCRIPT = /## Use it in a training script\n\n```ts\n([\s\S]*?)```/.exec(readFileSync(join(repo, 'README.md'), 'utf8'))?.[1] ?? '';
 
 const READ = `import { Api } from '@cohort/sdk';
-const run = await new Api().run('packed/' + process.argv[2]);
-const history = await run.history({ keys: ['train/loss'] });
+const [run] = await new Api().runs('mnist');
+const history = await run.history({ keys: ['train/loss', 'val/loss'] });
 console.log(JSON.stringify({ state: run.state, config: run.config, summary: run.summary, rows: history.length }));
 `;
 
-const TYPED = `import { Api, init, type Run } from '@cohort/sdk';
-
-const run: Run = await init({ project: 'typed', config: { lr: 0.1 } });
-run.log({ loss: 0.5 }, { step: 0 });
-// @ts-expect-error: a row is a record of values (the types are the SDK's, not any)
-run.log(0.5);
-await run.finish();
-const runs = await new Api({ baseUrl: 'http://127.0.0.1:7712' }).runs('typed');
-const ids: string[] = runs.map((r) => r.id);
-console.log(ids);
+/** The README's script as TypeScript, and a line that only type-checks if the SDK's types are real (not any). */
+const TYPED = `${README_SCRIPT}
+import { Api, type ApiRun } from '@cohort/sdk';
+const runs: ApiRun[] = await new Api({ baseUrl: 'http://127.0.0.1:7712' }).runs('mnist');
+// @ts-expect-error: a row is a record of values
+runs[0]?.history({ keys: 'train/loss' });
 `;
 
 const TSCONFIG = {
@@ -112,16 +104,17 @@ describe('the packed packages, installed in a project outside the repository', (
     expect(server!.stderr()).not.toContain('dashboard is not');
   });
 
-  it('runs a training script against it and reads the run back through the Api', async () => {
-    writeFileSync(join(training, 'train.mjs'), TRAIN);
+  it("runs the README's training script against it and reads the run back through the Api", async () => {
+    expect(README_SCRIPT).toContain("from '@cohort/sdk'");
+    writeFileSync(join(training, 'train.mjs'), README_SCRIPT);
     writeFileSync(join(training, 'read.mjs'), READ);
     const env = { ...userEnv, COHORT_URL: server!.http };
-    const { id } = JSON.parse((await run(process.execPath, ['train.mjs'], { cwd: training, env, timeout: 60_000 })).stdout) as { id: string };
-    const read = JSON.parse((await run(process.execPath, ['read.mjs', id], { cwd: training, env, timeout: 60_000 })).stdout);
-    expect(read).toMatchObject({ state: 'finished', config: { lr: 0.1 }, summary: { 'train/loss': 1 / 40, _step: 39 }, rows: 40 });
+    await run(process.execPath, ['train.mjs'], { cwd: training, env, timeout: 60_000 });
+    const read = JSON.parse((await run(process.execPath, ['read.mjs'], { cwd: training, env, timeout: 60_000 })).stdout);
+    expect(read).toMatchObject({ state: 'finished', config: { lr: 0.1, epochs: 3 }, summary: { 'train/loss': 1 / 100, _step: 100 }, rows: 101 });
   }, 120_000);
 
-  it('type-checks a TypeScript training script against the shipped types', async () => {
+  it("type-checks the README's training script as TypeScript against the shipped types", async () => {
     writeFileSync(join(training, 'typed.ts'), TYPED);
     writeFileSync(join(training, 'tsconfig.json'), JSON.stringify(TSCONFIG));
     const result = await run(process.execPath, [TSC, '-p', training], { cwd: training, env: userEnv }).then(
