@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -37,5 +38,27 @@ describe('the dashboard files', () => {
     expect(defaultWebDir({})).toEqual({ dir: resolve(import.meta.dirname, '../../web/dist') });
     expect(defaultWebDir({ COHORT_WEB_DIR: dist })).toEqual({ dir: dist });
     expect(() => defaultWebDir({ COHORT_WEB_DIR: root })).toThrow(`COHORT_WEB_DIR: ${root} must be a built dashboard folder (it has no index.html)`);
+  });
+
+  it('says when the installed coordinator finds no @cohort/web, or an unbuilt one', () => {
+    // The built module in a project of its own (outside the repository): Node's own resolution finds @cohort/web or not.
+    const project = mkdtempSync(join(tmpdir(), 'cohort-no-web-'));
+    try {
+      mkdirSync(join(project, 'node_modules/@cohort'), { recursive: true });
+      symlinkSync(resolve(import.meta.dirname, '../../../packages/protocol'), join(project, 'node_modules/@cohort/protocol'));
+      copyFileSync(resolve(import.meta.dirname, '../dist/web-assets.js'), join(project, 'web-assets.mjs'));
+      const found = () =>
+        JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', "console.log(JSON.stringify((await import('./web-assets.mjs')).defaultWebDir({})))"], { cwd: project, encoding: 'utf8' }));
+      expect(found()).toEqual({ dir: null, why: 'the dashboard is not installed (npm install @cohort/web, or set COHORT_WEB_DIR): serving minimal pages' });
+      const web = join(project, 'node_modules/@cohort/web');
+      mkdirSync(web);
+      writeFileSync(join(web, 'package.json'), JSON.stringify({ name: '@cohort/web', version: '0.1.0', exports: { './package.json': './package.json' } }));
+      expect(found()).toEqual({ dir: null, why: `the dashboard is not built (${join(web, 'dist')} has no index.html; run npm run build): serving minimal pages` });
+      mkdirSync(join(web, 'dist'));
+      writeFileSync(join(web, 'dist/index.html'), '<!doctype html>');
+      expect(found()).toEqual({ dir: join(web, 'dist') });
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
   });
 });
