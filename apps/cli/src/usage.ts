@@ -40,8 +40,10 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = Object.freeze({
     Uses the server at --url, COHORT_URL, or http://127.0.0.1:7712 if one answers there;
     otherwise starts an embedded one on DIR (default ./cohort-data) for the duration of the demo.`,
   sync: `cohort sync DIR [--url URL]
-    Uploads the write-ahead logs of offline runs found under DIR (a run folder or a folder of them).
-    Exits 1 when a WAL is corrupt or the server refused something; what was intact is uploaded.`,
+    Uploads the write-ahead logs found under DIR (a run folder or a folder of them): offline runs, and
+    what an online run left uncommitted (a killed process). Says per run: synced, up to date, nothing
+    to upload, or FAILED; shows progress on a terminal. Exits 1 when DIR does not exist, a WAL is
+    corrupt or the server refused something; what was intact is uploaded.`,
   keys: `cohort keys create --user NAME [--team T1,T2] [--label TEXT] [--data DIR | --postgres URL]
        cohort keys list [--user NAME] [--data DIR | --postgres URL]
        cohort keys revoke ID [--data DIR | --postgres URL]
