@@ -18,9 +18,13 @@ import os
 from . import _lifecycle
 from ._agent import Channel
 from .errors import AgentError, ConfigError, Error, UsageError
+from .media import Histogram, Html, Image, Table
 from .run import Metric, Run, RunStatus
 
-__all__ = ["init", "log", "finish", "login", "run", "Run", "Metric", "RunStatus", "Error", "UsageError", "ConfigError", "AgentError"]
+__all__ = [
+    "init", "log", "finish", "login", "watch", "unwatch", "run", "Run", "Metric", "RunStatus",
+    "Histogram", "Html", "Image", "Table", "Error", "UsageError", "ConfigError", "AgentError",
+]
 __version__ = "0.1.0"
 
 #: The active run of this process (W&B's ``wandb.run``), or ``None``.
@@ -81,7 +85,7 @@ def init(
     except BaseException:
         channel.close()
         raise
-    new = Run(channel, attributes, _ended)
+    new = Run(channel, attributes, _ended, options)
     if reinit != "create_new":
         run = new
     if options["settings"].get("handle_sigterm", options["settings"].get("handleSigterm", True)):
@@ -122,6 +126,19 @@ def finish(exit_code=None, quiet=None):
     """Finishes the active run, if any (``wandb.finish``)."""
     if run is not None:
         run.finish(exit_code, quiet)
+
+
+def watch(models, criterion=None, log="gradients", log_freq=1000, idx=None, log_graph=False):
+    """Watches a torch model in the active run (``wandb.watch``); ``UsageError`` when there is none."""
+    if run is None:
+        raise UsageError("You must call `cohort.init()` before `cohort.watch()`.")
+    run.watch(models, criterion, log, log_freq, idx, log_graph)
+
+
+def unwatch(models=None):
+    """Stops watching in the active run, if any."""
+    if run is not None:
+        run.unwatch(models)
 
 
 def login(key=None, relogin=None, host=None, **_ignored):

@@ -96,6 +96,16 @@ class Channel:
     def pid(self):
         return self._proc.pid
 
+    @property
+    def dead(self):
+        """Why the agent is gone, or ``None`` while it runs."""
+        return self._dead
+
+    @property
+    def dropped(self):
+        """Calls this channel could not hand to its agent (once it is gone, the rows still queued count too)."""
+        return self._dropped + (len(self._queue) if self._dead is not None else 0)
+
     # ---- the caller's turn --------------------------------------------------
 
     def log(self, row, step, commit):
@@ -194,9 +204,7 @@ class Channel:
                         rows.append(pop())
                 except IndexError:
                     pass
-                # Frames of at most FLUSH_ROWS rows: the agent parses each on its turn.
-                for i in range(0, len(rows), FLUSH_ROWS):
-                    frames.append(_frame(["log", 0, self._keys.encode(rows[i : i + FLUSH_ROWS])]))
+                frames.extend(self._log_frames(rows))
             if request is not None:
                 frames.append(_frame(request))
             if not frames:
@@ -208,11 +216,30 @@ class Channel:
                 if request is not None:
                     raise AgentError("the Cohort agent is gone ({})".format(self._dead)) from None
 
+    def _log_frames(self, rows):
+        """Frames of at most FLUSH_ROWS compact rows (the agent parses each on its turn); a row with media goes alone, as ``log_media``."""
+        frames = []
+        start = 0
+        for i, entry in enumerate(rows):
+            if type(entry[0]) is _values.MediaRow:
+                frames.extend(self._compact(rows[start:i]))
+                frames.append(_frame(["log_media", 0, list(entry)]))
+                start = i + 1
+        frames.extend(self._compact(rows[start:]))
+        return frames
+
+    def _compact(self, rows):
+        return [_frame(["log", 0, self._keys.encode(rows[i : i + FLUSH_ROWS])]) for i in range(0, len(rows), FLUSH_ROWS)]
+
     def _flush_loop(self):
         while not self._closed:
             self._wake.wait(FLUSH_INTERVAL)
             self._wake.clear()
             if self._closed or os.getpid() != self._pid:
+                return
+            code = self._proc.poll()
+            if code is not None:
+                self._died("it exited with code {}".format(code), 0)
                 return
             try:
                 self.flush_rows()
@@ -250,7 +277,6 @@ class Channel:
     def _died(self, reason, lost):
         if self._dead is None:
             self._dead = reason
-            sys.stderr.write("cohort: error: the Cohort agent (pid {}) is gone: {}; later calls of this run are dropped\n".format(self._proc.pid, reason))
         self._lost(lost)
 
     def _lost(self, n):

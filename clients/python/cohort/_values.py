@@ -17,6 +17,16 @@ _MAX_DEPTH = 64
 _NON_FINITE = {"NaN": {"$cohort": "NaN"}, "Infinity": {"$cohort": "Infinity"}, "-Infinity": {"$cohort": "-Infinity"}}
 
 
+class MediaRow(dict):
+    """A ``log`` row holding media (``cohort.Histogram``...): the agent turns their descriptors into the SDK's media."""
+
+    __slots__ = ()
+
+
+# Media descriptors made so far (a row whose conversion made one is a MediaRow).
+_media = [0]
+
+
 def copy_row(data):
     """A copy of one ``log`` row with every value converted. Raises ``TypeError`` for a non-mapping or a non-str key."""
     if type(data) is dict:
@@ -25,6 +35,7 @@ def copy_row(data):
         row = dict(data)
     else:
         raise TypeError("Expected `data` to be a dict of values to log, got {}".format(type(data).__name__))
+    media = _media[0]
     for key, value in row.items():
         if type(value) not in _PLAIN:
             if type(key) is not str:
@@ -32,6 +43,8 @@ def copy_row(data):
             row[key] = convert(value, key, 1)
         elif type(key) is not str:
             raise TypeError("Expected the keys of `data` to be str, got {!r}".format(key))
+    if _media[0] != media:
+        return MediaRow(row)
     return row
 
 
@@ -53,7 +66,8 @@ def convert(value, path, depth):
     if isinstance(value, (bool, int, float, str)):  # subclasses (IntEnum, numpy.float64)
         return _plain_subclass(value)
     to_json = getattr(value, "_to_cohort_json", None)
-    if to_json is not None:  # cohort media (cohort.Histogram, ...)
+    if to_json is not None:  # cohort media (cohort.Histogram, ...): {"$media": kind, ...}
+        _media[0] += 1
         return to_json()
     converted = _array_like(value)
     if converted is not _MISSING:

@@ -23,6 +23,10 @@ class Config:
         answer = self._run._call("config_setdefaults", {"values": _values.convert(_as_dict(d, "setdefaults"), "config", 1)})
         object.__setattr__(self, "_values", answer)
 
+    def _replace(self, values):
+        """The agent's config after a resume."""
+        object.__setattr__(self, "_values", dict(values))
+
     def get(self, key, default=None):
         return self._values.get(key, default)
 

@@ -6,9 +6,14 @@ import sys
 import threading
 
 from . import _values
+from ._agent import Channel
 from .errors import AgentError, UsageError
 from .summary import Summary
+from .watch import Watcher
 from .config import Config
+
+# New agents one run may start after its agent died.
+MAX_RESTARTS = 3
 
 # W&B's define_metric argument names and the SDK's.
 _METRIC_OPTIONS = (
@@ -61,8 +66,11 @@ class Run:
     ``run.step`` and ``run.summary[key]`` ask the agent, after the queued rows.
     """
 
-    def __init__(self, channel, attributes, on_end):
+    def __init__(self, channel, attributes, on_end, options=None):
         self._channel = channel
+        self._options = dict(options or {})
+        self._restarts = 0
+        self._watcher = Watcher()
         self._a = attributes
         self._on_end = on_end
         self._state = "running"
@@ -140,7 +148,26 @@ class Run:
             step = int(step)
         if commit is not None and type(commit) is not bool:
             raise TypeError("Expected `commit` to be a boolean, got {!r}".format(commit))
-        self._channel.log(_values.copy_row(data), step, commit)
+        row = _values.copy_row(data)
+        if self._watcher.active and commit is not False:
+            due = self._watcher.tick()
+            if due:
+                row = _values.MediaRow(row)
+                for key, histogram in due.items():
+                    row[key] = histogram._to_cohort_json()
+        channel = self._channel
+        if channel.dead is not None:
+            channel = self._restart()
+        channel.log(row, step, commit)
+
+    def watch(self, models, criterion=None, log="gradients", log_freq=1000, idx=None, log_graph=False):
+        """Logs histograms of a torch model's gradients and/or parameters every ``log_freq`` steps (§10)."""
+        del criterion, log_graph
+        self._watcher.watch(models, log=log, log_freq=log_freq, idx=idx)
+
+    def unwatch(self, models=None):
+        """Stops watching ``models`` (all when None)."""
+        self._watcher.unwatch(models)
 
     def define_metric(self, name, step_metric=None, step_sync=None, hidden=None, summary=None, goal=None, overwrite=None, **kwargs):
         """Defines how a metric is summarized and plotted (§2); returns a :class:`Metric`."""
@@ -201,7 +228,8 @@ class Run:
             self._state = "finishing"
         try:
             if os.getpid() == self._pid:
-                self._channel.call("finish", {"exit_code": code})
+                channel = self._channel if self._channel.dead is None else self._restart()
+                channel.call("finish", {"exit_code": code})
         except AgentError as err:
             # Training must not die of its tracker: what the agent wrote stays in the run folder.
             sys.stderr.write("cohort: error: run {} could not be finished ({}); upload what it wrote with `cohort sync {}`\n".format(self.id, err, self.dir))
@@ -245,7 +273,41 @@ class Run:
         self._guard(op)
         if os.getpid() != self._pid:
             raise UsageError("`run.{}` from a forked process: this run belongs to process {}".format(op, self._pid))
-        return self._channel.call(op, args)
+        channel = self._channel
+        if channel.dead is not None:
+            channel = self._restart()
+        return channel.call(op, args)
+
+    def _restart(self):
+        """The agent died: a new one resumes the run; its SDK first uploads what the old one left in its WAL.
+
+        Says so once per restart, with the calls lost in between (rows the old
+        agent had taken but not yet written to its WAL, at most the SDK's
+        ``flushIntervalMs``, are not counted: only the agent knew of them).
+        After ``MAX_RESTARTS`` the run's later calls are dropped.
+        """
+        old = self._channel
+        if self._restarts >= MAX_RESTARTS or os.getpid() != self._pid:
+            return old
+        self._restarts += 1
+        sys.stderr.write("cohort: warning: the Cohort agent of run {} is gone ({}); starting a new one that resumes the run from its WAL\n".format(self.id, old.dead))
+        old.close(wait=1.0)
+        options = {k: v for k, v in self._options.items() if k not in ("resume", "resume_from", "fork_from", "config")}
+        options.update(id=self.id, entity=self.entity, project=self.project, resume="allow")
+        try:
+            new = Channel()
+            attributes = new.call("init", options)
+        except Exception as err:  # noqa: BLE001 - training goes on without its tracker
+            sys.stderr.write("cohort: error: run {} could not be resumed by a new agent: {}; its later calls are dropped\n".format(self.id, err))
+            return old
+        lost = old.dropped
+        self._channel = new
+        self._a.update({k: v for k, v in attributes.items() if k != "config"})
+        self.config._replace(attributes.get("config") or {})
+        sys.stderr.write(
+            "cohort: warning: run {} resumed by a new agent at step {}; {} calls were lost in between\n".format(self.id, attributes.get("starting_step"), lost)
+        )
+        return new
 
     def _set_attribute(self, name, value):
         self._call("set_attribute", {"name": name, "value": value})

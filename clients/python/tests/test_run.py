@@ -221,15 +221,40 @@ def test_uncaught_exception_fails_the_run(server, env, project):
     assert view["state"] == "failed" and view["exitCode"] == 1
 
 
-def test_a_killed_agent_is_reported_and_training_goes_on(server, env, project):
+def test_a_killed_agent_is_replaced_by_one_that_resumes_the_run(server, env, project, capfd):
     run = cohort.init(project=project)
-    run.log({"a": 1})
-    os.kill(run._channel.pid, signal.SIGKILL)
-    time.sleep(0.3)
-    run.log({"a": 2})  # dropped, not raised into the training loop
-    with pytest.raises(cohort.AgentError, match="gone"):
-        run.step
+    for i in range(30):
+        run.log({"loss": 1 / (i + 1)})
+    run.flush()
+    first_agent = run._channel.pid
+    os.kill(first_agent, signal.SIGKILL)
+    time.sleep(0.5)  # the client notices within its flush interval
+    for i in range(30, 60):
+        run.log({"loss": 1 / (i + 1)})  # not raised into the training loop
+    assert run._channel.pid != first_agent
+    assert run.step == 60
     run.finish()
+    err = capfd.readouterr().err
+    assert err.count("is gone") == 1 and "resumed by a new agent at step 30; 0 calls were lost" in err, err
+    view = server.run(project, run.id)
+    assert view["state"] == "finished" and view["resumed"] is True
+    rows = server.history(project, run.id)
+    assert [r["_step"] for r in rows] == list(range(60))
+
+
+def test_calls_in_flight_when_the_agent_dies_are_counted(server, env, project, capfd):
+    run = cohort.init(project=project)
+    run.log({"a": 0})
+    run.flush()
+    os.kill(run._channel.pid, signal.SIGKILL)
+    run._channel._proc.wait()
+    for i in range(1, 6):
+        run._channel.log({"a": i}, None, None)  # queued for the dead agent, as a log() racing the death would be
+    run._channel.flush_rows()
+    assert run.step == 1
+    run.finish()
+    assert "resumed by a new agent at step 1; 5 calls were lost" in capfd.readouterr().err
+    assert [r["a"] for r in server.history(project, run.id)] == [0]
 
 
 def test_offline_writes_a_wal_that_cohort_sync_uploads(server, env, project, monkeypatch):

@@ -1,5 +1,6 @@
 import { CohortError, escapeKey, UsageError } from '@cohort/protocol';
 import { init, type InitOptions, type Logger, type Run } from '@cohort/sdk';
+import { reviveMedia } from './agent-media.js';
 
 /**
  * One client's session with `cohort agent` (docs/python.md): each request is
@@ -134,6 +135,12 @@ export class AgentSession {
     switch (op) {
       case 'log':
         return this.#log(args);
+      case 'log_media': {
+        // One row holding media descriptors: [data, step, commit].
+        const [data, step, commit] = args as [unknown, number | null, boolean | null];
+        this.#logRow(this.#active(op), reviveMedia(data) as Record<string, unknown>, step, commit);
+        return undefined;
+      }
       case 'init': {
         if (this.#run !== undefined) throw new UsageError('This agent already runs a run; the client starts one agent per run.');
         this.#run = await init(record(args, op) as InitOptions);
@@ -247,14 +254,16 @@ export class AgentSession {
           if (key === '__proto__') Object.defineProperty(data, key, { value: row[3 + i], enumerable: true, writable: true, configurable: true });
           else data[key] = row[3 + i];
         }
-        const step = row[1] as number | null;
-        const commit = row[2] as boolean | null;
-        if (step === null && commit === null) run.log(data);
-        else run.log(data, { ...(step !== null && { step }), ...(commit !== null && { commit }) });
+        this.#logRow(run, data, row[1] as number | null, row[2] as boolean | null);
       } catch (err) {
         this.#defer('log', err);
       }
     }
+  }
+
+  #logRow(run: Run, data: Record<string, unknown>, step: number | null, commit: boolean | null): void {
+    if (step === null && commit === null) run.log(data);
+    else run.log(data, { ...(step !== null && { step }), ...(commit !== null && { commit }) });
   }
 
   /** Raises SIGTERM in this process, so the SDK's handler ends the run; resolves once it ended. */
