@@ -17,13 +17,14 @@ import os
 
 from . import _lifecycle
 from ._agent import Channel
+from .artifact import Artifact
 from .errors import AgentError, ConfigError, Error, UsageError
 from .media import Histogram, Html, Image, Table
 from .run import Metric, Run, RunStatus
 
 __all__ = [
     "init", "log", "finish", "login", "watch", "unwatch", "run", "Run", "Metric", "RunStatus",
-    "Histogram", "Html", "Image", "Table", "Error", "UsageError", "ConfigError", "AgentError",
+    "Artifact", "Histogram", "Html", "Image", "Table", "Error", "UsageError", "ConfigError", "AgentError",
 ]
 __version__ = "0.1.0"
 

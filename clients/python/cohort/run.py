@@ -8,6 +8,7 @@ import threading
 from . import _values
 from ._agent import Channel
 from .errors import AgentError, UsageError
+from .artifact import Artifact
 from .summary import Summary
 from .watch import Watcher
 from .config import Config
@@ -200,6 +201,57 @@ class Run:
         """Cohort only: waits until everything logged so far is committed (or, offline, in the WAL)."""
         self._call("flush")
 
+    # ---- artifacts (docs/artifacts.md) ----------------------------------------------
+
+    def log_artifact(self, artifact_or_path, name=None, type=None, aliases=None, tags=None):  # noqa: A002
+        """Logs an artifact (or a file, folder or ``scheme://`` reference) as a new version; returns it once stored."""
+        return self._artifact_call("log_artifact", artifact_or_path, name=name, type=type, aliases=aliases, tags=tags)
+
+    def upsert_artifact(self, artifact_or_path, name=None, type=None, aliases=None, distributed_id=None):  # noqa: A002
+        """Adds files to the PENDING version the writers of ``distributed_id`` (default: the group) share."""
+        return self._artifact_call("upsert_artifact", artifact_or_path, name=name, type=type, aliases=aliases, distributed_id=distributed_id)
+
+    def finish_artifact(self, artifact_or_path, name=None, type=None, aliases=None, distributed_id=None, expected_writers=None):  # noqa: A002
+        """Commits the PENDING version of ``distributed_id``; Cohort: ``expected_writers`` waits for that many writers."""
+        return self._artifact_call(
+            "finish_artifact", artifact_or_path, name=name, type=type, aliases=aliases, distributed_id=distributed_id, expected_writers=expected_writers
+        )
+
+    def use_artifact(self, artifact_or_name, type=None, aliases=None, use_as=None):  # noqa: A002
+        """Records this run as a consumer of ``name[:alias]``; returns the version (``download()`` it)."""
+        return self._artifact_call("use_artifact", artifact_or_name, type=type, aliases=aliases, use_as=use_as)
+
+    def link_artifact(self, artifact, target_path, aliases=None):
+        """Links a logged version into a portfolio."""
+        return self._artifact_call("link_artifact", artifact, target_path=target_path, aliases=aliases)
+
+    def log_model(self, path, name=None, aliases=None):
+        """Logs a model file or folder (type ``model``)."""
+        return Artifact._from_info(self, self._call("log_model", {"path": _abspath(path), "name": name, "aliases": _list(aliases)}))
+
+    def use_model(self, name):
+        """Downloads a model; returns its file when it has one, else its folder."""
+        return self._call("use_model", {"name": name})
+
+    def link_model(self, path, registered_model_name, name=None, aliases=None):
+        """Logs a model and links it into ``<entity>/model-registry/<registered_model_name>``."""
+        info = self._call("link_model", {"path": _abspath(path), "registered_model_name": registered_model_name, "name": name, "aliases": _list(aliases)})
+        return Artifact._from_info(self, info)
+
+    def _artifact_call(self, op, artifact, **options):
+        if isinstance(artifact, Artifact):
+            wire = artifact._wire()
+        elif isinstance(artifact, (str, os.PathLike)):
+            text = os.fspath(artifact)
+            wire = _abspath(text) if op != "use_artifact" and os.path.exists(text) else text
+        else:
+            raise TypeError("Expected an Artifact or a path, got {}".format(type(artifact).__name__))
+        options = {k: (_list(v) if k in ("aliases", "tags") else v) for k, v in options.items()}
+        info = self._call(op, dict(options, artifact=wire))
+        if isinstance(artifact, Artifact) and op != "link_artifact":
+            return artifact._logged(self, info)
+        return Artifact._from_info(self, info)
+
     # ---- URLs -------------------------------------------------------------------
 
     def get_url(self):
@@ -312,3 +364,16 @@ class Run:
     def _set_attribute(self, name, value):
         self._call("set_attribute", {"name": name, "value": value})
         self._a[name] = value
+
+
+def _abspath(path):
+    text = os.fspath(path)
+    return os.path.abspath(text) if "://" not in text else text
+
+
+def _list(value):
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    return list(value)

@@ -3,7 +3,8 @@
     python3 -m torch.distributed.run --nproc_per_node 4 clients/python/examples/train_ddp.py
 
 Each rank trains the same small classifier on its own shard of synthetic
-data and logs loss and accuracy every step; the ranks of one torchrun job
+data and logs loss and accuracy every step and gradient histograms every 10
+(``run.watch``); rank 0 logs the trained model as an artifact; the ranks of one torchrun job
 form one group in Cohort (the agent's SDK reads torchrun's environment), whose
 page shows the mean, min and max across ranks. STEPS, PROJECT, STEP_SLEEP and
 PRINT_STEPS (print a line after each log) come from the environment.
@@ -40,6 +41,7 @@ def main():
 
     with cohort.init(project=os.environ.get("PROJECT", "ddp-demo"), config={"lr": 0.2, "world_size": world, "steps": steps}) as run:
         print("cohort run {} group {} rank {} pid {}".format(run.id, run.group, rank, os.getpid()), flush=True)
+        run.watch(model.module, log="gradients", log_freq=10)
         for step in range(steps):
             batch = torch.randint(0, len(x), (64,))
             optimizer.zero_grad()
@@ -53,6 +55,11 @@ def main():
                 print("rank {} logged step {}".format(rank, step), flush=True)
             if sleep:
                 time.sleep(sleep)
+        if rank == 0:
+            path = os.path.join(run.dir, "model.pt")
+            torch.save(model.module.state_dict(), path)
+            model_artifact = run.log_model(path, name="ddp-classifier", aliases=["final"])
+            print("rank 0 logged model {}".format(model_artifact.qualified_name), flush=True)
         print("rank {} done".format(rank), flush=True)
     dist.destroy_process_group()
 

@@ -55,6 +55,10 @@ class Server:
         with urllib.request.urlopen(url, timeout=30) as resp:
             return json.loads(resp.read().decode("utf-8"))
 
+    def get_bytes(self, path):
+        with urllib.request.urlopen(self.http + path, timeout=30) as resp:
+            return resp.read()
+
     def run(self, project, run_id, entity="local"):
         return self.get("/api/v1/runs/{}/{}/{}".format(entity, project, run_id))
 

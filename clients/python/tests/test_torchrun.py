@@ -93,6 +93,23 @@ def test_ddp_job_is_one_group_of_4_with_aggregates_and_the_loss_goes_down(server
     last = sum(r["loss"]["mean"] for r in rows[-5:]) / 5
     assert last < first * 0.8, (first, last)
     assert rows[-1]["accuracy"]["mean"] > 0.7
+    # Every rank's gradients, every 10 steps (run.watch).
+    for rank in range(4):
+        history = server.history(project, job.runs[rank][0])
+        assert [r["_step"] for r in history if "gradients/0.weight" in r] == [9, 19, 29, 39]
+        assert history[9]["gradients/2.bias"]["_type"] == "histogram"
+    # Rank 0's model, downloadable, loads into the model.
+    model = server.get("/api/v1/artifacts/local/{}/ddp-classifier/final".format(project))
+    assert model["type"] == "model" and model["loggedBy"]["runId"] == job.runs[0][0]
+    (entry,) = model["files"]
+    blob = server.get_bytes("/api/v1/blobs/" + entry["digest"])
+    assert len(blob) == entry["size"]
+    import io
+
+    import torch
+
+    state = torch.load(io.BytesIO(blob))
+    assert sorted(state) == ["0.bias", "0.weight", "2.bias", "2.weight"]
 
 
 def test_sigterm_of_the_job_preempts_every_rank_and_commits_every_logged_row(server, env, project):

@@ -1,5 +1,6 @@
 import { CohortError, escapeKey, UsageError } from '@cohort/protocol';
 import { init, type InitOptions, type Logger, type Run } from '@cohort/sdk';
+import { AgentArtifacts, ARTIFACT_OPS } from './agent-artifacts.js';
 import { reviveMedia } from './agent-media.js';
 
 /**
@@ -75,6 +76,7 @@ export class AgentSession {
   #deferredCount = 0;
   /** The key lists of `log` rows, by id. */
   readonly #keyLists: (string[] | undefined)[] = [];
+  readonly #artifacts = new AgentArtifacts();
   readonly #logger: Logger;
 
   constructor(logger: Logger) {
@@ -222,6 +224,7 @@ export class AgentSession {
         // The SDK's own SIGTERM path (docs/distributed.md): preempting, flush, exit 143.
         return this.terminate();
       default:
+        if (ARTIFACT_OPS.has(op)) return this.#artifacts.call(this.#active(op), op, record(args, op));
         throw new CohortError('INVALID_ARGUMENT', `agent: unknown call ${JSON.stringify(op)}`);
     }
   }
