@@ -31,6 +31,8 @@ describe('cohort sync says what happened to each run', () => {
     const first = testContext();
     expect(await runCli(['sync', offline.dir, '--url', a.httpUrl], first)).toBe(0);
     expect(first.out()).toMatch(new RegExp(`^synced ${offline.id}: [1-9]\\d* records from `, 'm'));
+    // Not a terminal: no progress line.
+    expect(first.err()).toBe('');
     const again = testContext();
     expect(await runCli(['sync', offline.dir, '--url', a.httpUrl], again)).toBe(0);
     expect(again.out()).toContain(`up to date ${offline.id}: the server already has every record of ${offline.dir}\n`);
@@ -39,5 +41,20 @@ describe('cohort sync says what happened to each run', () => {
     expect(await runCli(['sync', offline.dir, '--url', b.httpUrl], other)).toBe(0);
     expect(other.out()).toMatch(new RegExp(`^synced ${offline.id}: [1-9]\\d* records from `, 'm'));
     expect((await b.engine.getRun({ entity: 'local', project: 'sync-cli', runId: offline.id }))?.lastStep).toBe(4);
+  });
+
+  it('draws its progress on a terminal, and only there', async () => {
+    await using c = await startCoordinator({ grpcPort: 0, httpPort: 0 });
+    await using dir = await tempDir();
+    const run = await init({ project: 'sync-cli', mode: 'offline', dir: dir.path, settings: { silent: true, systemMetricsSeconds: 0, console: 'off', flushRows: 100 } });
+    for (let i = 0; i < 2000; i++) run.log({ x: i });
+    await run.finish();
+    let terminal = '';
+    const tty = testContext({ stderr: Object.assign({ write: (t: string) => (terminal += t) }, { isTTY: true }) });
+    expect(await runCli(['sync', run.dir, '--url', c.httpUrl], tty)).toBe(0);
+    const total = /^synced \S+: (\d+) records/m.exec(tty.out())?.[1];
+    expect(terminal).toContain(`\r\x1b[Ksyncing ${run.id}: ${total} of ${total} records (100%)`);
+    // The line is cleared before the results are printed.
+    expect(terminal.endsWith('\r\x1b[K')).toBe(true);
   });
 });
