@@ -14,6 +14,7 @@ Example::
 """
 
 import os
+import sys
 
 from . import _lifecycle
 from ._agent import Channel
@@ -80,6 +81,7 @@ def init(
     if "tags" in options and isinstance(options["tags"], tuple):
         options["tags"] = list(options["tags"])
     options["settings"] = _settings(settings)
+    options["program"] = os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] not in ("", "-c", "-m") else ""
     channel = Channel()
     try:
         attributes = channel.call("init", options)

@@ -252,6 +252,39 @@ class Run:
             return artifact._logged(self, info)
         return Artifact._from_info(self, info)
 
+    # ---- files (docs/run-semantics.md §9) -------------------------------------------
+
+    def save(self, glob_str, base_path=None, policy="live"):
+        """Saves files matching a glob into the run's files; returns their paths there."""
+        return self._call("save", {"glob": os.fspath(glob_str), "base_path": None if base_path is None else os.path.abspath(os.fspath(base_path)), "policy": policy})
+
+    def restore(self, name, run_path=None, replace=False, root=None):
+        """Downloads a saved file of this run (or ``run_path``); returns it open for reading, or None when there is none."""
+        path = self._call("restore", {"name": name, "run_path": run_path, "replace": bool(replace), "root": None if root is None else os.path.abspath(os.fspath(root))})
+        return None if path is None else open(path)
+
+    def log_code(self, root=".", name=None, include_fn=None, exclude_fn=None):
+        """Logs the source files under ``root`` as a ``code`` artifact (None when none matched).
+
+        ``include_fn(path, root)`` and ``exclude_fn(path, root)`` choose files (W&B's
+        signatures); without them the SDK's choice of source files applies.
+        """
+        root = os.path.abspath(os.fspath(root))
+        args = {"root": root, "name": name}
+        if include_fn is not None or exclude_fn is not None:
+            kept = []
+            for folder, _dirs, files in os.walk(root):
+                for file in files:
+                    path = os.path.join(folder, file)
+                    if include_fn is not None and not include_fn(path, root):
+                        continue
+                    if exclude_fn is not None and exclude_fn(path, root):
+                        continue
+                    kept.append(os.path.relpath(path, root).replace(os.sep, "/"))
+            args["files"] = kept
+        info = self._call("log_code", args)
+        return None if info is None else Artifact._from_info(self, info)
+
     # ---- URLs -------------------------------------------------------------------
 
     def get_url(self):

@@ -1,5 +1,5 @@
 import { CohortError, escapeKey, UsageError } from '@cohort/protocol';
-import { init, type InitOptions, type Logger, type Run } from '@cohort/sdk';
+import { init, type InitOptions, type Logger, type Run, type SavePolicy } from '@cohort/sdk';
 import { AgentArtifacts, ARTIFACT_OPS } from './agent-artifacts.js';
 import { reviveMedia } from './agent-media.js';
 
@@ -145,8 +145,29 @@ export class AgentSession {
       }
       case 'init': {
         if (this.#run !== undefined) throw new UsageError('This agent already runs a run; the client starts one agent per run.');
-        this.#run = await init(record(args, op) as InitOptions);
+        const { program, ...options } = record(args, op);
+        // The SDK names things after the entry script (logCode's default name): the client's, not the CLI's.
+        if (typeof program === 'string' && program !== '') process.argv[1] = program;
+        this.#run = await init(options as InitOptions);
         return attributes(this.#run);
+      }
+      case 'save': {
+        const a = record(args, op);
+        const options = { ...(typeof a['base_path'] === 'string' && { basePath: a['base_path'] }), ...(typeof a['policy'] === 'string' && { policy: a['policy'] as SavePolicy }) };
+        return this.#active(op).save(text(a['glob'], 'glob_str'), options);
+      }
+      case 'restore': {
+        const a = record(args, op);
+        const options = { ...(typeof a['run_path'] === 'string' && { runPath: a['run_path'] }), replace: a['replace'] === true, ...(typeof a['root'] === 'string' && { root: a['root'] }) };
+        return (await this.#active(op).restore(text(a['name'], 'name'), options)) ?? null;
+      }
+      case 'log_code': {
+        const a = record(args, op);
+        // The client applied its own include_fn/exclude_fn: `files` are the relative paths they kept.
+        const kept = Array.isArray(a['files']) ? new Set(a['files'] as string[]) : undefined;
+        const options = { ...(typeof a['name'] === 'string' && { name: a['name'] }), ...(kept && { include: (p: string) => kept.has(p) }) };
+        const artifact = await this.#active(op).logCode(typeof a['root'] === 'string' ? a['root'] : '.', options);
+        return artifact === undefined ? null : this.#artifacts.info(artifact);
       }
       case 'step':
         return this.#active(op).step;
