@@ -18,6 +18,7 @@ import sys
 
 from . import _lifecycle
 from ._agent import Channel
+from .api import Api
 from .artifact import Artifact
 from .errors import AgentError, ConfigError, Error, UsageError
 from .media import Histogram, Html, Image, Table
@@ -25,7 +26,7 @@ from .run import Metric, Run, RunStatus
 
 __all__ = [
     "init", "log", "finish", "login", "watch", "unwatch", "run", "Run", "Metric", "RunStatus",
-    "Artifact", "Histogram", "Html", "Image", "Table", "Error", "UsageError", "ConfigError", "AgentError",
+    "Api", "Artifact", "Histogram", "Html", "Image", "Table", "Error", "UsageError", "ConfigError", "AgentError",
 ]
 __version__ = "0.1.0"
 
