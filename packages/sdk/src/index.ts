@@ -29,6 +29,7 @@ export { resolveInitOptions } from './init-options.js';
 export type { Settings, ResolvedSettings } from './settings.js';
 export { defaultLogger, silentLogger, type Logger } from './logger.js';
 export { syncRunDir, type SyncOptions, type SyncOutcome, type SyncProgress, type SyncResult } from './sync.js';
+export { terminalProgress, type ProgressLine, type ProgressStream } from './terminal-progress.js';
 export { Api, type ApiOptions, type RunsOptions, type ProjectView } from './api/api.js';
 export { ApiRun, type RunView, type HistoryRow, type HistoryOptions, type ScanHistoryOptions } from './api/api-run.js';
 export { ApiGroup, type GroupView, type GroupMemberView, type GroupHistoryRow, type GroupHistoryOptions, type AggregateValue } from './api/api-group.js';

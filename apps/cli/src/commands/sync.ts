@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { syncRunDir, type SyncProgress, type SyncResult } from '@cohort/sdk';
+import { syncRunDir, terminalProgress, type SyncProgress, type SyncResult } from '@cohort/sdk';
 import { CliUsageError, parseFlags, readArgs, urlFlag } from '../args.js';
 import { serverUrl, type CliContext } from '../cli-context.js';
 
@@ -21,10 +21,15 @@ export async function syncCommand(argv: readonly string[], ctx: CliContext): Pro
   const dir = resolve(ctx.cwd, positionals[0]!);
   const url = serverUrl(ctx, flags.url);
   const apiKey = ctx.env['COHORT_API_KEY'];
-  const progress = progressLine(ctx.stderr);
+  const progress = terminalProgress(ctx.stderr, (done, total) => `syncing ${runId}: ${done} of ${total} records`, { afterMs: 0 });
+  let runId = '';
+  const onProgress = (p: SyncProgress): void => {
+    runId = p.runId;
+    progress?.update(p.records, p.total);
+  };
   let results: SyncResult[];
   try {
-    results = await syncRunDir(dir, { url, ...(apiKey !== undefined && { apiKey }), ...(progress && { onProgress: progress.update }) });
+    results = await syncRunDir(dir, { url, ...(apiKey !== undefined && { apiKey }), ...(progress && { onProgress }) });
   } finally {
     progress?.clear();
   }
@@ -53,24 +58,4 @@ export async function syncCommand(argv: readonly string[], ctx: CliContext): Pro
   }
   ctx.stdout.write(`${results.length - failed} of ${results.length} runs synced to ${url}\n`);
   return failed > 0 ? 1 : 0;
-}
-
-/** A progress line redrawn in place on a terminal (at most 5 times a second); `undefined` when stderr is not one. */
-function progressLine(stderr: CliContext['stderr']): { update: (p: SyncProgress) => void; clear: () => void } | undefined {
-  if ((stderr as { isTTY?: boolean }).isTTY !== true) return undefined;
-  let last = 0;
-  let drawn = false;
-  return {
-    update: (p) => {
-      const now = Date.now();
-      if (now - last < 200 && p.records < p.total) return;
-      last = now;
-      drawn = true;
-      const pct = p.total > 0 ? Math.floor((100 * p.records) / p.total) : 100;
-      stderr.write(`\r\x1b[Ksyncing ${p.runId}: ${p.records} of ${p.total} records (${pct}%)`);
-    },
-    clear: () => {
-      if (drawn) stderr.write('\r\x1b[K');
-    },
-  };
 }
