@@ -18,7 +18,7 @@ export async function launchChromium(): Promise<Browser & AsyncDisposable> {
 
 /** The dashboard's test hooks (apps/web/src/chart.ts), as the tests read them inside the page. */
 export interface DashboardHooks {
-  charts: Record<string, { drawn(): number[][]; labels(): string[]; uplot: { scales: Record<string, { distr?: number }>; bands?: unknown[] } }>;
+  charts: Record<string, { drawn(): number[][]; labels(): string[]; axes(): Array<{ labels: string[]; size: number; font: string }>; uplot: { scales: Record<string, { distr?: number }>; bands?: unknown[]; series: Array<{ label?: unknown }> } }>;
   ready: Record<string, boolean>;
 }
 

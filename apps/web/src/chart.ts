@@ -2,6 +2,7 @@ import uPlot, { type AlignedData, type Options } from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { SeriesData } from './api.js';
 import { h } from './dom.js';
+import { DURATION_INCRS, formatDuration, formatDurationTicks, formatLogTicks, formatNumber, formatTicks, formatTime } from './numbers.js';
 import { smooth } from './smoothing.js';
 
 /**
@@ -29,6 +30,8 @@ export interface ChartHandle {
   drawn(): number[][];
   /** Labels of the drawn series, after x. */
   labels(): string[];
+  /** Per axis (x, then y): the tick labels drawn and the gutter's size in CSS pixels. */
+  axes(): Array<{ labels: string[]; size: number; font: string }>;
   destroy(): void;
 }
 
@@ -50,20 +53,75 @@ function positive(values: ReadonlyArray<number | null>, log: boolean): Array<num
   return log ? values.map((v) => (v !== null && v > 0 ? v : null)) : values.slice();
 }
 
+/** The axis fields uPlot keeps after a draw: the labels it wrote and the gutter it sized. */
+interface DrawnAxis {
+  _values?: string[];
+  _size?: number;
+  font?: [string, number, number] | string;
+  ticks?: { size?: number };
+  gap?: number;
+}
+
+/** A gutter as wide as its longest label (plus ticks and gap), so `165,000` is never clipped to `.65,000`. */
+function gutter(self: uPlot, values: string[] | null, axisIdx: number, cycleNum: number): number {
+  const axis = self.axes[axisIdx] as unknown as DrawnAxis;
+  if (cycleNum > 1 && axis._size !== undefined) return axis._size;
+  let size = (axis.ticks?.size ?? 10) + (axis.gap ?? 5) + 4;
+  const longest = (values ?? []).reduce((acc, v) => (String(v).length > acc.length ? String(v) : acc), '');
+  if (longest !== '') {
+    self.ctx.font = Array.isArray(axis.font) ? axis.font[0] : (axis.font ?? '12px system-ui');
+    size += self.ctx.measureText(longest).width / (window.devicePixelRatio || 1);
+  }
+  return Math.ceil(size);
+}
+
+/** Tick labels of a y (or plain numeric x) axis: SI prefixes or scientific as the range needs. */
+function numberTicks(self: uPlot, splits: number[], axisIdx: number, _space: number, incr: number): string[] {
+  const scale = self.axes[axisIdx]!.scale ?? (axisIdx === 0 ? 'x' : 'y');
+  return self.scales[scale]?.distr === 3 ? formatLogTicks(splits) : formatTicks(splits, incr);
+}
+
+/** How the x value under the cursor reads in the legend. */
+function xValue(xAxis: string): (self: uPlot, v: number | null) => string {
+  if (xAxis === '_timestamp') return (_u, v) => (v === null ? '' : formatTime(v));
+  if (xAxis === '_runtime') return (_u, v) => (v === null ? '' : formatDuration(v));
+  return (_u, v) => (v === null ? '' : formatNumber(v));
+}
+
+/** A y value in the legend: never rounded to `0`. */
+export const yValue = (_u: uPlot, v: number | null | undefined): string => (v === null || v === undefined ? '—' : formatNumber(v));
+
+function xAxisOptions(xAxis: string): uPlot.Axis {
+  const common = { stroke: '#5b6475', grid: { stroke: '#eceef3' } };
+  if (xAxis === '_timestamp') return common; // uPlot's own date and time ticks
+  if (xAxis === '_runtime') return { ...common, incrs: DURATION_INCRS, values: (_u, splits) => formatDurationTicks(splits) };
+  return { ...common, values: numberTicks };
+}
+
 function baseOptions(width: number, opts: ChartOptions): Options {
   const time = opts.xAxis === '_timestamp';
   return {
     width,
     height: 220,
     scales: { x: { time }, y: opts.logScale ? { distr: 3 } : {} },
-    axes: [{ stroke: '#5b6475', grid: { stroke: '#eceef3' } }, { stroke: '#5b6475', grid: { stroke: '#eceef3' }, size: 60 }],
+    axes: [xAxisOptions(opts.xAxis), { stroke: '#5b6475', grid: { stroke: '#eceef3' }, values: numberTicks, size: gutter }],
     legend: { live: true },
     cursor: { drag: { x: true, y: false } },
-    series: [{ label: opts.xAxis }],
+    series: [{ label: opts.xAxis, value: xValue(opts.xAxis) }],
   };
 }
 
+/** What a chart's axes drew (for {@link ChartHandle.axes}). */
+export function drawnAxes(u: uPlot): Array<{ labels: string[]; size: number; font: string }> {
+  return u.axes.map((a) => {
+    const d = a as unknown as DrawnAxis;
+    return { labels: (d._values ?? []).map(String), size: d._size ?? 0, font: Array.isArray(d.font) ? d.font[0] : String(d.font ?? '') };
+  });
+}
+
 function mount(container: HTMLElement, id: string, options: Options, data: AlignedData): ChartHandle {
+  // Every line's hover value reads in full (3e-4, never 0).
+  for (const s of options.series.slice(1)) s.value ??= yValue;
   const holder = h('div', { class: 'uplot-holder' });
   container.appendChild(holder);
   const u = new uPlot(options, data, holder);
@@ -77,6 +135,7 @@ function mount(container: HTMLElement, id: string, options: Options, data: Align
     uplot: u,
     drawn: () => u.data.map((arr) => Array.from(arr as ArrayLike<number | null>, (v) => (v === null || v === undefined ? NaN : v))),
     labels: () => u.series.slice(1).map((s) => String(s.label ?? '')),
+    axes: () => drawnAxes(u),
     destroy() {
       observer.disconnect();
       u.destroy();
@@ -148,7 +207,7 @@ export function barChart(container: HTMLElement, id: string, x: number[], y: num
     width,
     height: 180,
     scales: { x: { time: false } },
-    axes: [{ stroke: '#5b6475' }, { stroke: '#5b6475', size: 50 }],
+    axes: [{ stroke: '#5b6475', values: numberTicks }, { stroke: '#5b6475', values: numberTicks, size: gutter }],
     series: [{ label: 'x' }, { label, fill: 'rgba(47,111,222,0.5)', stroke: color(0), paths: uPlot.paths.bars!({ size: [0.9, 64] }), points: { show: false } }],
     legend: { live: true },
   };

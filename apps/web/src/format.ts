@@ -1,4 +1,5 @@
 import { h } from './dom.js';
+import { formatKeyed, formatNumber } from './numbers.js';
 
 /** The states a run shows a badge for. */
 export const STATES = ['running', 'finished', 'failed', 'crashed', 'killed', 'preempting', 'preempted'] as const;
@@ -8,33 +9,11 @@ export function badge(state: string): HTMLElement {
   return h('span', { class: `badge state-${/^[a-z]+$/.test(state) ? state : 'other'}`, 'data-state': state }, state);
 }
 
-/** Seconds since the epoch as local date and time. */
-export function formatTime(seconds: number | null | undefined): string {
-  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '';
-  const d = new Date(seconds * 1000);
-  return d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
-}
+export { formatDuration, formatTime } from './numbers.js';
 
-/** A duration in seconds as `1h 02m`, `3m 04s` or `5.2s`. */
-export function formatDuration(seconds: number | null | undefined): string {
-  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '';
-  if (seconds < 60) return `${seconds.toFixed(1)}s`;
-  const s = Math.floor(seconds);
-  const hh = Math.floor(s / 3600);
-  const mm = Math.floor((s % 3600) / 60);
-  const ss = s % 60;
-  return hh > 0 ? `${hh}h ${String(mm).padStart(2, '0')}m` : `${mm}m ${String(ss).padStart(2, '0')}s`;
-}
-
-/** A value for a table cell: numbers compact, objects as JSON (bounded). */
+/** A value for a table cell: numbers by {@link formatNumber}, objects as JSON (bounded). */
 export function formatValue(v: unknown, max = 200): string {
-  if (typeof v === 'number') {
-    if (Number.isNaN(v)) return 'NaN';
-    if (!Number.isFinite(v)) return v > 0 ? 'Infinity' : '-Infinity';
-    if (Number.isInteger(v)) return String(v);
-    const a = Math.abs(v);
-    return a !== 0 && (a < 1e-3 || a >= 1e6) ? v.toExponential(4) : String(Number(v.toPrecision(6)));
-  }
+  if (typeof v === 'number') return formatNumber(v);
   if (typeof v === 'string') return v.length > max ? `${v.slice(0, max)}…` : v;
   if (v === null || v === undefined) return String(v);
   const text = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x));
@@ -57,14 +36,14 @@ export function isMedia(v: unknown): v is { _type: string } & Record<string, unk
   return v !== null && typeof v === 'object' && !Array.isArray(v) && typeof (v as { _type?: unknown })._type === 'string';
 }
 
-/** A key/value table of leaves. */
+/** A key/value table of leaves; `_timestamp` reads as a date, `_runtime` as a duration. */
 export function kvTable(obj: Record<string, unknown>, testId: string, skip: (key: string, value: unknown) => boolean = () => false): HTMLElement {
   const rows = leaves(obj).filter(([k, v]) => !skip(k, v));
   if (rows.length === 0) return h('p', { class: 'muted', 'data-testid': testId }, 'none');
   return h(
     'table',
     { class: 'kv', 'data-testid': testId },
-    h('tbody', null, ...rows.slice(0, 2000).map(([k, v]) => h('tr', null, h('th', null, k), h('td', { class: 'v' }, formatValue(v, 500))))),
+    h('tbody', null, ...rows.slice(0, 2000).map(([k, v]) => h('tr', null, h('th', null, k), h('td', { class: 'v' }, typeof v === 'number' ? formatKeyed(k, v) : formatValue(v, 500))))),
   );
 }
 

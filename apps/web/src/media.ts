@@ -1,6 +1,6 @@
 import uPlot from 'uplot';
 import { enc, get } from './api.js';
-import { barChart, color } from './chart.js';
+import { barChart, color, drawnAxes } from './chart.js';
 import { h } from './dom.js';
 import { formatValue } from './format.js';
 
@@ -189,6 +189,7 @@ function renderPlot(wrap: HTMLElement, key: string, p: Record<string, unknown>, 
     uplot: u,
     drawn: () => u.data.map((a) => Array.from(a as ArrayLike<number | null>, (v) => v ?? NaN)),
     labels: () => u.series.slice(1).map((s) => String(s.label ?? '')),
+    axes: () => drawnAxes(u),
     destroy: () => u.destroy(),
   };
 }
