@@ -68,4 +68,18 @@ describe('the dashboard behind a login', () => {
     await page.waitForSelector('[data-testid=error]');
     expect(await page.textContent('[data-testid=error]')).toContain('NOT_FOUND');
   });
+
+  it('stays on this origin after a login whose next path would leave it', async () => {
+    await using browser = await launchChromium();
+    const origin = new URL(coordinator.httpUrl).origin;
+    for (const next of ['/%5Cevil.test/x', '/%09/evil.test/x']) {
+      const page = await browser.newPage();
+      await page.goto(`${coordinator.httpUrl}/login?next=${next}`);
+      await page.waitForSelector('[data-testid=login]');
+      await page.fill('[data-testid=api-key]', keys['vision']!);
+      await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+      expect([next, new URL(page.url()).origin]).toEqual([next, origin]);
+      await page.close();
+    }
+  });
 });

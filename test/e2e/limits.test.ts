@@ -1,9 +1,9 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCoordinator, type Coordinator } from '@cohort/coordinator';
-import { DEFAULT_LIMITS } from '@cohort/protocol';
 import { Api, CohortError, init } from '@cohort/sdk';
 import * as grpc from '@grpc/grpc-js';
 import { AssetClient, hashFile } from '../../packages/sdk/src/transport/asset-client.js';
@@ -79,15 +79,23 @@ describe('limits at the coordinator (maxRunsPerProject, maxFileBytes)', () => {
     }
   });
 
-  it('checks maxFileBytes in the SDK before any byte goes out', async () => {
-    // Nothing listens there: a call that reached the network would fail UNAVAILABLE, not RESOURCE_EXHAUSTED.
-    const client = new AssetClient('127.0.0.1:1', { timeoutMs: 2000 });
+  it('checks the server\'s maxFileBytes in the SDK before any byte of the file goes out', async () => {
+    // The server allows 1000 bytes, far below the 5 GiB default: the SDK learns it with MissingBlobs and refuses at once.
+    const client = new AssetClient(coordinator.grpcAddress, { timeoutMs: 5000 });
     try {
-      const size = DEFAULT_LIMITS.maxFileBytes + 1;
-      await expect(client.uploadMissing([{ localPath: '/data/model.bin', digest: 'c'.repeat(64), size }])).rejects.toMatchObject({
+      const file = join(work, 'sdk-big.bin');
+      await writeFile(file, Buffer.alloc(5000, 3));
+      const digest = createHash('sha256').update(Buffer.alloc(5000, 3)).digest('hex');
+      await expect(client.uploadMissing([{ localPath: file, digest, size: 5000 }])).rejects.toMatchObject({
         code: 'RESOURCE_EXHAUSTED',
-        message: `/data/model.bin: the file is ${size} bytes; at most ${DEFAULT_LIMITS.maxFileBytes} bytes are allowed per file (maxFileBytes)`,
+        message: `${file}: the file is 5000 bytes; at most 1000 bytes are allowed per file (maxFileBytes)`,
       });
+      expect(await client.missing([digest])).toEqual([digest]);
+      // A file within the server's bound goes up.
+      const small = join(work, 'sdk-small.bin');
+      await writeFile(small, 'small');
+      const smallDigest = createHash('sha256').update('small').digest('hex');
+      expect(await client.uploadMissing([{ localPath: small, digest: smallDigest, size: 5 }])).toBe(1);
     } finally {
       client.close();
     }

@@ -15,6 +15,9 @@ import { authMetadata, createCoordinatorClient, getServerInfo, openRun } from '.
  * (alice) and team `nlp` (bob). Every surface is tried with bob's key against
  * vision's data (refused, nothing written) and with alice's (served).
  */
+/** What the dashboard's login sends. */
+const JSON_BODY = { 'content-type': 'application/json' };
+
 describe('tenancy: one team never reads or writes another team\'s data', () => {
   let coordinator: Coordinator;
   let work: string;
@@ -245,9 +248,9 @@ describe('tenancy: one team never reads or writes another team\'s data', () => {
   });
 
   it('logs in the dashboard with a key: an HttpOnly SameSite=Strict cookie that sees only the key\'s entities', async () => {
-    const bad = await fetch(`${coordinator.httpUrl}/api/v1/session`, { method: 'POST', body: JSON.stringify({ apiKey: 'nope' }) });
+    const bad = await fetch(`${coordinator.httpUrl}/api/v1/session`, { method: 'POST', headers: JSON_BODY, body: JSON.stringify({ apiKey: 'nope' }) });
     expect(bad.status).toBe(401);
-    const res = await fetch(`${coordinator.httpUrl}/api/v1/session`, { method: 'POST', body: JSON.stringify({ apiKey: keyA }) });
+    const res = await fetch(`${coordinator.httpUrl}/api/v1/session`, { method: 'POST', headers: JSON_BODY, body: JSON.stringify({ apiKey: keyA }) });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ user: 'alice', entities: ['alice', 'vision'] });
     const cookie = res.headers.get('set-cookie')!;
@@ -261,9 +264,51 @@ describe('tenancy: one team never reads or writes another team\'s data', () => {
     const out = await fetch(`${coordinator.httpUrl}/api/v1/session/logout`, { method: 'POST' });
     expect(out.headers.get('set-cookie')).toContain('Max-Age=0');
   });
+
+  it('refuses a cross-site login (login CSRF): a form post, or JSON from another origin, sets no cookie', async () => {
+    const url = `${coordinator.httpUrl}/api/v1/session`;
+    const host = new URL(coordinator.httpUrl).host;
+    const attempts: Array<[string, Record<string, string>, string]> = [
+      // What a cross-site <form enctype="text/plain"> sends: no preflight, the body still parses as JSON.
+      ['text/plain form', { 'content-type': 'text/plain', origin: 'http://evil.test' }, `{"apiKey":"${keyB}","x":"="}`],
+      ['urlencoded form', { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://evil.test' }, `{"apiKey":"${keyB}"}`],
+      ['JSON from another origin', { 'content-type': 'application/json', origin: 'http://evil.test' }, JSON.stringify({ apiKey: keyB })],
+      ['JSON from an opaque origin', { 'content-type': 'application/json', origin: 'null' }, JSON.stringify({ apiKey: keyB })],
+    ];
+    for (const [what, headers, body] of attempts) {
+      const res = await fetch(url, { method: 'POST', headers, body });
+      expect([what, res.status, res.headers.get('set-cookie')]).toEqual([what, 403, null]);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('PERMISSION_DENIED');
+    }
+    const same = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8', origin: `http://${host}` }, body: JSON.stringify({ apiKey: keyB }) });
+    expect(same.status).toBe(200);
+    expect(same.headers.get('set-cookie')).toMatch(/^cohort_session=/);
+  });
 });
 
 describe('auth defaults and limits', () => {
+  it('serves /metrics behind a key when keys are on, or on its own port when the operator gives one', async () => {
+    await using c = await startCoordinator({ auth: 'keys', grpcPort: 0, httpPort: 0, webDir: null });
+    const identity = c.engine.store.identity;
+    await identity.ensureUser('ops');
+    const k = generateApiKey();
+    await identity.createKey({ id: k.id, user: 'ops', label: 'metrics', hash: k.hash, createdAt: Date.now() / 1000 });
+    const anonymous = await fetch(`${c.httpUrl}/metrics`);
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.text()).not.toContain('cohort_record_streams');
+    const keyed = await fetch(`${c.httpUrl}/metrics`, { headers: { authorization: `Bearer ${k.key}` } });
+    expect(keyed.status).toBe(200);
+    expect(await keyed.text()).toContain('cohort_record_streams');
+    expect((await fetch(`${c.httpUrl}/healthz`)).status).toBe(200);
+
+    await using own = await startCoordinator({ auth: 'keys', grpcPort: 0, httpPort: 0, webDir: null, metricsPort: 0 });
+    expect(own.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect((await fetch(`${own.httpUrl}/metrics`)).status).toBe(404);
+    const scraped = await fetch(`${own.metricsUrl!}/metrics`);
+    expect(scraped.status).toBe(200);
+    expect(await scraped.text()).toContain('cohort_record_streams');
+  });
+
   it('refuses to start without keys on a non-loopback bind, and says why and how', async () => {
     await expect(startCoordinator({ grpcHost: '0.0.0.0', httpHost: '127.0.0.1', grpcPort: 0, httpPort: 0, auth: 'none', webDir: null })).rejects.toMatchObject({
       code: 'FAILED_PRECONDITION',
@@ -308,7 +353,7 @@ describe('auth defaults and limits', () => {
     const limited = await guess(3);
     expect(limited.status).toBe(429);
     expect(((await limited.json()) as { error: { message: string } }).error.message).toContain('rateLimit.requestsPerSecond');
-    const login = await fetch(`${c.httpUrl}/api/v1/session`, { method: 'POST', body: JSON.stringify({ apiKey: `ck_guess9_${'x'.repeat(43)}` }) });
+    const login = await fetch(`${c.httpUrl}/api/v1/session`, { method: 'POST', headers: JSON_BODY, body: JSON.stringify({ apiKey: `ck_guess9_${'x'.repeat(43)}` }) });
     expect(login.status).toBe(429);
   });
 });

@@ -4,7 +4,7 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = Object.freeze({
               [--redis URL --postgres URL [--prefix NAME] [--max-queue-depth N] [--lost-job-check-ms MS]
                [--compaction-interval-ms MS]]
               [--blob-dir DIR] [--alert-webhook URL] [--alert-slack URL] [--limit NAME=VALUE ...]
-              [--auth keys|none] [--tls-cert PEM --tls-key PEM] [--rate-limit N] [--rate-burst N]
+              [--auth keys|none] [--tls-cert PEM --tls-key PEM] [--rate-limit N] [--rate-burst N] [--metrics-port PORT]
     Runs an embedded coordinator (SQLite and files under DIR, default ./cohort-data).
     With --redis and --postgres (or COHORT_REDIS_URL and COHORT_POSTGRES_URL) it runs in scaled mode:
     runs live in PostgreSQL and record batches go to a BullMQ queue (Redis key prefix NAME, default cohort)
@@ -15,7 +15,8 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = Object.freeze({
     --auth (COHORT_AUTH): keys (every request needs an API key, see \`cohort keys\`) or none; the default is
     none on a loopback --host and keys otherwise, and none off loopback is refused. --tls-cert / --tls-key:
     serve gRPC and HTTPS with this PEM certificate and key. --rate-limit / --rate-burst: requests per second
-    and burst per API key (default 50 and 200).
+    and burst per API key (default 50 and 200). --metrics-port (COHORT_METRICS_PORT): serve /metrics on
+    127.0.0.1:PORT only; without it /metrics is on the HTTP port, behind an API key when keys are on.
     --lost-job-check-ms (COHORT_LOST_JOB_CHECK_MS): how often it looks for awaited jobs Redis lost (default 5000).
     --compaction-interval-ms (COHORT_COMPACTION_INTERVAL_MS): how often small history chunks are merged, once
     across coordinators (default 10000; 0 turns it off).

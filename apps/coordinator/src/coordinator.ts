@@ -26,6 +26,7 @@ import { startLocalTasks, startSharedTasks, type ScheduledTask, type ScheduledTa
 import { coordinatorVersion, formatHostPort, type ServerInfoView } from './server-info.js';
 import { Access } from './auth/access.js';
 import { StreamSlots } from './auth/stream-slots.js';
+import { createMetricsGate } from './metrics-gate.js';
 import { resolveAuthOptions, type AuthOptions, type TlsOptions } from './auth/auth-options.js';
 
 /** Options of {@link startCoordinator}. Blobs, artifacts and alert sinks: {@link AssetOptions}; keys, rate limit and TLS: {@link AuthOptions}. */
@@ -65,6 +66,14 @@ export interface CoordinatorOptions extends AssetOptions, AuthOptions {
   maxQueuedBytesPerRun?: number;
   /** Most concurrent record streams. @defaultValue 4096 */
   maxStreams?: number;
+  /**
+   * A port of its own for `/metrics` (plain HTTP on `metricsHost`; 0 picks a
+   * free one); the main port then answers it 404. Without it, `/metrics` is
+   * on the main port, behind an API key when keys are on. @defaultValue none
+   */
+  metricsPort?: number;
+  /** The interface of the metrics port. @defaultValue `'127.0.0.1'` */
+  metricsHost?: string;
   /** Most concurrent record streams of one API key (or one address, without keys). @defaultValue 1024 */
   maxStreamsPerKey?: number;
   /** How long a record stream may stay open without its hello. @defaultValue 10000 */
@@ -186,6 +195,7 @@ interface ResolvedCoordinatorOptions {
   maxStreams: number;
   maxStreamsPerKey: number;
   helloTimeoutMs: number;
+  metricsPort: number | undefined;
   shutdownTimeoutMs: number;
   heartbeatTimeoutSeconds: number;
   sweepIntervalMs: number;
@@ -201,6 +211,8 @@ export interface Coordinator {
   readonly grpcAddress: string;
   /** `http://host:port` of the HTTP API and pages. */
   readonly httpUrl: string;
+  /** `http://host:port` of the metrics port, when `metricsPort` was given. */
+  readonly metricsUrl: string | undefined;
   /** The engine it serves. */
   readonly engine: Engine;
   /** What it holds right now: live record streams, and batches (and their bytes) waiting to be applied. */
@@ -304,6 +316,7 @@ function resolveOptions(options: CoordinatorOptions): ResolvedCoordinatorOptions
     maxStreams: positive('maxStreams', options.maxStreams, 4096),
     maxStreamsPerKey: positive('maxStreamsPerKey', options.maxStreamsPerKey, 1024),
     helloTimeoutMs: positive('helloTimeoutMs', options.helloTimeoutMs, 10_000),
+    metricsPort: options.metricsPort === undefined ? undefined : port('metricsPort', options.metricsPort, 0),
     shutdownTimeoutMs: positive('shutdownTimeoutMs', options.shutdownTimeoutMs, 5000),
     heartbeatTimeoutSeconds: positive('heartbeatTimeoutSeconds', options.heartbeatTimeoutSeconds, 45),
     sweepIntervalMs,
@@ -555,9 +568,20 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     assets: openedAssets.routes,
     ...(web.dir !== null && { web: createWebAssets(web.dir) }),
   });
+  const gate = createMetricsGate({ ops, access: access!, separate: opts.metricsPort !== undefined });
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-    if (!ops(req, res)) api(req, res);
+    if (!gate(req, res)) api(req, res);
   };
+  const metricsServer =
+    opts.metricsPort === undefined
+      ? undefined
+      : createHttpServer((req, res) => {
+          if (!ops(req, res)) {
+            res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+            res.end('the metrics port serves /metrics, /healthz and /readyz\n');
+          }
+        });
+  let metricsUrl: string | undefined;
   const httpServer: HttpServer = auth.tls ? createHttpsServer({ cert: auth.tls.cert, key: auth.tls.key }, onRequest) : createHttpServer(onRequest);
   httpServer.requestTimeout = 30_000;
   httpServer.headersTimeout = 10_000;
@@ -566,6 +590,10 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   try {
     const grpcPort = await bindGrpc(grpcService.server, opts.grpcHost, opts.grpcPort, auth.tls);
     const httpPort = await listenHttp(httpServer, opts.httpHost, opts.httpPort);
+    if (metricsServer) {
+      const metricsHost = options.metricsHost ?? '127.0.0.1';
+      metricsUrl = `http://${formatHostPort(metricsHost, await listenHttp(metricsServer, metricsHost, opts.metricsPort!))}`;
+    }
     info = {
       ...info,
       grpcAddress: formatHostPort(advertised(opts.grpcHost, opts.advertiseHost), grpcPort),
@@ -574,6 +602,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   } catch (err) {
     grpcService.server.forceShutdown();
     if (httpServer.listening) httpServer.close();
+    if (metricsServer?.listening) metricsServer.close();
     await releaseEarly();
     throw err;
   }
@@ -618,6 +647,10 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
         httpServer.closeIdleConnections();
         if ((await Promise.race([closed, deadline])) === 'timeout') httpServer.closeAllConnections();
         await closed;
+        if (metricsServer) {
+          metricsServer.closeAllConnections();
+          await new Promise<void>((r) => metricsServer.close(() => r()));
+        }
       });
       // 4. Batches already queued finish before the store closes.
       await step('queues', () => Promise.race([queues.drain(), deadline]));
@@ -636,6 +669,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   return {
     grpcAddress: info.grpcAddress,
     httpUrl: info.httpUrl,
+    metricsUrl,
     engine: served,
     stats: () => {
       const totals = queues.totals();

@@ -39,6 +39,7 @@ export async function serverCommand(argv: readonly string[], ctx: CliContext): P
       'tls-key': { type: 'string' },
       'rate-limit': { type: 'string' },
       'rate-burst': { type: 'string' },
+      'metrics-port': { type: 'string' },
     },
     false,
   );
@@ -65,6 +66,7 @@ export async function serverCommand(argv: readonly string[], ctx: CliContext): P
       tlsKey: values['tls-key'],
       rateLimit: values['rate-limit'],
       rateBurst: values['rate-burst'],
+      metricsPort: values['metrics-port'] ?? nonEmpty(ctx.env['COHORT_METRICS_PORT']),
     },
     {
       data: textFlag.optional(),
@@ -86,6 +88,7 @@ export async function serverCommand(argv: readonly string[], ctx: CliContext): P
       tlsKey: textFlag.optional(),
       rateLimit: intFlag(1, 1_000_000).optional(),
       rateBurst: intFlag(1, 1_000_000).optional(),
+      metricsPort: intFlag(0, 65535).optional(),
     },
   );
   if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) {
@@ -129,6 +132,7 @@ export async function serverCommand(argv: readonly string[], ctx: CliContext): P
     ...(flags.auth !== undefined && { auth: flags.auth }),
     ...(tls !== undefined && { tls }),
     ...(rateLimit !== undefined && { rateLimit }),
+    ...(flags.metricsPort !== undefined && { metricsPort: flags.metricsPort }),
     logger: ctx.logger,
   });
   try {

@@ -25,6 +25,7 @@ export function sessionRequest(access: Access, secure: boolean, req: IncomingMes
       return;
     }
     if (access.mode === 'none') throw new CohortError('FAILED_PRECONDITION', 'this server runs without API keys (auth "none"); no login is needed');
+    checkSameOrigin(req);
     const body = await readBody(req);
     let apiKey: unknown;
     try {
@@ -43,6 +44,33 @@ export function sessionRequest(access: Access, secure: boolean, req: IncomingMes
     else res.destroy();
   });
   return true;
+}
+
+/**
+ * Login CSRF: a page of another site must not log the visitor's browser in
+ * with the attacker's key. A cross-site form can only send `text/plain`,
+ * `application/x-www-form-urlencoded` or `multipart/form-data`, and a
+ * cross-site `fetch` of JSON needs a CORS preflight this server never grants;
+ * browsers send `Origin` on every POST. So a login must be
+ * `application/json`, and its `Origin`, when there is one, this server's
+ * host (docs/SECURITY.md, "Browser").
+ */
+function checkSameOrigin(req: IncomingMessage): void {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') {
+    throw new CohortError('PERMISSION_DENIED', `session: expected Content-Type application/json, got ${JSON.stringify(type)}; log in from the dashboard's login page`);
+  }
+  const origin = req.headers.origin;
+  if (origin === undefined) return;
+  let host: string | undefined;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    host = undefined;
+  }
+  if (host === undefined || host !== req.headers.host) {
+    throw new CohortError('PERMISSION_DENIED', `session: a login from origin ${JSON.stringify(origin)} is refused; log in from this server's own login page`);
+  }
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {

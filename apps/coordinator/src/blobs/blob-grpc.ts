@@ -55,7 +55,7 @@ export function createBlobHandlers(deps: BlobHandlersDeps): BlobsHandlers {
         const principal = await deps.access.grpc(call.metadata, call.getPeer());
         const [missing, readable] = await Promise.all([blobs.missing(digests), deps.access.readableBlobs(principal, digests)]);
         const absent = new Set(missing);
-        callback(null, { missing: digests.filter((d) => absent.has(d) || !readable.has(d)) });
+        callback(null, { missing: digests.filter((d) => absent.has(d) || !readable.has(d)), maxFileBytes });
       })().catch((err: unknown) => callback(fail(err, 'MissingBlobs')));
     },
 

@@ -1,4 +1,5 @@
 import { h } from '../dom.js';
+import { safeNext } from '../safe-next.js';
 
 /**
  * The login page of a server that runs with API keys: paste a key, and
@@ -14,8 +15,7 @@ export function loginPage(app: HTMLElement, next: string): void {
     void (async () => {
       const res = await fetch('/api/v1/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apiKey: input.value }) });
       if (res.ok) {
-        // Only same-origin paths: `next` comes from the URL.
-        location.assign(next.startsWith('/') && !next.startsWith('//') ? next : '/');
+        location.assign(safeNext(next, location.origin));
         return;
       }
       const body = (await res.json().catch(() => ({}))) as { error?: { message?: string } };

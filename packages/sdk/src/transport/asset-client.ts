@@ -5,7 +5,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { CohortError, DEFAULT_LIMITS, protosDir } from '@cohort/protocol';
+import { CohortError, protosDir } from '@cohort/protocol';
 import { channelFor } from './channel-security.js';
 import { authMetadata, fromGrpcError, LOADER_OPTIONS } from './grpc-client.js';
 
@@ -138,12 +138,19 @@ export class AssetClient {
 
   /** The digests of `digests` the server lacks. */
   async missing(digests: readonly string[]): Promise<string[]> {
+    return (await this.#missing(digests)).missing;
+  }
+
+  /** The digests the server lacks, and its `maxFileBytes` (0 when it does not say: an older server). */
+  async #missing(digests: readonly string[]): Promise<{ missing: string[]; maxFileBytes: number }> {
     const out: string[] = [];
+    let maxFileBytes = 0;
     for (let i = 0; i < digests.length; i += MISSING_BATCH) {
       const r = await this.#unary(this.#blobs.MissingBlobs.bind(this.#blobs), { digests: digests.slice(i, i + MISSING_BATCH) }, 'MissingBlobs');
       out.push(...((r['missing'] as string[] | undefined) ?? []));
+      maxFileBytes = Number(r['maxFileBytes'] ?? 0);
     }
-    return out;
+    return { missing: out, maxFileBytes };
   }
 
   /** Uploads a file whose digest and size are known, streaming it. */
@@ -171,17 +178,14 @@ export class AssetClient {
    * `concurrency` at a time. Returns how many were sent.
    */
   async uploadMissing(files: ReadonlyArray<{ localPath: string; digest: string; size: number }>, concurrency = 4): Promise<number> {
-    // Before any byte goes out: the coordinator would stop reading such a file anyway (its `maxFileBytes`).
-    const tooLarge = files.find((f) => f.size > DEFAULT_LIMITS.maxFileBytes);
-    if (tooLarge) {
-      throw new CohortError(
-        'RESOURCE_EXHAUSTED',
-        `${tooLarge.localPath}: the file is ${tooLarge.size} bytes; at most ${DEFAULT_LIMITS.maxFileBytes} bytes are allowed per file (maxFileBytes)`,
-      );
-    }
     const byDigest = new Map<string, { localPath: string; digest: string; size: number }>();
     for (const f of files) byDigest.set(f.digest, f);
-    const missing = await this.missing([...byDigest.keys()]);
+    const { missing, maxFileBytes } = await this.#missing([...byDigest.keys()]);
+    // Before any byte of a file goes out, against the server's own `maxFileBytes` (it would stop reading such a file anyway).
+    const tooLarge = maxFileBytes > 0 ? missing.map((d) => byDigest.get(d)!).find((f) => f.size > maxFileBytes) : undefined;
+    if (tooLarge) {
+      throw new CohortError('RESOURCE_EXHAUSTED', `${tooLarge.localPath}: the file is ${tooLarge.size} bytes; at most ${maxFileBytes} bytes are allowed per file (maxFileBytes)`);
+    }
     let next = 0;
     const worker = async () => {
       while (next < missing.length) {
