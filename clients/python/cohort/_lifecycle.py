@@ -57,4 +57,12 @@ def _on_sigterm(signum, frame):
     os.kill(os.getpid(), signum)
 
 
+def _after_fork_in_child():
+    # A forked child (a DataLoader worker) must neither log into nor finish its parent's runs.
+    for run in _runs:
+        run._forked()
+    _runs.clear()
+
+
 sys.excepthook = _excepthook
+os.register_at_fork(after_in_child=_after_fork_in_child)

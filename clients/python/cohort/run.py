@@ -142,6 +142,8 @@ class Run:
         agent finds surfaces on the next call that waits for an answer.
         """
         if self._state != "running":
+            if self._state == "forked":
+                return  # a forked child (a DataLoader worker): the run belongs to the parent
             self._guard("log")
         if step is not None and (type(step) is not int):
             if isinstance(step, bool) or not isinstance(step, int):
@@ -348,7 +350,13 @@ class Run:
 
     # ---- internals --------------------------------------------------------------
 
+    def _forked(self):
+        """This is a forked child's copy: its calls are the parent's business (logs are dropped, the rest refused)."""
+        self._state = "forked"
+
     def _guard(self, method):
+        if self._state == "forked":
+            raise UsageError("run {} belongs to process {}; this forked process cannot call `{}`".format(self.id, self._pid, method))
         if self._state != "running":
             raise UsageError(
                 "Run ({}) is finished. The call to `{}` will be ignored. Please make sure that you are using an active run.".format(self.id, method)

@@ -271,3 +271,27 @@ def test_offline_writes_a_wal_that_cohort_sync_uploads(server, env, project, mon
     view = server.wait_for(lambda: server.run(project, run.id), 10, "the synced run")
     assert view["state"] == "finished" and view["config"] == {"lr": 0.1}
     assert len(server.history(project, run.id)) == 20
+
+
+def test_a_forked_child_neither_logs_nor_finishes_the_run(server, env, project):
+    run = cohort.init(project=project)
+    run.log({"a": 1})
+    pid = os.fork()
+    if pid == 0:  # the child: as a DataLoader worker would
+        code = 0
+        try:
+            run.log({"a": 99})  # dropped
+            try:
+                run.step
+                code = 3
+            except cohort.UsageError:
+                pass
+        except BaseException:  # noqa: BLE001
+            code = 4
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0
+    run.log({"a": 2})
+    assert run.step == 2
+    run.finish()
+    assert [r["a"] for r in server.history(project, run.id)] == [1, 2]
