@@ -77,6 +77,8 @@ export class RunStreams {
       res.write(`event: ${event}\ndata: ${stringifyJson(data)}\n\n`);
     };
     write('run', view);
+    // The cheap head first: the view (config and summary parsed, megabytes maybe) is read only when the run changed.
+    let head = await this.#engine.runHead(run);
     let busy = false;
     let lastPing = Date.now();
     const poll = async (): Promise<void> => {
@@ -84,9 +86,13 @@ export class RunStreams {
       busy = true;
       try {
         await recheck();
-        const next: RunView | undefined = await this.#engine.getRun(run);
+        const nextHead = await this.#engine.runHead(run);
+        if (!nextHead) return stop();
+        const moved = head === undefined || nextHead.version !== head.version || nextHead.heartbeatAt !== head.heartbeatAt;
+        head = nextHead;
+        const next: RunView | undefined = moved ? await this.#engine.getRun(run) : view;
         if (!next) return stop();
-        if (changed(view!, next)) {
+        if (moved && changed(view!, next)) {
           if (next.lastStep !== null && next.lastStep !== view!.lastStep) {
             write('history', { fromStep: view!.lastStep === null ? 0 : view!.lastStep + 1, toStep: next.lastStep });
           }

@@ -1,13 +1,15 @@
+import { performance } from 'node:perf_hooks';
+import { setImmediate as yieldTurn } from 'node:timers/promises';
 import {
   CohortError,
   ConfigState,
   SummaryTracker,
   DEFAULT_ALERT_WAIT_MS,
-  forEachRow,
   isAlertSuppressed,
   isPlainObject,
   parseJson,
   stringifyJson,
+  validateRows,
   validateTags,
   type ExitMessage,
   type MetricDefinitionMessage,
@@ -62,6 +64,13 @@ export interface PlanContext {
   /** The summary of the run's rows up to `step`, for a replay rewind. */
   replaySummary?(step: number): Promise<{ summaryJson: string; summaryStateJson: string; lastStep: number | null; runtime: number }>;
 }
+
+/**
+ * Planning yields to the event loop after this many milliseconds of work, so
+ * a batch of 10,000 records does not hold health checks and other tenants'
+ * requests for its whole length (docs/SECURITY.md, "Streams").
+ */
+const YIELD_AFTER_MS = 8;
 
 /** Most progress samples kept per run (`[at, step]` pairs). */
 const MAX_PROGRESS_SAMPLES = 64;
@@ -129,12 +138,17 @@ export async function planBatch(run: StoredRun, records: readonly RecordMessage[
   let system: SystemSample[] | undefined;
   let consoleChunks: ConsoleChunk[] | undefined;
 
+  let slice = performance.now();
   for (const record of records) {
+    if (performance.now() - slice > YIELD_AFTER_MS) {
+      await yieldTurn();
+      slice = performance.now();
+    }
     try {
       switch (record.kind) {
         case 'rows': {
           // Checked (shape and every JSON cell) before the replay below or the tracker sees any of it.
-          const rows = checkedRows(record.rows);
+          const cells = checkedRows(record.rows);
           budget.admitRows(getTracker(), record.rows);
           if (replayArmed) {
             // The first rows of a later restart attempt: replayed steps rewind the run instead of being dropped.
@@ -154,7 +168,7 @@ export async function planBatch(run: StoredRun, records: readonly RecordMessage[
               });
             }
           }
-          const res = applyRows(record.rows, rows, lastStep, getTracker(), numeric, json);
+          const res = await applyRows(record.rows, cells, lastStep, getTracker(), numeric, json);
           droppedRows += res.dropped;
           lastStep = res.lastStep;
           if (res.lastRuntime > runtime) runtime = res.lastRuntime;
@@ -321,12 +335,24 @@ function checkSummaryPaths(paths: readonly string[], field: string): void {
   for (const path of paths) if (path === '') throw new CohortError('INVALID_ARGUMENT', `${field}: expected each summary key to be a non-empty string, got ""`);
 }
 
-/** A Rows record's rows as leaves (the shape checked, every JSON cell parsed), or its INVALID_ARGUMENT error. */
-function checkedRows(rows: RowsMessage): RowLeaf[][] {
-  const out: RowLeaf[][] = [];
-  forEachRow(rows, (_i, _step, _timestamp, _runtime, leaves) => {
-    out.push(leaves);
-  });
+/**
+ * A Rows record's JSON cells, parsed, once its shape is checked; or its
+ * INVALID_ARGUMENT error. Everything a Rows record can fail on fails here,
+ * before it changes anything of the plan.
+ */
+function checkedRows(rows: RowsMessage): unknown[] {
+  validateRows(rows);
+  const out: unknown[] = new Array(rows.jsonValues.length);
+  let j = 0;
+  for (let i = 0; i < rows.jsonCounts.length; i++) {
+    for (const end = j + rows.jsonCounts[i]!; j < end; j++) {
+      try {
+        out[j] = parseJson(rows.jsonValues[j]!);
+      } catch (err) {
+        throw new CohortError('INVALID_ARGUMENT', `rows: the value of \`${rows.keys[rows.jsonKeys[j]!]!}\` in row ${i} is not JSON (${(err as Error).message})`);
+      }
+    }
+  }
   return out;
 }
 
@@ -342,19 +368,21 @@ function parseJsonObject(text: string, field: string): Record<string, unknown> {
 }
 
 /**
- * Applies one Rows record: drops rows at or below the last step, feeds the
- * rest to the summary tracker (collecting its stepSync insertions) and groups
- * the cells by key, numbers straight from the columns into Float64Arrays.
+ * Applies one Rows record (checked by {@link checkedRows}; `cells` its parsed
+ * JSON cells): drops rows at or below the last step, feeds the rest to the
+ * summary tracker (collecting its stepSync insertions), yielding to the event
+ * loop every {@link YIELD_AFTER_MS}, and groups the cells by key, numbers
+ * straight from the columns into Float64Arrays.
  */
-function applyRows(
+async function applyRows(
   rows: RowsMessage,
-  rowLeaves: readonly RowLeaf[][],
+  cells: readonly unknown[],
   lastStepIn: number | null,
   tracker: SummaryTracker,
   numeric: Map<string, SeriesBuilder>,
   json: Map<string, JsonSeries>,
-): { dropped: number; applied: number; lastStep: number | null; lastRuntime: number } {
-  const n = rowLeaves.length;
+): Promise<{ dropped: number; applied: number; lastStep: number | null; lastRuntime: number }> {
+  const n = rows.timestamps.length;
   const stepOf = new Float64Array(n);
   const keep = new Uint8Array(n);
   let lastStep = lastStepIn;
@@ -370,11 +398,20 @@ function applyRows(
   }
   if (kept === 0) return { dropped: n, applied: 0, lastStep, lastRuntime: -Infinity };
 
-  // Summary: the tracker sees each kept row's leaves; what it inserts is stored too.
-  for (let i = 0; i < n; i++) {
+  // Summary: the tracker sees each kept row's leaves (as forEachRow of rows-codec.ts gives them); what it inserts is stored too.
+  let slice = performance.now();
+  for (let i = 0, num = 0, cell = 0; i < n; num += rows.numCounts[i]!, cell += rows.jsonCounts[i]!, i++) {
+    if ((i & 255) === 255 && performance.now() - slice > YIELD_AFTER_MS) {
+      await yieldTurn();
+      slice = performance.now();
+    }
     if (keep[i] !== 1) continue;
-    const leaves = rowLeaves[i]!;
     const s = stepOf[i]!;
+    const leaves: RowLeaf[] = [];
+    for (let j = num, end = num + rows.numCounts[i]!; j < end; j++) leaves.push([rows.keys[rows.numKeys[j]!]!, rows.numValues[j]!]);
+    for (let j = cell, end = cell + rows.jsonCounts[i]!; j < end; j++) leaves.push([rows.keys[rows.jsonKeys[j]!]!, cells[j]]);
+    if (!assigned) leaves.push(['_step', rows.steps[i]!]);
+    leaves.push(['_runtime', rows.runtimes[i]!], ['_timestamp', rows.timestamps[i]!]);
     if (assigned) leaves.push(['_step', s]);
     const inserted = tracker.applyRow(leaves);
     for (const [path, value] of inserted) {
@@ -419,6 +456,10 @@ function applyRows(
   off = 0;
   let joff = 0;
   for (let i = 0; i < n; i++) {
+    if ((i & 255) === 255 && performance.now() - slice > YIELD_AFTER_MS) {
+      await yieldTurn();
+      slice = performance.now();
+    }
     const c = rows.numCounts[i]!;
     const jc = rows.jsonCounts[i]!;
     if (keep[i] === 1) {

@@ -1,6 +1,5 @@
-import { isDeepStrictEqual } from 'node:util';
-import { CohortError, DEFAULT_LIMITS, getLeaf, type OpenRunRequestMessage, type OpenRunResponseMessage, type RecordMessage } from '@cohort/protocol';
-import { RUN_STATES, type BatchWrite, type GroupKey, type NewAlert, type ProjectInfo, type RankProgress, type SystemSample, type RunKey, type RunState, type Store, type StoredAlert, type StoredRun, type StoredRunEvent } from '@cohort/store';
+import { CohortError, DEFAULT_LIMITS, type OpenRunRequestMessage, type OpenRunResponseMessage, type RecordMessage } from '@cohort/protocol';
+import { type RunHead, type BatchWrite, type GroupKey, type NewAlert, type ProjectInfo, type RankProgress, type SystemSample, type RunKey, type RunState, type Store, type StoredAlert, type StoredRun, type StoredRunEvent } from '@cohort/store';
 import { planBatch, type ApplyResult } from './apply-batch.js';
 import { listRunsPage, type RunFilters, type RunPage, type RunPageOptions } from './run-list.js';
 import type { RunLimits } from './run-budget.js';
@@ -372,6 +371,16 @@ export class Engine {
     return listRunsPage(this.#store, entity === '' ? this.#defaultEntity : entity, project, filters, page);
   }
 
+  /**
+   * What tells that a run changed (its version and heartbeat), without
+   * reading or parsing its config and summary: for live views' polls.
+   * `undefined` for an unknown run.
+   */
+  async runHead(run: RunKey): Promise<RunHead | undefined> {
+    this.#open();
+    return this.#store.findRunHead(this.#key(run));
+  }
+
   /** One run, or `undefined`. */
   async getRun(run: RunKey): Promise<RunView | undefined> {
     this.#open();
@@ -527,9 +536,9 @@ export class Engine {
 
   /** The pk of a run for the read paths, which need nothing else of its row (its summary may be megabytes). */
   async #findPk(key: RunKey): Promise<number> {
-    const pk = await this.#store.findRunPk(key);
-    if (pk === undefined) throw new CohortError('NOT_FOUND', `run: no run ${key.entity}/${key.project}/${key.runId}`);
-    return pk;
+    const head = await this.#store.findRunHead(key);
+    if (head === undefined) throw new CohortError('NOT_FOUND', `run: no run ${key.entity}/${key.project}/${key.runId}`);
+    return head.pk;
   }
 
   async #find(key: RunKey): Promise<StoredRun> {

@@ -30,16 +30,16 @@ export class RunBudget {
 
   /** Admits a Rows record: its key dictionary, its JSON cells by length, numbers at {@link NUMBER_CHARS}. */
   admitRows(tracker: SummaryTracker, rows: RowsMessage): void {
-    const longest = new Map<string, number>();
-    for (const k of rows.numKeys) {
-      const key = rows.keys[k]!;
-      if (!longest.has(key)) longest.set(key, NUMBER_CHARS);
-    }
+    // Per key of the dictionary, in a typed array: a record may hold a million cells.
+    const chars = new Float64Array(rows.keys.length);
+    for (const k of rows.numKeys) chars[k] = NUMBER_CHARS;
     for (let j = 0; j < rows.jsonKeys.length; j++) {
-      const key = rows.keys[rows.jsonKeys[j]!]!;
+      const k = rows.jsonKeys[j]!;
       const n = rows.jsonValues[j]!.length;
-      if (n > (longest.get(key) ?? 0)) longest.set(key, n);
+      if (n > chars[k]!) chars[k] = n;
     }
+    const longest = new Map<string, number>();
+    for (let k = 0; k < chars.length; k++) if (chars[k]! > 0) longest.set(rows.keys[k]!, chars[k]!);
     this.#admit(tracker, rows.keys, longest, 'rows');
   }
 

@@ -12,9 +12,11 @@ const KEYS = ['_timestamp', 'ab', 'a.b', 'a', 'a-x', 'a.c.d', 'zz', 'a/b', '_run
 
 async function check(store: Store): Promise<void> {
   const run = await store.createRun(newRun('r'));
-  expect(await store.findRunPk({ entity: 'e', project: 'p', runId: 'r' })).toBe(run.pk);
-  expect(await store.findRunPk({ entity: 'e', project: 'p', runId: 'nope' })).toBeUndefined();
+  expect(await store.findRunHead({ entity: 'e', project: 'p', runId: 'r' })).toEqual({ pk: run.pk, version: 0, heartbeatAt: null });
+  expect(await store.findRunHead({ entity: 'e', project: 'p', runId: 'nope' })).toBeUndefined();
   expect(await store.commitBatch(run.pk, 0, { appliedSeq: 1, numeric: KEYS.map((key) => ({ key, steps: one(0), values: one(1) })) })).toBe(true);
+  await store.heartbeat(run.pk, 5);
+  expect(await store.findRunHead({ entity: 'e', project: 'p', runId: 'r' })).toEqual({ pk: run.pk, version: 1, heartbeatAt: 5 });
   expect(await store.listHistoryKeys(run.pk)).toEqual(KEYS);
   expect(await store.listHistoryKeys(run.pk, { visibleOnly: true, limit: 3 })).toEqual(['ab', 'a.b', 'a']);
   // `a` matches itself and the keys under `a.`, not `ab`, `a-x` or `a/b`; first logged first.
@@ -25,7 +27,7 @@ async function check(store: Store): Promise<void> {
   expect(cols.numeric.map((c) => c.key)).toEqual(['zz', 'a']);
 }
 
-/** `Store.listHistoryKeys` with a query and `findRunPk`, the read paths that cost by what they ask for (docs/SECURITY.md, "Limits"). */
+/** `Store.listHistoryKeys` with a query and `findRunHead`, the read paths that cost by what they ask for (docs/SECURITY.md, "Limits"). */
 describe('history key queries', () => {
   it('match keys and subtrees, hide automatic keys and limit, on SQLite', async () => {
     await using store = openSqliteStore(':memory:');

@@ -28,6 +28,7 @@ export type {
   RunPatch,
   RunState,
   HistoryKeyQuery,
+  RunHead,
   StepRange,
   StoredAlert,
   StoredRun,

@@ -15,6 +15,7 @@ import type {
   RunPatch,
   RunState,
   HistoryKeyQuery,
+  RunHead,
   StepRange,
   StoredAlert,
   StoredRun,
@@ -35,8 +36,12 @@ import type {
 export interface Store extends GroupStore {
   /** Finds a run by its key. */
   findRun(key: RunKey): Promise<StoredRun | undefined>;
-  /** The internal id of a run, without reading its row's config and summary (the read paths need no more). */
-  findRunPk(key: RunKey): Promise<number | undefined>;
+  /**
+   * A run's internal id and what tells that it changed (`version`, bumped by
+   * every patch, and `heartbeatAt`), without its row's config and summary:
+   * the read paths and live views' polls need no more.
+   */
+  findRunHead(key: RunKey): Promise<RunHead | undefined>;
   /** Finds runs by key in one read: one entry per key, in order, `undefined` for a run that does not exist. */
   findRuns(keys: readonly RunKey[]): Promise<Array<StoredRun | undefined>>;
   /** Finds a run by its internal id. */

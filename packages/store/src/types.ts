@@ -173,6 +173,13 @@ export interface BatchCommit {
   write: BatchWrite;
 }
 
+/** What {@link Store.findRunHead} reads of a run. */
+export interface RunHead {
+  pk: number;
+  version: number;
+  heartbeatAt: number | null;
+}
+
 /** Filters of {@link Store.listRuns} that the store evaluates itself, and the page to read. */
 export interface StoreRunFilter {
   states?: RunState[];

@@ -17,6 +17,7 @@ import type {
   RunPatch,
   RunState,
   HistoryKeyQuery,
+  RunHead,
   StepRange,
   StoredAlert,
   StoredRun,
@@ -219,9 +220,13 @@ export class PostgresStore implements Store {
     return rows[0] && this.#runOf(rows[0]);
   }
 
-  async findRunPk(key: RunKey): Promise<number | undefined> {
-    const rows = await this.#query<{ pk: number }>('finding a run', 'SELECT pk FROM runs WHERE entity = $1 AND project = $2 AND run_id = $3', [key.entity, key.project, key.runId]);
-    return rows[0] === undefined ? undefined : Number(rows[0].pk);
+  async findRunHead(key: RunKey): Promise<RunHead | undefined> {
+    const rows = await this.#query<RunHead>(
+      'finding a run',
+      'SELECT pk, version, heartbeat_at AS "heartbeatAt" FROM runs WHERE entity = $1 AND project = $2 AND run_id = $3',
+      [key.entity, key.project, key.runId],
+    );
+    return rows[0];
   }
 
   async getRunByPk(pk: number): Promise<StoredRun | undefined> {

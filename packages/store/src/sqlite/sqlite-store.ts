@@ -18,6 +18,7 @@ import type {
   RunPatch,
   RunState,
   HistoryKeyQuery,
+  RunHead,
   StepRange,
   StoredAlert,
   StoredRun,
@@ -122,7 +123,7 @@ export class SqliteStore implements Store {
     const insertVals = ['@entity', '@project', '@runId', ...fields.map((f) => `@${f}`), '@now', '@now'];
     this.#s = {
       findRun: db.prepare('SELECT * FROM runs WHERE entity = ? AND project = ? AND run_id = ?'),
-      findRunPk: db.prepare('SELECT pk FROM runs WHERE entity = ? AND project = ? AND run_id = ?'),
+      findRunHead: db.prepare('SELECT pk, version, heartbeat_at AS heartbeatAt FROM runs WHERE entity = ? AND project = ? AND run_id = ?'),
       runByPk: db.prepare('SELECT * FROM runs WHERE pk = ?'),
       insertRun: db.prepare(`INSERT INTO runs (${insertCols.join(', ')}) VALUES (${insertVals.join(', ')})`),
       upsertWriter: db.prepare(
@@ -207,9 +208,9 @@ export class SqliteStore implements Store {
     return row && fromRow(row);
   }
 
-  async findRunPk(key: RunKey): Promise<number | undefined> {
+  async findRunHead(key: RunKey): Promise<RunHead | undefined> {
     this.#open();
-    return (this.#s.findRunPk.get(key.entity, key.project, key.runId) as { pk: number } | undefined)?.pk;
+    return this.#s.findRunHead.get(key.entity, key.project, key.runId) as RunHead | undefined;
   }
 
   async findRuns(keys: readonly RunKey[]): Promise<Array<StoredRun | undefined>> {
