@@ -18,7 +18,7 @@ import {
   type OpenRunRequestMessage,
   type OpenRunResponseMessage,
 } from '@cohort/protocol';
-import type { NewRun, RunPatch, Store, StoredRun } from '@cohort/store';
+import { noRoomForRun, type NewRun, type RunPatch, type Store, type StoredRun } from '@cohort/store';
 import { forEachLeafRow } from './history-query.js';
 import { parseObject } from './run-view.js';
 
@@ -78,7 +78,7 @@ export async function openRun(ctx: OpenRunContext, req: OpenRunRequestMessage): 
     }
     await checkRoomForRun(ctx, entity, project);
     try {
-      const run = await ctx.store.createRun(newRun(ctx, req, key, config), { state: 'running', at: ctx.now, detail: 'created' });
+      const run = await ctx.store.createRun(newRun(ctx, req, key, config), { state: 'running', at: ctx.now, detail: 'created' }, { maxRunsPerProject: ctx.maxRunsPerProject });
       return response(run, false, 0);
     } catch (err) {
       if (!(err instanceof CohortError && err.code === 'ALREADY_EXISTS')) throw err;
@@ -109,20 +109,15 @@ async function claimGroup(ctx: OpenRunContext, req: OpenRunRequestMessage, entit
 }
 
 /**
- * Refuses to create a run in a project that holds `maxRunsPerProject`
- * already. Concurrent creates may pass together, so a project can overshoot
- * by the number of coordinators and workers creating at once; the bound
- * still holds within that margin.
+ * Refuses early (before a fork's replay) to create a run in a project that
+ * holds `maxRunsPerProject` already. The store checks again where it inserts
+ * the run, in one step with the insert, so concurrent creations cannot
+ * overshoot (run-room.ts of the store).
  */
 async function checkRoomForRun(ctx: OpenRunContext, entity: string, project: string): Promise<void> {
   const limit = ctx.maxRunsPerProject;
   const count = await ctx.store.countRuns(entity, project, limit);
-  if (count >= limit) {
-    throw new CohortError(
-      'RESOURCE_EXHAUSTED',
-      `project: ${entity}/${project} holds ${count} runs; at most ${limit} are allowed (maxRunsPerProject); resume an existing run or use another project`,
-    );
-  }
+  if (count >= limit) throw noRoomForRun(entity, project, count, limit);
 }
 
 function parseConfig(text: string): Record<string, unknown> {
@@ -298,7 +293,7 @@ async function fork(
   };
   let created: StoredRun;
   try {
-    created = await ctx.store.forkRun(source.pk, moment.step, run, { state: 'running', at: ctx.now, detail: `forked from ${run.forkedFrom}` });
+    created = await ctx.store.forkRun(source.pk, moment.step, run, { state: 'running', at: ctx.now, detail: `forked from ${run.forkedFrom}` }, { maxRunsPerProject: ctx.maxRunsPerProject });
   } catch (err) {
     if (err instanceof CohortError && err.code === 'ALREADY_EXISTS') {
       throw new UsageError(`forkFrom: a run with id "${runId}" already exists in ${entity}/${project}; a fork is a new run`, { cause: err });

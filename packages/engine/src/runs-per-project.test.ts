@@ -38,4 +38,13 @@ describe.each(EACH_STORE)('maxRunsPerProject over %s', (_name, open) => {
     expect(await engine.openRun(openRequest({ runId: 'a', resumeFrom: 'a?_step=0' }))).toMatchObject({ runId: 'a', resumed: true });
     expect(await engine.openRun(openRequest({ project: 'other', runId: 'c' }))).toMatchObject({ project: 'other', resumed: false });
   });
+
+  it('does not overshoot when many runs are created at the same moment', async () => {
+    await using s = await open();
+    const engine = new Engine(s.store, { now: new FakeClock().now, maxRunsPerProject: 3 });
+    const outcomes = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => engine.openRun(openRequest({ runId: `r${i}` }))));
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(3);
+    for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toMatchObject({ code: 'RESOURCE_EXHAUSTED', message: expect.stringContaining('(maxRunsPerProject)') });
+    expect(await s.store.countRuns('local', 'proj', 100)).toBe(3);
+  });
 });

@@ -1,3 +1,4 @@
+import type { RunRoom } from './run-room.js';
 import type { ArtifactStore } from './artifacts/artifact-store.js';
 import type { IdentityStore } from './identity/identity-store.js';
 import type { GroupStore } from './group-store.js';
@@ -50,7 +51,7 @@ export interface Store extends GroupStore {
    * Creates a run (with a first event). Throws `CohortError` ALREADY_EXISTS
    * when a run with that key exists.
    */
-  createRun(run: NewRun, event?: NewRunEvent): Promise<StoredRun>;
+  createRun(run: NewRun, event?: NewRunEvent, room?: RunRoom): Promise<StoredRun>;
   /**
    * Updates fields of a run (bumping its version), only if its version is
    * still `expectedVersion` when given. Returns false when the guard failed
@@ -80,7 +81,7 @@ export interface Store extends GroupStore {
    * Creates `run` with the history of `sourcePk` up to `maxStep` (inclusive)
    * copied, in one transaction. Throws ALREADY_EXISTS like {@link createRun}.
    */
-  forkRun(sourcePk: number, maxStep: number, run: NewRun, event?: NewRunEvent): Promise<StoredRun>;
+  forkRun(sourcePk: number, maxStep: number, run: NewRun, event?: NewRunEvent, room?: RunRoom): Promise<StoredRun>;
   /**
    * Removes the history after `afterStep` (trimming chunks that span it) and
    * applies `patch`, in one transaction guarded by `expectedVersion`.

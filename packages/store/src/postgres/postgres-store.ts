@@ -42,6 +42,7 @@ import {
 } from './pg-history.js';
 import { SCHEMA_NAME, migratePostgres } from './pg-schema.js';
 import { filterPaths, listColumns } from '../run-list.js';
+import { noRoomForRun, type RunRoom } from '../run-room.js';
 import { commitInOneStatement, groupHistory, rebuildKeyIndexes, updateRuns, upsertWriters, writeHistories } from './pg-batch-commit.js';
 import { KEY_INDEX_NOT_KEPT, KeyIndexCache, parseKeyIndex, planKeys } from './pg-key-index.js';
 import { compactHistory } from './pg-compaction.js';
@@ -234,8 +235,9 @@ export class PostgresStore implements Store {
     return rows[0] && this.#runOf(rows[0]);
   }
 
-  async createRun(run: NewRun, event?: NewRunEvent): Promise<StoredRun> {
+  async createRun(run: NewRun, event?: NewRunEvent, room?: RunRoom): Promise<StoredRun> {
     return this.#tx('creating a run', async (c) => {
+      await checkRoom(c, run, room);
       const created = await insertRun(c, run);
       if (event) await insertEvents(c, created.pk, [event]);
       return created;
@@ -355,8 +357,9 @@ export class PostgresStore implements Store {
     return out;
   }
 
-  async forkRun(sourcePk: number, maxStep: number, run: NewRun, event?: NewRunEvent): Promise<StoredRun> {
+  async forkRun(sourcePk: number, maxStep: number, run: NewRun, event?: NewRunEvent, room?: RunRoom): Promise<StoredRun> {
     return this.#tx('forking a run', async (c) => {
+      await checkRoom(c, run, room);
       // The source's row lock keeps compaction from merging its chunks between the two copies below.
       await c.query('SELECT 1 FROM runs WHERE pk = $1 FOR SHARE', [sourcePk]);
       const created = await insertRun(c, run);
@@ -769,6 +772,23 @@ async function truncateAfter(c: Queryable, pk: number, afterStep: number): Promi
   await c.query(DELETE_EMPTY_KEYS, [pk]);
   const run = (await c.query<{ entity: string; project: string; run_group: string }>('SELECT entity, project, run_group FROM runs WHERE pk = $1', [pk])).rows[0];
   if (run && run.run_group !== '') await groups.rebuildGroupCells(c, { entity: run.entity, project: run.project, group: run.run_group }, afterStep);
+}
+
+/**
+ * `maxRunsPerProject` in the transaction that inserts the run: a per-project
+ * advisory lock (held to the commit) makes concurrent creations in one
+ * project, from any process, count one after the other (run-room.ts).
+ */
+async function checkRoom(c: Queryable, run: NewRun, room: RunRoom | undefined): Promise<void> {
+  if (!room) return;
+  await c.query("SELECT pg_advisory_xact_lock(hashtext('cohort.runs/' || $1 || '/' || $2))", [run.entity, run.project]);
+  const counted = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM (SELECT 1 FROM runs WHERE entity = $1 AND project = $2 LIMIT $3) AS counted', [
+    run.entity,
+    run.project,
+    room.maxRunsPerProject,
+  ]);
+  const n = counted.rows[0]!.n;
+  if (n >= room.maxRunsPerProject) throw noRoomForRun(run.entity, run.project, n, room.maxRunsPerProject);
 }
 
 async function insertRun(c: Queryable, run: NewRun): Promise<StoredRun> {

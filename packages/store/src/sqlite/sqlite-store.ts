@@ -36,6 +36,7 @@ import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { AggregateCell, AggregateQuery, GroupAnnounce, GroupFilter, GroupKey, GroupPatch, RankProgress, StoredGroup, StoredRankProgress, SystemSample } from '../group-types.js';
 import { RUN_COLUMNS, fromRow, toParams, type RunRow } from './run-columns.js';
 import { listColumns, sqliteLeafCondition } from '../run-list.js';
+import { noRoomForRun, type RunRoom } from '../run-room.js';
 import {
   CHUNK_MAX_POINTS,
   CHUNK_MERGE_BELOW,
@@ -226,9 +227,10 @@ export class SqliteStore implements Store {
     return this.#runByPk(pk);
   }
 
-  async createRun(run: NewRun, event?: NewRunEvent): Promise<StoredRun> {
+  async createRun(run: NewRun, event?: NewRunEvent, room?: RunRoom): Promise<StoredRun> {
     this.#open();
     return this.#db.transaction(() => {
+      this.#checkRoom(run, room);
       const pk = this.#insertRun(run);
       if (event) this.#s.insertEvent.run(pk, event.state, event.at, event.detail);
       return this.#runByPk(pk)!;
@@ -283,9 +285,10 @@ export class SqliteStore implements Store {
     return true;
   }
 
-  async forkRun(sourcePk: number, maxStep: number, run: NewRun, event?: NewRunEvent): Promise<StoredRun> {
+  async forkRun(sourcePk: number, maxStep: number, run: NewRun, event?: NewRunEvent, room?: RunRoom): Promise<StoredRun> {
     this.#open();
     return this.#db.transaction(() => {
+      this.#checkRoom(run, room);
       const pk = this.#insertRun(run);
       this.#s.copyKeysUpTo.run({ to: pk, from: sourcePk, max: maxStep });
       this.#s.copyChunksUpTo.run(pk, sourcePk, maxStep);
@@ -545,6 +548,13 @@ export class SqliteStore implements Store {
   #runByPk(pk: number): StoredRun | undefined {
     const row = this.#s.runByPk.get(pk) as RunRow | undefined;
     return row && fromRow(row);
+  }
+
+  /** `maxRunsPerProject`, counted in the transaction that inserts the run (run-room.ts). */
+  #checkRoom(run: NewRun, room: RunRoom | undefined): void {
+    if (!room) return;
+    const n = (this.#s.countRuns.get(run.entity, run.project, room.maxRunsPerProject) as { n: number }).n;
+    if (n >= room.maxRunsPerProject) throw noRoomForRun(run.entity, run.project, n, room.maxRunsPerProject);
   }
 
   #insertRun(run: NewRun): number {
