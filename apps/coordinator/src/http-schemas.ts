@@ -46,6 +46,9 @@ export const runViewSchema = z.object({
   mode: z.string(),
   resumed: z.boolean(),
   forkedFrom: z.string(),
+  metrics: z
+    .array(z.object({ name: z.string().describe('a leaf path, or a glob ending in `*`'), stepMetric: z.string().describe("the metric's default x-axis; '' when none"), hidden: z.boolean(), summary: z.string(), goal: z.string() }))
+    .describe('`defineMetric` definitions merged per name: charts skip `hidden` metrics and draw against `stepMetric`'),
 });
 export const runWithUrlSchema = runViewSchema.extend({ url: z.string() });
 export const runsSchema = z.object({

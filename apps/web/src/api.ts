@@ -84,7 +84,19 @@ export interface RunView {
   mode: string;
   resumed: boolean;
   forkedFrom: string;
+  /** `defineMetric` definitions, merged per name. */
+  metrics: MetricView[];
   url?: string;
+}
+
+/** A merged `defineMetric` definition (docs/http-api.md). */
+export interface MetricView {
+  name: string;
+  /** The default x-axis; '' when none. */
+  stepMetric: string;
+  hidden: boolean;
+  summary: string;
+  goal: string;
 }
 
 export interface SeriesData {

@@ -1,4 +1,4 @@
-import { parseJson, isPlainObject } from '@cohort/protocol';
+import { parseJson, isPlainObject, mergeMetricDefinition, type MetricDefinitionMessage } from '@cohort/protocol';
 import type { RunState, StoredRun } from '@cohort/store';
 
 /** The run a query returns: what the HTTP API and the SDK's `Api` show. */
@@ -36,6 +36,26 @@ export interface RunView {
   resumed: boolean;
   /** `"<run>?_step=<n>"` for a forked run, else ''. */
   forkedFrom: string;
+  /** `defineMetric` definitions, merged per name (a name ending in `*` is a glob): what charts honour (docs/http-api.md). */
+  metrics: MetricView[];
+}
+
+/** A merged `defineMetric` definition as the dashboard reads it. */
+export interface MetricView {
+  name: string;
+  /** The metric's default x-axis; '' when none. */
+  stepMetric: string;
+  hidden: boolean;
+  summary: string;
+  goal: string;
+}
+
+/** The stored definitions (one entry per `defineMetric` call), merged per name in first-defined order. */
+export function metricViews(metricsJson: string): MetricView[] {
+  const raw = metricsJson === '' ? [] : parseJson(metricsJson);
+  const merged = new Map<string, MetricDefinitionMessage>();
+  if (Array.isArray(raw)) for (const d of raw as MetricDefinitionMessage[]) merged.set(d.name, mergeMetricDefinition(merged.get(d.name), d));
+  return [...merged.values()].map((d) => ({ name: d.name, stepMetric: d.stepMetric, hidden: d.hidden, summary: d.summary, goal: d.goal }));
 }
 
 /** Parses a stored JSON object column; `{}` for anything else. */
@@ -76,5 +96,6 @@ export function toRunView(run: StoredRun): RunView {
     mode: run.mode,
     resumed: run.resumed,
     forkedFrom: run.forkedFrom,
+    metrics: metricViews(run.metricsJson),
   };
 }

@@ -1,8 +1,9 @@
-import { get, groupHref, parseJson, runBase, type AlertView, type RunView, type SeriesResult, type StateEvent } from '../api.js';
+import { get, groupHref, parseJson, runBase, type AlertView, type RunView, type SeriesData, type SeriesResult, type StateEvent } from '../api.js';
 import { runChart, type ChartHandle, type ChartOptions } from '../chart.js';
 import { clear, h } from '../dom.js';
 import { badge, formatDuration, formatTime, isMedia, kvTable, leafAt, leaves } from '../format.js';
 import { renderMarkdown } from '../markdown.js';
+import { isHidden, keysByXAxis } from '../metric-defs.js';
 import { renderMedia } from '../media.js';
 import { runAssetPanels } from './run-assets.js';
 
@@ -25,12 +26,25 @@ export function sectionOf(key: string): string {
  */
 export async function runPage(root: HTMLElement, entity: string, project: string, id: string, signal: AbortSignal): Promise<void> {
   const base = runBase(entity, project, id);
-  const opts: ChartOptions = { xAxis: '_step', smoothing: 0, logScale: false };
-  const fetchSeries = (): Promise<SeriesResult> => get<SeriesResult>(`${base}/series`, { buckets: BUCKETS, xAxis: opts.xAxis });
+  // xAxis '' draws each metric against its default: its `defineMetric` step metric, else `_step`.
+  const opts: ChartOptions = { xAxis: '', smoothing: 0, logScale: false };
+  const fetchSeries = (xAxis: string, keys?: string[]): Promise<SeriesResult> =>
+    get<SeriesResult>(`${base}/series`, { buckets: BUCKETS, xAxis, keys: keys?.join(',') });
   // The series (the slow read) start with the run's fields, not after them.
-  let firstSeries: Promise<SeriesResult> | undefined = fetchSeries();
+  let firstSeries: Promise<SeriesResult> | undefined = fetchSeries('_step');
   firstSeries.catch(() => undefined);
   let view = await get<RunView>(base);
+  /** Every key's series with the x-axis it is drawn against. */
+  const loadSeries = async (): Promise<Map<string, { data: SeriesData; xAxis: string }>> => {
+    const all = await (opts.xAxis === '' ? (firstSeries ?? fetchSeries('_step')) : fetchSeries(opts.xAxis));
+    firstSeries = undefined;
+    const out = new Map(Object.entries(all.series).map(([k, data]) => [k, { data, xAxis: all.xAxis }]));
+    if (opts.xAxis !== '') return out;
+    const byX = [...keysByXAxis(Object.keys(all.series), '', view.metrics)].filter(([x]) => x !== '_step');
+    const extra = await Promise.all(byX.map(([x, keys]) => fetchSeries(x, keys)));
+    for (const r of extra) for (const [k, data] of Object.entries(r.series)) out.set(k, { data, xAxis: r.xAxis });
+    return out;
+  };
   const header = h('div', { class: 'run-header' });
   const controls = h('div', { class: 'toolbar' });
   const chartsEl = h('div', { class: 'charts', 'data-testid': 'charts' });
@@ -38,27 +52,38 @@ export async function runPage(root: HTMLElement, entity: string, project: string
   const side = h('div', { class: 'panels' });
   root.append(header, controls, chartsEl, h('h2', null, 'Media'), mediaEl, side);
 
-  const xSel = h('select', { 'aria-label': 'x-axis', 'data-testid': 'x-axis' }, h('option', { value: '_step' }, 'step'), h('option', { value: '_runtime' }, 'relative time (s)'), h('option', { value: '_timestamp' }, 'wall time'));
+  const xSel = h(
+    'select',
+    { 'aria-label': 'x-axis', 'data-testid': 'x-axis' },
+    h('option', { value: '' }, 'default (step or step metric)'),
+    h('option', { value: '_step' }, 'step'),
+    h('option', { value: '_runtime' }, 'relative time (s)'),
+    h('option', { value: '_timestamp' }, 'wall time'),
+  );
   const smoothIn = h('input', { type: 'range', min: 0, max: 0.99, step: 0.01, value: 0, 'aria-label': 'smoothing', 'data-testid': 'smoothing' });
   const smoothLabel = h('span', { class: 'muted' }, '0');
   const logIn = h('input', { type: 'checkbox', 'aria-label': 'log scale', 'data-testid': 'log-scale' });
-  controls.append(h('label', null, 'x-axis ', xSel), h('label', null, 'smoothing ', smoothIn, ' ', smoothLabel), h('label', null, logIn, ' log scale'));
+  const hiddenIn = h('input', { type: 'checkbox', 'aria-label': 'show hidden metrics', 'data-testid': 'show-hidden' });
+  controls.append(h('label', null, 'x-axis ', xSel), h('label', null, 'smoothing ', smoothIn, ' ', smoothLabel), h('label', null, logIn, ' log scale'), h('label', null, hiddenIn, ' hidden metrics'));
 
   let charts: ChartHandle[] = [];
   let stepMetricsAdded = false;
   const drawCharts = async (): Promise<void> => {
-    const result = await (firstSeries ?? fetchSeries());
-    firstSeries = undefined;
+    const result = await loadSeries();
     if (signal.aborted) return;
     for (const c of charts) c.destroy();
     charts = [];
     clear(chartsEl);
     const media = new Set(leaves(view.summary).filter(([, v]) => isMedia(v)).map(([k]) => k));
-    const keys = Object.keys(result.series).filter((k) => !media.has(k));
+    const numeric = [...result.keys()].filter((k) => !media.has(k));
     if (!stepMetricsAdded) {
       stepMetricsAdded = true;
-      for (const k of keys) xSel.appendChild(h('option', { value: k }, k));
+      for (const k of numeric) xSel.appendChild(h('option', { value: k }, k));
     }
+    // `defineMetric(k, { hidden: true })`: not charted unless asked.
+    const hidden = numeric.filter((k) => isHidden(k, view.metrics));
+    const keys = hiddenIn.checked ? numeric : numeric.filter((k) => !isHidden(k, view.metrics));
+    if (hidden.length > 0 && !hiddenIn.checked) chartsEl.appendChild(h('p', { class: 'muted small', 'data-testid': 'hidden-metrics' }, `${hidden.length} hidden by defineMetric: ${hidden.slice(0, 20).join(', ')}${hidden.length > 20 ? ', …' : ''}`));
     if (keys.length === 0) chartsEl.appendChild(h('p', { class: 'muted' }, 'No numeric metrics logged yet.'));
     const sections = new Map<string, string[]>();
     for (const k of keys) {
@@ -71,10 +96,14 @@ export async function runPage(root: HTMLElement, entity: string, project: string
       chartsEl.append(h('details', { class: 'section', 'data-key': name }, h('summary', null, `${name} (${sectionKeys.length})`), grid));
       (chartsEl.lastChild as HTMLDetailsElement).open = true;
       for (const k of sectionKeys) {
-        const s = result.series[k]!;
-        const card = h('div', { class: 'chart-card', 'data-key': k, 'data-points': s.points }, h('div', { class: 'chart-title' }, k, s.downsampled ? h('span', { class: 'muted small' }, ` · ${s.points.toLocaleString()} points in ${s.x.length} buckets (min–max band)`) : ''));
+        const { data: s, xAxis } = result.get(k)!;
+        const card = h(
+          'div',
+          { class: 'chart-card', 'data-key': k, 'data-points': s.points },
+          h('div', { class: 'chart-title' }, k, xAxis !== '_step' && opts.xAxis === '' ? h('span', { class: 'muted small' }, ` vs ${xAxis}`) : '', s.downsampled ? h('span', { class: 'muted small' }, ` · ${s.points.toLocaleString()} points in ${s.x.length} buckets (min–max band)`) : ''),
+        );
         grid.appendChild(card);
-        charts.push(runChart(card, k, s, opts));
+        charts.push(runChart(card, k, s, { ...opts, xAxis }));
       }
     }
     window.__cohort.ready['run'] = true;
@@ -174,6 +203,7 @@ export async function runPage(root: HTMLElement, entity: string, project: string
     opts.logScale = logIn.checked;
     redraw();
   });
+  hiddenIn.addEventListener('change', redraw);
 
   // Live: the server pushes `run` (state, summary...) and `history` (new rows) events.
   if (view.state === 'running' || view.state === 'preempting') {
