@@ -286,6 +286,7 @@ async function onlineRun(
     runDir: dir,
     baseDir: o.baseDir,
     logger: o.settings.logger,
+    progress: o.settings.silent ? undefined : process.stderr,
   });
   const parts: RunParts = {
     options: o,

@@ -16,6 +16,7 @@ import {
   resolveAliases,
 } from '@cohort/protocol';
 import type { Logger } from '../logger.js';
+import { terminalProgress, type ProgressStream } from '../terminal-progress.js';
 import type { AssetClient, WireArtifactVersion, WireRunRef } from '../transport/asset-client.js';
 import { Artifact, artifactInternals, type ArtifactRemoteState, type ArtifactSource } from './artifact.js';
 
@@ -74,6 +75,8 @@ export interface RunArtifactsContext {
   readonly writer: string;
   readonly baseDir: string;
   readonly logger: Logger;
+  /** Where a long upload draws its progress line (when it is a terminal); `undefined` when silent. */
+  readonly progress: ProgressStream | undefined;
 }
 
 const CODE_RE = /(\.(ts|js|mjs|cjs|py)$)|(^|\/)(package\.json|requirements\.txt|Dockerfile[^/]*)$/;
@@ -257,7 +260,15 @@ export class RunArtifacts {
     const work = this.#enqueue(async () => {
       const entries = await internals.prepare();
       const local = entries.filter((e): e is typeof e & { localPath: string } => e.localPath !== undefined);
-      await this.#c.client.uploadMissing(local.map((e) => ({ localPath: e.localPath, digest: e.digest, size: e.size })));
+      const progress = this.#c.progress && terminalProgress(this.#c.progress, (sent, total) => `cohort: uploading artifact ${artifact.name}: ${mib(sent)} of ${mib(total)} MiB`);
+      try {
+        await this.#c.client.uploadMissing(
+          local.map((e) => ({ localPath: e.localPath, digest: e.digest, size: e.size })),
+          progress ? { onProgress: (sent, total) => progress.update(sent, total) } : {},
+        );
+      } finally {
+        progress?.clear();
+      }
       const wire = entries.map((e) => ({ path: e.path, digest: e.digest, size: e.size, ref: e.ref }));
       const base = {
         run: this.#c.run,
@@ -295,4 +306,8 @@ export class RunArtifacts {
     this.#chain = next.catch(() => undefined);
     return next;
   }
+}
+
+function mib(bytes: number): string {
+  return (bytes / (1024 * 1024)).toFixed(1);
 }

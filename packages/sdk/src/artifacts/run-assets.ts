@@ -1,4 +1,5 @@
 import type { Logger } from '../logger.js';
+import type { ProgressStream } from '../terminal-progress.js';
 import { AssetClient, type WireRunRef } from '../transport/asset-client.js';
 import { RunFiles } from '../files/run-files.js';
 import { RunArtifacts } from './run-artifacts.js';
@@ -14,6 +15,8 @@ export interface RunAssetsOptions {
   readonly runDir: string;
   readonly baseDir: string;
   readonly logger: Logger;
+  /** Where long uploads draw their progress (a terminal), or `undefined` (silent). */
+  readonly progress: ProgressStream | undefined;
 }
 
 /**
@@ -28,7 +31,7 @@ export class RunAssets {
   constructor(o: RunAssetsOptions) {
     this.client = new AssetClient(o.grpcAddress, { apiKey: o.apiKey, tlsCa: o.tlsCa });
     const writer = o.rank >= 0 ? `rank ${o.rank} (run ${o.run.runId})` : `run ${o.run.runId}`;
-    this.artifacts = new RunArtifacts({ client: this.client, run: o.run, group: o.group, writer, baseDir: o.baseDir, logger: o.logger });
+    this.artifacts = new RunArtifacts({ client: this.client, run: o.run, group: o.group, writer, baseDir: o.baseDir, logger: o.logger, progress: o.progress });
     this.files = new RunFiles({ client: this.client, run: o.run, runDir: o.runDir, logger: o.logger });
   }
 

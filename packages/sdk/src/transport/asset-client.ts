@@ -153,8 +153,8 @@ export class AssetClient {
     return { missing: out, maxFileBytes };
   }
 
-  /** Uploads a file whose digest and size are known, streaming it. */
-  uploadFile(path: string, digest: string, size: number): Promise<{ stored: boolean }> {
+  /** Uploads a file whose digest and size are known, streaming it; `onBytes` hears each chunk sent. */
+  uploadFile(path: string, digest: string, size: number, onBytes?: (bytes: number) => void): Promise<{ stored: boolean }> {
     return new Promise((resolve, reject) => {
       const call = this.#blobs.UploadBlob(authMetadata(this.#apiKey), {}, (err, response) => {
         if (err) reject(fromGrpcError(err, `upload of ${path} failed`));
@@ -163,7 +163,9 @@ export class AssetClient {
       void (async () => {
         call.write({ header: { digest, size } });
         for await (const chunk of createReadStream(path, { highWaterMark: UPLOAD_CHUNK_BYTES })) {
-          if (!call.write({ data: chunk as Buffer })) await once(call, 'drain');
+          const flushed = call.write({ data: chunk as Buffer });
+          onBytes?.((chunk as Buffer).length);
+          if (!flushed) await once(call, 'drain');
         }
         call.end();
       })().catch((err: unknown) => {
@@ -175,9 +177,13 @@ export class AssetClient {
 
   /**
    * Uploads the files whose blobs the server lacks (asking first by digest),
-   * `concurrency` at a time. Returns how many were sent.
+   * `concurrency` (4) at a time; `onProgress` hears the bytes sent so far of
+   * those files' total. Returns how many were sent.
    */
-  async uploadMissing(files: ReadonlyArray<{ localPath: string; digest: string; size: number }>, concurrency = 4): Promise<number> {
+  async uploadMissing(
+    files: ReadonlyArray<{ localPath: string; digest: string; size: number }>,
+    options: { concurrency?: number; onProgress?: (sent: number, total: number) => void } = {},
+  ): Promise<number> {
     const byDigest = new Map<string, { localPath: string; digest: string; size: number }>();
     for (const f of files) byDigest.set(f.digest, f);
     const { missing, maxFileBytes } = await this.#missing([...byDigest.keys()]);
@@ -187,13 +193,17 @@ export class AssetClient {
       throw new CohortError('RESOURCE_EXHAUSTED', `${tooLarge.localPath}: the file is ${tooLarge.size} bytes; at most ${maxFileBytes} bytes are allowed per file (maxFileBytes)`);
     }
     let next = 0;
+    let sent = 0;
+    const total = missing.reduce((sum, d) => sum + byDigest.get(d)!.size, 0);
+    const { onProgress } = options;
+    const onBytes = onProgress && ((bytes: number): void => onProgress((sent += bytes), total));
     const worker = async () => {
       while (next < missing.length) {
         const f = byDigest.get(missing[next++]!)!;
-        await this.uploadFile(f.localPath, f.digest, f.size);
+        await this.uploadFile(f.localPath, f.digest, f.size, onBytes);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(concurrency, missing.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, missing.length) }, worker));
     return missing.length;
   }
 
