@@ -8,6 +8,7 @@ import { renderErrorPage, renderIndexPage, renderProjectPage, renderRunPage } fr
 import { checkApiRoute } from './http-schemas.js';
 import { runUrl } from './run-url.js';
 import { MAX_HISTORY_KEYS, runSubRoute, RUN_ROUTES } from './run-routes.js';
+import { runsSeriesRoute } from './series-route.js';
 import type { RunStreams } from './run-stream.js';
 import type { WebAssets } from './web-assets.js';
 import type { ServerInfoView } from './server-info.js';
@@ -229,6 +230,9 @@ async function route(deps: HttpApiDeps, req: IncomingMessage, principal: Princip
         if (Object.hasOwn(RUN_ROUTES, subPath)) return json(await runSubRoute(engine, run, subPath, q, signal));
         throw notFound(url.pathname);
       }
+      case 'series':
+        if (entity === undefined || project === undefined || runId !== undefined) throw notFound(url.pathname);
+        return json(await runsSeriesRoute(engine, entity, project, q, signal));
       case 'groups':
         return groupRoute(engine, url.pathname, q, entity, project, runId, sub, subsub);
       default:

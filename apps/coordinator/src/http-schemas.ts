@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CohortError } from '@cohort/protocol';
-import { DEFAULT_RUNS_PAGE, MAX_RUNS_PAGE, RUN_FIELDS } from '@cohort/engine';
+import { DEFAULT_RUNS_PAGE, MAX_RUNS_PAGE, MAX_SERIES_RUNS, RUN_FIELDS } from '@cohort/engine';
 import { runFiltersSchema } from './http-query.js';
 import { RUN_ROUTES } from './run-routes.js';
 
@@ -67,6 +67,13 @@ export const seriesDataSchema = z.object({
   downsampled: z.boolean(),
 });
 export const seriesSchema = z.object({ xAxis: z.string(), buckets: z.number().int(), series: z.record(z.string(), seriesDataSchema) });
+export const runsSeriesSchema = z.object({
+  key: z.string(),
+  xAxis: z.string(),
+  buckets: z.number().int(),
+  runs: z.record(z.string(), seriesDataSchema).describe('by run id, in the order asked; a run that never logged the key is left out'),
+  missing: z.array(z.string()).describe('run ids asked for that do not exist in the project'),
+});
 export const alertsSchema = z.object({ alerts: z.array(z.object({ title: z.string(), text: z.string(), level: z.string(), timestamp: seconds, suppressed: z.boolean() })) });
 export const stateHistorySchema = z.object({ events: z.array(z.object({ state: z.string(), at: seconds, detail: z.string() })) });
 
@@ -215,6 +222,12 @@ export const API_ROUTES: readonly ApiRoute[] = [
   },
   { path: '/api/v1/runs/{entity}/{project}/{id}/console', summary: "A run's console lines", params: [...RUN, p('after', 'after this line id (default 0)', int(0)), p('limit', 'at most this many (≤ 10000)', int(0, 10_000))], schema: consoleSchema },
   { path: '/api/v1/runs/{entity}/{project}/{id}/artifacts', summary: 'Artifact versions the run logged and used', params: RUN, schema: runArtifactsSchema },
+  {
+    path: '/api/v1/series/{entity}/{project}',
+    summary: "One metric of many runs in one request (the project workspace's chart of a key), each bucketed as a run's series",
+    params: [path('entity'), path('project'), p('runs', `comma-separated run ids, 1 to ${MAX_SERIES_RUNS}`), p('key', 'the leaf path of one metric'), p('buckets', 'buckets over the x-range (default 1000)', int(1, 100_000)), p('xAxis', '_step (default), _runtime, _timestamp or a step metric'), ...STEPS],
+    schema: runsSeriesSchema,
+  },
   { path: '/api/v1/groups/{entity}/{project}', summary: 'Training groups of a project', params: [path('entity'), path('project')], schema: groupsSchema },
   { path: '/api/v1/groups/{entity}/{project}/{group}', summary: 'A group: members, states, which ranks ended and when', params: GROUP, schema: groupSchema },
   { path: '/api/v1/groups/{entity}/{project}/{group}/history', summary: "A group's aggregates by step (mean, min, max, count over ranks)", params: [...GROUP, p('keys', 'comma-separated leaf paths'), ...STEPS], schema: groupHistorySchema },

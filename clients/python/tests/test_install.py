@@ -13,7 +13,8 @@ def test_pip_install_offline_into_a_fresh_venv(server, env, project, tmp_path):
     source = tmp_path / "src"
     shutil.copytree(CLIENT, source, ignore=shutil.ignore_patterns("tests", "build", "*.egg-info", "__pycache__"))
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    made = subprocess.run([sys.executable, "-m", "venv", str(venv)], capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, "python3 -m venv failed (on Debian: apt-get install -y python3-venv): " + made.stdout + made.stderr
     python = str(venv / "bin" / "python")
     clean = {k: v for k, v in env.items() if k != "PYTHONPATH"}
     out = subprocess.run([python, "-m", "pip", "install", "--no-index", "--disable-pip-version-check", str(source)], env=clean, capture_output=True, text=True, timeout=300)

@@ -9,6 +9,7 @@ import { readSeries, type SeriesOptions, type SeriesResult } from './series-quer
 import { decideGroup, resolveGroupCheckOptions, type GroupCheckOptions, type GroupCheckReport } from './group-checks.js';
 import { cellsToRows, toGroupView, type GroupHistoryRow, type GroupView } from './group-view.js';
 import { toRunView, type RunView } from './run-view.js';
+import { checkRunsSeries, readRunsSeries, type RunsSeriesOptions, type RunsSeriesResult } from './runs-series.js';
 import { SummaryStateCache, type WrittenSummaryState } from './summary-state-cache.js';
 
 /** Options of {@link Engine}. */
@@ -409,6 +410,18 @@ export class Engine {
   async series(run: RunKey, options: SeriesOptions = {}): Promise<SeriesResult> {
     this.#open();
     return readSeries(this.#store, await this.#findPk(this.#key(run)), options);
+  }
+
+  /**
+   * One metric of many runs of a project (at most `MAX_SERIES_RUNS`),
+   * each bucketed as {@link Engine.series}: the project workspace's chart of
+   * `key`. Runs that do not exist are listed in `missing`.
+   */
+  async runsSeries(entity: string, project: string, runIds: readonly string[], key: string, options: RunsSeriesOptions = {}): Promise<RunsSeriesResult> {
+    this.#open();
+    checkRunsSeries(runIds, key);
+    const runs = await Promise.all(runIds.map(async (runId) => ({ runId, pk: (await this.#store.findRunHead(this.#key({ entity, project, runId })))?.pk })));
+    return readRunsSeries(this.#store, runs, key, options);
   }
 
   /** Every row, a page at a time: pass `nextStep` as the next `fromStep` until it is `null`. */
