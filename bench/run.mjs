@@ -13,6 +13,7 @@ import { benchBlobs } from './blobs.mjs';
 import { benchFanIn } from './fan-in.mjs';
 import { benchBadRecords } from './bad-records.mjs';
 import { benchRunList } from './run-list.mjs';
+import { benchAbuse } from './abuse.mjs';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const tmp = mkdtempSync(join(tmpdir(), 'cohort-bench-'));
@@ -118,6 +119,7 @@ try {
   if (process.env.BENCH_ONLY !== 'ingest') await benchBlobs(tmp);
   if (process.env.BENCH_ONLY !== 'ingest') await benchBadRecords(tmp);
   if (process.env.BENCH_ONLY !== 'ingest') await benchRunList(tmp);
+  if (process.env.BENCH_ONLY !== 'ingest') await benchAbuse(tmp);
   // (e) scaled-mode fan-in (needs Redis and PostgreSQL: REDIS_URL / DATABASE_URL, or the binaries); BENCH_FANIN=0 skips it.
   if (process.env.BENCH_ONLY !== 'ingest' && process.env.BENCH_FANIN !== '0') await benchFanIn(tmp);
 } finally {

@@ -1,5 +1,5 @@
 import { CohortError, parseJson, splitPath } from '@cohort/protocol';
-import type { HistoryColumns, NumericSeries, Store } from '@cohort/store';
+import type { HistoryColumns, NumericSeries, StepRange, Store } from '@cohort/store';
 import { bucketExtremes, xValues } from './series-query.js';
 
 /** Options of {@link Engine.history}. */
@@ -159,6 +159,21 @@ export function assembleLeafRows(steps: Float64Array, cols: HistoryColumns): Lea
   return rows;
 }
 
+/** Keys read per store call; the event loop gets a turn between calls (SQLite reads are synchronous). */
+const KEYS_PER_READ = 256;
+
+/** The columns of `keys`, read a slice of keys at a time so a run of many keys does not hold the event loop for the whole read. */
+async function readColumns(store: Store, pk: number, range: StepRange, keys: readonly string[]): Promise<HistoryColumns> {
+  const out: HistoryColumns = { numeric: [], json: [] };
+  for (let i = 0; i < keys.length; i += KEYS_PER_READ) {
+    if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const part = await store.readHistory(pk, { ...range, keys: keys.slice(i, i + KEYS_PER_READ) });
+    out.numeric.push(...part.numeric);
+    out.json.push(...part.json);
+  }
+  return out;
+}
+
 /** Reads history rows of one run (see {@link Engine.history}). */
 export async function readHistory(store: Store, pk: number, options: HistoryOptions = {}): Promise<Array<Record<string, unknown>>> {
   checkCount(options.samples, 'history.samples', 1, MAX_HISTORY_ROWS);
@@ -178,11 +193,11 @@ export async function readHistory(store: Store, pk: number, options: HistoryOpti
   if (options.keys !== undefined) {
     const keys = (await store.listHistoryKeys(pk, { match: options.keys })).filter((k) => k !== '_step');
     if (keys.length === 0) return [];
-    cols = await store.readHistory(pk, { ...range, keys });
+    cols = await readColumns(store, pk, range, keys);
     steps = unionSteps(cols);
   } else {
     steps = await store.readRowSteps(pk, range);
-    cols = await store.readHistory(pk, range);
+    cols = await readColumns(store, pk, range, await store.listHistoryKeys(pk));
   }
   let xCol: NumericSeries | undefined;
   if (xAxis !== '_step') {
