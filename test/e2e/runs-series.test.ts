@@ -1,0 +1,71 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCoordinator, type Coordinator } from '@cohort/coordinator';
+import { MAX_SERIES_RUNS } from '@cohort/engine';
+import { withRun } from '@cohort/sdk';
+
+/** `GET /api/v1/series/:entity/:project` (docs/http-api.md): one key of many runs in one request, bounded. */
+describe('the series of many runs for one key', () => {
+  let dataDir: string;
+  let runsDir: string;
+  let coordinator: Coordinator;
+  const ids: string[] = [];
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'cohort-rs-data-'));
+    runsDir = await mkdtemp(join(tmpdir(), 'cohort-rs-runs-'));
+    coordinator = await startCoordinator({ dataDir, grpcPort: 0, httpPort: 0 });
+    process.env['COHORT_URL'] = coordinator.httpUrl;
+    for (let r = 0; r < 3; r++) {
+      await withRun({ project: 'rs', dir: join(runsDir, String(r)), settings: { silent: true, systemMetricsSeconds: 0, console: 'off' } }, (run) => {
+        ids.push(run.id);
+        for (let s = 0; s < 50; s++) run.log(r === 2 ? { other: s } : { loss: r * 100 + s });
+      });
+    }
+  });
+  afterAll(async () => {
+    await coordinator?.close();
+    await rm(dataDir, { recursive: true, force: true });
+    await rm(runsDir, { recursive: true, force: true });
+  });
+
+  interface Body {
+    key: string;
+    buckets: number;
+    runs: Record<string, { downsampled: boolean; points: number; min: number[]; max: number[] }>;
+    missing: string[];
+    error: { message: string };
+  }
+  const get = async (query: string): Promise<{ status: number; body: Body }> => {
+    const res = await fetch(`${coordinator.httpUrl}/api/v1/series/local/rs?${query}`);
+    return { status: res.status, body: (await res.json()) as Body };
+  };
+
+  it('answers every run that logged the key, and names the runs that do not exist', async () => {
+    const { status, body } = await get(`runs=${[...ids, 'nosuchrun'].join(',')}&key=loss&buckets=10`);
+    expect(status).toBe(200);
+    expect(body.key).toBe('loss');
+    expect(body.buckets).toBe(10);
+    expect(Object.keys(body.runs)).toEqual([ids[0], ids[1]]);
+    expect(body.missing).toEqual(['nosuchrun']);
+    const one = body.runs[ids[1]!];
+    expect(one!.downsampled).toBe(true);
+    expect(one!.points).toBe(50);
+    expect(one!.max.at(-1)).toBe(149);
+    expect(Math.min(...one!.min)).toBe(100);
+  });
+
+  it('refuses too many runs, no runs and no key with the field and the rule', async () => {
+    const many = Array.from({ length: MAX_SERIES_RUNS + 1 }, (_, i) => `r${i}`).join(',');
+    const tooMany = await get(`runs=${many}&key=loss`);
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error.message).toContain(`runs`);
+    expect(tooMany.body.error.message).toContain(`at most ${MAX_SERIES_RUNS}`);
+    const noRuns = await get('key=loss');
+    expect([noRuns.status, noRuns.body.error.message]).toEqual([400, expect.stringContaining('`runs`: required')]);
+    const noKey = await get(`runs=${ids[0]!}`);
+    expect([noKey.status, noKey.body.error.message]).toEqual([400, expect.stringContaining('`key`: required')]);
+  });
+});
