@@ -33,7 +33,8 @@ __version__ = "0.1.0"
 #: The active run of this process (W&B's ``wandb.run``), or ``None``.
 run = None
 
-_INIT_NAMES = ("project", "entity", "id", "name", "group", "job_type", "tags", "notes", "config", "mode", "resume", "resume_from", "fork_from", "dir")
+# W&B init arguments that change nothing in Cohort: accepted (a script passing them runs unchanged) with one warning.
+_IGNORED_INIT = ("anonymous", "magic", "monitor_gym", "sync_tensorboard", "tensorboard", "allow_val_change", "force")
 _REINIT = ("finish_previous", "return_previous", "create_new", True, False, None)
 
 
@@ -54,8 +55,15 @@ def init(
     dir=None,  # noqa: A002 - W&B's name
     settings=None,
     reinit=None,
+    save_code=None,
+    config_exclude_keys=None,
+    config_include_keys=None,
+    **ignored,
 ):
     """Starts a run (W&B's ``wandb.init``) and returns it; also a context manager.
+
+    ``save_code=True`` logs the source files (``run.log_code(".")``);
+    ``config_include_keys`` / ``config_exclude_keys`` filter ``config``.
 
     A second ``init`` finishes the active run (exit code 0) first, unless
     ``reinit`` is ``"return_previous"`` (return it) or ``"create_new"``
@@ -63,6 +71,11 @@ def init(
     cannot be found, with how to get it.
     """
     global run
+    unknown = sorted(set(ignored) - set(_IGNORED_INIT))
+    if unknown:
+        raise TypeError("init() got unexpected keyword arguments: {}".format(", ".join(unknown)))
+    if ignored:
+        sys.stderr.write("cohort: warning: init() ignores {} (nothing in Cohort for them)\n".format(", ".join(sorted(ignored))))
     if reinit not in _REINIT:
         raise ValueError("Expected `reinit` to be one of finish_previous, return_previous, create_new, got {!r}".format(reinit))
     if run is not None and reinit in ("return_previous", False):
@@ -78,7 +91,14 @@ def init(
         from .config import _as_dict
         from ._values import convert
 
-        options["config"] = convert(_as_dict(options["config"], "init"), "config", 1)
+        values = _as_dict(options["config"], "init")
+        if config_include_keys is not None and config_exclude_keys is not None:
+            raise UsageError("init(): `config_include_keys` and `config_exclude_keys` are mutually exclusive")
+        if config_include_keys is not None:
+            values = {k: v for k, v in values.items() if k in set(config_include_keys)}
+        if config_exclude_keys is not None:
+            values = {k: v for k, v in values.items() if k not in set(config_exclude_keys)}
+        options["config"] = convert(values, "config", 1)
     if "tags" in options and isinstance(options["tags"], tuple):
         options["tags"] = list(options["tags"])
     options["settings"] = _settings(settings)
@@ -95,6 +115,8 @@ def init(
     if options["settings"].get("handle_sigterm", options["settings"].get("handleSigterm", True)):
         _lifecycle.watch_sigterm()
     _lifecycle.track(new)
+    if save_code:
+        new.log_code(".")
     return new
 
 

@@ -295,3 +295,16 @@ def test_a_forked_child_neither_logs_nor_finishes_the_run(server, env, project):
     assert run.step == 2
     run.finish()
     assert [r["a"] for r in server.history(project, run.id)] == [1, 2]
+
+
+def test_common_wandb_init_arguments_run_unchanged(server, env, project, capfd):
+    import argparse
+
+    args = argparse.Namespace(lr=0.1, batch=32, secret="x")
+    with cohort.init(project=project, config=args, config_exclude_keys=["secret"], save_code=False, sync_tensorboard=False) as run:
+        assert run.config.as_dict() == {"lr": 0.1, "batch": 32}
+    assert "ignores sync_tensorboard" in capfd.readouterr().err
+    with pytest.raises(TypeError, match="bogus"):
+        cohort.init(project=project, bogus=1)
+    with pytest.raises(cohort.UsageError, match="exclusive"):
+        cohort.init(project=project, config={"a": 1}, config_include_keys=["a"], config_exclude_keys=["b"])
