@@ -5,9 +5,10 @@ import os
 import signal
 import sys
 import threading
+import traceback
 
 _runs = []
-_state = {"exception": False, "sigterm_installed": False}
+_state = {"exception": "", "sigterm_installed": False}
 _previous_excepthook = sys.excepthook
 
 
@@ -21,16 +22,16 @@ def untrack(run):
 
 
 def _excepthook(exc_type, exc, tb):
-    _state["exception"] = True
+    _state["exception"] = "".join(traceback.format_exception(exc_type, exc, tb))
     _previous_excepthook(exc_type, exc, tb)
 
 
 @atexit.register
 def _finish_all():
-    code = 1 if _state["exception"] else 0
+    error = _state["exception"] or None
     for run in list(_runs):
         try:
-            run.finish(code)
+            run._finish(1 if error else 0, error)
         except Exception as err:  # noqa: BLE001 - exit goes on
             sys.stderr.write("cohort: error: finishing run {} at exit failed: {}\n".format(run.id, err))
 

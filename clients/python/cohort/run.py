@@ -4,6 +4,7 @@ import datetime
 import os
 import sys
 import threading
+import traceback
 
 from . import _values
 from ._agent import Channel
@@ -306,6 +307,10 @@ class Run:
     def finish(self, exit_code=None, quiet=None):
         """Ends the run (§5): 0 gives finished, anything else failed. A second call does nothing."""
         del quiet
+        self._finish(exit_code, None)
+
+    def _finish(self, exit_code, error):
+        """``error``: the traceback of the exception that ended the run (exit code 1), shown on its page."""
         code = 0 if exit_code is None else exit_code
         if isinstance(code, bool) or not isinstance(code, int):
             raise TypeError("Expected `exit_code` to be an integer, got {!r}".format(exit_code))
@@ -316,7 +321,7 @@ class Run:
         try:
             if os.getpid() == self._pid:
                 channel = self._channel if self._channel.dead is None else self._restart()
-                channel.call("finish", {"exit_code": code})
+                channel.call("finish", {"exit_code": code, "error": error})
         except AgentError as err:
             # Training must not die of its tracker: what the agent wrote stays in the run folder.
             sys.stderr.write("cohort: error: run {} could not be finished ({}); upload what it wrote with `cohort sync {}`\n".format(self.id, err, self.dir))
@@ -342,7 +347,10 @@ class Run:
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        self.finish(0 if exc_type is None else 1)
+        if exc_type is None:
+            self._finish(0, None)
+        else:
+            self._finish(1, "".join(traceback.format_exception(exc_type, exc, tb)))
         return False
 
     def __repr__(self):

@@ -49,6 +49,8 @@ def test_with_block_finishes_failed_and_reraises(server, env, project):
             raise RuntimeError("boom")
     view = server.run(project, run.id)
     assert view["state"] == "failed" and view["exitCode"] == 1
+    detail = server.get("/api/v1/runs/local/{}/{}/events".format(project, run.id))["events"][-1]["detail"]
+    assert detail.startswith("exit code 1: Traceback") and "RuntimeError: boom" in detail, detail
     assert len(server.history(project, run.id)) == 1
 
 
@@ -219,6 +221,8 @@ def test_uncaught_exception_fails_the_run(server, env, project):
     assert proc.returncode == 1 and "crash in training" in proc.stderr
     view = server.run(project, proc.stdout.split()[0])
     assert view["state"] == "failed" and view["exitCode"] == 1
+    detail = server.get("/api/v1/runs/local/{}/{}/events".format(project, view["id"]))["events"][-1]["detail"]
+    assert "SystemError: crash in training" in detail and "Traceback" in detail, detail
 
 
 def test_a_killed_agent_is_replaced_by_one_that_resumes_the_run(server, env, project, capfd):

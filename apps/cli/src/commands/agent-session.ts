@@ -237,8 +237,16 @@ export class AgentSession {
         await this.#active(op).flush();
         return undefined;
       case 'finish': {
-        const code = record(args, op)['exit_code'] ?? 0;
-        await this.#active(op).finish(code as number);
+        const a = record(args, op);
+        const run = this.#active(op);
+        if (typeof a['error'] === 'string' && a['error'] !== '') {
+          // The client's uncaught exception: its traceback is the error the run page shows (exit code 1).
+          const error = new Error(a['error'].split('\n').findLast((line) => line.trim() !== '') ?? 'error');
+          error.stack = a['error'];
+          await run.finishFailed(error);
+        } else {
+          await run.finish((a['exit_code'] ?? 0) as number);
+        }
         return undefined;
       }
       case 'terminate':
