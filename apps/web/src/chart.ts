@@ -44,9 +44,10 @@ window.__cohort ??= { charts: {}, ready: {} };
 
 const COLORS = ['#2f6fde', '#e8590c', '#2b8a3e', '#c2255c', '#7048e8', '#0b7285', '#a61e4d', '#5c940d', '#d9480f', '#364fc7'];
 
-/** A distinct colour per index. */
+/** A distinct colour per index: ten picked ones, then hues a golden angle apart (hundreds of runs stay apart). */
 export function color(i: number): string {
-  return COLORS[i % COLORS.length]!;
+  if (i < COLORS.length) return COLORS[i]!;
+  return `hsl(${Math.round((i * 137.508) % 360)}, ${62 + (i % 3) * 10}%, ${38 + (i % 4) * 6}%)`;
 }
 
 function positive(values: ReadonlyArray<number | null>, log: boolean): Array<number | null> {
@@ -198,6 +199,31 @@ export function groupChart(
   );
   options.bands = [{ series: [2, 3], fill: 'rgba(29,35,48,0.10)' }];
   return mount(container, `group:${key}`, options, joined);
+}
+
+/** One run's line in a workspace chart. */
+export interface RunLine {
+  label: string;
+  color: string;
+  x: number[];
+  y: number[];
+}
+
+/**
+ * A workspace chart: one line per run (its colour the same in every chart),
+ * on the x-values of all runs joined; the legend shows every run's value at
+ * the cursor, and clicking a run's legend entry hides its line.
+ */
+export function runsChart(container: HTMLElement, id: string, lines: RunLine[], opts: ChartOptions): ChartHandle {
+  const width = Math.max(240, container.clientWidth || 480);
+  const options = baseOptions(width, opts);
+  const tables = lines.map((l) => {
+    const y = positive(l.y, opts.logScale);
+    return [l.x, (opts.smoothing > 0 ? smooth(y, opts.smoothing) : y) as number[]] as AlignedData;
+  });
+  const data = tables.length === 0 ? ([[]] as unknown as AlignedData) : uPlot.join(tables);
+  options.series.push(...lines.map((l) => ({ label: l.label, stroke: l.color, width: 1.25, spanGaps: true, points: { show: false } })));
+  return mount(container, id, options, data);
 }
 
 /** Bars of a histogram (`bins` edges, `values` counts) or a bar plot, drawn on uPlot's bar paths. */

@@ -1,6 +1,7 @@
 import { get, groupHref, runHref, type RunView } from '../api.js';
 import { clear, h } from '../dom.js';
 import { STATES, badge, formatDuration, formatTime, formatValue, isMedia, leaves } from '../format.js';
+import { MAX_WORKSPACE_RUNS, workspaceHref } from '../workspace-url.js';
 
 /**
  * `/:entity/:project`: the runs table. Filter by state, search (name, id,
@@ -12,16 +13,26 @@ export async function runsPage(root: HTMLElement, entity: string, project: strin
   const base = `/api/v1/runs/${encodeURIComponent(entity)}/${encodeURIComponent(project)}`;
   let runs = await allRuns(base);
   const params = new URLSearchParams(location.search);
-  const state = { search: params.get('q') ?? '', stateFilter: params.get('state') ?? '', sort: 'startTime', desc: true, grouped: true, columns: defaultColumns(runs) };
+  const state = {
+    search: params.get('q') ?? '',
+    stateFilter: params.get('state') ?? '',
+    sort: params.get('sort') ?? 'startTime',
+    desc: params.get('asc') !== '1',
+    grouped: params.get('flat') !== '1',
+    columns: params.has('cols') ? params.get('cols')!.split(',').filter((c) => c !== '').slice(0, 20) : defaultColumns(runs),
+  };
+  /** Runs ticked for the workspace, in tick order (their colours there). */
+  const picked: string[] = (params.get('sel') ?? '').split(',').filter((id) => id !== '').slice(0, MAX_WORKSPACE_RUNS);
 
   const search = h('input', { type: 'search', placeholder: 'search name, id, group, tag…', value: state.search, 'aria-label': 'search runs', 'data-testid': 'search' });
   const stateSel = h('select', { 'aria-label': 'state filter', 'data-testid': 'state-filter' }, h('option', { value: '' }, 'all states'), ...STATES.map((s) => h('option', { value: s, selected: s === state.stateFilter }, s)));
-  const grouped = h('input', { type: 'checkbox', checked: true, 'data-testid': 'grouped' });
+  const grouped = h('input', { type: 'checkbox', checked: state.grouped, 'data-testid': 'grouped' });
+  const compare = h('a', { class: 'button', 'data-link': true, 'data-testid': 'compare' });
   const cols = h('input', { type: 'text', value: state.columns.join(', '), placeholder: 'summary columns, comma-separated', 'aria-label': 'summary columns' });
   const table = h('div', { class: 'table-wrap' });
   root.append(
     h('h1', null, project, ' ', h('a', { href: `/${encodeURIComponent(entity)}/${encodeURIComponent(project)}/artifacts`, 'data-link': true, class: 'small' }, 'artifacts →')),
-    h('div', { class: 'toolbar' }, search, stateSel, h('label', null, grouped, ' group rows'), h('label', null, 'summary columns ', cols)),
+    h('div', { class: 'toolbar' }, search, stateSel, h('label', null, grouped, ' group rows'), h('label', null, 'summary columns ', cols), compare),
     table,
   );
 
@@ -30,9 +41,24 @@ export async function runsPage(root: HTMLElement, entity: string, project: strin
     const q = state.search.toLowerCase();
     let shown = runs.filter((r) => (state.stateFilter === '' || r.state === state.stateFilter) && (q === '' || haystack(r).includes(q)));
     shown = sortRuns(shown, state.sort, state.desc);
-    const header: Array<[string, string]> = [['name', 'name'], ['state', 'state'], ['group', 'group'], ['rank', 'rank'], ['jobType', 'job type'], ['tags', 'tags'], ['startTime', 'started'], ['duration', 'duration'], ...state.columns.map((c): [string, string] => [`summary:${c}`, c])];
+    // The table's view in the URL: a link reproduces it, a reload keeps it.
+    const url = new URLSearchParams();
+    if (state.search !== '') url.set('q', state.search);
+    if (state.stateFilter !== '') url.set('state', state.stateFilter);
+    if (state.sort !== 'startTime') url.set('sort', state.sort);
+    if (!state.desc) url.set('asc', '1');
+    if (!state.grouped) url.set('flat', '1');
+    url.set('cols', state.columns.join(','));
+    if (picked.length > 0) url.set('sel', picked.join(','));
+    history.replaceState(null, '', `${location.pathname}?${url.toString().replace(/%2C/g, ',')}`);
+    // Compare the ticked runs, or (none ticked) every run shown.
+    const compared = picked.length > 0 ? picked : shown.slice(0, MAX_WORKSPACE_RUNS).map((r) => r.id);
+    compare.setAttribute('href', workspaceHref(entity, project, compared));
+    compare.textContent = picked.length > 0 ? `compare ${picked.length} selected →` : `compare ${compared.length} shown →`;
+    const header: Array<[string, string]> = [['select', '✓'], ['name', 'name'], ['state', 'state'], ['group', 'group'], ['rank', 'rank'], ['jobType', 'job type'], ['tags', 'tags'], ['startTime', 'started'], ['duration', 'duration'], ...state.columns.map((c): [string, string] => [`summary:${c}`, c])];
     const thead = h('thead', null, h('tr', null, ...header.map(([k, label]) => {
       const th = h('th', { class: 'sortable', 'data-key': k }, label, state.sort === k ? (state.desc ? ' ▾' : ' ▴') : '');
+      if (k === 'select') return th;
       th.addEventListener('click', () => {
         state.desc = state.sort === k ? !state.desc : k === 'startTime';
         state.sort = k;
@@ -41,8 +67,19 @@ export async function runsPage(root: HTMLElement, entity: string, project: strin
       return th;
     })));
     const tbody = h('tbody');
+    const tick = (id: string): HTMLElement => {
+      const box = h('input', { type: 'checkbox', 'aria-label': `select ${id}`, 'data-testid': 'select-run', checked: picked.includes(id) });
+      box.addEventListener('change', () => {
+        const at = picked.indexOf(id);
+        if (box.checked && at === -1 && picked.length < MAX_WORKSPACE_RUNS) picked.push(id);
+        if (!box.checked && at !== -1) picked.splice(at, 1);
+        render();
+      });
+      return box;
+    };
     const row = (r: RunView, nested: boolean): HTMLElement =>
       h('tr', { class: nested ? 'nested' : undefined, 'data-testid': 'run-row', 'data-key': r.id },
+        h('td', null, tick(r.id)),
         h('td', null, h('a', { href: runHref(r.entity, r.project, r.id), 'data-link': true }, r.name || r.id)),
         h('td', null, badge(r.state)),
         h('td', null, r.group ? h('a', { href: groupHref(r.entity, r.project, r.group), 'data-link': true }, r.group) : ''),

@@ -1,0 +1,144 @@
+import { get, runHref, type RunView, type SeriesData } from '../api.js';
+import { color, runsChart, type ChartHandle } from '../chart.js';
+import { clear, h } from '../dom.js';
+import { isMedia, leaves } from '../format.js';
+import { isHidden, keysByXAxis } from '../metric-defs.js';
+import { readWorkspaceView, workspaceSearch, type WorkspaceView } from '../workspace-url.js';
+import { sectionOf } from './run-page.js';
+
+/** Buckets per run line: about one per horizontal pixel. */
+const BUCKETS = 1000;
+/** Charts fetched at once. */
+const CONCURRENCY = 4;
+/** Keys charted at most. */
+const MAX_KEYS = 200;
+
+interface RunsSeries {
+  xAxis: string;
+  runs: Record<string, SeriesData>;
+  missing: string[];
+}
+
+/**
+ * `/:entity/:project/workspace?runs=a,b`: runs compared. One chart per
+ * metric with a line per run (each run's colour the same in every chart),
+ * the legend showing every run's value at the cursor; x-axis, smoothing,
+ * log scale and a key filter. Each chart is one request for all its runs
+ * (`GET /api/v1/series/:entity/:project`, docs/http-api.md). The view lives
+ * in the URL (workspace-url.ts).
+ */
+export async function workspacePage(root: HTMLElement, entity: string, project: string, signal: AbortSignal): Promise<void> {
+  const view: WorkspaceView = readWorkspaceView(location.search);
+  const runsBase = `/api/v1/runs/${encodeURIComponent(entity)}/${encodeURIComponent(project)}`;
+  const selected = await selectedRuns(runsBase, view.runs);
+  const runColor = new Map(view.runs.map((id, i) => [id, color(i)]));
+  const header = h('div');
+  const controls = h('div', { class: 'toolbar' });
+  const legend = h('div', { class: 'run-legend', 'data-testid': 'workspace-runs' });
+  const chartsEl = h('div', { class: 'charts', 'data-testid': 'workspace-charts' });
+  root.append(header, controls, legend, chartsEl);
+  header.append(
+    h('h1', null, `${project} workspace`),
+    h('p', { class: 'muted' }, `${selected.length} runs compared · `, h('a', { href: `/${encodeURIComponent(entity)}/${encodeURIComponent(project)}`, 'data-link': true }, 'choose runs in the runs table')),
+  );
+  for (const r of selected) {
+    legend.append(h('span', { class: 'run-chip', 'data-key': r.id, title: r.id }, h('span', { class: 'swatch', 'data-testid': 'swatch' }), h('a', { href: runHref(r.entity, r.project, r.id), 'data-link': true }, r.name || r.id)));
+    (legend.lastChild!.firstChild as HTMLElement).style.background = runColor.get(r.id)!;
+  }
+
+  const metrics = selected[0]?.metrics ?? [];
+  const numeric = new Set<string>();
+  for (const r of selected) for (const [k, v] of leaves(r.summary ?? {})) if (typeof v === 'number' && !k.startsWith('_') && !isMedia(v)) numeric.add(k);
+  const allKeys = [...numeric].filter((k) => !isHidden(k, metrics)).sort().slice(0, MAX_KEYS);
+
+  const xSel = h('select', { 'aria-label': 'x-axis', 'data-testid': 'x-axis' }, ...[['', 'default (step or step metric)'], ['_step', 'step'], ['_runtime', 'relative time (s)'], ['_timestamp', 'wall time'], ...allKeys.map((k) => [k, k])].map(([v, l]) => h('option', { value: v, selected: v === view.xAxis }, l)));
+  const smoothIn = h('input', { type: 'range', min: 0, max: 0.99, step: 0.01, value: view.smoothing, 'aria-label': 'smoothing', 'data-testid': 'smoothing' });
+  const logIn = h('input', { type: 'checkbox', 'aria-label': 'log scale', 'data-testid': 'log-scale', checked: view.logScale });
+  const filterIn = h('input', { type: 'search', placeholder: 'filter charts by key…', value: view.filter, 'aria-label': 'filter charts', 'data-testid': 'chart-filter' });
+  controls.append(h('label', null, 'x-axis ', xSel), h('label', null, 'smoothing ', smoothIn), h('label', null, logIn, ' log scale'), filterIn);
+
+  let charts: ChartHandle[] = [];
+  let generation = 0;
+  const draw = async (): Promise<void> => {
+    const mine = ++generation;
+    history.replaceState(null, '', `${location.pathname}${workspaceSearch(view)}`);
+    for (const c of charts) c.destroy();
+    charts = [];
+    clear(chartsEl);
+    const keys = allKeys.filter((k) => view.filter === '' || k.toLowerCase().includes(view.filter.toLowerCase()));
+    if (selected.length === 0) chartsEl.append(h('p', { class: 'muted' }, 'No runs selected: tick runs in the runs table and choose “compare”.'));
+    else if (keys.length === 0) chartsEl.append(h('p', { class: 'muted' }, 'No metrics to chart.'));
+    const cards = new Map<string, HTMLElement>();
+    const sections = new Map<string, HTMLElement>();
+    for (const k of keys) {
+      const s = sectionOf(k);
+      if (!sections.has(s)) {
+        const grid = h('div', { class: 'chart-grid' });
+        const details = h('details', { class: 'section', 'data-key': s }, h('summary', null, s), grid);
+        details.open = true;
+        chartsEl.append(details);
+        sections.set(s, grid);
+      }
+      const card = h('div', { class: 'chart-card', 'data-key': k }, h('div', { class: 'chart-title' }, k));
+      sections.get(s)!.append(card);
+      cards.set(k, card);
+    }
+    const byX = keysByXAxis(keys, view.xAxis, metrics);
+    const jobs = [...byX].flatMap(([x, ks]) => ks.map((k) => [k, x] as const));
+    const ids = selected.map((r) => r.id);
+    const names = new Map(selected.map((r) => [r.id, r.name || r.id]));
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < jobs.length) {
+        const [key, xAxis] = jobs[next++]!;
+        const result = await get<RunsSeries>(`/api/v1/series/${encodeURIComponent(entity)}/${encodeURIComponent(project)}`, { runs: ids.join(','), key, xAxis, buckets: BUCKETS });
+        if (signal.aborted || mine !== generation) return;
+        const lines = ids.filter((id) => result.runs[id] !== undefined).map((id) => ({ label: names.get(id)!, color: runColor.get(id)!, x: result.runs[id]!.x, y: result.runs[id]!.last }));
+        const card = cards.get(key)!;
+        if (xAxis !== '_step' && view.xAxis === '') card.firstChild!.appendChild(h('span', { class: 'muted small' }, ` vs ${xAxis}`));
+        charts.push(runsChart(card, `ws:${key}`, lines, { xAxis, smoothing: view.smoothing, logScale: view.logScale }));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, jobs.length) }, worker));
+    if (mine === generation && !signal.aborted) window.__cohort.ready['workspace'] = true;
+  };
+
+  const redraw = (): void => {
+    window.__cohort.ready['workspace'] = false;
+    void draw();
+  };
+  xSel.addEventListener('change', () => {
+    view.xAxis = xSel.value;
+    redraw();
+  });
+  smoothIn.addEventListener('change', () => {
+    view.smoothing = Number(smoothIn.value);
+    redraw();
+  });
+  logIn.addEventListener('change', () => {
+    view.logScale = logIn.checked;
+    redraw();
+  });
+  filterIn.addEventListener('change', () => {
+    view.filter = filterIn.value;
+    redraw();
+  });
+  signal.addEventListener('abort', () => {
+    for (const c of charts) c.destroy();
+  });
+  await draw();
+}
+
+/** The selected runs with their summaries (for the keys) and definitions, in the order asked. */
+async function selectedRuns(base: string, ids: readonly string[]): Promise<RunView[]> {
+  if (ids.length === 0) return [];
+  const wanted = new Set(ids);
+  const found = new Map<string, RunView>();
+  let cursor: string | undefined;
+  do {
+    const page = await get<{ runs: RunView[]; nextCursor?: string }>(base, { fields: 'summary', limit: 1000, cursor });
+    for (const r of page.runs) if (wanted.has(r.id)) found.set(r.id, r);
+    cursor = found.size === wanted.size ? undefined : page.nextCursor;
+  } while (cursor !== undefined);
+  return ids.flatMap((id) => (found.has(id) ? [found.get(id)!] : []));
+}
