@@ -94,7 +94,7 @@ describe('StreamRecords', () => {
     const second = stream(client, RUN);
     const end = await second.ended;
     expect(end.code).toBe(status.RESOURCE_EXHAUSTED);
-    expect(end.details).toMatch(/at most 1 record streams/);
+    expect(end.details).toMatch(/record streams: the server serves at most 1 at once/);
     first.end();
     expect((await first.ended).code).toBe(status.OK);
   });
