@@ -34,7 +34,7 @@ describe('the project workspace in Chromium', () => {
     coordinator = await startCoordinator({ dataDir, grpcPort: 0, httpPort: 0 });
     process.env['COHORT_URL'] = coordinator.httpUrl;
     for (let r = 0; r < 3; r++) {
-      await withRun({ project: 'web-ws', name: `run-${'abc'[r]}`, dir: join(runsDir, String(r)), config: { lr: lrOf(r) }, settings: { silent: true, systemMetricsSeconds: 0, console: 'off' } }, (run) => {
+      await withRun({ project: 'web-ws', name: `run-${'abc'[r]}`, dir: join(runsDir, String(r)), config: { lr: lrOf(r), arch: r === 1 ? 'mlp' : 'cnn' }, settings: { silent: true, systemMetricsSeconds: 0, console: 'off' } }, (run) => {
         ids.push(run.id);
         for (let s = 0; s < STEPS; s++) run.log({ 'train/loss': lossOf(r, s), 'train/lr': lrOf(r), ...(r !== 1 && { 'val/acc': r / 10 + s / 1000 }) });
       });
@@ -93,6 +93,28 @@ describe('the project workspace in Chromium', () => {
       return [...u.root.querySelectorAll('.u-legend .u-series .u-value')].map((e) => e.textContent);
     });
     expect(hover).toEqual(['10', '3e-4', '1e-4']);
+    await page.close();
+  });
+
+  it('groups runs by a config value: a mean line and min–max band per value', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+    await page.goto(`${coordinator.httpUrl}/local/web-ws/workspace?runs=${ids.join(',')}&group=config.arch`);
+    await page.waitForFunction(() => window.__cohort?.ready?.['workspace'] === true, null, { timeout: 30_000 });
+    const c = await page.evaluate(() => {
+      const h = window.__cohort.charts['ws:train/loss']!;
+      return { drawn: h.drawn(), labels: h.labels(), bands: h.uplot.bands?.length ?? 0 };
+    });
+    expect(c.labels).toEqual(['cnn mean (2)', 'cnn max', 'cnn min', 'mlp mean (1)', 'mlp max', 'mlp min']);
+    expect(c.bands).toBe(2);
+    const [x, cnnMean, cnnMax, cnnMin, mlpMean] = c.drawn as [number[], number[], number[], number[], number[]];
+    for (let i = 0; i < x.length; i++) {
+      const s = x[i]!;
+      expect(cnnMean[i]).toBeCloseTo((lossOf(0, s) + lossOf(2, s)) / 2, 12);
+      expect(cnnMax[i]).toBeCloseTo(lossOf(2, s), 12);
+      expect(cnnMin[i]).toBeCloseTo(lossOf(0, s), 12);
+      expect(mlpMean[i]).toBeCloseTo(lossOf(1, s), 12);
+    }
+    expect(await page.locator('[data-testid=group-by]').inputValue()).toBe('config.arch');
     await page.close();
   });
 

@@ -226,6 +226,72 @@ export function runsChart(container: HTMLElement, id: string, lines: RunLine[], 
   return mount(container, id, options, data);
 }
 
+/** Runs drawn as one group: the mean line and the min–max band across its runs. */
+export interface RunGroup {
+  label: string;
+  color: string;
+  lines: RunLine[];
+}
+
+/** A colour at opacity `a` (hex `#rrggbb` or `hsl(h, s%, l%)`). */
+export function withAlpha(c: string, a: number): string {
+  if (/^#[0-9a-f]{6}$/i.test(c)) return `${c}${Math.round(a * 255).toString(16).padStart(2, '0')}`;
+  const m = /^hsl\((.*)\)$/.exec(c);
+  return m ? `hsla(${m[1]}, ${a})` : c;
+}
+
+/**
+ * Mean, min and max per x over lines joined on their x-values (a line
+ * without a value at an x does not count there).
+ */
+export function aggregateLines(lines: RunLine[], logScale: boolean, smoothing: number): { x: number[]; mean: Array<number | null>; min: Array<number | null>; max: Array<number | null> } {
+  if (lines.length === 0) return { x: [], mean: [], min: [], max: [] };
+  const joined = uPlot.join(lines.map((l) => {
+    const y = positive(l.y, logScale);
+    return [l.x, (smoothing > 0 ? smooth(y, smoothing) : y) as number[]] as AlignedData;
+  }));
+  const x = Array.from(joined[0] as ArrayLike<number>);
+  const mean: Array<number | null> = new Array(x.length);
+  const min: Array<number | null> = new Array(x.length);
+  const max: Array<number | null> = new Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    let sum = 0;
+    let n = 0;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let j = 1; j < joined.length; j++) {
+      const v = (joined[j] as ArrayLike<number | null | undefined>)[i];
+      if (v === null || v === undefined || !Number.isFinite(v)) continue;
+      sum += v;
+      n++;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    mean[i] = n > 0 ? sum / n : null;
+    min[i] = n > 0 ? lo : null;
+    max[i] = n > 0 ? hi : null;
+  }
+  return { x, mean, min, max };
+}
+
+/** A grouped workspace chart: per group its mean line (bold) and the min–max band across its runs. */
+export function groupsChart(container: HTMLElement, id: string, groups: RunGroup[], opts: ChartOptions): ChartHandle {
+  const width = Math.max(240, container.clientWidth || 480);
+  const options = baseOptions(width, opts);
+  const aggs = groups.map((g) => aggregateLines(g.lines, opts.logScale, opts.smoothing));
+  const data = aggs.length === 0 ? ([[]] as unknown as AlignedData) : uPlot.join(aggs.map((a) => [a.x, a.mean, a.max, a.min] as AlignedData));
+  options.bands = [];
+  groups.forEach((g, i) => {
+    options.series.push(
+      { label: `${g.label} mean (${g.lines.length})`, stroke: g.color, width: 2, spanGaps: true, points: { show: false } },
+      { label: `${g.label} max`, stroke: withAlpha(g.color, 0.35), width: 0.5, spanGaps: true, points: { show: false } },
+      { label: `${g.label} min`, stroke: withAlpha(g.color, 0.35), width: 0.5, spanGaps: true, points: { show: false } },
+    );
+    options.bands!.push({ series: [2 + i * 3, 3 + i * 3], fill: withAlpha(g.color, 0.14) });
+  });
+  return mount(container, id, options, data);
+}
+
 /** Bars of a histogram (`bins` edges, `values` counts) or a bar plot, drawn on uPlot's bar paths. */
 export function barChart(container: HTMLElement, id: string, x: number[], y: number[], label: string): ChartHandle {
   const width = Math.max(240, container.clientWidth || 360);

@@ -2,8 +2,9 @@
  * The project workspace's view as URL parameters, so a link reproduces it and
  * a reload keeps it: `runs` (the selected run ids, in colour order), `x`
  * (x-axis; '' draws each metric against its step metric or `_step`),
- * `smooth` (0 to 0.99), `log` (1 for a log y-scale) and `q` (only the
- * charts whose key contains it).
+ * `smooth` (0 to 0.99), `log` (1 for a log y-scale), `q` (only the
+ * charts whose key contains it) and `group` (`group`, or `config.<path>`:
+ * a mean line and min–max band per value instead of a line per run).
  */
 export interface WorkspaceView {
   runs: string[];
@@ -11,6 +12,7 @@ export interface WorkspaceView {
   smoothing: number;
   logScale: boolean;
   filter: string;
+  groupBy: string;
 }
 
 /** The most runs a workspace draws (the server's bound per request, docs/http-api.md). */
@@ -26,6 +28,7 @@ export function readWorkspaceView(search: string): WorkspaceView {
     smoothing: Number.isFinite(smoothing) ? Math.min(0.99, Math.max(0, smoothing)) : 0,
     logScale: p.get('log') === '1',
     filter: p.get('q') ?? '',
+    groupBy: p.get('group') ?? '',
   };
 }
 
@@ -37,11 +40,12 @@ export function workspaceSearch(v: WorkspaceView): string {
   if (v.smoothing > 0) p.set('smooth', String(v.smoothing));
   if (v.logScale) p.set('log', '1');
   if (v.filter !== '') p.set('q', v.filter);
+  if (v.groupBy !== '') p.set('group', v.groupBy);
   const text = p.toString().replace(/%2C/g, ',').replace(/%2F/g, '/');
   return text === '' ? '' : `?${text}`;
 }
 
 /** The workspace page of a project showing `runs`. */
 export function workspaceHref(entity: string, project: string, runs: readonly string[]): string {
-  return `/${encodeURIComponent(entity)}/${encodeURIComponent(project)}/workspace${workspaceSearch({ runs: [...runs], xAxis: '', smoothing: 0, logScale: false, filter: '' })}`;
+  return `/${encodeURIComponent(entity)}/${encodeURIComponent(project)}/workspace${workspaceSearch({ runs: [...runs], xAxis: '', smoothing: 0, logScale: false, filter: '', groupBy: '' })}`;
 }

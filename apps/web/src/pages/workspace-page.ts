@@ -1,7 +1,7 @@
 import { get, runHref, type RunView, type SeriesData } from '../api.js';
-import { color, runsChart, type ChartHandle } from '../chart.js';
+import { color, groupsChart, runsChart, type ChartHandle, type RunLine } from '../chart.js';
 import { clear, h } from '../dom.js';
-import { isMedia, leaves } from '../format.js';
+import { formatValue, isMedia, leafAt, leaves } from '../format.js';
 import { isHidden, keysByXAxis } from '../metric-defs.js';
 import { readWorkspaceView, workspaceSearch, type WorkspaceView } from '../workspace-url.js';
 import { sectionOf } from './run-page.js';
@@ -23,7 +23,8 @@ interface RunsSeries {
  * `/:entity/:project/workspace?runs=a,b`: runs compared. One chart per
  * metric with a line per run (each run's colour the same in every chart),
  * the legend showing every run's value at the cursor; x-axis, smoothing,
- * log scale and a key filter. Each chart is one request for all its runs
+ * log scale, a key filter, and grouping by run group or a config value (a
+ * mean line and min–max band per group). Each chart is one request for all its runs
  * (`GET /api/v1/series/:entity/:project`, docs/http-api.md). The view lives
  * in the URL (workspace-url.ts).
  */
@@ -55,7 +56,19 @@ export async function workspacePage(root: HTMLElement, entity: string, project: 
   const smoothIn = h('input', { type: 'range', min: 0, max: 0.99, step: 0.01, value: view.smoothing, 'aria-label': 'smoothing', 'data-testid': 'smoothing' });
   const logIn = h('input', { type: 'checkbox', 'aria-label': 'log scale', 'data-testid': 'log-scale', checked: view.logScale });
   const filterIn = h('input', { type: 'search', placeholder: 'filter charts by key…', value: view.filter, 'aria-label': 'filter charts', 'data-testid': 'chart-filter' });
-  controls.append(h('label', null, 'x-axis ', xSel), h('label', null, 'smoothing ', smoothIn), h('label', null, logIn, ' log scale'), filterIn);
+  const configKeys = [...new Set(selected.flatMap((r) => leaves(r.config ?? {}).map(([k]) => k)))].sort().slice(0, 100);
+  const groupSel = h(
+    'select',
+    { 'aria-label': 'group by', 'data-testid': 'group-by' },
+    ...[['', 'no grouping'], ['group', 'run group'], ...configKeys.map((k) => [`config.${k}`, `config ${k}`])].map(([v, l]) => h('option', { value: v, selected: v === view.groupBy }, l)),
+  );
+  controls.append(h('label', null, 'x-axis ', xSel), h('label', null, 'smoothing ', smoothIn), h('label', null, logIn, ' log scale'), h('label', null, 'group by ', groupSel), filterIn);
+  /** The group of a run under `view.groupBy`, as text. */
+  const groupOf = (r: RunView): string => {
+    if (view.groupBy === 'group') return r.group || '(no group)';
+    const v = leafAt(r.config ?? {}, view.groupBy.slice('config.'.length));
+    return v === undefined ? '(unset)' : formatValue(v, 60);
+  };
 
   let charts: ChartHandle[] = [];
   let generation = 0;
@@ -86,6 +99,9 @@ export async function workspacePage(root: HTMLElement, entity: string, project: 
     const byX = keysByXAxis(keys, view.xAxis, metrics);
     const jobs = [...byX].flatMap(([x, ks]) => ks.map((k) => [k, x] as const));
     const ids = selected.map((r) => r.id);
+    // Groups in order of first run; a group's colour the same in every chart.
+    const groupNames = view.groupBy === '' ? [] : [...new Set(selected.map(groupOf))];
+    const groupColor = new Map(groupNames.map((g, i) => [g, color(i)]));
     const names = new Map(selected.map((r) => [r.id, r.name || r.id]));
     let next = 0;
     const worker = async (): Promise<void> => {
@@ -93,10 +109,24 @@ export async function workspacePage(root: HTMLElement, entity: string, project: 
         const [key, xAxis] = jobs[next++]!;
         const result = await get<RunsSeries>(`/api/v1/series/${encodeURIComponent(entity)}/${encodeURIComponent(project)}`, { runs: ids.join(','), key, xAxis, buckets: BUCKETS });
         if (signal.aborted || mine !== generation) return;
-        const lines = ids.filter((id) => result.runs[id] !== undefined).map((id) => ({ label: names.get(id)!, color: runColor.get(id)!, x: result.runs[id]!.x, y: result.runs[id]!.last }));
+        const lineOf = (r: RunView): RunLine | undefined => {
+          const s = result.runs[r.id];
+          return s && { label: names.get(r.id)!, color: runColor.get(r.id)!, x: s.x, y: s.last };
+        };
         const card = cards.get(key)!;
         if (xAxis !== '_step' && view.xAxis === '') card.firstChild!.appendChild(h('span', { class: 'muted small' }, ` vs ${xAxis}`));
-        charts.push(runsChart(card, `ws:${key}`, lines, { xAxis, smoothing: view.smoothing, logScale: view.logScale }));
+        const chartOpts = { xAxis, smoothing: view.smoothing, logScale: view.logScale };
+        if (view.groupBy === '') charts.push(runsChart(card, `ws:${key}`, selected.flatMap((r) => lineOf(r) ?? []), chartOpts));
+        else {
+          const groups = new Map<string, RunLine[]>();
+          for (const g of groupNames) groups.set(g, []);
+          for (const r of selected) {
+            const line = lineOf(r);
+            if (line) groups.get(groupOf(r))!.push(line);
+          }
+          const drawn = [...groups].filter(([, lines]) => lines.length > 0).map(([label, lines]) => ({ label, color: groupColor.get(label)!, lines }));
+          charts.push(groupsChart(card, `ws:${key}`, drawn, chartOpts));
+        }
       }
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, jobs.length) }, worker));
@@ -119,6 +149,10 @@ export async function workspacePage(root: HTMLElement, entity: string, project: 
     view.logScale = logIn.checked;
     redraw();
   });
+  groupSel.addEventListener('change', () => {
+    view.groupBy = groupSel.value;
+    redraw();
+  });
   filterIn.addEventListener('change', () => {
     view.filter = filterIn.value;
     redraw();
@@ -129,14 +163,14 @@ export async function workspacePage(root: HTMLElement, entity: string, project: 
   await draw();
 }
 
-/** The selected runs with their summaries (for the keys) and definitions, in the order asked. */
+/** The selected runs with their summaries (for the keys), configs (for grouping) and definitions, in the order asked. */
 async function selectedRuns(base: string, ids: readonly string[]): Promise<RunView[]> {
   if (ids.length === 0) return [];
   const wanted = new Set(ids);
   const found = new Map<string, RunView>();
   let cursor: string | undefined;
   do {
-    const page = await get<{ runs: RunView[]; nextCursor?: string }>(base, { fields: 'summary', limit: 1000, cursor });
+    const page = await get<{ runs: RunView[]; nextCursor?: string }>(base, { fields: 'summary,config', limit: 1000, cursor });
     for (const r of page.runs) if (wanted.has(r.id)) found.set(r.id, r);
     cursor = found.size === wanted.size ? undefined : page.nextCursor;
   } while (cursor !== undefined);
