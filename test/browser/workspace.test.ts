@@ -59,6 +59,12 @@ describe('the project workspace in Chromium', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
     await page.goto(`${coordinator.httpUrl}/local/web-ws`);
     await page.waitForSelector('[data-testid=run-row]');
+    // Config columns beside summary columns, chosen by the user, kept in the URL.
+    await page.fill('[data-testid=columns]', 'config.arch, train/loss, config.lr');
+    await page.locator('[data-testid=columns]').dispatchEvent('change');
+    const cells = async (id: string): Promise<string[]> => (await page.locator(`[data-testid=run-row][data-key="${id}"] td.num`).allTextContents());
+    expect(await cells(ids[1]!)).toEqual(['mlp', String(Number(lossOf(1, STEPS - 1).toPrecision(6))), '2e-4']);
+    expect(new URL(page.url()).searchParams.get('cols')).toBe('config.arch,train/loss,config.lr');
     // Ticked in this order: run-c, then run-a; their colours follow that order.
     await page.locator(`[data-testid=run-row][data-key="${ids[2]}"] [data-testid=select-run]`).check();
     await page.locator(`[data-testid=run-row][data-key="${ids[0]}"] [data-testid=select-run]`).check();

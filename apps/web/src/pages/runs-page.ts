@@ -1,12 +1,14 @@
 import { get, groupHref, runHref, type RunView } from '../api.js';
 import { clear, h } from '../dom.js';
-import { STATES, badge, formatDuration, formatTime, formatValue, isMedia, leaves } from '../format.js';
+import { STATES, badge, formatDuration, formatTime, formatValue, isMedia, leafAt, leaves } from '../format.js';
+import { formatKeyed } from '../numbers.js';
 import { MAX_WORKSPACE_RUNS, workspaceHref } from '../workspace-url.js';
 
 /**
  * `/:entity/:project`: the runs table. Filter by state, search (name, id,
- * group, tags, job type), sort by any column, choose summary columns, and
- * see training groups as grouped rows (a group row, then its ranks).
+ * group, tags, job type), sort by any column, choose summary and config
+ * columns (`config.lr`), tick runs to compare in the workspace, and see
+ * training groups as grouped rows (a group row, then its ranks).
  * Refreshes every 5 s while a run is live.
  */
 export async function runsPage(root: HTMLElement, entity: string, project: string, signal: AbortSignal): Promise<void> {
@@ -28,11 +30,11 @@ export async function runsPage(root: HTMLElement, entity: string, project: strin
   const stateSel = h('select', { 'aria-label': 'state filter', 'data-testid': 'state-filter' }, h('option', { value: '' }, 'all states'), ...STATES.map((s) => h('option', { value: s, selected: s === state.stateFilter }, s)));
   const grouped = h('input', { type: 'checkbox', checked: state.grouped, 'data-testid': 'grouped' });
   const compare = h('a', { class: 'button', 'data-link': true, 'data-testid': 'compare' });
-  const cols = h('input', { type: 'text', value: state.columns.join(', '), placeholder: 'summary columns, comma-separated', 'aria-label': 'summary columns' });
+  const cols = h('input', { type: 'text', value: state.columns.join(', '), placeholder: 'columns: summary keys, config.<key>, comma-separated', 'aria-label': 'summary columns', 'data-testid': 'columns' });
   const table = h('div', { class: 'table-wrap' });
   root.append(
     h('h1', null, project, ' ', h('a', { href: `/${encodeURIComponent(entity)}/${encodeURIComponent(project)}/artifacts`, 'data-link': true, class: 'small' }, 'artifacts →')),
-    h('div', { class: 'toolbar' }, search, stateSel, h('label', null, grouped, ' group rows'), h('label', null, 'summary columns ', cols), compare),
+    h('div', { class: 'toolbar' }, search, stateSel, h('label', null, grouped, ' group rows'), h('label', null, 'columns ', cols), compare),
     table,
   );
 
@@ -155,12 +157,12 @@ export async function runsPage(root: HTMLElement, entity: string, project: strin
   signal.addEventListener('abort', () => clearInterval(timer));
 }
 
-/** Every run of the project with its summary (the columns), page after page (docs/http-api.md, "Runs"). */
+/** Every run of the project with its summary and config (the columns), page after page (docs/http-api.md, "Runs"). */
 async function allRuns(base: string): Promise<RunView[]> {
   const out: RunView[] = [];
   let cursor: string | undefined;
   do {
-    const page = await get<{ runs: Array<Omit<RunView, 'config'> & Partial<Pick<RunView, 'config'>>>; nextCursor?: string }>(base, { fields: 'summary', limit: 1000, cursor });
+    const page = await get<{ runs: Array<Omit<RunView, 'config'> & Partial<Pick<RunView, 'config'>>>; nextCursor?: string }>(base, { fields: 'summary,config', limit: 1000, cursor });
     for (const r of page.runs) out.push({ ...r, config: r.config ?? {} });
     cursor = page.nextCursor;
   } while (cursor !== undefined);
@@ -175,14 +177,16 @@ function duration(r: RunView): number {
   return r.runtime > 0 ? r.runtime : (r.endTime ?? r.heartbeatAt ?? r.startTime) - r.startTime;
 }
 
+/** A column's value: `config.<path>` reads the config, any other name the summary. */
 function summaryValue(r: RunView, key: string): unknown {
+  if (key.startsWith('config.')) return leafAt(r.config, key.slice('config.'.length));
   for (const [k, v] of leaves(r.summary)) if (k === key) return v;
   return undefined;
 }
 
 function summaryCell(r: RunView, key: string): string {
   const v = summaryValue(r, key);
-  return v === undefined ? '' : isMedia(v) ? `(${v._type})` : formatValue(v, 60);
+  return v === undefined ? '' : typeof v === 'number' ? formatKeyed(key, v) : isMedia(v) ? `(${v._type})` : formatValue(v, 60);
 }
 
 /** Up to 4 numeric summary keys shared by the most runs, `_` keys left out. */
