@@ -58,7 +58,7 @@ describe('cohort command line', () => {
       [1, 'finished'],
     ]);
 
-    const { runs } = await c.engine.listRuns('local', 'cohort-demo');
+    const { runs } = await c.engine.listRuns('local', 'cohort-demo', {}, { fields: ['summary'] });
     expect(runs).toHaveLength(2);
     for (const run of runs) {
       expect(run.state).toBe('finished');

@@ -15,7 +15,7 @@ const runSchema = z.object({
   lastStep: z.number().nullable(),
   group: z.string().optional(),
 });
-const runsSchema = z.object({ runs: z.array(runSchema) });
+const runsSchema = z.object({ runs: z.array(runSchema), nextCursor: z.string().optional() });
 const projectsSchema = z.object({ projects: z.array(z.object({ project: z.string() })) });
 const infoSchema = z.object({ defaultEntity: z.string() });
 
@@ -37,8 +37,13 @@ export async function runsCommand(argv: readonly string[], ctx: CliContext): Pro
           .map((p) => p.project);
   const rows: string[][] = [];
   for (const project of projects) {
-    const { runs } = runsSchema.parse(await get(`/api/v1/runs/${encodeURIComponent(entity)}/${encodeURIComponent(project)}`));
-    for (const r of runs) rows.push([project, r.id, r.state, r.name, r.lastStep === null ? '-' : String(r.lastStep), r.group ?? '']);
+    // A page at a time (docs/http-api.md, "Runs").
+    let cursor: string | undefined;
+    do {
+      const page = runsSchema.parse(await get(`/api/v1/runs/${encodeURIComponent(entity)}/${encodeURIComponent(project)}?limit=1000${cursor === undefined ? '' : `&cursor=${encodeURIComponent(cursor)}`}`));
+      for (const r of page.runs) rows.push([project, r.id, r.state, r.name, r.lastStep === null ? '-' : String(r.lastStep), r.group ?? '']);
+      cursor = page.nextCursor;
+    } while (cursor !== undefined);
   }
   if (rows.length === 0) {
     ctx.stdout.write(flags.project !== undefined ? `no runs in ${entity}/${flags.project}\n` : `no runs in entity ${entity}\n`);
