@@ -124,19 +124,31 @@ function eachCell(steps: Float64Array, cols: HistoryColumns, visit: (row: number
   }
 }
 
-/** Nested row objects, `_step` first, for the given steps. */
-export function assembleRows(steps: Float64Array, cols: HistoryColumns): Array<Record<string, unknown>> {
+/**
+ * Nested row objects, `_step` first, for the given steps: filled a slice of
+ * {@link KEYS_PER_READ} columns at a time, the event loop served between
+ * slices (a run of thousands of keys is seconds of cells otherwise).
+ */
+async function assembleRows(steps: Float64Array, cols: HistoryColumns): Promise<Array<Record<string, unknown>>> {
   const rows: Array<Record<string, unknown>> = new Array(steps.length);
   for (let i = 0; i < steps.length; i++) rows[i] = { _step: steps[i] };
   const parts = new Map<string, string[]>();
-  eachCell(steps, cols, (i, key, value) => {
+  const set = (i: number, key: string, value: unknown): void => {
     let p = parts.get(key);
     if (!p) {
       p = splitPath(key);
       parts.set(key, p);
     }
     setParts(rows[i]!, p, value);
-  });
+  };
+  // Numeric columns, then JSON ones, in order: the keys of each row keep the order of one pass.
+  for (const kind of ['numeric', 'json'] as const) {
+    for (let i = 0; i < cols[kind].length; i += KEYS_PER_READ) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const slice = cols[kind].slice(i, i + KEYS_PER_READ);
+      eachCell(steps, kind === 'numeric' ? { numeric: slice as NumericSeries[], json: [] } : { numeric: [], json: slice as HistoryColumns['json'] }, set);
+    }
+  }
   return rows;
 }
 
@@ -213,7 +225,7 @@ export async function readHistory(store: Store, pk: number, options: HistoryOpti
       `history: expected at most ${maxRows} rows, the range holds ${steps.length}; pass \`samples\`, fewer keys or a step range, or page with scanHistory`,
     );
   }
-  const rows = assembleRows(steps, cols);
+  const rows = await assembleRows(steps, cols);
   if (!xCol) return rows;
   const x = xValues(steps, xCol);
   const order = Array.from(rows.keys()).sort((a, b) => x[a]! - x[b]! || a - b);
@@ -257,7 +269,7 @@ export async function scanHistoryPage(store: Store, pk: number, options: ScanHis
   if (found.length === 0) return { rows: [], nextStep: null };
   const steps = found.subarray(0, Math.min(pageSize, found.length));
   const cols = await store.readHistory(pk, { minStep: steps[0]!, maxStep: steps[steps.length - 1]! });
-  return { rows: assembleRows(steps, cols), nextStep: found.length > pageSize ? found[pageSize]! : null };
+  return { rows: await assembleRows(steps, cols), nextStep: found.length > pageSize ? found[pageSize]! : null };
 }
 
 /** Visits every stored row of a run up to `maxStep`, as leaves, page by page. */
