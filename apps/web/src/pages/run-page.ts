@@ -6,6 +6,7 @@ import { renderMarkdown } from '../markdown.js';
 import { isHidden, keysByXAxis } from '../metric-defs.js';
 import { renderMedia } from '../media.js';
 import { runAssetPanels } from './run-assets.js';
+import { drawSystem } from './run-system.js';
 
 /** Buckets per chart: about one per horizontal pixel. */
 const BUCKETS = 1000;
@@ -50,7 +51,8 @@ export async function runPage(root: HTMLElement, entity: string, project: string
   const chartsEl = h('div', { class: 'charts', 'data-testid': 'charts' });
   const mediaEl = h('div', { class: 'media-list', 'data-testid': 'media' });
   const side = h('div', { class: 'panels' });
-  root.append(header, controls, chartsEl, h('h2', null, 'Media'), mediaEl, side);
+  const systemEl = h('div', { class: 'charts', 'data-testid': 'system' });
+  root.append(header, controls, chartsEl, h('h2', null, 'System'), systemEl, h('h2', null, 'Media'), mediaEl, side);
 
   const xSel = h(
     'select',
@@ -183,9 +185,19 @@ export async function runPage(root: HTMLElement, entity: string, project: string
     }
   };
 
+  let systemCharts: ChartHandle[] = [];
+  const drawSystemCharts = async (): Promise<void> => {
+    const next = h('div', { class: 'charts', 'data-testid': 'system' });
+    const handles = await drawSystem(next, base, view.startTime);
+    for (const c of systemCharts) c.destroy();
+    systemCharts = handles;
+    systemEl.replaceChildren(...next.childNodes);
+    window.__cohort.ready['system'] = true;
+  };
+
   drawHeader();
   drawMedia();
-  await Promise.all([drawCharts(), drawSide()]);
+  await Promise.all([drawCharts(), drawSide(), drawSystemCharts()]);
 
   const redraw = (): void => {
     void drawCharts();
@@ -238,7 +250,7 @@ export async function runPage(root: HTMLElement, entity: string, project: string
     });
   }
   signal.addEventListener('abort', () => {
-    for (const c of charts) c.destroy();
+    for (const c of [...charts, ...systemCharts]) c.destroy();
   });
 }
 
