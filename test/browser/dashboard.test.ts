@@ -148,6 +148,11 @@ describe('the dashboard in Chromium', () => {
     const states = await page.locator('[data-testid=member]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-state')));
     expect(states).toEqual(['finished', 'finished', 'finished', 'preempted']);
     expect(await page.locator('[data-testid=member]').nth(3).textContent()).toContain('preempted at');
+    // When each rank last logged and last sent a heartbeat, beside when it ended; the first down is marked.
+    for (const id of ['last-logged', 'last-heartbeat']) {
+      for (const text of await page.locator(`[data-testid=member] [data-testid=${id}]`).allTextContents()) expect(text).toMatch(/\d{2}:\d{2}:\d{2}\.\d{3}/);
+    }
+    expect(await page.locator('[data-testid=member]').evaluateAll((rows) => rows.map((r) => r.querySelector('[data-testid=first-down]') !== null))).toEqual([false, false, false, true]);
   });
 
   it('lists the versions of an artifact with aliases, files and lineage', async () => {

@@ -123,6 +123,8 @@ export interface GroupMember {
   heartbeatAt: number | null;
   endedAt: number | null;
   lastStep: number | null;
+  /** Server time of the last new step. */
+  lastStepAt: number | null;
   stepRate: number | null;
   straggler: boolean;
   restartAttempt: number;

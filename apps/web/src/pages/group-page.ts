@@ -4,12 +4,22 @@ import { clear, h } from '../dom.js';
 import { badge, formatTime } from '../format.js';
 import { sectionOf } from './run-page.js';
 
+/** The states a member ends badly in ("who died first"). */
+const BAD_ENDS: ReadonlySet<string> = new Set(['crashed', 'failed', 'killed', 'preempted']);
+
+/** A time to the millisecond, so the ranks' last signs of life compare at a glance. */
+function clock(seconds: number | null): string {
+  if (seconds === null) return '';
+  return new Date(seconds * 1000).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', fractionalSecondDigits: 3 });
+}
+
 /** Ranks drawn per chart at most (the aggregate band covers all of them). */
 const MAX_RANK_LINES = 64;
 
 /**
  * `/:entity/:project/groups/:group`: the members (which ranks are alive,
- * crashed or preempted, and when), and per metric every rank's series
+ * crashed or preempted, and when; when each last logged a step and last sent
+ * a heartbeat, and which went down first), and per metric every rank's series
  * overlaid with the aggregate mean and its min–max band across ranks
  * (the server's group aggregates). Refreshes every 3 s while live.
  */
@@ -31,9 +41,11 @@ export async function groupPage(root: HTMLElement, entity: string, project: stri
       h('div', { class: 'facts' }, h('span', null, `world size ${g.worldSize}`), h('span', null, `primary rank ${g.primaryRank}`), g.stalledAt !== null ? h('span', null, `stalled since ${formatTime(g.stalledAt)}`) : null),
     );
     clear(members);
+    // Who died first: the member that ended badly earliest.
+    const died = g.members.filter((m) => m.endedAt !== null && BAD_ENDS.has(m.state)).sort((a, b) => a.endedAt! - b.endedAt!)[0];
     members.appendChild(
       h('table', { class: 'grid', 'data-testid': 'members' },
-        h('thead', null, h('tr', null, ...['rank', 'run', 'state', 'node', 'last step', 'steps/s', 'ended', 'restarts'].map((c) => h('th', null, c)))),
+        h('thead', null, h('tr', null, ...['rank', 'run', 'state', 'node', 'last step', 'steps/s', 'last logged', 'last heartbeat', 'ended', 'restarts'].map((c) => h('th', null, c)))),
         h('tbody', null, ...g.members.map((m) =>
           h('tr', { 'data-testid': 'member', 'data-state': m.state },
             h('td', null, m.rank ?? ''),
@@ -42,7 +54,9 @@ export async function groupPage(root: HTMLElement, entity: string, project: stri
             h('td', null, m.node),
             h('td', null, m.lastStep ?? ''),
             h('td', null, m.stepRate !== null ? m.stepRate.toFixed(2) : ''),
-            h('td', null, m.endedAt !== null ? `${m.state} at ${formatTime(m.endedAt)}` : 'alive'),
+            h('td', { 'data-testid': 'last-logged' }, clock(m.lastStepAt)),
+            h('td', { 'data-testid': 'last-heartbeat' }, clock(m.heartbeatAt)),
+            h('td', { 'data-testid': 'ended' }, m.endedAt !== null ? `${m.state} at ${clock(m.endedAt)}` : 'alive', m === died ? h('span', { class: 'badge state-crashed', 'data-testid': 'first-down' }, 'first down') : null),
             h('td', null, m.restartAttempt),
           ),
         )),
