@@ -50,8 +50,10 @@ describe('cohort command line', () => {
 
     // The ranks ran as child processes, at once, in one group.
     const groupUrl = /^group url: (http:\/\/\S+)$/m.exec(ctx.out())?.[1];
-    expect(groupUrl).toMatch(new RegExp(`^${c.httpUrl}/api/v1/groups/local/cohort-demo/demo-`));
-    const group = (await (await fetch(groupUrl!)).json()) as { state: string; worldSize: number; members: Array<{ rank: number; state: string }> };
+    // The group's dashboard page, not a JSON API URL.
+    expect(groupUrl).toMatch(new RegExp(`^${c.httpUrl}/local/cohort-demo/groups/demo-`));
+    expect((await fetch(groupUrl!)).headers.get('content-type')).toMatch(/^text\/html/);
+    const group = (await (await fetch(`${c.httpUrl}/api/v1/groups/local/cohort-demo/${groupUrl!.split('/').at(-1)!}`)).json()) as { state: string; worldSize: number; members: Array<{ rank: number; state: string }> };
     expect(group).toMatchObject({ state: 'finished', worldSize: 2 });
     expect(group.members.map((m) => [m.rank, m.state])).toEqual([
       [0, 'finished'],
@@ -66,6 +68,8 @@ describe('cohort command line', () => {
       expect(run.worldSize).toBe(2);
       expect(run.summary['val/loss']).toEqual({ min: expect.any(Number) });
     }
+    // Each rank logs its own curve, so the group's band shows.
+    expect(runs[0]!.summary['train/loss']).not.toEqual(runs[1]!.summary['train/loss']);
 
     const list = testContext();
     expect(await runCli(['runs', '--url', c.httpUrl], list)).toBe(0);

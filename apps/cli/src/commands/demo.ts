@@ -44,7 +44,9 @@ export async function demoCommand(argv: readonly string[], ctx: CliContext): Pro
   const log = ctx.logger.child({ component: 'demo' });
   if (ctx.env[CHILD_MARK] === '1') {
     // One rank of a group the parent demo started: group and rank come from the environment.
-    const runUrl = await simulateRank({ project: flags.project ?? 'cohort-demo', group: undefined, rank: 0, ranks: 1, steps: flags.steps ?? 200, dir: ctx.env['COHORT_DIR'] ?? '.cohort' });
+    // Its rank (from RANK) seeds its curves, so the group's min–max band shows.
+    const rank = Number(ctx.env['RANK'] ?? '0');
+    const runUrl = await simulateRank({ project: flags.project ?? 'cohort-demo', group: undefined, rank: Number.isSafeInteger(rank) && rank >= 0 ? rank : 0, ranks: 1, steps: flags.steps ?? 200, dir: ctx.env['COHORT_DIR'] ?? '.cohort' });
     ctx.stdout.write(`run url: ${runUrl}\n`);
     return 0;
   }
@@ -81,7 +83,8 @@ export async function demoCommand(argv: readonly string[], ctx: CliContext): Pro
         ctx.stderr.write(`${failed} of ${ranks} ranks failed.\n`);
         return 1;
       }
-      ctx.stdout.write(`group url: ${url}/api/v1/groups/local/${encodeURIComponent(project)}/${encodeURIComponent(group)}\n`);
+      // The group's dashboard page (its members, and every rank's curves with the mean and min–max band).
+      ctx.stdout.write(`group url: ${url}/local/${encodeURIComponent(project)}/groups/${encodeURIComponent(group)}\n`);
       if (embedded) ctx.stderr.write(`Browse it later with \`cohort server${flags.data ? ` --data ${flags.data}` : ''}\`.\n`);
       return 0;
     }
@@ -198,7 +201,8 @@ async function simulateRank(plan: RankPlan): Promise<string> {
     for (let step = 0; step < plan.steps; step++) {
       const t = step / plan.steps;
       const lr = step < warmup ? (3e-4 * (step + 1)) / warmup : 3e-4 * 0.5 * (1 + Math.cos(Math.PI * (step - warmup) / Math.max(1, plan.steps - warmup)));
-      const loss = 2.3 * Math.exp(-3 * t) + 0.08 + 0.05 * rand() * (1 - 0.5 * t);
+      // Each rank its own data shard: a slightly different decay and floor.
+      const loss = 2.3 * Math.exp(-(3 + 0.15 * plan.rank) * t) + 0.08 + 0.01 * plan.rank + 0.05 * rand() * (1 - 0.5 * t);
       const acc = Math.min(1, 0.1 + 0.85 * (1 - Math.exp(-4 * t)) + 0.02 * rand());
       const row: Record<string, number> = { 'train/loss': loss, 'train/acc': acc, 'train/lr': lr, epoch: Math.floor((step * config.epochs) / plan.steps) };
       if (step % evalEvery === evalEvery - 1 || step === plan.steps - 1) {
