@@ -13,9 +13,9 @@ const root = join(import.meta.dirname, '..', '..');
 const PYTHON = process.env['COHORT_TEST_PYTHON'] ?? '/usr/bin/python3';
 const LIMIT_MS = 540_000;
 
-function pytest(marker: string): Promise<{ code: number | null; output: string }> {
+function pytest(selection: readonly string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', '-m', marker, 'clients/python/tests'], {
+    const child = spawn(PYTHON, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', ...selection], {
       cwd: root,
       env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -35,21 +35,25 @@ function pytest(marker: string): Promise<{ code: number | null; output: string }
   });
 }
 
-async function expectPytestPasses(marker: string): Promise<void> {
+async function expectPytestPasses(selection: readonly string[]): Promise<void> {
   expect(existsSync(join(root, 'apps/cli/dist/main.js')), 'the agent is the built CLI: run `npm run build` first').toBe(true);
-  const { code, output } = await pytest(marker);
+  const { code, output } = await pytest(selection);
   if (/No module named pytest/.test(output)) {
     throw new Error(`pytest is missing for ${PYTHON}: apt-get install -y python3-pytest (or set COHORT_TEST_PYTHON)`);
   }
   const summary = /\n=*\s*([^\n]*\b(passed|failed|error)[^\n]*)\s*=*\s*$/.exec(output)?.[1] ?? output.slice(-2000);
-  expect(code, `pytest -m "${marker}" exited ${String(code)} (${summary}):\n${output.slice(-20_000)}`).toBe(0);
+  expect(code, `pytest ${selection.join(' ')} exited ${String(code)} (${summary}):\n${output.slice(-20_000)}`).toBe(0);
   expect(summary).toMatch(/\d+ passed/);
   expect(summary).not.toMatch(/failed|error|skipped/);
 }
 
-describe('the Python client (clients/python)', () => {
-  it('passes its pytest suite against a real server and the agent', () => expectPytestPasses('not torchrun'), LIMIT_MS);
+const TESTS = 'clients/python/tests';
 
-  // DDP on gloo under PyTorch's torchrun (Debian's python3-torch): groups, SIGTERM of the job, kill -9 of a rank.
-  it('passes its torchrun jobs', () => expectPytestPasses('torchrun'), LIMIT_MS);
+describe('the Python client (clients/python)', () => {
+  it('runs the cases.json table through the agent', () => expectPytestPasses([`${TESTS}/test_semantics.py`]), LIMIT_MS);
+
+  it('passes its pytest suite against a real server and the agent', () => expectPytestPasses(['-m', 'not torchrun', `--ignore=${TESTS}/test_semantics.py`, TESTS]), LIMIT_MS);
+
+  // DDP on gloo under PyTorch's torchrun (Debian's python3-torch): groups, watch, a model artifact, SIGTERM of the job, kill -9 of a rank.
+  it('passes its torchrun jobs', () => expectPytestPasses(['-m', 'torchrun', TESTS]), LIMIT_MS);
 });
