@@ -166,7 +166,8 @@ export async function startWorker(options: WorkerOptions): Promise<CohortWorker>
       max: opts.concurrency + 2,
       ...(options.postgresSchema !== undefined && { schema: options.postgresSchema }),
     }));
-  const engine = new Engine(store, { defaultEntity: opts.defaultEntity });
+  // The worker applies the batches, so the per-run bounds are its own to enforce (docs/SECURITY.md, "Limits").
+  const engine = new Engine(store, { defaultEntity: opts.defaultEntity, maxKeysPerRun: opts.limits.maxKeysPerRun, maxSummaryBytes: opts.limits.maxSummaryBytes });
   const { retryInitialMs, retryMaxMs } = opts;
   const apply = createBatchProcessor({ engine, limits: opts.limits, log, metrics });
   let active = 0;
