@@ -1,7 +1,7 @@
 // Takes the README's screenshots of the dashboard: a coordinator on free
 // ports with a fresh data folder, the demo data of scripts/dashboard-seed.mjs,
 // and headless Chromium. Run after `npm run build`:
-//   node scripts/screenshots.mjs   → docs/screenshots/{runs,run,group,artifact,registry}.png
+//   node scripts/screenshots.mjs   → docs/screenshots/{runs,workspace,run,group,artifact,registry}.png
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +22,7 @@ try {
   // Each page is ready when its `window.__cohort.ready` flag is set, or else when the selector shows.
   const shots = [
     ['runs.png', `/local/${seeded.project}`, '[data-testid=runs]'],
+    ['workspace.png', `/local/${seeded.project}/workspace?runs=${[...seeded.ranks, seeded.baseline].join(',')}`, 'workspace'],
     ['run.png', `/local/${seeded.project}/runs/${seeded.ranks[0]}`, 'run'],
     ['group.png', `/local/${seeded.project}/groups/${seeded.group}`, 'group'],
     ['artifact.png', `/local/${seeded.project}/artifacts/resnet-weights`, '[data-testid=lineage]'],

@@ -36,6 +36,8 @@ describe('the project workspace in Chromium', () => {
     for (let r = 0; r < 3; r++) {
       await withRun({ project: 'web-ws', name: `run-${'abc'[r]}`, dir: join(runsDir, String(r)), config: { lr: lrOf(r), arch: r === 1 ? 'mlp' : 'cnn' }, settings: { silent: true, systemMetricsSeconds: 0, console: 'off' } }, (run) => {
         ids.push(run.id);
+        // A summary of `{ max }` names the metric val/acc, not a key `val/acc.max`.
+        run.defineMetric('val/acc', { summary: 'max' });
         for (let s = 0; s < STEPS; s++) run.log({ 'train/loss': lossOf(r, s), 'train/lr': lrOf(r), ...(r !== 1 && { 'val/acc': r / 10 + s / 1000 }) });
       });
     }

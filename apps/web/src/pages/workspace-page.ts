@@ -49,7 +49,7 @@ export async function workspacePage(root: HTMLElement, entity: string, project: 
 
   const metrics = selected[0]?.metrics ?? [];
   const numeric = new Set<string>();
-  for (const r of selected) for (const [k, v] of leaves(r.summary ?? {})) if (typeof v === 'number' && !k.startsWith('_') && !isMedia(v)) numeric.add(k);
+  for (const r of selected) for (const k of metricKeys(r.summary ?? {})) numeric.add(k);
   const allKeys = [...numeric].filter((k) => !isHidden(k, metrics)).sort().slice(0, MAX_KEYS);
 
   const xSel = h('select', { 'aria-label': 'x-axis', 'data-testid': 'x-axis' }, ...[['', 'default (step or step metric)'], ['_step', 'step'], ['_runtime', 'relative time (s)'], ['_timestamp', 'wall time'], ...allKeys.map((k) => [k, k])].map(([v, l]) => h('option', { value: v, selected: v === view.xAxis }, l)));
@@ -92,7 +92,7 @@ export async function workspacePage(root: HTMLElement, entity: string, project: 
         chartsEl.append(details);
         sections.set(s, grid);
       }
-      const card = h('div', { class: 'chart-card', 'data-key': k }, h('div', { class: 'chart-title' }, k));
+      const card = h('div', { class: 'chart-card ws-card', 'data-key': k }, h('div', { class: 'chart-title' }, k));
       sections.get(s)!.append(card);
       cards.set(k, card);
     }
@@ -114,6 +114,11 @@ export async function workspacePage(root: HTMLElement, entity: string, project: 
           return s && { label: names.get(r.id)!, color: runColor.get(r.id)!, x: s.x, y: s.last };
         };
         const card = cards.get(key)!;
+        if (Object.keys(result.runs).length === 0) {
+          // A summary-only key (set with run.summary, never logged): no series to draw.
+          card.remove();
+          continue;
+        }
         if (xAxis !== '_step' && view.xAxis === '') card.firstChild!.appendChild(h('span', { class: 'muted small' }, ` vs ${xAxis}`));
         const chartOpts = { xAxis, smoothing: view.smoothing, logScale: view.logScale };
         if (view.groupBy === '') charts.push(runsChart(card, `ws:${key}`, selected.flatMap((r) => lineOf(r) ?? []), chartOpts));
@@ -161,6 +166,22 @@ export async function workspacePage(root: HTMLElement, entity: string, project: 
     for (const c of charts) c.destroy();
   });
   await draw();
+}
+
+/** Names of `defineMetric` summaries: `{ "val/acc": { "max": 0.9 } }` is the metric `val/acc`. */
+const AGGREGATES: ReadonlySet<string> = new Set(['min', 'max', 'mean', 'first', 'last', 'best']);
+
+/** The metric keys a run's summary names: numeric leaves not starting with `_`, an aggregate object counted as its metric. */
+export function metricKeys(summary: Record<string, unknown>): string[] {
+  const out = new Set<string>();
+  for (const [k, v] of leaves(summary)) {
+    if (typeof v !== 'number' || k.startsWith('_') || isMedia(v)) continue;
+    const cut = k.lastIndexOf('.');
+    const parent = cut > 0 ? leafAt(summary, k.slice(0, cut)) : undefined;
+    const aggregate = parent !== null && typeof parent === 'object' && Object.keys(parent).every((a) => AGGREGATES.has(a));
+    out.add(aggregate ? k.slice(0, cut) : k);
+  }
+  return [...out];
 }
 
 /** The selected runs with their summaries (for the keys), configs (for grouping) and definitions, in the order asked. */
