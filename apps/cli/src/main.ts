@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { pino } from 'pino';
 import { runCli } from './cli.js';
+import { logFormat, prettyStream } from './log-lines.js';
 
 // The one place in the CLI that touches process signals and the exit code.
 const logger = pino(
@@ -8,7 +9,8 @@ const logger = pino(
     level: process.env['COHORT_LOG_LEVEL'] ?? 'info',
     redact: ['apiKey', '*.apiKey', 'headers.authorization', 'req.headers.authorization'],
   },
-  pino.destination({ dest: 2, sync: true }),
+  // A person at a terminal reads concise lines; a pipe or a file gets pino's JSON (COHORT_LOG_FORMAT overrides).
+  logFormat(process.stderr.isTTY === true, process.env) === 'pretty' ? prettyStream(process.stderr) : pino.destination({ dest: 2, sync: true }),
 );
 
 const stop = new AbortController();

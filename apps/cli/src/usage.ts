@@ -78,6 +78,6 @@ ${Object.values(COMMAND_USAGE)
   .map((u) => `  ${u}`)
   .join('\n\n')}
 
-The server URL defaults to COHORT_URL, else http://127.0.0.1:7712. Log level: COHORT_LOG_LEVEL (default info).
+The server URL defaults to COHORT_URL, else http://127.0.0.1:7712. Log level: COHORT_LOG_LEVEL (default info). Log format on stderr: COHORT_LOG_FORMAT=pretty|json (default: pretty lines on a terminal, JSON otherwise).
 `;
 }
