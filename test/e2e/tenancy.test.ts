@@ -339,7 +339,12 @@ describe('auth defaults and limits', () => {
     expect(await limited.json()).toEqual({ error: { code: 'RESOURCE_EXHAUSTED', message: expect.stringContaining('rateLimit.requestsPerSecond = 0.001') } });
     const client = createCoordinatorClient(c.grpcAddress);
     try {
-      await expect(getServerInfo(client, keys[0], 5000)).rejects.toMatchObject({ code: 'RESOURCE_EXHAUSTED', message: expect.stringContaining('rateLimit') });
+      // The refusal says when to come back (a trailer), so the SDK's retries know it is temporary.
+      await expect(getServerInfo(client, keys[0], 5000)).rejects.toMatchObject({
+        code: 'RESOURCE_EXHAUSTED',
+        message: expect.stringContaining('rateLimit'),
+        retryAfterMs: expect.any(Number),
+      });
       await expect(getServerInfo(client, keys[1], 5000)).resolves.toMatchObject({ grpcAddress: c.grpcAddress });
     } finally {
       client.close();

@@ -1,5 +1,5 @@
-import { status as GrpcStatus } from '@grpc/grpc-js';
-import { CohortError, type ErrorCode } from '@cohort/protocol';
+import { Metadata, status as GrpcStatus } from '@grpc/grpc-js';
+import { CohortError, RETRY_AFTER_METADATA, type ErrorCode } from '@cohort/protocol';
 
 /**
  * The one table from a Cohort error code to its gRPC status and its HTTP
@@ -25,6 +25,8 @@ export interface PublicError {
   message: string;
   /** True when the error was not a `CohortError`: log it, the client only sees a generic message. */
   unexpected: boolean;
+  /** A temporary refusal: the client may try again after this many milliseconds (`CohortError.retryAfterMs`). */
+  retryAfterMs?: number;
 }
 
 /** The message a client sees for an error that was not thrown on purpose. */
@@ -36,7 +38,9 @@ export const INTERNAL_MESSAGE = 'internal error; the server log has the details'
  * (SQL, paths, stacks) never reach a client.
  */
 export function toPublicError(err: unknown): PublicError {
-  if (err instanceof CohortError) return { code: err.code, message: err.message, unexpected: false };
+  if (err instanceof CohortError) {
+    return { code: err.code, message: err.message, unexpected: false, ...(err.retryAfterMs !== undefined && { retryAfterMs: err.retryAfterMs }) };
+  }
   return { code: 'INTERNAL', message: INTERNAL_MESSAGE, unexpected: true };
 }
 
@@ -45,11 +49,15 @@ export const MAX_STATUS_DETAILS = 4096;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /** The gRPC status object (for `callback(err)` or `call.emit('error', ...)`) of an error. */
-export function toGrpcStatus(error: PublicError): { code: GrpcStatus; details: string } {
+export function toGrpcStatus(error: PublicError): { code: GrpcStatus; details: string; metadata?: Metadata } {
   const message = error.message.length > MAX_STATUS_DETAILS ? `${error.message.slice(0, MAX_STATUS_DETAILS - 3)}...` : error.message;
   // grpc-js percent-encodes the details with encodeURI, which throws on a lone surrogate (quoted from the input):
   // the status is then never sent and the rejection is unhandled, which ends the process.
-  return { code: ERROR_STATUS[error.code].grpc, details: message.replace(LONE_SURROGATE, '\uFFFD') };
+  const status = { code: ERROR_STATUS[error.code].grpc, details: message.replace(LONE_SURROGATE, '\uFFFD') };
+  if (error.retryAfterMs === undefined) return status;
+  const metadata = new Metadata();
+  metadata.set(RETRY_AFTER_METADATA, String(Math.ceil(error.retryAfterMs)));
+  return { ...status, metadata };
 }
 
 /** The HTTP status of an error code. */

@@ -13,7 +13,6 @@ import type { RunStreams } from './run-stream.js';
 import type { WebAssets } from './web-assets.js';
 import type { ServerInfoView } from './server-info.js';
 import type { Access } from './auth/access.js';
-import { RateLimitedError } from './auth/rate-limiter.js';
 import { checkPathEntity } from './auth/path-policy.js';
 import { canSee, SUPERUSER, type Principal } from './auth/principal.js';
 import { sessionRequest } from './auth/session-routes.js';
@@ -76,7 +75,7 @@ export function createHttpHandler(deps: HttpApiDeps): (req: IncomingMessage, res
         if (error.unexpected) deps.log.error({ err, method: req.method, url: req.url }, 'request failed');
         const status = err instanceof MethodNotAllowed ? 405 : httpStatusOf(error.code);
         const reply: Reply = isApi ? json({ error: { code: error.code, message: error.message } }, status) : html(renderErrorPage(status, error.message), status);
-        if (err instanceof RateLimitedError) reply.headers = { 'retry-after': String(err.retryAfterSeconds) };
+        if (error.retryAfterMs !== undefined) reply.headers = { 'retry-after': String(Math.ceil(error.retryAfterMs / 1000)) };
         return reply;
       })
       .then((reply) => reply && send(res, reply, req.method === 'HEAD'))

@@ -28,12 +28,23 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export class CohortError extends Error {
   override name = 'CohortError';
   readonly code: ErrorCode;
+  /**
+   * Set when the refusal is temporary and the caller should try again after
+   * this many milliseconds (a rate limit, a server that is full for now).
+   * A RESOURCE_EXHAUSTED without it is a limit that waiting does not lift
+   * (`maxRunsPerProject`, `maxFileBytes`...): clients do not retry it.
+   */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; retryAfterMs?: number }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
+    this.retryAfterMs = options?.retryAfterMs;
   }
 }
+
+/** The gRPC trailer that carries {@link CohortError.retryAfterMs} from the coordinator to the SDK. */
+export const RETRY_AFTER_METADATA = 'cohort-retry-after-ms';
 
 /** A call that is not allowed in the run's current state (W&B's `UsageError`). */
 export class UsageError extends CohortError {

@@ -74,6 +74,6 @@ export class RateLimitedError extends CohortError {
     message: string,
     readonly retryAfterSeconds: number,
   ) {
-    super('RESOURCE_EXHAUSTED', message);
+    super('RESOURCE_EXHAUSTED', message, { retryAfterMs: retryAfterSeconds * 1000 });
   }
 }

@@ -32,7 +32,7 @@ export class StreamSlots {
 
   /** Throws RESOURCE_EXHAUSTED when the server has no slot left (checked before the caller is known). */
   checkFree(): void {
-    if (this.#total >= this.#max) throw new CohortError('RESOURCE_EXHAUSTED', `${this.#what}: the server serves at most ${this.#max} at once; retry later`);
+    if (this.#total >= this.#max) throw new CohortError('RESOURCE_EXHAUSTED', `${this.#what}: the server serves at most ${this.#max} at once; retry later`, { retryAfterMs: 1000 });
   }
 
   /**

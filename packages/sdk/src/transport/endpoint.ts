@@ -67,7 +67,7 @@ export async function fetchInfo(base: string, apiKey: string | undefined, timeou
     throw new CohortError('UNAVAILABLE', `Cannot reach the Cohort server at ${base} (${(err as Error).message}). Is it running? Set COHORT_URL, or use mode "offline".`, { cause: err });
   }
   if (!res.ok) {
-    // A server that is there but refuses is not retried; one that is busy or failing is.
+    // A server that is there but refuses is not retried; one that is busy (429) or failing is.
     const code = res.status === 401 ? 'UNAUTHENTICATED' : res.status === 403 ? 'PERMISSION_DENIED' : res.status === 429 || res.status >= 500 ? 'UNAVAILABLE' : 'FAILED_PRECONDITION';
     const hint = res.status === 401 ? `: ${API_KEY_HINT}` : '';
     throw new CohortError(code, `${base}/api/v1/info answered HTTP ${res.status}${hint}`);

@@ -3,6 +3,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import {
   CohortError,
   protosDir,
+  RETRY_AFTER_METADATA,
   UsageError,
   withOpenRunResponseDefaults,
   type ErrorCode,
@@ -122,7 +123,8 @@ export function fromGrpcError(err: grpc.ServiceError | Error, what: string): Coh
   // Resume preconditions (`must` on a missing run, `never` on an existing one) are W&B's UsageError.
   if (code === 'FAILED_PRECONDITION') return new UsageError(`${what}: ${details}`, { cause: err });
   const hint = code === 'UNAUTHENTICATED' ? `. ${API_KEY_HINT}` : '';
-  return new CohortError(code, `${what}: ${details}${hint}`, { cause: err });
+  const retryAfterMs = Number((err as grpc.ServiceError).metadata?.get(RETRY_AFTER_METADATA)[0]);
+  return new CohortError(code, `${what}: ${details}${hint}`, { cause: err, ...(Number.isFinite(retryAfterMs) && retryAfterMs >= 0 && { retryAfterMs }) });
 }
 
 /** Calls `OpenRun` with a deadline; errors become `CohortError`s. */
