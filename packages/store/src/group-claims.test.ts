@@ -15,12 +15,15 @@ async function rules(store: Store) {
   const job1 = await Promise.all([0, 1, 2, 3].map(() => store.claimGroup(claim('A', '0'), now)));
   expect(new Set(job1).size).toBe(1);
   expect(job1[0]).toMatch(/^torchrun-[a-z0-9]{6}$/);
-  // Job 2 reuses the key (one master port, run id "none"): its agent B finds slot 0 held by A, so a new instance.
+  // Job 2 reuses the key (one master port, run id "none"): its agent B finds slot 0 held by A, so a new instance;
+  // its second node's agent B2 joins it, so job 2's instance (the latest) holds both of its nodes' slots.
   const job2 = await store.claimGroup(claim('B', '0'), now + 1);
   expect(job2).not.toBe(job1[0]);
+  expect(await store.claimGroup(claim('B2', '1'), now + 1)).toBe(job2);
   // A restart of agent A rejoins its own instance, even after job 2 started.
   expect(await store.claimGroup(claim('A', '0'), now + 2)).toBe(job1[0]);
-  // Job 3 on two nodes: agents C (slot 0) and D (slot 1), all ranks at once, land in one new instance.
+  // Job 3 on two nodes: agents C (slot 0) and D (slot 1), all ranks at once in any order, land in one new instance
+  // (the latest instance, job 2's, holds both slots; the first of C and D to claim opens instance 3, the other joins it).
   const job3 = await Promise.all(['C', 'D', 'C', 'D', 'C', 'D'].map((t) => store.claimGroup(claim(t, t === 'C' ? '0' : '1'), now + 3)));
   expect(new Set(job3).size).toBe(1);
   expect(new Set([job1[0], job2, job3[0]]).size).toBe(3);
