@@ -15,11 +15,13 @@ if [ -z "${REDIS_URL:-}" ] && ! command -v redis-server >/dev/null 2>&1; then mi
 if [ -z "${DATABASE_URL:-}" ] && ! command -v initdb >/dev/null 2>&1 && [ -z "$(pg_bin)" ]; then missing+=(postgresql); fi
 # The dashboard's browser tests (test/browser) drive a headless Chromium at /usr/bin/chromium.
 if [ -z "${CHROMIUM_PATH:-}" ] && [ ! -x /usr/bin/chromium ]; then missing+=(chromium); fi
-# The launcher tests run torch training scripts under /usr/bin/python3, some with pytest.
+# The launcher tests and the Python client's tests (pytest) run torch scripts under /usr/bin/python3.
 py_has() { [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import $1" >/dev/null 2>&1; }
 py_has torch || missing+=(python3-torch)
 py_has pytest || missing+=(python3-pytest)
 py_has setuptools || missing+=(python3-setuptools)
+# clients/python's install test makes a venv (Debian keeps ensurepip in python3-venv).
+py_has ensurepip || missing+=(python3-venv)
 # better-sqlite3 compiles SQLite with node-gyp when no prebuilt binary can be fetched
 # (npm ci offline; test/pack installs the packed CLI with no network).
 for tool in python3 make g++; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
