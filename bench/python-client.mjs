@@ -1,6 +1,6 @@
 // The Python client (clients/python) beside its baselines, measured in the same run:
-// (f) log() of a 10-key row on the caller's turn vs json.dumps + a pipe write of the same rows;
-// (g) points/s from Python's log() to committed vs the TypeScript SDK's, each against a server process.
+// (i) log() of a 10-key row on the caller's turn vs json.dumps + a pipe write of the same rows;
+// (j) points/s from Python's log() to committed vs the TypeScript SDK's, each against a server process.
 // `node bench/python-client.mjs` runs it alone; bench/run.mjs can call benchPythonClient(tmp).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -49,7 +49,7 @@ async function tsEndToEnd(dir) {
 export async function benchPythonClient(tmp) {
   const caller = [];
   for (let r = 0; r < REPEATS; r++) caller.push(python('caller', {}));
-  printTable(`(f) Python log() of a 10-key row on the caller's turn (median of ${REPEATS})`, ['measure', 'ns per row', 'target'], [
+  printTable(`(i) Python log() of a 10-key row on the caller's turn (median of ${REPEATS})`, ['measure', 'ns per row', 'target'], [
     ["cohort run.log() on the caller's turn", fmt(median(caller.map((c) => c.log_ns))), '≤ 5,000'],
     ['raw: json.dumps(row) + os.write to a pipe', fmt(median(caller.map((c) => c.raw_ns))), ''],
   ]);
@@ -67,7 +67,7 @@ export async function benchPythonClient(tmp) {
   }
   const pyRate = median(py);
   const tsRate = median(ts);
-  printTable(`(g) end-to-end, ${KEYS} scalar keys per step, ${fmt(STEPS * KEYS)} points, committed (median of ${REPEATS})`, ['client', 'points/s', 'vs TS SDK'], [
+  printTable(`(j) end-to-end, ${KEYS} scalar keys per step, ${fmt(STEPS * KEYS)} points, committed (median of ${REPEATS})`, ['client', 'points/s', 'vs TS SDK'], [
     ['Python run.log() → agent → gRPC → engine → SQLite', fmt(pyRate), `${fmt((pyRate / tsRate) * 100)}%`],
     ['TypeScript SDK log() → gRPC → engine → SQLite', fmt(tsRate), '100%'],
     ['target', '', '≥ 50%'],

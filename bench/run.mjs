@@ -14,6 +14,7 @@ import { benchFanIn } from './fan-in.mjs';
 import { benchBadRecords } from './bad-records.mjs';
 import { benchRunList } from './run-list.mjs';
 import { benchAbuse } from './abuse.mjs';
+import { benchPythonClient } from './python-client.mjs';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const tmp = mkdtempSync(join(tmpdir(), 'cohort-bench-'));
@@ -120,6 +121,7 @@ try {
   if (process.env.BENCH_ONLY !== 'ingest') await benchBadRecords(tmp);
   if (process.env.BENCH_ONLY !== 'ingest') await benchRunList(tmp);
   if (process.env.BENCH_ONLY !== 'ingest') await benchAbuse(tmp);
+  if (process.env.BENCH_ONLY !== 'ingest') await benchPythonClient(tmp);
   // (e) scaled-mode fan-in (needs Redis and PostgreSQL: REDIS_URL / DATABASE_URL, or the binaries); BENCH_FANIN=0 skips it.
   if (process.env.BENCH_ONLY !== 'ingest' && process.env.BENCH_FANIN !== '0') await benchFanIn(tmp);
 } finally {
