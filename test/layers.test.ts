@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /**
- * Layers import downward only (DESIGN.md): apps -> packages; sdk -> protocol;
+ * Layers import downward only (docs/architecture.md): apps -> packages; sdk -> protocol;
  * engine -> store, protocol; store -> protocol; nothing imports an app.
  */
 const ALLOWED: Record<string, readonly string[]> = {

@@ -54,7 +54,7 @@ describe('Engine.applyBatch', () => {
     expect(run?.lastStep).toBe(1);
   });
 
-  it('aggregates as defineMetric asks (SEMANTICS §2 cases 4, 7, 9, 10)', async () => {
+  it('aggregates as defineMetric asks (docs/run-semantics.md §2 cases 4, 7, 9, 10)', async () => {
     await using engine = makeEngine();
     await engine.openRun(openRequest());
     const log = new RecordLog();
@@ -84,7 +84,7 @@ describe('Engine.applyBatch', () => {
     expect((await engine.getRun(RUN))!.summary['loss']).toEqual({ min: 0.2 });
   });
 
-  it('stores the stepSync insertions in history (SEMANTICS §2 case 6)', async () => {
+  it('stores the stepSync insertions in history (docs/run-semantics.md §2 case 6)', async () => {
     await using engine = makeEngine();
     await engine.openRun(openRequest());
     const log = new RecordLog();

@@ -37,7 +37,7 @@ export interface RejectedRecord {
 export interface ApplyResult {
   /** The run's applied seq after the batch: the client may drop its records up to here. */
   appliedSeq: number;
-  /** Rows dropped because their step was not above the run's last stored step (SEMANTICS §1). */
+  /** Rows dropped because their step was not above the run's last stored step (docs/run-semantics.md §1). */
   droppedRows: number;
   /** Records refused with their error (a config change without `allowValChange`, a bad definition...). */
   rejected: RejectedRecord[];

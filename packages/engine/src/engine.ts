@@ -122,7 +122,7 @@ export class Engine {
   }
 
   /**
-   * Creates or resumes a run, or forks/rewinds one (SEMANTICS §5). Resume
+   * Creates or resumes a run, or forks/rewinds one (docs/run-semantics.md §5). Resume
    * modes: '' and 'never' (an existing id is a `UsageError`), 'must' (a
    * missing id is a `UsageError`), 'allow' and 'auto' (resume if it exists).
    */
@@ -338,7 +338,7 @@ export class Engine {
 
   /**
    * Marks runs whose heartbeat is older than `timeoutSeconds`: running →
-   * crashed, preempting → preempted (SEMANTICS §5). For the preemption watcher.
+   * crashed, preempting → preempted (docs/run-semantics.md §5). For the preemption watcher.
    */
   async expireStaleRuns(timeoutSeconds: number): Promise<ExpiredRun[]> {
     this.#open();

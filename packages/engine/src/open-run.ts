@@ -22,7 +22,7 @@ import { noRoomForRun, type NewRun, type RunPatch, type Store, type StoredRun } 
 import { forEachLeafRow } from './history-query.js';
 import { parseObject } from './run-view.js';
 
-/** Resume modes of `OpenRunRequest.resume` (SEMANTICS §5); '' behaves like 'never'. */
+/** Resume modes of `OpenRunRequest.resume` (docs/run-semantics.md §5); '' behaves like 'never'. */
 export type ResumeMode = '' | 'allow' | 'must' | 'never' | 'auto';
 const RESUME_MODES: readonly string[] = ['', 'allow', 'must', 'never', 'auto'];
 
@@ -36,7 +36,7 @@ export interface OpenRunContext {
   maxRunsPerProject: number;
 }
 
-/** Creates, resumes, forks or rewinds a run (SEMANTICS §5). */
+/** Creates, resumes, forks or rewinds a run (docs/run-semantics.md §5). */
 export async function openRun(ctx: OpenRunContext, req: OpenRunRequestMessage): Promise<OpenRunResponseMessage> {
   const entity = validateEntity(req.entity === '' ? ctx.defaultEntity : req.entity);
   const project = validateProject(req.project);

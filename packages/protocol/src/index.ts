@@ -1,7 +1,7 @@
 /**
  * The wire contract of Cohort: record shapes and their binary codec, leaf
  * paths, JSON that keeps NaN, errors with stable codes, and the Run API rules
- * (SEMANTICS.md) that the SDK and the engine both call.
+ * (docs/run-semantics.md) that the SDK and the engine both call.
  *
  * @example
  * import { encodeRecord, decodeRecord } from '@cohort/protocol';

@@ -1,6 +1,6 @@
 /**
  * JSON that keeps non-finite numbers. `JSON.stringify(NaN)` gives `null`; the
- * Run API keeps NaN and ±Infinity (SEMANTICS §1), so inside JSON text they are
+ * Run API keeps NaN and ±Infinity (docs/run-semantics.md §1), so inside JSON text they are
  * written as `{"$cohort":"NaN"}`, `{"$cohort":"Infinity"}` and
  * `{"$cohort":"-Infinity"}`. Every JSON that Cohort stores or serves uses this.
  */

@@ -1,7 +1,7 @@
 /**
  * Leaf paths name one metric inside a nested row: the object keys joined with
  * ".", where "." and "\" inside a key are escaped with "\". This is the name
- * `defineMetric` and the UI use (SEMANTICS §1), and the key of a history cell.
+ * `defineMetric` and the UI use (docs/run-semantics.md §1), and the key of a history cell.
  */
 
 /** Escapes one object key for use in a leaf path. */

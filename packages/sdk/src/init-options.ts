@@ -32,11 +32,11 @@ export interface InitOptions {
   readonly jobType?: string;
   readonly tags?: readonly string[];
   readonly notes?: string;
-  /** The initial config (SEMANTICS §4). */
+  /** The initial config (docs/run-semantics.md §4). */
   readonly config?: Readonly<Record<string, unknown>>;
   /** @defaultValue `COHORT_MODE`, else `"online"` */
   readonly mode?: RunMode;
-  /** Resume rules of SEMANTICS §5. @defaultValue `COHORT_RESUME`, else none */
+  /** Resume rules of docs/run-semantics.md §5. @defaultValue `COHORT_RESUME`, else none */
   readonly resume?: ResumeOption;
   /**
    * What `init` does while a run is active (W&B's `reinit`):

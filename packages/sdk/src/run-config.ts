@@ -9,7 +9,7 @@ export interface ConfigHost {
 }
 
 /**
- * `run.config` (SEMANTICS §4). Besides the methods, keys read and write as
+ * `run.config` (docs/run-semantics.md §4). Besides the methods, keys read and write as
  * properties: `run.config.lr`, `run.config.batch = 32` (an update without
  * `allowValChange`). A key named like a method is reached with `get()`.
  */

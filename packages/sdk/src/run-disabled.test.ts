@@ -65,7 +65,7 @@ describe('a run in disabled mode', () => {
     expect(() => run.log({ f: () => 1 })).toThrow(TypeError);
   });
 
-  it('summarizes SEMANTICS §2 case 1: a "*" glob keeps latest values', async () => {
+  it('summarizes docs/run-semantics.md §2 case 1: a "*" glob keeps latest values', async () => {
     const { run } = await disabled();
     run.defineMetric('*');
     run.log({ mystep: 1, val: 2 });
@@ -76,7 +76,7 @@ describe('a run in disabled mode', () => {
     expect(run.summary.toJSON()).toMatchObject({ val: 3, val2: 1, mystep: 3 });
   });
 
-  it('summarizes SEMANTICS §2 case 4 for each aggregation', async () => {
+  it('summarizes docs/run-semantics.md §2 case 4 for each aggregation', async () => {
     const expected: Record<string, unknown> = { min: { min: 1 }, max: { max: 8 }, last: { last: 3 }, mean: { mean: 4 }, first: { first: 1 } };
     for (const s of Object.keys(expected)) {
       const { run } = await disabled();
@@ -86,7 +86,7 @@ describe('a run in disabled mode', () => {
     }
   });
 
-  it('summarizes SEMANTICS §2 case 6: step metrics with and without stepSync', async () => {
+  it('summarizes docs/run-semantics.md §2 case 6: step metrics with and without stepSync', async () => {
     const { run } = await disabled();
     run.defineMetric('val', { summary: 'min', stepMetric: 'mystep', stepSync: false });
     run.log({ val: 2, val2: 5, mystep: 1 });
@@ -97,7 +97,7 @@ describe('a run in disabled mode', () => {
     expect(run.summary.toJSON()).toMatchObject({ val: { min: 2 }, val2: 8, mystep: 5 });
   });
 
-  it('summarizes SEMANTICS §2 cases 8 and 10: nested leaves and prefix globs', async () => {
+  it('summarizes docs/run-semantics.md §2 cases 8 and 10: nested leaves and prefix globs', async () => {
     const { run } = await disabled();
     run.defineMetric('this.that', { summary: 'min,max' });
     run.defineMetric('train/*', { summary: 'max' });

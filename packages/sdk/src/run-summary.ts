@@ -16,7 +16,7 @@ function summaryValue(value: unknown): unknown {
 }
 
 /**
- * `run.summary` (SEMANTICS §1–§3): reads show the current summary, exactly
+ * `run.summary` (docs/run-semantics.md §1–§3): reads show the current summary, exactly
  * (rows logged so far are applied first); writes set one leaf each.
  * Paths are leaf paths: `a.b` is key `b` inside `a`; escape a literal dot as `a\\.b`.
  */

@@ -40,7 +40,7 @@ import type { RecordPump } from './transport/record-pump.js';
 
 /** Options of `run.log(data, options)`. */
 export interface LogOptions {
-  /** The step to log at (SEMANTICS §1); ignored with a warning in shared mode. */
+  /** The step to log at (docs/run-semantics.md §1); ignored with a warning in shared mode. */
   readonly step?: number;
   /** Whether to close the row now. @defaultValue `true` when no `step` is given */
   readonly commit?: boolean;
@@ -293,7 +293,7 @@ export class Run implements ExitParticipant {
   // ---- logging (the hot path) ------------------------------------------
 
   /**
-   * Logs values (SEMANTICS §1). Returns at once: no I/O, no serialization.
+   * Logs values (docs/run-semantics.md §1). Returns at once: no I/O, no serialization.
    * Throws `TypeError` for a value that cannot be logged and `UsageError`
    * after `finish()`. A step below the current one drops the call with a warning.
    */
@@ -424,7 +424,7 @@ export class Run implements ExitParticipant {
       );
     }
     if (s.handleSigterm) {
-      // The one signal handler outside apps/*/main.ts (STYLE.md): opt-out with `handleSigterm: false`.
+      // The one signal handler outside apps/*/main.ts (docs/architecture.md, "Habits of this codebase"): opt-out with `handleSigterm: false`.
       this.#sigterm = () => void this.#onSigterm();
       process.once('SIGTERM', this.#sigterm);
     }
@@ -489,12 +489,12 @@ export class Run implements ExitParticipant {
   // ---- other methods ------------------------------------------------------
 
   /**
-   * Defines how a metric is summarized and plotted (SEMANTICS §2). Throws
+   * Defines how a metric is summarized and plotted (docs/run-semantics.md §2). Throws
    * `CohortError` INVALID_ARGUMENT for bad arguments, before anything is sent.
    */
   /**
    * Logs histograms of a model's parameters and/or gradients every `logFreq`
-   * steps (SEMANTICS §10); a model is anything with `namedParameters()`
+   * steps (docs/run-semantics.md §10); a model is anything with `namedParameters()`
    * yielding `[name, values, grad?]`. Allowed after `finish()` (like W&B).
    *
    * @example
@@ -525,7 +525,7 @@ export class Run implements ExitParticipant {
   }
 
   /**
-   * Sends an alert (SEMANTICS §8). Alerts with the same title within
+   * Sends an alert (docs/run-semantics.md §8). Alerts with the same title within
    * `waitDuration` (seconds, or `{ ms }`; default 60 s) of the last one are
    * suppressed by the server, across ranks.
    */
@@ -535,7 +535,7 @@ export class Run implements ExitParticipant {
     this.#append({ kind: 'alert', alert: { ...parsed, timestamp: Date.now() / 1000 } });
   }
 
-  /** Sync progress from the WAL and the server's acks (SEMANTICS §5; W&B always answers zeros). */
+  /** Sync progress from the WAL and the server's acks (docs/run-semantics.md §5; W&B always answers zeros). */
   status(): RunStatus {
     this.#guard('status');
     this.#flushRows();
@@ -564,7 +564,7 @@ export class Run implements ExitParticipant {
   }
 
   /**
-   * Ends the run (SEMANTICS §5): flushes the open row, sends the exit code
+   * Ends the run (docs/run-semantics.md §5): flushes the open row, sends the exit code
    * (0 → finished, else failed), waits up to `settings.finishTimeoutMs` for
    * the server to commit everything, and closes the stream and the WAL.
    * A second call does nothing (it returns the first call's promise).
@@ -708,7 +708,7 @@ export class Run implements ExitParticipant {
     }
   }
 
-  /** Logs an artifact (or a file, folder or `scheme://` reference) as a new version (SEMANTICS §7). Resolves once stored. */
+  /** Logs an artifact (or a file, folder or `scheme://` reference) as a new version (docs/run-semantics.md §7). Resolves once stored. */
   async logArtifact(artifactOrPath: Artifact | string, options?: LogArtifactOptions): Promise<Artifact> {
     return this.#assets('logArtifact').artifacts.logArtifact(artifactOrPath, options);
   }
@@ -754,7 +754,7 @@ export class Run implements ExitParticipant {
     return this.#assets('logCode').artifacts.logCode(root, options);
   }
 
-  /** Saves files matching a glob into the run's files (SEMANTICS §9); resolves to their paths in the run's files folder. */
+  /** Saves files matching a glob into the run's files (docs/run-semantics.md §9); resolves to their paths in the run's files folder. */
   async save(glob: string, options?: SaveOptions): Promise<string[]> {
     return this.#assets('save').files.save(glob, options);
   }

@@ -179,7 +179,7 @@ export function resolveSettings(input: unknown, defaults: { label: string; share
     walSegmentBytes: s.walSegmentBytes ?? 8 * 1024 * 1024,
     label: s.label ?? defaults.label,
     primary: s.primary ?? false,
-    // SEMANTICS §6: only the primary decides the finish state unless a writer is told otherwise.
+    // docs/run-semantics.md §6: only the primary decides the finish state unless a writer is told otherwise.
     updateFinishState: s.updateFinishState ?? (defaults.shared === true ? (s.primary ?? false) : true),
     systemMetricsSeconds: s.systemMetricsSeconds ?? 15,
     handleSigterm: s.handleSigterm ?? true,

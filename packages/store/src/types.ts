@@ -6,7 +6,7 @@ import type { ConsoleChunk } from './artifacts/artifact-types.js';
  */
 import type { GroupKey, RankProgress, SystemSample } from './group-types.js';
 
-/** The states a run moves through (SEMANTICS §5). */
+/** The states a run moves through (docs/run-semantics.md §5). */
 export type RunState = 'running' | 'finished' | 'failed' | 'crashed' | 'killed' | 'preempting' | 'preempted';
 
 /** All run states, in lifecycle order. */

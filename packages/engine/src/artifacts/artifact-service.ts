@@ -71,7 +71,7 @@ const MAX_WRITER_LENGTH = 256;
 const MAX_DISTRIBUTED_ID_LENGTH = 256;
 
 /**
- * The artifact rules of SEMANTICS §7 over the {@link Store} and the
+ * The artifact rules of docs/run-semantics.md §7 over the {@link Store} and the
  * {@link BlobStore}: checks every request field (names, aliases, paths,
  * digests, sizes), refuses manifests whose blobs were not uploaded, and
  * resolves runs. The store does the transactional part (`store.artifacts`).

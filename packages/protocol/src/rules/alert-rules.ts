@@ -2,7 +2,7 @@ import { CohortError, describeValue } from '../errors.js';
 import { isPlainObject } from '../leaf-path.js';
 import type { AlertMessage } from '../records.js';
 
-/** `run.alert(title, text, { level, waitDuration })` (SEMANTICS §8). */
+/** `run.alert(title, text, { level, waitDuration })` (docs/run-semantics.md §8). */
 
 /** The alert levels. */
 export const ALERT_LEVELS = ['INFO', 'WARN', 'ERROR'] as const;

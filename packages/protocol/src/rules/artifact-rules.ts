@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { invalidArgument } from '../errors.js';
 
-/** Longest artifact (and portfolio, registered model) name (SEMANTICS §11). */
+/** Longest artifact (and portfolio, registered model) name (docs/run-semantics.md §11). */
 export const MAX_ARTIFACT_NAME_LENGTH = 128;
 /** Longest artifact type. */
 export const MAX_ARTIFACT_TYPE_LENGTH = 64;
@@ -64,7 +64,7 @@ export function checkArtifactType(type: unknown, field = 'type'): string {
   return type;
 }
 
-/** Checks one alias: 1 to 128 characters, no `/` or `:` (SEMANTICS §7). */
+/** Checks one alias: 1 to 128 characters, no `/` or `:` (docs/run-semantics.md §7). */
 export function checkAlias(alias: unknown, field = 'aliases'): string {
   if (typeof alias !== 'string') throw invalidArgument(`Expected each of \`${field}\` to be a string, got ${typeof alias}`);
   if (alias.length === 0 || alias.length > MAX_ALIAS_LENGTH) {
@@ -79,7 +79,7 @@ export function checkAlias(alias: unknown, field = 'aliases'): string {
 
 /**
  * The aliases a logged version gets: the given ones, checked, deduplicated,
- * with `latest` always added (SEMANTICS §7).
+ * with `latest` always added (docs/run-semantics.md §7).
  */
 export function resolveAliases(aliases: unknown, field = 'aliases'): string[] {
   const list = aliases === undefined ? [] : aliases;

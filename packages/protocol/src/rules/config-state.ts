@@ -3,7 +3,7 @@ import { isPlainObject } from '../leaf-path.js';
 import { stringifyJson } from '../json.js';
 
 /**
- * `run.config` (SEMANTICS §4): key clean-up, JSON-friendly values, the check
+ * `run.config` (docs/run-semantics.md §4): key clean-up, JSON-friendly values, the check
  * against silently changing a value, sweep-locked keys and defaults.
  */
 

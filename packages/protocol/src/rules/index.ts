@@ -1,5 +1,5 @@
 /**
- * The Run API rules of SEMANTICS.md as pure code: one implementation that the
+ * The Run API rules of docs/run-semantics.md as pure code: one implementation that the
  * SDK (for immediate errors, `run.step`, `run.summary`) and the engine (the
  * stored truth) both call.
  *

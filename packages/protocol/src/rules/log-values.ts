@@ -5,7 +5,7 @@ import { escapeKey, isPlainObject } from '../leaf-path.js';
 import { setOwn } from './set-own.js';
 
 /**
- * The values `run.log` accepts and how they are stored (SEMANTICS §1), checked
+ * The values `run.log` accepts and how they are stored (docs/run-semantics.md §1), checked
  * on the caller's turn so that a bad value fails where it was logged.
  */
 
@@ -34,7 +34,7 @@ type AnyTypedArray = ArrayLike<number | bigint>;
 const UNDERSCORE = 95;
 
 /**
- * Checks and converts the `data` of one `run.log` call (SEMANTICS §1).
+ * Checks and converts the `data` of one `run.log` call (docs/run-semantics.md §1).
  *
  * Returns a new object: the caller's object is never mutated and nested plain
  * objects are copied. A top-level `_step` is dropped; a top-level `_timestamp`

@@ -3,7 +3,7 @@ import { isPlainObject } from '../leaf-path.js';
 import type { MetricDefinitionMessage } from '../records.js';
 
 /**
- * `defineMetric` (SEMANTICS §2): checking its arguments, and merging a
+ * `defineMetric` (docs/run-semantics.md §2): checking its arguments, and merging a
  * definition with an earlier one of the same name.
  */
 
@@ -148,7 +148,7 @@ export function parseSummary(summary: string): SummaryOption[] {
 }
 
 /**
- * Merges a new definition into the earlier one of the same name (SEMANTICS
+ * Merges a new definition into the earlier one of the same name (docs/run-semantics.md
  * §2): `stepSync` and `hidden` are OR-ed, `stepMetric` and `goal` replaced
  * only when given, summary flags OR-ed while `none` takes the new value.
  * With `overwrite` (or no earlier definition) the new one is taken as is.

@@ -1,7 +1,7 @@
 import { CohortError, describeValue } from '../errors.js';
 
 /**
- * Names and ids (SEMANTICS §11) and the `"<run>?_step=<n>"` moments of
+ * Names and ids (docs/run-semantics.md §11) and the `"<run>?_step=<n>"` moments of
  * `forkFrom` and `resumeFrom` (§5). Each check returns the value it accepted
  * or throws: `TypeError` for a wrong type, `CohortError` INVALID_ARGUMENT for a
  * value that breaks a rule, naming the field.

@@ -13,7 +13,7 @@ export interface PendingRow {
 }
 
 /**
- * The step/commit state machine of `run.log` (SEMANTICS §1): which calls make
+ * The step/commit state machine of `run.log` (docs/run-semantics.md §1): which calls make
  * which history rows. The SDK runs it for `run.step` and to build rows; the
  * engine's truth follows from the rows it emits.
  *

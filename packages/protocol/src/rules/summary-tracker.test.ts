@@ -41,7 +41,7 @@ class Sim {
   }
 }
 
-describe('SummaryTracker: SEMANTICS §2 reference cases', () => {
+describe('SummaryTracker: docs/run-semantics.md §2 reference cases', () => {
   it('1: D("*"); L(mystep=1,val=2); L(mystep=2,val=8); L(mystep=3,val=3); L(val2=4); L(val2=1) gives val=3, val2=1, mystep=3', () => {
     const s = new Sim().D('*').L({ mystep: 1, val: 2 }).L({ mystep: 2, val: 8 }).L({ mystep: 3, val: 3 }).L({ val2: 4 }).L({ val2: 1 });
     expect(s.summary).toMatchObject({ val: 3, val2: 1, mystep: 3 });

@@ -4,7 +4,7 @@ import type { MetricDefinitionMessage } from '../records.js';
 import { isGlobName, mergeMetricDefinition, parseSummary, toMetric, type Metric, type SummaryOption } from './metric-definition.js';
 
 /**
- * The run summary (SEMANTICS §1–§3): metric definitions, globs, step metrics,
+ * The run summary (docs/run-semantics.md §1–§3): metric definitions, globs, step metrics,
  * aggregations and explicit sets. The engine keeps it as the stored truth
  * (it survives resume through {@link SummaryTracker.toJSON}); the SDK keeps a
  * local mirror for `run.summary`.

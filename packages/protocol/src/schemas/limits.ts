@@ -51,7 +51,7 @@ export interface Limits {
    */
   maxTags: number;
   /**
-   * Longest tag (SEMANTICS §11: 1 to 64 characters; `MAX_TAG_LENGTH` of the rules).
+   * Longest tag (docs/run-semantics.md §11: 1 to 64 characters; `MAX_TAG_LENGTH` of the rules).
    * @defaultValue 64
    */
   maxTagLength: number;
@@ -73,7 +73,7 @@ export interface Limits {
    */
   maxRemovedPaths: number;
   /**
-   * Longest alert title (SEMANTICS §8; `MAX_ALERT_TITLE_LENGTH` of the rules).
+   * Longest alert title (docs/run-semantics.md §8; `MAX_ALERT_TITLE_LENGTH` of the rules).
    * @defaultValue 64
    */
   maxAlertTitleLength: number;

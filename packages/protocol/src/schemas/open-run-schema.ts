@@ -8,7 +8,7 @@ import { formatIssue } from './format-issue.js';
 /** The longest group claim key or token (`OpenRunRequest.groupKey`, `groupToken`). */
 export const MAX_CLAIM_LENGTH = 512;
 
-/** The resume modes of SEMANTICS §5; `""` means none asked. */
+/** The resume modes of docs/run-semantics.md §5; `""` means none asked. */
 export const RESUME_MODES = ['', 'allow', 'must', 'never', 'auto'] as const;
 
 /**

@@ -61,7 +61,7 @@ export interface UseArtifactOptions {
 export interface LogCodeOptions {
   /** @defaultValue `source-<project>-<entry script>` */
   readonly name?: string;
-  /** Which files: @defaultValue the source files of SEMANTICS §9 */
+  /** Which files: @defaultValue the source files of docs/run-semantics.md §9 */
   readonly include?: (path: string) => boolean;
   readonly exclude?: (path: string) => boolean;
 }
@@ -117,7 +117,7 @@ export function artifactFromVersion(v: WireArtifactVersion, source: ArtifactSour
 }
 
 /**
- * The artifact and model methods of a run (SEMANTICS §7). Calls of one run
+ * The artifact and model methods of a run (docs/run-semantics.md §7). Calls of one run
  * run one after another, so a `finishArtifact` follows this process's own
  * upserts; across processes, an upsert whose promise resolved is stored.
  */

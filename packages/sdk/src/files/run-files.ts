@@ -36,7 +36,7 @@ interface Watched {
 const MAX_WATCHED = 256;
 
 /**
- * `run.save` and `run.restore` (SEMANTICS §9). Saved files are linked into
+ * `run.save` and `run.restore` (docs/run-semantics.md §9). Saved files are linked into
  * the run's files folder (`<run dir>/files/<path>`) and uploaded as blobs
  * (skipping those the server has) with their paths recorded for the run.
  * `live` globs are polled (every `liveIntervalMs`) and a file whose size or

@@ -1,7 +1,7 @@
 import { CohortError } from '@cohort/protocol';
 import { Histogram } from './histogram.js';
 
-/** What `watch` logs (SEMANTICS §10). */
+/** What `watch` logs (docs/run-semantics.md §10). */
 export type WatchLog = 'gradients' | 'parameters' | 'all' | null;
 
 /** One parameter: its name, its values, and its gradient when there is one. */
@@ -39,7 +39,7 @@ export const WATCH_BINS = 64;
 const LOGS: readonly WatchLog[] = ['gradients', 'parameters', 'all', null];
 
 /**
- * The models a run watches (SEMANTICS §10): every `logFreq` committed steps
+ * The models a run watches (docs/run-semantics.md §10): every `logFreq` committed steps
  * it adds 64-bin histograms (NaN and ±Infinity left out) of each parameter
  * (`parameters/<prefix><name>`) and gradient (`gradients/<prefix><name>`)
  * to the row being logged. There is no autograd hook in TypeScript, so the

@@ -174,7 +174,7 @@ function* commit(artifactPk: number, versionPk: number, aliases: readonly string
   return yield* versionByPk(versionPk, false);
 }
 
-/** `logArtifact`, `upsertArtifact` or `finishArtifact` (SEMANTICS §7). */
+/** `logArtifact`, `upsertArtifact` or `finishArtifact` (docs/run-semantics.md §7). */
 export function* saveArtifact(input: SaveArtifactInput): SqlProgram<StoredArtifactVersion> {
   const artifactPk = yield* lockArtifact(input, input.type, input.now);
   let versionPk: number;

@@ -33,7 +33,7 @@ export class ArtifactStore {
     this.#run = run;
   }
 
-  /** logArtifact / upsertArtifact / finishArtifact in one transaction (SEMANTICS §7). */
+  /** logArtifact / upsertArtifact / finishArtifact in one transaction (docs/run-semantics.md §7). */
   save(input: SaveArtifactInput): Promise<StoredArtifactVersion> {
     return this.#run(`save artifact ${input.name}`, ops.saveArtifact(input));
   }

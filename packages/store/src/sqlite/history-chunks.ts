@@ -4,7 +4,7 @@ import { endianness } from 'node:os';
  * Packing of numeric history: a chunk is the steps and values of one key as
  * two little-endian Float64Array blobs. Writing and reading a chunk is a copy
  * of bytes, not a parse, which is what lets SQLite store tens of millions of
- * points per second (DESIGN.md, "Numbers to design with").
+ * points per second (bench/ measures it beside raw SQLite).
  */
 
 const LITTLE_ENDIAN = endianness() === 'LE';
