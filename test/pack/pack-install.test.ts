@@ -30,7 +30,8 @@ const userEnv: NodeJS.ProcessEnv = Object.fromEntries(
 
 async function npm(cwd: string, args: string[]): Promise<string> {
   try {
-    const { stdout } = await run('npm', args, { cwd, env: userEnv, maxBuffer: 64 * 1024 * 1024, timeout: INSTALL_MS });
+    // JOBS: node-gyp compiles better-sqlite3's SQLite on every core (it is most of this file's time).
+    const { stdout } = await run('npm', args, { cwd, env: { ...userEnv, JOBS: 'max' }, maxBuffer: 64 * 1024 * 1024, timeout: INSTALL_MS });
     return stdout;
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
