@@ -34,7 +34,7 @@ describe('the series of many runs for one key', () => {
   interface Body {
     key: string;
     buckets: number;
-    runs: Record<string, { downsampled: boolean; points: number; min: number[]; max: number[] }>;
+    runs: Record<string, { downsampled: boolean; points: number; x: number[]; min: number[]; max: number[] }>;
     missing: string[];
     error: { message: string };
   }
@@ -55,6 +55,24 @@ describe('the series of many runs for one key', () => {
     expect(one!.points).toBe(50);
     expect(one!.max.at(-1)).toBe(149);
     expect(Math.min(...one!.min)).toBe(100);
+  });
+
+  it('leaves out the band with band=0: each run its x and last', async () => {
+    const { body } = await get(`runs=${ids[1]!}&key=loss&buckets=10&band=0`);
+    expect(Object.keys(body.runs[ids[1]!]!).sort()).toEqual(['downsampled', 'last', 'points', 'x']);
+    expect(body.runs[ids[1]!]!.x).toHaveLength(10);
+    const bad = await get(`runs=${ids[1]!}&key=loss&band=yes`);
+    expect([bad.status, bad.body.error.message]).toEqual([400, expect.stringContaining('`band`')]);
+  });
+
+  it('draws against another x-axis: relative time, or a metric (points without it left out)', async () => {
+    const runtime = await get(`runs=${ids.join(',')}&key=loss&xAxis=_runtime`);
+    expect(Object.keys(runtime.body.runs)).toEqual([ids[0], ids[1]]);
+    const x = runtime.body.runs[ids[0]!]!.x;
+    expect(x).toHaveLength(50);
+    expect(x.every((v, i) => i === 0 || v >= x[i - 1]!)).toBe(true);
+    // `other` was logged by another run only: no run has loss against it.
+    expect((await get(`runs=${ids.join(',')}&key=loss&xAxis=other`)).body.runs).toEqual({});
   });
 
   it('refuses too many runs, no runs and no key with the field and the rule', async () => {

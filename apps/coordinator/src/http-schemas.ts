@@ -71,7 +71,9 @@ export const runsSeriesSchema = z.object({
   key: z.string(),
   xAxis: z.string(),
   buckets: z.number().int(),
-  runs: z.record(z.string(), seriesDataSchema).describe('by run id, in the order asked; a run that never logged the key is left out'),
+  runs: z
+    .record(z.string(), seriesDataSchema.partial({ min: true, max: true }))
+    .describe('by run id, in the order asked; a run that never logged the key is left out; `min` and `max` absent with band=0'),
   missing: z.array(z.string()).describe('run ids asked for that do not exist in the project'),
 });
 export const alertsSchema = z.object({ alerts: z.array(z.object({ title: z.string(), text: z.string(), level: z.string(), timestamp: seconds, suppressed: z.boolean() })) });
@@ -225,7 +227,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   {
     path: '/api/v1/series/{entity}/{project}',
     summary: "One metric of many runs in one request (the project workspace's chart of a key), each bucketed as a run's series",
-    params: [path('entity'), path('project'), p('runs', `comma-separated run ids, 1 to ${MAX_SERIES_RUNS}`), p('key', 'the leaf path of one metric'), p('buckets', 'buckets over the x-range (default 1000)', int(1, 100_000)), p('xAxis', '_step (default), _runtime, _timestamp or a step metric'), ...STEPS],
+    params: [path('entity'), path('project'), p('runs', `comma-separated run ids, 1 to ${MAX_SERIES_RUNS}`), p('key', 'the leaf path of one metric'), p('buckets', 'buckets over the x-range (default 1000)', int(1, 100_000)), p('xAxis', '_step (default), _runtime, _timestamp or a step metric'), p('band', '0: each run\'s x and last only, no min–max band (default 1)', { type: 'string', enum: ['0', '1'] }), ...STEPS],
     schema: runsSeriesSchema,
   },
   { path: '/api/v1/groups/{entity}/{project}', summary: 'Training groups of a project', params: [path('entity'), path('project')], schema: groupsSchema },

@@ -16,6 +16,7 @@ export async function runsSeriesRoute(engine: Engine, entity: string, project: s
     xAxis: z.string().max(512, { message: 'expected a key of at most 512 characters' }),
     minStep: intParam(0, Number.MAX_SAFE_INTEGER),
     maxStep: intParam(0, Number.MAX_SAFE_INTEGER),
+    band: z.enum(['0', '1'], { message: 'expected 0 or 1' }),
   });
   if (query.runs === undefined) throw new CohortError('INVALID_ARGUMENT', `query parameter \`runs\`: required, comma-separated run ids (at most ${MAX_SERIES_RUNS})`);
   if (query.key === undefined) throw new CohortError('INVALID_ARGUMENT', 'query parameter `key`: required, the leaf path of one metric');
@@ -28,6 +29,7 @@ export async function runsSeriesRoute(engine: Engine, entity: string, project: s
     ...(query.xAxis !== undefined && { xAxis: query.xAxis }),
     ...(query.minStep !== undefined && { minStep: query.minStep }),
     ...(query.maxStep !== undefined && { maxStep: query.maxStep }),
+    ...(query.band !== undefined && { band: query.band === '1' }),
   };
   return engine.runsSeries(entity, project, query.runs, query.key, options);
 }

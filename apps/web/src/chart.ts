@@ -214,8 +214,9 @@ export interface RunLine {
  * on the x-values of all runs joined; the legend shows every run's value at
  * the cursor, and clicking a run's legend entry hides its line.
  */
-export function runsChart(container: HTMLElement, id: string, lines: RunLine[], opts: ChartOptions): ChartHandle {
-  const width = Math.max(240, container.clientWidth || 480);
+export function runsChart(container: HTMLElement, id: string, lines: RunLine[], opts: ChartOptions, knownWidth?: number): ChartHandle {
+  // A page of many charts passes the width it measured once: reading it per chart forces a layout per chart.
+  const width = Math.max(240, knownWidth ?? (container.clientWidth || 480));
   const options = baseOptions(width, opts);
   const tables = lines.map((l) => {
     const y = positive(l.y, opts.logScale);

@@ -23,7 +23,7 @@ export type { HistoryOptions, HistoryPage, ScanHistoryOptions } from './history-
 export { MAX_HISTORY_ROWS, MAX_PAGE_SIZE } from './history-query.js';
 export type { ResumeMode } from './open-run.js';
 export type { RunView } from './run-view.js';
-export { MAX_SERIES_RUNS, type RunsSeriesOptions, type RunsSeriesResult } from './runs-series.js';
+export { MAX_SERIES_RUNS, type RunSeriesData, type RunsSeriesOptions, type RunsSeriesResult } from './runs-series.js';
 export { DEFAULT_BUCKETS, MAX_BUCKETS, MAX_SERIES_KEYS, bucketExtremes, downsample, xValues, type BucketExtremes } from './series-query.js';
 export type { SeriesData, SeriesOptions, SeriesResult } from './series-query.js';
 export { ArtifactService, checkEntries, type ArtifactServiceOptions, type ArtifactVersionView, type ManifestEntryInput, type RunRefInput, type SaveArtifactCall } from './artifacts/artifact-service.js';

@@ -1,6 +1,6 @@
 import { CohortError } from '@cohort/protocol';
 import type { Store } from '@cohort/store';
-import { readSeries, type SeriesData, type SeriesOptions } from './series-query.js';
+import { checkSeriesOptions, downsample, xValues, type SeriesData, type SeriesOptions } from './series-query.js';
 
 /**
  * One metric of many runs in one read: what the dashboard's project
@@ -12,7 +12,13 @@ import { readSeries, type SeriesData, type SeriesOptions } from './series-query.
 export const MAX_SERIES_RUNS = 500;
 
 /** Options of {@link Engine.runsSeries}: those of one run's series, less `keys`. */
-export type RunsSeriesOptions = Omit<SeriesOptions, 'keys'>;
+export type RunsSeriesOptions = Omit<SeriesOptions, 'keys'> & {
+  /** False: each run's `x` and `last` only (a line per run), half the bytes or less. @defaultValue true */
+  band?: boolean;
+};
+
+/** A run's series in {@link RunsSeriesResult}: `min` and `max` absent when asked without the band. */
+export type RunSeriesData = Omit<SeriesData, 'min' | 'max'> & Partial<Pick<SeriesData, 'min' | 'max'>>;
 
 /** What {@link Engine.runsSeries} returns. */
 export interface RunsSeriesResult {
@@ -20,7 +26,7 @@ export interface RunsSeriesResult {
   xAxis: string;
   buckets: number;
   /** By run id, in the order asked; a run that never logged the key is left out. */
-  runs: Record<string, SeriesData>;
+  runs: Record<string, RunSeriesData>;
   /** Run ids asked for that do not exist in the project. */
   missing: string[];
 }
@@ -34,18 +40,34 @@ export function checkRunsSeries(runIds: readonly string[], key: string): void {
   if (typeof key !== 'string' || key === '' || key.length > 512) throw new CohortError('INVALID_ARGUMENT', `runsSeries.key: expected a leaf path of 1 to 512 characters, got ${JSON.stringify(key)}`);
 }
 
-/** Reads `key` of each run (`pk` undefined: the run does not exist). */
+/**
+ * Reads `key` of each run (`pk` undefined: the run does not exist): one
+ * store read per run of the key's column (and the x column), bucketed as
+ * {@link readSeries} buckets a run's series.
+ */
 export async function readRunsSeries(store: Store, runs: ReadonlyArray<{ runId: string; pk: number | undefined }>, key: string, options: RunsSeriesOptions = {}): Promise<RunsSeriesResult> {
-  const result: RunsSeriesResult = { key, xAxis: options.xAxis ?? '_step', buckets: 0, runs: {}, missing: [] };
+  const { buckets, xAxis } = checkSeriesOptions(options);
+  const range = {
+    ...(options.minStep !== undefined && { minStep: options.minStep }),
+    ...(options.maxStep !== undefined && { maxStep: options.maxStep }),
+  };
+  const result: RunsSeriesResult = { key, xAxis, buckets, runs: {}, missing: [] };
+  let first = true;
   for (const { runId, pk } of runs) {
     if (pk === undefined) {
       result.missing.push(runId);
       continue;
     }
-    const one = await readSeries(store, pk, { ...options, keys: [key] });
-    result.buckets = one.buckets;
-    const data = one.series[key];
-    if (data !== undefined) result.runs[runId] = data;
+    // SQLite reads are synchronous: let other requests in between runs.
+    if (!first) await new Promise<void>((resolve) => setImmediate(resolve));
+    first = false;
+    if (options.signal?.aborted === true) throw new CohortError('DEADLINE_EXCEEDED', `runsSeries: the caller went away after ${Object.keys(result.runs).length} of ${runs.length} runs; the read stopped`);
+    const cols = (await store.readHistory(pk, { ...range, keys: xAxis === '_step' || xAxis === key ? [key] : [key, xAxis] })).numeric;
+    const col = cols.find((c) => c.key === key);
+    const xCol = xAxis === '_step' ? undefined : cols.find((c) => c.key === xAxis);
+    if (col === undefined || (xAxis !== '_step' && xCol === undefined)) continue;
+    const data = downsample(xCol ? xValues(col.steps, xCol) : col.steps, col.values, buckets);
+    result.runs[runId] = options.band === false ? { x: data.x, last: data.last, points: data.points, downsampled: data.downsampled } : data;
   }
   return result;
 }

@@ -62,7 +62,8 @@ export interface SeriesResult {
   series: Record<string, SeriesData>;
 }
 
-function checkOptions(o: SeriesOptions): { buckets: number; xAxis: string } {
+/** Checks series options; INVALID_ARGUMENT naming the field. Returns the buckets and x-axis to use. */
+export function checkSeriesOptions(o: SeriesOptions): { buckets: number; xAxis: string } {
   const buckets = o.buckets ?? DEFAULT_BUCKETS;
   if (!Number.isSafeInteger(buckets) || buckets < 1 || buckets > MAX_BUCKETS) {
     throw new CohortError('INVALID_ARGUMENT', `series.buckets: expected an integer from 1 to ${MAX_BUCKETS}, got ${String(buckets)}`);
@@ -85,7 +86,7 @@ function checkOptions(o: SeriesOptions): { buckets: number; xAxis: string } {
 
 /** Reads and downsamples numeric series of one run (see {@link Engine.series}). */
 export async function readSeries(store: Store, pk: number, options: SeriesOptions = {}): Promise<SeriesResult> {
-  const { buckets, xAxis } = checkOptions(options);
+  const { buckets, xAxis } = checkSeriesOptions(options);
   // The store finds the keys (an index look-up each), so the cost follows the keys asked for, not the run's key count.
   const wanted =
     options.keys === undefined

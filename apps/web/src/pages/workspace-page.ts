@@ -6,8 +6,8 @@ import { isHidden, keysByXAxis } from '../metric-defs.js';
 import { readWorkspaceView, workspaceSearch, type WorkspaceView } from '../workspace-url.js';
 import { sectionOf } from './run-page.js';
 
-/** Buckets per run line: about one per horizontal pixel. */
-const BUCKETS = 1000;
+/** Buckets per run line: about one per horizontal pixel of a workspace card. */
+const BUCKETS = 500;
 /** Charts fetched at once. */
 const CONCURRENCY = 4;
 /** Keys charted at most. */
@@ -15,7 +15,8 @@ const MAX_KEYS = 200;
 
 interface RunsSeries {
   xAxis: string;
-  runs: Record<string, SeriesData>;
+  /** `x` and `last` of each run (asked with band=0). */
+  runs: Record<string, Pick<SeriesData, 'x' | 'last' | 'points' | 'downsampled'>>;
   missing: string[];
 }
 
@@ -96,6 +97,8 @@ export async function workspacePage(root: HTMLElement, entity: string, project: 
       sections.get(s)!.append(card);
       cards.set(k, card);
     }
+    // One layout for every card's width (all cards of the grid are alike).
+    const cardWidth = cards.size > 0 ? [...cards.values()][0]!.clientWidth - 20 : undefined;
     const byX = keysByXAxis(keys, view.xAxis, metrics);
     const jobs = [...byX].flatMap(([x, ks]) => ks.map((k) => [k, x] as const));
     const ids = selected.map((r) => r.id);
@@ -107,7 +110,7 @@ export async function workspacePage(root: HTMLElement, entity: string, project: 
     const worker = async (): Promise<void> => {
       while (next < jobs.length) {
         const [key, xAxis] = jobs[next++]!;
-        const result = await get<RunsSeries>(`/api/v1/series/${encodeURIComponent(entity)}/${encodeURIComponent(project)}`, { runs: ids.join(','), key, xAxis, buckets: BUCKETS });
+        const result = await get<RunsSeries>(`/api/v1/series/${encodeURIComponent(entity)}/${encodeURIComponent(project)}`, { runs: ids.join(','), key, xAxis, buckets: BUCKETS, band: 0 });
         if (signal.aborted || mine !== generation) return;
         const lineOf = (r: RunView): RunLine | undefined => {
           const s = result.runs[r.id];
@@ -121,7 +124,7 @@ export async function workspacePage(root: HTMLElement, entity: string, project: 
         }
         if (xAxis !== '_step' && view.xAxis === '') card.firstChild!.appendChild(h('span', { class: 'muted small' }, ` vs ${xAxis}`));
         const chartOpts = { xAxis, smoothing: view.smoothing, logScale: view.logScale };
-        if (view.groupBy === '') charts.push(runsChart(card, `ws:${key}`, selected.flatMap((r) => lineOf(r) ?? []), chartOpts));
+        if (view.groupBy === '') charts.push(runsChart(card, `ws:${key}`, selected.flatMap((r) => lineOf(r) ?? []), chartOpts, cardWidth));
         else {
           const groups = new Map<string, RunLine[]>();
           for (const g of groupNames) groups.set(g, []);
