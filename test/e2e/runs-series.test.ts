@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCoordinator, type Coordinator } from '@cohort/coordinator';
+import { generateApiKey, startCoordinator, type Coordinator } from '@cohort/coordinator';
 import { MAX_SERIES_RUNS } from '@cohort/engine';
 import { withRun } from '@cohort/sdk';
 
@@ -85,5 +85,47 @@ describe('the series of many runs for one key', () => {
     expect([noRuns.status, noRuns.body.error.message]).toEqual([400, expect.stringContaining('`runs`: required')]);
     const noKey = await get(`runs=${ids[0]!}`);
     expect([noKey.status, noKey.body.error.message]).toEqual([400, expect.stringContaining('`key`: required')]);
+  });
+});
+
+/** The route names an entity in its path: a key of another team reads nothing there (docs/SECURITY.md). */
+describe('the series of many runs with API keys', () => {
+  let coordinator: Coordinator;
+  let work: string;
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'cohort-rs-keys-'));
+    coordinator = await startCoordinator({ auth: 'keys', grpcPort: 0, httpPort: 0, webDir: null });
+  });
+  afterAll(async () => {
+    await coordinator?.close();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('answers the team that owns the runs and no other', async () => {
+    const identity = coordinator.engine.store.identity;
+    const makeKey = async (user: string, team: string): Promise<string> => {
+      await identity.ensureUser(user);
+      await identity.ensureTeam(team);
+      await identity.addMember(team, user);
+      const k = generateApiKey();
+      await identity.createKey({ id: k.id, user, label: 'test', hash: k.hash, createdAt: Date.now() / 1000 });
+      return k.key;
+    };
+    const alice = await makeKey('alice', 'vision');
+    const bob = await makeKey('bob', 'nlp');
+    process.env['COHORT_URL'] = coordinator.httpUrl;
+    let id = '';
+    await withRun({ project: 'p', entity: 'vision', apiKey: alice, dir: join(work, 'run'), settings: { silent: true, systemMetricsSeconds: 0, console: 'off' } }, (run) => {
+      id = run.id;
+      run.log({ loss: 1 });
+    });
+    const ask = (key: string) => fetch(`${coordinator.httpUrl}/api/v1/series/vision/p?runs=${id}&key=loss`, { headers: { authorization: `Bearer ${key}` } });
+    const own = await ask(alice);
+    expect(own.status).toBe(200);
+    expect(Object.keys(((await own.json()) as { runs: Record<string, unknown> }).runs)).toEqual([id]);
+    const other = await ask(bob);
+    expect(other.status).toBe(404);
+    expect(await other.text()).not.toContain('loss');
   });
 });
