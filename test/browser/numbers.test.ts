@@ -80,7 +80,7 @@ describe('numbers on the run page in Chromium', () => {
         root: HTMLElement;
       };
       u.setCursor({ left: u.valToPos(50, 'x'), top: 10 });
-      return [...u.root.querySelectorAll('.u-legend .u-series .u-value')].map((e) => e.textContent);
+      return Array.from(u.root.querySelectorAll('.u-legend .u-series .u-value'), (e) => e.textContent);
     });
     expect(hover).toEqual(['50', '2.85e-4']);
   });

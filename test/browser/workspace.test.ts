@@ -98,7 +98,7 @@ describe('the project workspace in Chromium', () => {
     const hover = await page.evaluate(() => {
       const u = window.__cohort.charts['ws:train/lr']!.uplot as unknown as { valToPos(v: number, s: string): number; setCursor(c: { left: number; top: number }): void; root: HTMLElement };
       u.setCursor({ left: u.valToPos(10, 'x'), top: 10 });
-      return [...u.root.querySelectorAll('.u-legend .u-series .u-value')].map((e) => e.textContent);
+      return Array.from(u.root.querySelectorAll('.u-legend .u-series .u-value'), (e) => e.textContent);
     });
     expect(hover).toEqual(['10', '3e-4', '1e-4']);
     await page.close();
