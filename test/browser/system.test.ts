@@ -33,7 +33,16 @@ describe('system metrics on the run page in Chromium', () => {
     process.env['PATH'] = `${bin}${delimiter}${path ?? ''}`;
     coordinator = await startCoordinator({ dataDir, grpcPort: 0, httpPort: 0 });
     process.env['COHORT_URL'] = coordinator.httpUrl;
-    await withRun({ project: 'web-sys', dir: runsDir, settings: { silent: true, systemMetricsSeconds: 0.2, console: 'off' } }, async (run) => {
+    // Two ranks of a group (one after the other: one run per process at a time), sampled alike.
+    for (const rank of [0, 1]) {
+      await withRun({ project: 'web-sys', group: 'g', rank, worldSize: 2, dir: join(runsDir, `rank-${rank}`), settings: { silent: true, systemMetricsSeconds: 0.2, console: 'off' } }, async (run) => {
+        for (let s = 0; s < 6; s++) {
+          run.log({ loss: 1 / (s + 1) });
+          await new Promise((r) => setTimeout(r, 150));
+        }
+      });
+    }
+    await withRun({ project: 'web-sys', dir: join(runsDir, 'single'), settings: { silent: true, systemMetricsSeconds: 0.2, console: 'off' } }, async (run) => {
       url = run.url!;
       for (let s = 0; s < 10; s++) {
         run.log({ loss: 1 / (s + 1) });
@@ -67,5 +76,19 @@ describe('system metrics on the run page in Chromium', () => {
     for (const l of power.x) expect(l).toMatch(/^(0|\d+(\.\d)?s)$/);
     expect(await page.locator('[data-testid=system] .chart-card[data-key="system/gpu.temperature_c"] .chart-title').textContent()).toBe('GPU temperature (°C)');
     expect(await page.locator('[data-testid=system] .chart-card[data-key="system/proc.memory_rss_mib"] .chart-title').textContent()).toBe('process memory rss (MiB)');
+  });
+
+  it('charts every rank\'s GPUs on the group page', async () => {
+    await using browser = await launchChromium();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+    await page.goto(`${coordinator.httpUrl}/local/web-sys/groups/g`);
+    await page.waitForFunction(() => window.__cohort?.ready?.['system'] === true, null, { timeout: 30_000 });
+    const power = await page.evaluate(() => {
+      const c = window.__cohort.charts['system:system/gpu.power_w']!;
+      return { labels: c.labels(), drawn: c.drawn() };
+    });
+    expect(power.labels).toEqual(['rank 0 gpu 0', 'rank 0 gpu 1', 'rank 1 gpu 0', 'rank 1 gpu 1']);
+    const values = (i: number): Set<number> => new Set(power.drawn[i]!.filter((v) => !Number.isNaN(v)));
+    expect([values(1), values(2), values(3), values(4)]).toEqual([new Set([312.45]), new Set([95.5]), new Set([312.45]), new Set([95.5])]);
   });
 });

@@ -3,6 +3,7 @@ import { groupChart, type ChartHandle, type RankSeries } from '../chart.js';
 import { clear, h } from '../dom.js';
 import { badge, formatTime } from '../format.js';
 import { sectionOf } from './run-page.js';
+import { drawGroupSystem } from './run-system.js';
 
 /** The states a member ends badly in ("who died first"). */
 const BAD_ENDS: ReadonlySet<string> = new Set(['crashed', 'failed', 'killed', 'preempted']);
@@ -21,13 +22,15 @@ const MAX_RANK_LINES = 64;
  * crashed or preempted, and when; when each last logged a step and last sent
  * a heartbeat, and which went down first), and per metric every rank's series
  * overlaid with the aggregate mean and its min–max band across ranks
- * (the server's group aggregates). Refreshes every 3 s while live.
+ * (the server's group aggregates), and each rank's system metrics (a line
+ * per rank and GPU). Refreshes every 3 s while live.
  */
 export async function groupPage(root: HTMLElement, entity: string, project: string, group: string, signal: AbortSignal): Promise<void> {
   const head = h('div');
   const members = h('div');
   const chartsEl = h('div', { class: 'charts', 'data-testid': 'group-charts' });
-  root.append(head, members, chartsEl);
+  const systemEl = h('div', { class: 'charts', 'data-testid': 'system' });
+  root.append(head, members, chartsEl, h('h2', null, 'System'), systemEl);
   let charts: ChartHandle[] = [];
 
   const draw = async (): Promise<GroupView> => {
@@ -97,11 +100,14 @@ export async function groupPage(root: HTMLElement, entity: string, project: stri
   };
 
   const first = await draw();
+  // System metrics of every rank (read once: they are for looking back at who ran hot or out of memory).
+  const systemCharts = await drawGroupSystem(systemEl, first.members.slice(0, MAX_RANK_LINES).map((m) => ({ label: `rank ${m.rank ?? m.runId}`, base: runBase(entity, project, m.runId) })));
+  window.__cohort.ready['system'] = true;
   if (['running', 'degraded', 'stalled', 'pending'].includes(first.state)) {
     const timer = setInterval(() => void draw().catch(() => undefined), 3000);
     signal.addEventListener('abort', () => clearInterval(timer));
   }
   signal.addEventListener('abort', () => {
-    for (const c of charts) c.destroy();
+    for (const c of [...charts, ...systemCharts]) c.destroy();
   });
 }

@@ -71,3 +71,30 @@ export async function drawSystem(container: HTMLElement, base: string, startTime
     return runsChart(card, `system:${c.key}`, c.lines, { xAxis: '_runtime', smoothing: 0, logScale: false });
   });
 }
+
+/**
+ * A group's system metrics: each member's charts merged by key, a line per
+ * rank (and GPU), x in seconds since the group's first sample.
+ */
+export async function drawGroupSystem(container: HTMLElement, members: ReadonlyArray<{ label: string; base: string }>): Promise<ChartHandle[]> {
+  const all = await Promise.all(members.map((m) => get<{ samples: SystemSample[] }>(`${m.base}/system`, { limit: SAMPLES }).then((r) => r.samples, () => [] as SystemSample[])));
+  const start = Math.min(...all.flatMap((samples) => (samples.length > 0 ? [samples[0]!.at] : [])));
+  const merged = new Map<string, SystemChart>();
+  all.forEach((samples, i) => {
+    for (const c of systemCharts(samples, start)) {
+      if (!merged.has(c.key)) merged.set(c.key, { key: c.key, title: c.title, lines: [] });
+      merged.get(c.key)!.lines.push(...c.lines.map((l) => ({ ...l, label: `${members[i]!.label} ${l.label}` })));
+    }
+  });
+  if (merged.size === 0) {
+    container.append(h('p', { class: 'muted' }, 'none sampled (settings.systemMetricsSeconds)'));
+    return [];
+  }
+  const grid = h('div', { class: 'chart-grid' });
+  container.append(grid);
+  return [...merged.values()].map((c) => {
+    const card = h('div', { class: 'chart-card', 'data-key': c.key }, h('div', { class: 'chart-title' }, c.title));
+    grid.append(card);
+    return runsChart(card, `system:${c.key}`, c.lines.map((l, i) => ({ ...l, color: color(i) })), { xAxis: '_runtime', smoothing: 0, logScale: false });
+  });
+}
