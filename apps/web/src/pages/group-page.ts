@@ -59,7 +59,7 @@ export async function groupPage(root: HTMLElement, entity: string, project: stri
             h('td', null, m.stepRate !== null ? m.stepRate.toFixed(2) : ''),
             h('td', { 'data-testid': 'last-logged' }, clock(m.lastStepAt)),
             h('td', { 'data-testid': 'last-heartbeat' }, clock(m.heartbeatAt)),
-            h('td', { 'data-testid': 'ended' }, m.endedAt !== null ? `${m.state} at ${clock(m.endedAt)}` : 'alive', m === died ? h('span', { class: 'badge state-crashed', 'data-testid': 'first-down' }, 'first down') : null),
+            h('td', { 'data-testid': 'ended' }, m.endedAt !== null ? `${m.state} at ${clock(m.endedAt)}` : 'alive', m === died ? ' ' : null, m === died ? h('span', { class: 'badge state-crashed', 'data-testid': 'first-down' }, 'first down') : null),
             h('td', null, m.restartAttempt),
           ),
         )),
