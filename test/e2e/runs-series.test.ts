@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateApiKey, startCoordinator, type Coordinator } from '@cohort/coordinator';
+import { startCoordinator, type Coordinator } from '@cohort/coordinator';
+import { teamKey } from '../harness/team-key.js';
 import { MAX_SERIES_RUNS } from '@cohort/engine';
 import { withRun } from '@cohort/sdk';
 
@@ -103,17 +104,8 @@ describe('the series of many runs with API keys', () => {
   });
 
   it('answers the team that owns the runs and no other', async () => {
-    const identity = coordinator.engine.store.identity;
-    const makeKey = async (user: string, team: string): Promise<string> => {
-      await identity.ensureUser(user);
-      await identity.ensureTeam(team);
-      await identity.addMember(team, user);
-      const k = generateApiKey();
-      await identity.createKey({ id: k.id, user, label: 'test', hash: k.hash, createdAt: Date.now() / 1000 });
-      return k.key;
-    };
-    const alice = await makeKey('alice', 'vision');
-    const bob = await makeKey('bob', 'nlp');
+    const alice = await teamKey(coordinator, 'alice', 'vision');
+    const bob = await teamKey(coordinator, 'bob', 'nlp');
     process.env['COHORT_URL'] = coordinator.httpUrl;
     let id = '';
     await withRun({ project: 'p', entity: 'vision', apiKey: alice, dir: join(work, 'run'), settings: { silent: true, systemMetricsSeconds: 0, console: 'off' } }, (run) => {

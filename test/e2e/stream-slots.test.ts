@@ -1,7 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateApiKey, startCoordinator, type Coordinator } from '@cohort/coordinator';
+import { startCoordinator, type Coordinator } from '@cohort/coordinator';
 import { withOpenRunDefaults } from '@cohort/protocol';
+import { teamKey } from '../harness/team-key.js';
 import { authMetadata, createCoordinatorClient, openRun } from '../../packages/sdk/src/transport/grpc-client.js';
 
 /**
@@ -15,15 +16,7 @@ describe('stream slots: one key cannot take every stream', () => {
   let keyB: string;
   const gone: AbortController[] = [];
 
-  const makeKey = async (user: string, team: string): Promise<string> => {
-    const identity = coordinator.engine.store.identity;
-    await identity.ensureUser(user);
-    await identity.ensureTeam(team);
-    await identity.addMember(team, user);
-    const k = generateApiKey();
-    await identity.createKey({ id: k.id, user, label: 'test', hash: k.hash, createdAt: Date.now() / 1000 });
-    return k.key;
-  };
+  const makeKey = (user: string, team: string): Promise<string> => teamKey(coordinator, user, team);
   const open = (entity: string, key: string) =>
     openRun(createCoordinatorClient(coordinator.grpcAddress), withOpenRunDefaults({ entity, project: 'p', runId: 'live', rank: -1, worldSize: -1, localRank: -1, startTime: Date.now() / 1000 }), key, 5000);
   const sse = async (entity: string, key: string) => {

@@ -8,6 +8,7 @@ import { generateApiKey, startCoordinator, type Coordinator } from '@cohort/coor
 import { withOpenRunDefaults } from '@cohort/protocol';
 import { Artifact, init } from '@cohort/sdk';
 import { AssetClient, type WireSaveArtifact } from '../../packages/sdk/src/transport/asset-client.js';
+import { teamKey } from '../harness/team-key.js';
 import { authMetadata, createCoordinatorClient, getServerInfo, openRun } from '../../packages/sdk/src/transport/grpc-client.js';
 
 /**
@@ -28,15 +29,7 @@ describe('tenancy: one team never reads or writes another team\'s data', () => {
   let blobDigest: string;
   const content = 'vision team secret weights\n';
 
-  const makeKey = async (user: string, team: string): Promise<string> => {
-    const identity = coordinator.engine.store.identity;
-    await identity.ensureUser(user);
-    await identity.ensureTeam(team);
-    await identity.addMember(team, user);
-    const k = generateApiKey();
-    await identity.createKey({ id: k.id, user, label: 'test', hash: k.hash, createdAt: Date.now() / 1000 });
-    return k.key;
-  };
+  const makeKey = (user: string, team: string): Promise<string> => teamKey(coordinator, user, team);
   const get = (path: string, key: string | undefined, headers: Record<string, string> = {}) =>
     fetch(`${coordinator.httpUrl}${path}`, { headers: { ...(key !== undefined && { authorization: `Bearer ${key}` }), ...headers } });
 
