@@ -119,8 +119,11 @@ describe('scaled mode queueing', () => {
     await until(() => coordinator.stats().queuedBatches === 5, 5000, 'five queued batches');
     const worker = await cluster.addWorker();
     await s.ackAtLeast(5);
-    // The first batch's job, then the four that waited behind it as one.
-    expect(worker.stats().completed).toBe(2);
+    // Five batches waited; they went as fewer jobs (the first may go alone, or with the rest if
+    // the worker took it after they queued): never one job per batch.
+    const jobs = worker.stats().completed;
+    expect(jobs).toBeGreaterThanOrEqual(1);
+    expect(jobs).toBeLessThanOrEqual(2);
     const rows = await coordinator.engine.history({ entity: 'local', project: 'p', runId: 'r1' });
     expect(rows.map((r) => r['_step'])).toEqual(Array.from({ length: 50 }, (_, i) => i));
     s.end();
