@@ -310,12 +310,36 @@ describe('SummaryTracker: explicit summary writes (§3)', () => {
     expect(s.summary.a).toBe(2);
   });
 
-  it('clears aggregation flags with an explicit set until the key is logged again', () => {
+  it('clears aggregation flags with an explicit set: a later log shows the latest value', () => {
     const s = new Sim().D('a', { summary: 'min' }).L({ a: 1 }).L({ a: 2 });
     s.tracker.set('a', 'final');
     expect(s.summary.a).toBe('final');
     s.L({ a: 5 });
-    expect(s.summary.a).toEqual({ min: 1 });
+    expect(s.summary.a).toBe(5);
+    expect(s.tracker.metric('a')?.summary).toEqual([]);
+  });
+
+  it('clears the aggregation of a glob-matched metric only for the key set', () => {
+    const s = new Sim().D('v/*', { summary: 'max' }).L({ 'v/a': 5, 'v/b': 5 });
+    s.tracker.set('v/a', 100);
+    s.L({ 'v/a': 2, 'v/b': 2 });
+    expect(s.summary['v/a']).toBe(2);
+    expect(s.summary['v/b']).toEqual({ max: 5 });
+  });
+
+  it('keeps the cleared flags across toJSON and fromJSON (a resumed run)', () => {
+    const s = new Sim().D('v', { summary: 'max' }).L({ v: 5 });
+    s.tracker.set('v', 100);
+    const again = SummaryTracker.fromJSON(JSON.parse(JSON.stringify(s.tracker.toJSON())) as SummaryState);
+    again.applyRow([['v', 2]]);
+    expect(again.summary()['v']).toBe(2);
+  });
+
+  it('keeps none against an explicit set and a later log', () => {
+    const s = new Sim().D('a', { summary: 'none,max' });
+    s.tracker.set('a', 1);
+    s.L({ a: 3 });
+    expect(s.summary).not.toHaveProperty('a');
   });
 
   it('removes a none metric even against an explicit set', () => {

@@ -343,12 +343,14 @@ export class SummaryTracker {
 
   /**
    * Sets one summary leaf explicitly (`run.summary.set`): the value is one
-   * leaf, replacing any logged subtree at `path`, and shown instead of the
-   * metric's aggregations until the key is logged again.
+   * leaf, replacing any logged subtree at `path`, shown until the key is
+   * logged again; it clears the metric's aggregation flags, so from then on
+   * the summary holds the latest logged value (W&B).
    */
   set(path: string, value: unknown): void {
     checkPath(path);
     const e = this.#entry(path);
+    this.#clearAggregation(e);
     e.explicit = true;
     e.value = value;
     if (!e.visible) this.#show(e);
@@ -434,6 +436,20 @@ export class SummaryTracker {
     e.def = def;
     e.epoch = this.#epoch;
     return def;
+  }
+
+  /**
+   * An explicit set clears the metric's aggregation flags (W&B): its own
+   * definition (made from a glob when one matches) keeps everything but
+   * `min`, `max`, `mean`, `first`, `last` and `best`, so later logs show the
+   * latest value. `none` and `copy` stay.
+   */
+  #clearAggregation(e: Entry): void {
+    const def = this.#resolve(e);
+    if (def === null || (def.flags & F_AGGREGATE) === 0) return;
+    const summary = parseSummary(def.msg.summary).filter((o) => (FLAG_OF[o] & F_AGGREGATE) === 0);
+    this.#defs.set(e.path, new Definition({ ...def.msg, summary: summary.join(',') }));
+    this.#epoch += 1;
   }
 
   /** Makes a leaf visible, hiding what it replaces: visible leaves below it and above it. */
