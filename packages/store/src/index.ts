@@ -61,4 +61,5 @@ export { POSTGRES_MIGRATIONS, migratePostgres } from './postgres/pg-schema.js';
 export * from './artifacts/index.js';
 export * from './blobs/index.js';
 export * from './identity/index.js';
+export * from './sweeps/index.js';
 export { noRoomForRun, type RunRoom } from './run-room.js';

@@ -2,6 +2,7 @@ import type { RunRoom } from './run-room.js';
 import type { ArtifactStore } from './artifacts/artifact-store.js';
 import type { IdentityStore } from './identity/identity-store.js';
 import type { GroupStore } from './group-store.js';
+import type { SweepStore } from './sweeps/sweep-store.js';
 import type {
   AlertScope,
   BatchCommit,
@@ -126,6 +127,8 @@ export interface Store extends GroupStore {
   readonly artifacts: ArtifactStore;
   /** Users, entities (users and teams), memberships, API keys and blob grants: who may see what. */
   readonly identity: IdentityStore;
+  /** Sweeps and their trials (docs/sweeps.md). */
+  readonly sweeps: SweepStore;
   /** Closes the store; later calls fail. Idempotent. */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;

@@ -30,6 +30,7 @@ import { RUN_COLUMNS, fromRow, toParams, type RunRow } from '../sqlite/run-colum
 import { isUniqueViolation, toCohortError } from './pg-errors.js';
 import { pgArtifactStore, pgInsertConsole, pgProgramRunner } from './pg-artifacts.js';
 import { IdentityStore } from '../identity/identity-store.js';
+import { SweepStore } from '../sweeps/sweep-store.js';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import {
   collectRange,
@@ -199,12 +200,14 @@ export class PostgresStore implements Store {
   readonly artifacts: ArtifactStore;
   /** Users, entities, API keys and blob grants. */
   readonly identity: IdentityStore;
+  readonly sweeps: SweepStore;
 
   /** Wraps a pool whose database is migrated; use {@link openPostgresStore}. */
   constructor(pool: pg.Pool) {
     this.#pool = pool;
     this.artifacts = pgArtifactStore((doing, fn) => this.#tx(doing, fn));
     this.identity = new IdentityStore(pgProgramRunner((doing, fn) => this.#tx(doing, fn)));
+    this.sweeps = new SweepStore(pgProgramRunner((doing, fn) => this.#tx(doing, fn)));
   }
 
   /** The underlying pool (for tools and tests). */

@@ -20,8 +20,11 @@ export function sqliteArtifactStore(db: Database.Database, assertOpen: () => voi
   return new ArtifactStore(sqliteProgramRunner(db, assertOpen));
 }
 
-/** Runs a {@link SqlProgram} synchronously inside one `db.transaction` (artifacts, identity). */
-export function sqliteProgramRunner(db: Database.Database, assertOpen: () => void): SqlProgramRunner {
+/**
+ * Runs a {@link SqlProgram} synchronously inside one `db.transaction` (artifacts, identity);
+ * `immediate` takes the write lock at BEGIN (sweeps: a decision made from what it read).
+ */
+export function sqliteProgramRunner(db: Database.Database, assertOpen: () => void, begin: 'deferred' | 'immediate' = 'deferred'): SqlProgramRunner {
   const statements = new Map<string, Database.Statement>();
   const prepared = (text: string): Database.Statement => {
     let stmt = statements.get(text);
@@ -48,6 +51,6 @@ export function sqliteProgramRunner(db: Database.Database, assertOpen: () => voi
   };
   return async (_doing, program) => {
     assertOpen();
-    return db.transaction(() => drive(program))();
+    return db.transaction(() => drive(program))[begin]();
   };
 }

@@ -32,6 +32,7 @@ import { SqliteGroupClaims } from './sqlite-group-claims.js';
 import type { GroupClaim } from '../group-claims.js';
 import { sqliteArtifactStore, sqliteConsoleWriter, sqliteProgramRunner } from './sqlite-artifacts.js';
 import { IdentityStore } from '../identity/identity-store.js';
+import { SweepStore } from '../sweeps/sweep-store.js';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { AggregateCell, AggregateQuery, GroupAnnounce, GroupFilter, GroupKey, GroupPatch, RankProgress, StoredGroup, StoredRankProgress, SystemSample } from '../group-types.js';
 import { RUN_COLUMNS, fromRow, toParams, type RunRow } from './run-columns.js';
@@ -106,6 +107,7 @@ export class SqliteStore implements Store {
   readonly artifacts: ArtifactStore;
   /** Users, entities, API keys and blob grants. */
   readonly identity: IdentityStore;
+  readonly sweeps: SweepStore;
   readonly #console: ReturnType<typeof sqliteConsoleWriter>;
 
   /** Wraps an open database whose schema is migrated; use {@link openSqliteStore}. */
@@ -119,6 +121,7 @@ export class SqliteStore implements Store {
     };
     this.artifacts = sqliteArtifactStore(db, assertOpen);
     this.identity = new IdentityStore(sqliteProgramRunner(db, assertOpen));
+    this.sweeps = new SweepStore(sqliteProgramRunner(db, assertOpen, 'immediate'));
     const fields = Object.keys(RUN_COLUMNS) as Array<keyof typeof RUN_COLUMNS>;
     const insertCols = ['entity', 'project', 'run_id', ...fields.map((f) => RUN_COLUMNS[f].column), 'created_at', 'updated_at'];
     const insertVals = ['@entity', '@project', '@runId', ...fields.map((f) => `@${f}`), '@now', '@now'];
