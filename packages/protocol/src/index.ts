@@ -17,3 +17,4 @@ export * from './proto-files.js';
 export * from './schemas/index.js';
 export * from './rules/index.js';
 export * from './batch-job.js';
+export * from './http/index.js';
