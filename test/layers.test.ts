@@ -4,14 +4,14 @@ import { describe, expect, it } from 'vitest';
 
 /**
  * Layers import downward only (docs/architecture.md): apps -> packages; sdk -> protocol;
- * engine -> store, protocol; store -> protocol; nothing imports an app.
+ * engine -> store, protocol; store -> protocol; ops -> protocol; nothing imports an app.
  */
 const ALLOWED: Record<string, readonly string[]> = {
   'packages/protocol': [],
   'packages/store': ['@cohort/protocol'],
   'packages/engine': ['@cohort/protocol', '@cohort/store'],
   'packages/sdk': ['@cohort/protocol'],
-  'packages/ops': [],
+  'packages/ops': ['@cohort/protocol'],
   'apps/coordinator': ['@cohort/protocol', '@cohort/store', '@cohort/engine', '@cohort/ops'],
   'apps/worker': ['@cohort/protocol', '@cohort/store', '@cohort/engine', '@cohort/ops'],
   // The dashboard runs in the browser: it talks HTTP, never imports server or SDK code.

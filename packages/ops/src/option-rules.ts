@@ -1,0 +1,82 @@
+import { z } from 'zod';
+
+/**
+ * The rules of server options, each a zod schema whose every issue says the
+ * rule in words ("an integer from 0 to 65535"), so that {@link parseOptions}
+ * can name the field and the rule the same way for the API and the CLI.
+ */
+
+/** An integer from `min` to `max`. */
+export function int(min: number, max: number) {
+  const error = `an integer from ${min} to ${max}`;
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+}
+
+/** A non-empty string of at most `max` characters. */
+export function text(max: number) {
+  const error = `a non-empty string of at most ${max} characters`;
+  return z.string({ error }).min(1, { error }).max(max, { error });
+}
+
+/** A TCP port; 0 picks a free one. */
+export const port = int(0, 65535);
+
+/** A host name or address to bind or advertise. */
+export const host = text(253);
+
+/** A duration in milliseconds, from 1 ms to an hour. */
+export const millis = int(1, 3_600_000);
+
+/** How often a periodic task runs, in milliseconds; 0 turns it off. */
+export const interval = int(0, 86_400_000);
+
+/** A `redis://` (or `rediss://`) URL. */
+export const redisUrl = z.string({ error: 'a redis:// URL' }).regex(/^rediss?:\/\/\S+$/, { error: 'a redis:// URL' });
+
+/** A `postgres://` (or `postgresql://`) URL. */
+export const postgresUrl = z.string({ error: 'a postgres:// URL' }).regex(/^postgres(ql)?:\/\/\S+$/, { error: 'a postgres:// URL' });
+
+/** The Redis key prefix of the queues: one deployment per prefix. */
+export const queuePrefix = z
+  .string({ error: '1 to 64 letters, digits, _ . - { }' })
+  .regex(/^[A-Za-z0-9_.{}-]{1,64}$/, { error: '1 to 64 letters, digits, _ . - { }' });
+
+/** An option that breaks its rule: names the field (`scaled.prefix`) and the rule. */
+export class OptionsError extends TypeError {
+  override name = 'OptionsError';
+  /** The field, dotted: `grpcPort`, `scaled.redisUrl`. */
+  readonly path: string;
+  /** The rule in words: `an integer from 0 to 65535`. */
+  readonly rule: string;
+  constructor(path: string, rule: string, value: unknown) {
+    super(`Expected \`${path}\` to be ${rule}, got \`${show(value)}\` (${value === null ? 'null' : typeof value})`);
+    this.path = path;
+    this.rule = rule;
+  }
+}
+
+/**
+ * Checks `input` against `schema` and returns it with the defaults filled
+ * in; the first broken rule throws an {@link OptionsError}:
+ * ``Expected `grpcPort` to be an integer from 0 to 65535, got `70000` (number)``.
+ */
+export function parseOptions<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  let value: unknown = input;
+  for (const key of issue.path) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  throw new OptionsError(issue.path.map(String).join('.'), issue.message, value);
+}
+
+/** A value as an error shows it: bounded, with a URL's password hidden. */
+function show(value: unknown): string {
+  let s: string;
+  try {
+    s = typeof value === 'string' ? value : value !== null && typeof value === 'object' ? JSON.stringify(value) : String(value);
+  } catch {
+    s = Object.prototype.toString.call(value);
+  }
+  s = s.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
+  return s.length > 100 ? `${s.slice(0, 100)}...` : s;
+}

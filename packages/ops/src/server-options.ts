@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { DEFAULT_QUEUE_PREFIX, MAX_JOB_BATCHES } from '@cohort/protocol';
+import { host, int, interval, millis, port, postgresUrl, queuePrefix, redisUrl, text } from './option-rules.js';
+
+/**
+ * The one schema of the server processes' options: `startCoordinator`'s,
+ * `startWorker`'s, and so `cohort server`'s and `cohort worker`'s flags,
+ * which are checked against it too. Output fields carry their defaults.
+ * Fields holding objects (an engine, a logger, a store, limits) pass through
+ * unchecked here: their own constructors check them. The TSDoc of each
+ * field is on `CoordinatorOptions` and `WorkerOptions`.
+ */
+
+/** The queue connection, shared by a coordinator's `scaled` options and a worker. */
+const queueShape = {
+  redisUrl,
+  postgresUrl: postgresUrl.optional(),
+  postgresSchema: text(63).optional(),
+  prefix: queuePrefix.default(DEFAULT_QUEUE_PREFIX),
+};
+
+/** `CoordinatorOptions.scaled`. */
+export const scaledModeOptionsSchema = z.looseObject({
+  ...queueShape,
+  maxQueueDepth: int(1, 10_000_000).default(512),
+  backpressureTimeoutMs: millis.default(30_000),
+  jobTimeoutMs: millis.default(120_000),
+  jobAttempts: int(1, 1000).default(30),
+  depthPollMs: int(1, 60_000).default(200),
+  lostJobCheckMs: int(10, 3_600_000).default(5000),
+  coalesceBatches: int(1, 1024).default(16),
+  gatherMs: int(1, 60_000).default(5),
+  maxJobBatches: int(1, MAX_JOB_BATCHES).default(16),
+});
+
+/** `CoordinatorOptions` (`startCoordinator`, `cohort server`). */
+export const coordinatorOptionsSchema = z
+  .looseObject({
+    dataDir: text(4096).default(':memory:'),
+    grpcHost: host.default('127.0.0.1'),
+    grpcPort: port.default(7711),
+    httpHost: host.optional(),
+    httpPort: port.default(7712),
+    advertiseHost: host.optional(),
+    defaultEntity: text(128).optional(),
+    maxQueuedBatchesPerRun: int(1, 1_000_000).default(16),
+    maxQueuedBytesPerRun: int(1, 2 ** 40).default(64 * 1024 * 1024),
+    maxStreams: int(1, 1_000_000).default(4096),
+    maxStreamsPerKey: int(1, 1_000_000).default(1024),
+    metricsPort: port.optional(),
+    metricsHost: host.default('127.0.0.1'),
+    helloTimeoutMs: millis.default(10_000),
+    shutdownTimeoutMs: millis.default(5000),
+    heartbeatTimeoutSeconds: int(1, 86_400).default(45),
+    sweepIntervalMs: interval.default(10_000),
+    groupCheckIntervalMs: interval.default(15_000),
+    compactionIntervalMs: interval.default(10_000),
+    scaled: scaledModeOptionsSchema.optional(),
+    auth: z.enum(['keys', 'none'], { error: 'one of keys, none' }).optional(),
+    keyCacheTtlMs: millis.optional(),
+    blobDir: text(4096).optional(),
+    webDir: text(4096).nullable().optional(),
+  })
+  .superRefine((o, ctx) => {
+    if (o.scaled !== undefined && o.scaled.postgresUrl === undefined && o['engine'] === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['scaled', 'postgresUrl'], message: 'a postgres:// URL (or give `engine`)' });
+    }
+  });
+
+/** `WorkerOptions` (`startWorker`, `cohort worker`). */
+export const workerOptionsSchema = z
+  .looseObject({
+    ...queueShape,
+    concurrency: int(1, 1024).default(4),
+    httpHost: host.default('127.0.0.1'),
+    httpPort: port.optional(),
+    defaultEntity: text(128).default('local'),
+    retryInitialMs: millis.default(100),
+    retryMaxMs: millis.default(5000),
+    lockDurationMs: int(1000, 3_600_000).default(30_000),
+    shutdownTimeoutMs: millis.default(10_000),
+  })
+  .superRefine((o, ctx) => {
+    if (o.postgresUrl === undefined && o['store'] === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['postgresUrl'], message: 'a postgres:// URL (or give `store`)' });
+    }
+  });
+
+/** {@link coordinatorOptionsSchema}'s checked options, defaults filled in. */
+export type CheckedCoordinatorOptions = z.output<typeof coordinatorOptionsSchema>;
+/** {@link workerOptionsSchema}'s checked options, defaults filled in. */
+export type CheckedWorkerOptions = z.output<typeof workerOptionsSchema>;
