@@ -2,7 +2,7 @@ import { h } from './dom.js';
 import { formatKeyed, formatNumber } from './numbers.js';
 
 /** The states a run shows a badge for. */
-export const STATES = ['running', 'finished', 'failed', 'crashed', 'killed', 'preempting', 'preempted'] as const;
+export const STATES = ['running', 'finished', 'failed', 'crashed', 'killed', 'preempting', 'preempted', 'stopped'] as const;
 
 /** A state badge; the state is text. */
 export function badge(state: string): HTMLElement {

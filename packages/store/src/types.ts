@@ -7,10 +7,10 @@ import type { ConsoleChunk } from './artifacts/artifact-types.js';
 import type { GroupKey, RankProgress, SystemSample } from './group-types.js';
 
 /** The states a run moves through (docs/run-semantics.md §5). */
-export type RunState = 'running' | 'finished' | 'failed' | 'crashed' | 'killed' | 'preempting' | 'preempted';
+export type RunState = 'running' | 'finished' | 'failed' | 'crashed' | 'killed' | 'preempting' | 'preempted' | 'stopped';
 
 /** All run states, in lifecycle order. */
-export const RUN_STATES: readonly RunState[] = ['running', 'finished', 'failed', 'crashed', 'killed', 'preempting', 'preempted'];
+export const RUN_STATES: readonly RunState[] = ['running', 'finished', 'failed', 'crashed', 'killed', 'preempting', 'preempted', 'stopped'];
 
 /** Names one run: `entity/project/runId`. */
 export interface RunKey {

@@ -23,4 +23,5 @@ export * from './run-logs.js';
 export * from './groups.js';
 export * from './artifacts.js';
 export * from './alerts.js';
+export * from './sweeps.js';
 export * from './routes.js';

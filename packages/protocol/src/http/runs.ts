@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { int, seconds } from './values.js';
 
 /** The states a run moves through (docs/run-semantics.md §5). */
-export const runStateSchema = z.enum(['running', 'finished', 'failed', 'crashed', 'killed', 'preempting', 'preempted']);
+export const runStateSchema = z.enum(['running', 'finished', 'failed', 'crashed', 'killed', 'preempting', 'preempted', 'stopped']);
 
 /** A merged `defineMetric` definition, as charts honour it. */
 export const metricViewSchema = z.object({
