@@ -12,6 +12,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   'packages/engine': ['@cohort/protocol', '@cohort/store'],
   'packages/sdk': ['@cohort/protocol'],
   'packages/ops': ['@cohort/protocol'],
+  // Pure: the sweep engine does no I/O and knows nothing of the store, the engine or the SDK.
+  'packages/sweeps': [],
   'apps/coordinator': ['@cohort/protocol', '@cohort/store', '@cohort/engine', '@cohort/ops'],
   'apps/worker': ['@cohort/protocol', '@cohort/store', '@cohort/engine', '@cohort/ops'],
   // The dashboard runs in the browser: it talks HTTP, never imports server or SDK code.
