@@ -1,2 +1,2 @@
-export type { BlobStore, ExpectedBlob, PutBlobResult } from './blob-store.js';
+export type { BlobStore, DownloadUrlOptions, ExpectedBlob, PutBlobResult, StoredBlob } from './blob-store.js';
 export { LocalBlobStore, type LocalBlobStoreOptions } from './local-blob-store.js';

@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { CohortError, checkDigest } from '@cohort/protocol';
-import type { BlobStore, ExpectedBlob, PutBlobResult } from './blob-store.js';
+import type { BlobStore, ExpectedBlob, PutBlobResult, StoredBlob } from './blob-store.js';
 
 /** Options of {@link LocalBlobStore.open}. */
 export interface LocalBlobStoreOptions {
@@ -128,6 +128,47 @@ export class LocalBlobStore implements BlobStore {
     return createReadStream(path, { highWaterMark: options.highWaterMark ?? 256 * 1024 });
   }
 
+  async *list(): AsyncIterable<StoredBlob> {
+    this.#check();
+    for (const a of await names(this.root)) {
+      if (!HEX2.test(a)) continue;
+      for (const b of await names(join(this.root, a))) {
+        if (!HEX2.test(b)) continue;
+        for (const digest of await names(join(this.root, a, b))) {
+          if (!DIGEST.test(digest) || !digest.startsWith(a + b)) continue;
+          try {
+            const st = await stat(join(this.root, a, b, digest));
+            yield { digest, size: st.size, storedAt: st.mtimeMs };
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+          }
+        }
+      }
+    }
+  }
+
+  async delete(digests: readonly string[]): Promise<void> {
+    this.#check();
+    for (const d of digests) await rm(this.pathOf(d), { force: true });
+  }
+
+  async dropStaleUploads(before: number): Promise<number> {
+    this.#check();
+    let dropped = 0;
+    for (const name of await names(join(this.root, 'tmp'))) {
+      if (!name.endsWith('.part')) continue;
+      const path = join(this.root, 'tmp', name);
+      try {
+        if ((await stat(path)).mtimeMs >= before) continue;
+      } catch {
+        continue;
+      }
+      await rm(path, { force: true });
+      dropped++;
+    }
+    return dropped;
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
   }
@@ -138,5 +179,18 @@ export class LocalBlobStore implements BlobStore {
 
   #check(): void {
     if (this.#closed) throw new CohortError('FAILED_PRECONDITION', 'the blob store is closed');
+  }
+}
+
+const HEX2 = /^[0-9a-f]{2}$/;
+const DIGEST = /^[0-9a-f]{64}$/;
+
+/** The names in a folder; none when it does not exist (yet). */
+async function names(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
   }
 }
