@@ -10,6 +10,7 @@ import type {
   StoredConsoleLine,
 } from './artifact-types.js';
 import * as ops from './artifact-ops.js';
+import * as gc from '../blobs/blob-gc-ops.js';
 import type { SqlProgram } from './sql-program.js';
 
 /** Runs one {@link SqlProgram} in one transaction of a SQL store. */
@@ -116,6 +117,26 @@ export class ArtifactStore {
   /** Console lines of a run after `afterId` (0: from the start), at most `limit`. */
   consoleLines(runPk: number, afterId = 0, limit = 10_000): Promise<StoredConsoleLine[]> {
     return this.#run('list console lines', ops.listConsoleLines(runPk, afterId, limit));
+  }
+
+  /** Which of `digests` an artifact version or run file references (blob garbage collection). */
+  referencedBlobs(digests: readonly string[]): Promise<Set<string>> {
+    return this.#run('find referenced blobs', gc.referencedBlobs(digests));
+  }
+
+  /** Marks the unreferenced of `digests` as garbage candidates at `now` (seconds); returns how many are marked. */
+  markBlobs(digests: readonly string[], now: number): Promise<number> {
+    return this.#run('mark blobs', gc.markBlobs(digests, now));
+  }
+
+  /** Removes the garbage marks of `digests` (uploaded or asked about: in use). */
+  unmarkBlobs(digests: readonly string[]): Promise<void> {
+    return digests.length === 0 ? Promise.resolve() : this.#run('unmark blobs', gc.unmarkBlobs(digests));
+  }
+
+  /** Takes up to `limit` blobs marked before `markedBefore` (seconds) and unreferenced, dropping their marks and grants (see `claimBlobGarbage`). */
+  claimBlobGarbage(markedBefore: number, limit: number, dryRun = false): Promise<string[]> {
+    return this.#run('claim blob garbage', gc.claimBlobGarbage(markedBefore, limit, dryRun));
   }
 
   /** Delivery records (`dead` ones are the dead letters). */

@@ -7,6 +7,7 @@ import { PG_COMPACTION_MIGRATION } from './pg-compaction.js';
 import { PG_KEY_INDEX_MIGRATION } from './pg-key-index.js';
 import { RUN_LIST_MIGRATION } from '../run-list.js';
 import { sweepMigration } from '../sweeps/sweep-schema.js';
+import { blobGcMigration } from '../blobs/blob-gc-schema.js';
 
 /**
  * Schema migrations of the Postgres store, applied in order on open and
@@ -136,6 +137,7 @@ CREATE INDEX run_events_run ON run_events (run_pk, id);
   PG_GROUP_CLAIM_MIGRATION,
   RUN_LIST_MIGRATION,
   sweepMigration('postgres'),
+  blobGcMigration('postgres'),
 ];
 
 /** First key of the migration advisory lock ("Coh"); the second is the schema's hash. */

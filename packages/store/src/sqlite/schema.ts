@@ -5,6 +5,7 @@ import { GROUP_MIGRATION } from './group-schema.js';
 import { GROUP_CLAIM_MIGRATION } from './group-claim-schema.js';
 import { RUN_LIST_MIGRATION } from '../run-list.js';
 import { sweepMigration } from '../sweeps/sweep-schema.js';
+import { blobGcMigration } from '../blobs/blob-gc-schema.js';
 
 /**
  * Schema migrations of the SQLite store, applied in order on open and
@@ -125,6 +126,7 @@ CREATE INDEX run_events_run ON run_events (run_pk, id);
   GROUP_CLAIM_MIGRATION,
   RUN_LIST_MIGRATION,
   sweepMigration('sqlite'),
+  blobGcMigration('sqlite'),
 ];
 
 /** Applies the migrations not yet recorded, each in its own transaction. Returns the versions applied. */
