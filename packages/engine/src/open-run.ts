@@ -3,6 +3,7 @@ import {
   SummaryTracker,
   UsageError,
   generateRunId,
+  generateRunName,
   groupRunId,
   isPlainObject,
   parseJson,
@@ -76,9 +77,9 @@ export async function openRun(ctx: OpenRunContext, req: OpenRunRequestMessage): 
     if (mode === 'must') {
       throw new UsageError(`run: resume is "must" but no run with id "${runId}" exists in ${entity}/${project}`);
     }
-    await checkRoomForRun(ctx, entity, project);
+    const count = await checkRoomForRun(ctx, entity, project);
     try {
-      const run = await ctx.store.createRun(newRun(ctx, req, key, config), { state: 'running', at: ctx.now, detail: 'created' }, { maxRunsPerProject: ctx.maxRunsPerProject });
+      const run = await ctx.store.createRun(newRun(ctx, req, key, config, count), { state: 'running', at: ctx.now, detail: 'created' }, { maxRunsPerProject: ctx.maxRunsPerProject });
       return response(run, false, 0);
     } catch (err) {
       if (!(err instanceof CohortError && err.code === 'ALREADY_EXISTS')) throw err;
@@ -114,10 +115,11 @@ async function claimGroup(ctx: OpenRunContext, req: OpenRunRequestMessage, entit
  * the run, in one step with the insert, so concurrent creations cannot
  * overshoot (run-room.ts of the store).
  */
-async function checkRoomForRun(ctx: OpenRunContext, entity: string, project: string): Promise<void> {
+async function checkRoomForRun(ctx: OpenRunContext, entity: string, project: string): Promise<number> {
   const limit = ctx.maxRunsPerProject;
   const count = await ctx.store.countRuns(entity, project, limit);
   if (count >= limit) throw noRoomForRun(entity, project, count, limit);
+  return count;
 }
 
 function parseConfig(text: string): Record<string, unknown> {
@@ -137,11 +139,12 @@ function optionalInt(value: number): number | null {
   return Number.isInteger(value) && value >= 0 ? value : null;
 }
 
-function newRun(ctx: OpenRunContext, req: OpenRunRequestMessage, key: { entity: string; project: string; runId: string }, config: Record<string, unknown>): NewRun {
+/** `count`: the runs the project holds already; a run without a name is named `<adjective>-<noun>-<count + 1>` (W&B). */
+function newRun(ctx: OpenRunContext, req: OpenRunRequestMessage, key: { entity: string; project: string; runId: string }, config: Record<string, unknown>, count: number): NewRun {
   const start = req.startTime > 0 ? req.startTime : ctx.now;
   return {
     ...key,
-    name: req.name === '' ? key.runId : req.name,
+    name: req.name === '' ? generateRunName(count + 1) : req.name,
     state: 'running',
     exitCode: null,
     group: req.group,
@@ -279,10 +282,10 @@ async function fork(
   if (runId === source.runId) {
     throw new CohortError('INVALID_ARGUMENT', `forkFrom: the fork needs an id other than its source's ("${runId}"); use resumeFrom to rewind a run`);
   }
-  await checkRoomForRun(ctx, entity, project);
+  const count = await checkRoomForRun(ctx, entity, project);
   const replay = await replaySummary(ctx.store, source, moment.step);
   const run: NewRun = {
-    ...newRun(ctx, req, { entity, project, runId }, { ...parseObject(source.configJson), ...config }),
+    ...newRun(ctx, req, { entity, project, runId }, { ...parseObject(source.configJson), ...config }, count),
     summaryJson: replay.summaryJson,
     summaryStateJson: replay.summaryStateJson,
     metricsJson: source.metricsJson,

@@ -10,8 +10,8 @@ export const ALERT_LEVELS = ['INFO', 'WARN', 'ERROR'] as const;
 /** One alert level. */
 export type AlertLevel = (typeof ALERT_LEVELS)[number];
 
-/** The longest alert title, in characters. */
-export const MAX_ALERT_TITLE_LENGTH = 64;
+/** The longest alert title, in characters: W&B's titles must be shorter than 64. */
+export const MAX_ALERT_TITLE_LENGTH = 63;
 
 /** The longest alert text, in UTF-8 bytes (64 KiB). */
 export const MAX_ALERT_TEXT_BYTES = 64 * 1024;
@@ -36,7 +36,7 @@ function invalid(message: string): CohortError {
 
 /**
  * Checks the arguments of `run.alert` and returns the record to send (less
- * its timestamp): `title` 1–64 characters, `text` a string of at most 64 KiB,
+ * its timestamp): `title` 1–63 characters (shorter than 64, as W&B), `text` a string of at most 64 KiB,
  * `level` exactly `INFO`, `WARN` or `ERROR`, `waitDuration` in seconds or
  * `{ ms }`, 0 or absent meaning 60 s.
  *

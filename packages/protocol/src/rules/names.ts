@@ -155,3 +155,5 @@ export function parseMoment(text: unknown, field: 'forkFrom' | 'resumeFrom'): Ru
 export function formatMoment(moment: RunMoment): string {
   return `${moment.runId}?_step=${moment.step}`;
 }
+
+export { generateRunName } from './run-names.js';

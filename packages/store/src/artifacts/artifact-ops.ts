@@ -261,6 +261,10 @@ export function* findArtifactVersion(key: ArtifactKey, alias: string): SqlProgra
       key.name,
       alias,
     )) as unknown as VersionRow[];
+    // `name:<digest>` (W&B): a committed version whose manifest digest it is, when no alias has that name.
+    if (rows.length === 0 && /^[0-9a-f]{64}$/.test(alias)) {
+      rows = (yield sql(`${VERSION_SELECT} WHERE a.entity = ? AND a.project = ? AND a.name = ? AND v.state = 'COMMITTED' AND v.digest = ? ORDER BY v.idx LIMIT 1`, key.entity, key.project, key.name, alias)) as unknown as VersionRow[];
+    }
   }
   return rows[0] ? yield* toVersion(rows[0]) : undefined;
 }
