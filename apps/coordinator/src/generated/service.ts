@@ -5,6 +5,7 @@ import type { Ack as _cohort_v1_Ack, Ack__Output as _cohort_v1_Ack__Output } fro
 import type { Alert as _cohort_v1_Alert, Alert__Output as _cohort_v1_Alert__Output } from './cohort/v1/Alert.js';
 import type { ClientFrame as _cohort_v1_ClientFrame, ClientFrame__Output as _cohort_v1_ClientFrame__Output } from './cohort/v1/ClientFrame.js';
 import type { ConfigUpdate as _cohort_v1_ConfigUpdate, ConfigUpdate__Output as _cohort_v1_ConfigUpdate__Output } from './cohort/v1/ConfigUpdate.js';
+import type { ConsoleOutput as _cohort_v1_ConsoleOutput, ConsoleOutput__Output as _cohort_v1_ConsoleOutput__Output } from './cohort/v1/ConsoleOutput.js';
 import type { CoordinatorClient as _cohort_v1_CoordinatorClient, CoordinatorDefinition as _cohort_v1_CoordinatorDefinition } from './cohort/v1/Coordinator.js';
 import type { Exit as _cohort_v1_Exit, Exit__Output as _cohort_v1_Exit__Output } from './cohort/v1/Exit.js';
 import type { Heartbeat as _cohort_v1_Heartbeat, Heartbeat__Output as _cohort_v1_Heartbeat__Output } from './cohort/v1/Heartbeat.js';
@@ -36,6 +37,7 @@ export interface ProtoGrpcType {
       Alert: MessageTypeDefinition<_cohort_v1_Alert, _cohort_v1_Alert__Output>
       ClientFrame: MessageTypeDefinition<_cohort_v1_ClientFrame, _cohort_v1_ClientFrame__Output>
       ConfigUpdate: MessageTypeDefinition<_cohort_v1_ConfigUpdate, _cohort_v1_ConfigUpdate__Output>
+      ConsoleOutput: MessageTypeDefinition<_cohort_v1_ConsoleOutput, _cohort_v1_ConsoleOutput__Output>
       Coordinator: SubtypeConstructor<typeof grpc.Client, _cohort_v1_CoordinatorClient> & { service: _cohort_v1_CoordinatorDefinition }
       Exit: MessageTypeDefinition<_cohort_v1_Exit, _cohort_v1_Exit__Output>
       Heartbeat: MessageTypeDefinition<_cohort_v1_Heartbeat, _cohort_v1_Heartbeat__Output>

@@ -1,4 +1,4 @@
-// Original file: ../../protos/cohort/v1/artifacts.proto
+// Original file: ../../packages/protocol/protos/cohort/v1/artifacts.proto
 
 import type { ManifestEntryMessage as _cohort_v1_ManifestEntryMessage, ManifestEntryMessage__Output as _cohort_v1_ManifestEntryMessage__Output } from '../../cohort/v1/ManifestEntryMessage.js';
 import type { Long } from '@grpc/proto-loader';

@@ -1,4 +1,4 @@
-// Original file: ../../protos/cohort/v1/artifacts.proto
+// Original file: ../../packages/protocol/protos/cohort/v1/artifacts.proto
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'

@@ -1,4 +1,4 @@
-// Original file: ../../protos/cohort/v1/blobs.proto
+// Original file: ../../packages/protocol/protos/cohort/v1/blobs.proto
 
 import type { BlobHeader as _cohort_v1_BlobHeader, BlobHeader__Output as _cohort_v1_BlobHeader__Output } from '../../cohort/v1/BlobHeader.js';
 

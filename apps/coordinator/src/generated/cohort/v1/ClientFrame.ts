@@ -1,4 +1,4 @@
-// Original file: ../../protos/cohort/v1/service.proto
+// Original file: ../../packages/protocol/protos/cohort/v1/service.proto
 
 import type { Hello as _cohort_v1_Hello, Hello__Output as _cohort_v1_Hello__Output } from '../../cohort/v1/Hello.js';
 import type { RecordBatch as _cohort_v1_RecordBatch, RecordBatch__Output as _cohort_v1_RecordBatch__Output } from '../../cohort/v1/RecordBatch.js';

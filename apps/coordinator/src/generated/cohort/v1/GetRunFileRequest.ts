@@ -1,4 +1,4 @@
-// Original file: ../../protos/cohort/v1/artifacts.proto
+// Original file: ../../packages/protocol/protos/cohort/v1/artifacts.proto
 
 import type { RunRef as _cohort_v1_RunRef, RunRef__Output as _cohort_v1_RunRef__Output } from '../../cohort/v1/RunRef.js';
 

@@ -1,4 +1,4 @@
-// Original file: ../../protos/cohort/v1/artifacts.proto
+// Original file: ../../packages/protocol/protos/cohort/v1/artifacts.proto
 
 import type { Long } from '@grpc/proto-loader';
 

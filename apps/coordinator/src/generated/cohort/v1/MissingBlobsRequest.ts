@@ -1,4 +1,4 @@
-// Original file: ../../protos/cohort/v1/blobs.proto
+// Original file: ../../packages/protocol/protos/cohort/v1/blobs.proto
 
 
 export interface MissingBlobsRequest {

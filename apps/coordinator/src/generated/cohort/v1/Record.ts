@@ -1,4 +1,4 @@
-// Original file: ../../protos/cohort/v1/records.proto
+// Original file: ../../packages/protocol/protos/cohort/v1/records.proto
 
 import type { Rows as _cohort_v1_Rows, Rows__Output as _cohort_v1_Rows__Output } from '../../cohort/v1/Rows.js';
 import type { ConfigUpdate as _cohort_v1_ConfigUpdate, ConfigUpdate__Output as _cohort_v1_ConfigUpdate__Output } from '../../cohort/v1/ConfigUpdate.js';
@@ -9,6 +9,7 @@ import type { Exit as _cohort_v1_Exit, Exit__Output as _cohort_v1_Exit__Output }
 import type { Preempting as _cohort_v1_Preempting, Preempting__Output as _cohort_v1_Preempting__Output } from '../../cohort/v1/Preempting.js';
 import type { Alert as _cohort_v1_Alert, Alert__Output as _cohort_v1_Alert__Output } from '../../cohort/v1/Alert.js';
 import type { SystemMetrics as _cohort_v1_SystemMetrics, SystemMetrics__Output as _cohort_v1_SystemMetrics__Output } from '../../cohort/v1/SystemMetrics.js';
+import type { ConsoleOutput as _cohort_v1_ConsoleOutput, ConsoleOutput__Output as _cohort_v1_ConsoleOutput__Output } from '../../cohort/v1/ConsoleOutput.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Record {
@@ -22,7 +23,8 @@ export interface Record {
   'preempting'?: (_cohort_v1_Preempting | null);
   'alert'?: (_cohort_v1_Alert | null);
   'system'?: (_cohort_v1_SystemMetrics | null);
-  'kind'?: "rows"|"config"|"summary"|"metric"|"runUpdate"|"exit"|"preempting"|"alert"|"system";
+  'console'?: (_cohort_v1_ConsoleOutput | null);
+  'kind'?: "rows"|"config"|"summary"|"metric"|"runUpdate"|"exit"|"preempting"|"alert"|"system"|"console";
 }
 
 export interface Record__Output {
@@ -36,5 +38,6 @@ export interface Record__Output {
   'preempting'?: (_cohort_v1_Preempting__Output | null);
   'alert'?: (_cohort_v1_Alert__Output | null);
   'system'?: (_cohort_v1_SystemMetrics__Output | null);
-  'kind'?: "rows"|"config"|"summary"|"metric"|"runUpdate"|"exit"|"preempting"|"alert"|"system";
+  'console'?: (_cohort_v1_ConsoleOutput__Output | null);
+  'kind'?: "rows"|"config"|"summary"|"metric"|"runUpdate"|"exit"|"preempting"|"alert"|"system"|"console";
 }

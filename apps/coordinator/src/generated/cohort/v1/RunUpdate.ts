@@ -1,4 +1,4 @@
-// Original file: ../../protos/cohort/v1/records.proto
+// Original file: ../../packages/protocol/protos/cohort/v1/records.proto
 
 import type { TagList as _cohort_v1_TagList, TagList__Output as _cohort_v1_TagList__Output } from '../../cohort/v1/TagList.js';
 

@@ -1,4 +1,4 @@
-// Original file: ../../protos/cohort/v1/service.proto
+// Original file: ../../packages/protocol/protos/cohort/v1/service.proto
 
 import type { Ack as _cohort_v1_Ack, Ack__Output as _cohort_v1_Ack__Output } from '../../cohort/v1/Ack.js';
 

@@ -1,4 +1,4 @@
-// Original file: ../../protos/cohort/v1/service.proto
+// Original file: ../../packages/protocol/protos/cohort/v1/service.proto
 
 
 export interface ServerInfo {

@@ -1,4 +1,4 @@
-// Original file: ../../protos/cohort/v1/records.proto
+// Original file: ../../packages/protocol/protos/cohort/v1/records.proto
 
 
 export interface SummaryUpdate {

@@ -1,4 +1,4 @@
-// Original file: ../../protos/cohort/v1/records.proto
+// Original file: ../../packages/protocol/protos/cohort/v1/records.proto
 
 import type { OpenRunRequest as _cohort_v1_OpenRunRequest, OpenRunRequest__Output as _cohort_v1_OpenRunRequest__Output } from '../../cohort/v1/OpenRunRequest.js';
 
