@@ -1,6 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { CohortError, formatIssue, parseRecord, type Limits, type RecordMessage } from '@cohort/protocol';
+import { CohortError, assertNever, formatIssue, parseRecord, type Limits, type RecordMessage } from '@cohort/protocol';
 import type { ClientFrame__Output } from './generated/cohort/v1/ClientFrame.js';
 import type { ServerFrame } from './generated/cohort/v1/ServerFrame.js';
 import type { ApplyQueues, RunRef, WriterRef } from './apply-queue.js';
@@ -129,8 +129,10 @@ export class RecordStream {
         return;
       case 'hello':
         throw new CohortError('INVALID_ARGUMENT', '`hello` may only be the first frame of a stream');
-      default:
+      case undefined:
         throw new CohortError('INVALID_ARGUMENT', 'frame: holds no kind (expected hello, batch or heartbeat)');
+      default:
+        assertNever(frame.kind, 'client frame kind');
     }
   }
 

@@ -5,6 +5,10 @@ import {
   ConfigState,
   SummaryTracker,
   DEFAULT_ALERT_WAIT_MS,
+  alertLevelIssue,
+  assertNever,
+  exitCodeIssue,
+  systemValuesIssue,
   isAlertSuppressed,
   isPlainObject,
   parseJson,
@@ -25,7 +29,11 @@ import type { WrittenSummaryState } from './summary-state-cache.js';
 
 /** Keys every row carries in its own column; a cell with one of these names is ignored. */
 const AUTOMATIC_KEYS = new Set(['_step', '_runtime', '_timestamp']);
-const ALERT_LEVELS = new Set(['INFO', 'WARN', 'ERROR']);
+
+/** Throws INVALID_ARGUMENT `field: issue` when a shared rule (@cohort/protocol record-rules) answered an issue. */
+function refuse(field: string, issue: string | undefined): void {
+  if (issue !== undefined) throw new CohortError('INVALID_ARGUMENT', `${field}: ${issue}`);
+}
 
 /** A record of a batch that could not be applied; the others were. */
 export interface RejectedRecord {
@@ -210,9 +218,7 @@ export async function planBatch(run: StoredRun, records: readonly RecordMessage[
         }
         case 'exit': {
           const { exitCode, updateFinishState } = record.exit;
-          if (!Number.isInteger(exitCode)) {
-            throw new CohortError('INVALID_ARGUMENT', `exit.exitCode: expected an integer, got ${exitCode}`);
-          }
+          refuse('exit.exitCode', exitCodeIssue(exitCode));
           if (!updateFinishState) break;
           const { next, detail } = exitState(record.exit, state);
           setState(next, detail);
@@ -227,9 +233,7 @@ export async function planBatch(run: StoredRun, records: readonly RecordMessage[
           break;
         case 'system': {
           const m = record.system;
-          if (m.keys.length !== m.values.length) {
-            throw new CohortError('INVALID_ARGUMENT', `system.values: expected one value per key (${m.keys.length} keys), got ${m.values.length}`);
-          }
+          refuse('system.values', systemValuesIssue(m.keys, m.values));
           const metrics: Record<string, number> = {};
           for (let i = 0; i < m.keys.length; i++) metrics[m.keys[i]!] = m.values[i]!;
           (system ??= []).push({ at: m.timestamp, label: m.label, metrics });
@@ -242,9 +246,7 @@ export async function planBatch(run: StoredRun, records: readonly RecordMessage[
         }
         case 'alert': {
           const a = record.alert;
-          if (!ALERT_LEVELS.has(a.level)) {
-            throw new CohortError('INVALID_ARGUMENT', `alert.level: expected INFO, WARN or ERROR, got ${JSON.stringify(a.level)}`);
-          }
+          refuse('alert.level', alertLevelIssue(a.level));
           const wait = a.waitDurationMs > 0 ? a.waitDurationMs : DEFAULT_ALERT_WAIT_MS;
           let last = lastAlerts.get(a.title);
           if (!lastAlerts.has(a.title)) last = await ctx.lastAlertAt(a.title);
@@ -254,6 +256,8 @@ export async function planBatch(run: StoredRun, records: readonly RecordMessage[
           alerts.push({ title: a.title, text: a.text, level: a.level, timestamp: a.timestamp, waitDurationMs: wait, suppressed });
           break;
         }
+        default:
+          assertNever(record, 'record kind');
       }
     } catch (err) {
       if (err instanceof CohortError) rejected.push({ seq: record.seq, error: err });

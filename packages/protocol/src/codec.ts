@@ -8,13 +8,13 @@ import type {
   WalHeaderMessage,
 } from './records.js';
 import { CohortError } from './errors.js';
+import { RECORD_KINDS } from './rules/exhaustive.js';
 
 /**
  * Binary encoding of the messages of `records.proto`, with protobufjs. The WAL
  * and the record stream carry exactly these bytes.
  */
 
-const KINDS = ['rows', 'config', 'summary', 'metric', 'runUpdate', 'exit', 'preempting', 'alert', 'system', 'console'] as const;
 
 let root: protobuf.Root | undefined;
 
@@ -62,8 +62,8 @@ export function decodeRecord(bytes: Uint8Array): RecordMessage {
   } catch (err) {
     throw new CohortError('INVALID_ARGUMENT', `record: not a valid cohort.v1.Record (${(err as Error).message})`);
   }
-  const kind = KINDS.find((k) => decoded[k] != null);
-  if (!kind) throw new CohortError('INVALID_ARGUMENT', 'record: holds no kind (expected one of rows, config, summary, metric, runUpdate, exit, preempting, alert, system, console)');
+  const kind = RECORD_KINDS.find((k) => decoded[k] != null);
+  if (!kind) throw new CohortError('INVALID_ARGUMENT', `record: holds no kind (expected one of ${RECORD_KINDS.join(', ')})`);
   const out: Record<string, unknown> = { seq: Number(obj.seq ?? 0), kind, [kind]: obj[kind] };
   return out as unknown as RecordMessage;
 }

@@ -1,3 +1,4 @@
+import { assertNever } from '@cohort/protocol';
 import type { Logger } from './logger.js';
 import type { PreemptionNoticeSettings } from './settings.js';
 
@@ -30,6 +31,8 @@ export function isPreemptionNotice(cloud: PreemptionCloud, status: number, body:
       } catch {
         return false;
       }
+    default:
+      return assertNever(cloud, 'preemption cloud');
   }
 }
 

@@ -30,3 +30,5 @@ export {
 } from './alert-rules.js';
 export * from './rows-codec.js';
 export * from './artifact-rules.js';
+export * from './record-rules.js';
+export * from './exhaustive.js';

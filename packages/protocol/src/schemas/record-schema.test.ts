@@ -122,7 +122,12 @@ describe('parseRecord', () => {
     expect(name).toEqual({ seq: 2, kind: 'runUpdate', runUpdate: { name: 'n' } });
 
     const alert = encodeRecord({ seq: 2, kind: 'alert', alert: { title: 't', text: '', level: 'LOUD', waitDurationMs: 0, timestamp: 1 } });
-    expect(() => parseRecord(alert, 0)).toThrow(/records\[0\]\.alert\.level: level must be one of INFO, WARN, ERROR/);
+    expect(() => parseRecord(alert, 0)).toThrow('records[0].alert.level: expected one of INFO, WARN, ERROR, got `"LOUD"` (string)');
+    // proto3's absent level ("") is refused here, by the engine's own rule (rules/record-rules.ts).
+    const empty = encodeRecord({ seq: 2, kind: 'alert', alert: { title: 't', text: '', level: '', waitDurationMs: 0, timestamp: 1 } });
+    expect(() => parseRecord(empty, 0)).toThrow('records[0].alert.level: expected one of INFO, WARN, ERROR, got `""` (string)');
+    const system = encodeRecord({ seq: 2, kind: 'system', system: { timestamp: 1, keys: ['system/a', 'system/b'], values: [1], label: '' } });
+    expect(() => parseRecord(system, 0)).toThrow('records[0].system.values: expected one value per key (2 keys), got 1');
   });
 
   it('checks a record built in memory', () => {

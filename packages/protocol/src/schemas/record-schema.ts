@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { decodeRecord } from '../codec.js';
 import { CohortError } from '../errors.js';
-import type { RecordMessage } from '../records.js';
-import { ALERT_LEVELS } from '../rules/alert-rules.js';
+import type { RecordKind, RecordMessage } from '../records.js';
+import { RECORD_KINDS } from '../rules/exhaustive.js';
+import { alertLevelIssue, exitCodeIssue, systemValuesIssue } from '../rules/record-rules.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { checkJsonText, checkLeafPath } from './json-checks.js';
 import { checkRows } from './rows-checks.js';
@@ -130,7 +131,7 @@ export function createRecordSchema(limits: Readonly<Limits>) {
   });
 
   const exit = z.object({
-    exitCode: z.number().int(),
+    exitCode: z.number().superRefine((code, ctx) => issue(ctx, exitCodeIssue(code))),
     updateFinishState: z.boolean(),
     signal: bounded(32).optional(),
     error: bounded(MAX_EXIT_ERROR_CHARS).optional(),
@@ -145,8 +146,8 @@ export function createRecordSchema(limits: Readonly<Limits>) {
     text: z.string().refine((text) => text.length <= limits.maxAlertTextBytes && Buffer.byteLength(text) <= limits.maxAlertTextBytes, {
       message: `alert text must be at most ${limits.maxAlertTextBytes} bytes (UTF-8)`,
     }),
-    // proto3 sends an absent level as "": INFO.
-    level: z.enum(['', ...ALERT_LEVELS], { message: `level must be one of ${ALERT_LEVELS.join(', ')}` }),
+    // The engine's rule: an empty level (proto3's absent one) is refused here as it would be there.
+    level: z.string().superRefine((level, ctx) => issue(ctx, alertLevelIssue(level))),
     waitDurationMs: z.number().refine((v) => Number.isFinite(v) && v >= 0, { message: 'must be a finite number from 0 and up' }),
     timestamp: z.number().refine((v) => Number.isFinite(v) && v >= 0, { message: 'must be a finite number from 0 and up' }),
   });
@@ -160,7 +161,7 @@ export function createRecordSchema(limits: Readonly<Limits>) {
       values: z.array(z.number()).max(1024, { message: 'must hold at most 1024 values' }),
       label: z.string().max(256, { message: 'must be at most 256 characters long' }),
     })
-    .refine((v) => v.keys.length === v.values.length, { message: 'system metrics need one value per key', path: ['values'] });
+    .superRefine((v, ctx) => issue(ctx, systemValuesIssue(v.keys, v.values), ['values']));
 
   const console = z.object({
     timestamp: z.number().refine((v) => Number.isFinite(v) && v >= 0, { message: 'must be a finite number from 0 and up' }),
@@ -171,18 +172,15 @@ export function createRecordSchema(limits: Readonly<Limits>) {
     label: z.string().max(256, { message: 'must be at most 256 characters long' }),
   });
 
-  return z.discriminatedUnion('kind', [
-    z.object({ seq, kind: z.literal('rows'), rows }),
-    z.object({ seq, kind: z.literal('config'), config }),
-    z.object({ seq, kind: z.literal('summary'), summary }),
-    z.object({ seq, kind: z.literal('metric'), metric }),
-    z.object({ seq, kind: z.literal('runUpdate'), runUpdate }),
-    z.object({ seq, kind: z.literal('exit'), exit }),
-    z.object({ seq, kind: z.literal('preempting'), preempting: z.object({}) }),
-    z.object({ seq, kind: z.literal('alert'), alert }),
-    z.object({ seq, kind: z.literal('system'), system }),
-    z.object({ seq, kind: z.literal('console'), console }),
-  ]);
+  // One body schema per record kind, and the union made from them: a kind added to records.ts fails to compile here until it is checked.
+  const bodies: { [K in RecordKind]: z.ZodType } = { rows, config, summary, metric, runUpdate, exit, preempting: z.object({}), alert, system, console };
+  const [first, ...rest] = RECORD_KINDS.map((kind) => z.object({ seq, kind: z.literal(kind), [kind]: bodies[kind] }));
+  return z.discriminatedUnion('kind', [first!, ...rest]);
+}
+
+/** Adds a rule's issue (a record-rules.ts answer) to the zod context, when there is one. */
+function issue(ctx: z.core.$RefinementCtx, message: string | undefined, path?: PropertyKey[]): void {
+  if (message !== undefined) ctx.addIssue({ code: 'custom', message, ...(path && { path }) });
 }
 
 /** The schema of a decoded record under {@link DEFAULT_LIMITS}. */

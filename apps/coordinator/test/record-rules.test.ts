@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { status } from '@grpc/grpc-js';
+import { decodeRecord, encodeRecord, withOpenRunDefaults, type RecordMessage } from '@cohort/protocol';
+import { Engine } from '@cohort/engine';
+import { openSqliteStore } from '@cohort/store';
+import { startCoordinator } from '../src/index.js';
+import { connect, openRun, rowsRecord, stream } from './helpers.js';
+
+const RUN = { project: 'proj', runId: 'run1' };
+
+/** Records the engine refuses, each refused at the input check first with the engine's own words (rules/record-rules.ts). */
+const REFUSED: Array<[string, RecordMessage]> = [
+  ['an empty alert level', { seq: 2, kind: 'alert', alert: { title: 't', text: 'x', level: '', waitDurationMs: 0, timestamp: 1 } }],
+  ['a lower-case alert level', { seq: 2, kind: 'alert', alert: { title: 't', text: 'x', level: 'warn', waitDurationMs: 0, timestamp: 1 } }],
+  ['a system sample short of values', { seq: 2, kind: 'system', system: { timestamp: 1, keys: ['system/a', 'system/b'], values: [1], label: '' } }],
+];
+
+/** What the engine says of `record` when it is handed over without the input check. */
+async function engineSays(record: RecordMessage): Promise<string> {
+  await using engine = new Engine(openSqliteStore(':memory:'));
+  await engine.openRun(withOpenRunDefaults({ ...RUN, rank: -1, localRank: -1 }));
+  const { rejected } = await engine.applyBatch({ entity: 'local', ...RUN }, [{ ...decodeRecord(encodeRecord(record)), seq: 1 }]);
+  expect(rejected).toHaveLength(1);
+  return rejected[0]!.error.message;
+}
+
+describe('the input check and the engine', () => {
+  it.each(REFUSED)('refuse %s with one message, the stream at its input check', async (_what, record) => {
+    const engineMessage = await engineSays(record);
+    expect(engineMessage).toMatch(/^(alert\.level|system\.values): expected /);
+    await using c = await startCoordinator({ grpcPort: 0, httpPort: 0 });
+    using client = connect(c.grpcAddress);
+    await openRun(client, RUN);
+    const s = stream(client, RUN);
+    s.write({ batch: { records: [rowsRecord(1, 0, 1), encodeRecord(record)] } });
+    const end = await s.ended;
+    expect(end.code).toBe(status.INVALID_ARGUMENT);
+    expect(end.details).toBe(`records[1].${engineMessage}`);
+    // Nothing of the batch was applied.
+    expect(s.acks.filter((seq) => seq > 0)).toEqual([]);
+  });
+});
