@@ -16,6 +16,8 @@ export interface AssetRoutesDeps {
   store: Store;
   access: Access;
   log: Logger;
+  /** Blob bodies answer 302 to the blob store's presigned URL, valid this long (`blobRedirectSeconds`); absent: streamed here. */
+  redirectSeconds?: number;
 }
 
 /** Most delivery records one request lists. */
@@ -167,6 +169,17 @@ export async function versionJson(deps: AssetRoutesDeps, view: ArtifactVersionVi
 async function streamBlob(deps: AssetRoutesDeps, digest: string, res: ServerResponse, head: boolean, path: string | undefined): Promise<void> {
   const size = await deps.service.blobs.stat(digest);
   if (size === undefined) throw new CohortError('NOT_FOUND', `blob ${digest}: not stored`);
+  const signer = deps.service.blobs.downloadUrl?.bind(deps.service.blobs);
+  if (deps.redirectSeconds !== undefined && signer) {
+    // The caller's access was checked above; the URL is the permission from here, for a short while.
+    const headers = fileHeaders(path);
+    const type = headers['content-type'];
+    const disposition = headers['content-disposition'];
+    const location = await signer(digest, { expiresInSeconds: deps.redirectSeconds, ...(type !== undefined && { contentType: type }), ...(disposition !== undefined && { contentDisposition: disposition }) });
+    res.writeHead(302, { location, 'cache-control': 'private, no-store', 'content-length': '0' });
+    res.end();
+    return;
+  }
   res.writeHead(200, { ...fileHeaders(path), 'content-length': String(size), etag: `"${digest}"`, 'cache-control': 'public, max-age=31536000, immutable' });
   if (head) {
     res.end();

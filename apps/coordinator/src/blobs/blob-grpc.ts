@@ -15,6 +15,12 @@ export const MAX_DIGESTS_PER_CALL = 10_000;
 /** What the blob handlers need. */
 export interface BlobHandlersDeps {
   blobs: BlobStore;
+  /**
+   * Blob garbage collection's marks (`store.artifacts`): content uploaded,
+   * or answered as stored, is in use again and loses its mark, so a pass
+   * does not delete it while the caller commits what references it.
+   */
+  marks: { unmarkBlobs(digests: readonly string[]): Promise<void> };
   log: Logger;
   /**
    * Who calls, and which blobs they may read: a blob counts as missing (and
@@ -55,7 +61,10 @@ export function createBlobHandlers(deps: BlobHandlersDeps): BlobsHandlers {
         const principal = await deps.access.grpc(call.metadata, call.getPeer());
         const [missing, readable] = await Promise.all([blobs.missing(digests), deps.access.readableBlobs(principal, digests)]);
         const absent = new Set(missing);
-        callback(null, { missing: digests.filter((d) => absent.has(d) || !readable.has(d)), maxFileBytes });
+        const answer = digests.filter((d) => absent.has(d) || !readable.has(d));
+        const stored = new Set(answer);
+        await deps.marks.unmarkBlobs(digests.filter((d) => !stored.has(d)));
+        callback(null, { missing: answer, maxFileBytes });
       })().catch((err: unknown) => callback(fail(err, 'MissingBlobs')));
     },
 
@@ -92,7 +101,7 @@ export function createBlobHandlers(deps: BlobHandlersDeps): BlobsHandlers {
         }
         const known = (await deps.access.readableBlobs(principal, [digest])).has(digest);
         const result = await blobs.put(chunks(), { digest, size });
-        await deps.access.grantBlobs(principal, [digest]);
+        await Promise.all([deps.access.grantBlobs(principal, [digest]), deps.marks.unmarkBlobs([digest])]);
         // `stored: false` would tell the caller that someone else had this content: it says so only for the caller's own blobs.
         callback(null, { digest: result.digest, size: result.size, stored: result.stored || !known });
       })()
