@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_ROUTES, matchApiRoute, startCoordinator, type Coordinator } from '@cohort/coordinator';
+import { httpPath, parseHttpBody, parseJson, type HttpRoute } from '@cohort/protocol';
 import { Image, init } from '@cohort/sdk';
 
 const quiet = { silent: true, flushIntervalMs: 5 } as const;
@@ -11,7 +12,8 @@ const quiet = { silent: true, flushIntervalMs: 5 } as const;
 /**
  * docs/openapi.json against the route table the handler is gated by
  * (`API_ROUTES`): every route is documented, every documented route answers
- * on a real coordinator, and a path outside the table is a 404.
+ * on a real coordinator with a body its schema (@cohort/protocol's
+ * HTTP_ROUTES) parses, and a path outside the table is a 404.
  */
 describe('the OpenAPI document and the route table', () => {
   let dataDir: string;
@@ -24,8 +26,13 @@ describe('the OpenAPI document and the route table', () => {
     runsDir = await mkdtemp(join(tmpdir(), 'cohort-routes-runs-'));
     coordinator = await startCoordinator({ dataDir, grpcPort: 0, httpPort: 0 });
     process.env['COHORT_URL'] = coordinator.httpUrl;
-    const run = await init({ project: 'routes', group: 'g', rank: 0, worldSize: 1, dir: join(runsDir, 'r'), settings: quiet });
+    const run = await init({ project: 'routes', group: 'g', rank: 0, worldSize: 1, dir: join(runsDir, 'r'), config: { lr: 0.1 }, settings: quiet });
+    run.defineMetric('acc', { stepMetric: 'epoch' });
     run.log({ loss: 1, img: new Image([[1, 2]]) });
+    // NaN and ±Infinity travel as {"$cohort":...} tags: the schemas see numbers.
+    run.log({ loss: NaN, acc: Infinity, epoch: 1 });
+    run.log({ loss: 0.5, acc: -Infinity, epoch: 2 });
+    run.alert('slow', 'it is slow');
     const file = join(runsDir, 'data.txt');
     await writeFile(file, 'hello');
     await run.logArtifact(file, { name: 'data', type: 'dataset' });
@@ -44,15 +51,34 @@ describe('the OpenAPI document and the route table', () => {
     expect(Object.keys(doc.paths).sort()).toEqual(API_ROUTES.map((r) => r.path).sort());
   });
 
-  it('answers every route of the table with 200', async () => {
+  it('answers every route of the table with 200 and a body its schema parses', async () => {
+    const query: Partial<Record<HttpRoute, string>> = { '/api/v1/series/{entity}/{project}': `?runs=${values['id']!}&key=loss`, '/api/v1/runs/{entity}/{project}': '?fields=config,summary' };
+    const bodies = new Map<HttpRoute, unknown>();
     for (const route of API_ROUTES) {
-      const url = `${coordinator.httpUrl}${route.path.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'path' ? values[name]! : encodeURIComponent(values[name]!)))}${route.path === '/api/v1/series/{entity}/{project}' ? `?runs=${values['id']!}&key=loss` : ''}`;
+      const url = `${coordinator.httpUrl}${httpPath(route.path, values as Record<string, string>)}${query[route.path] ?? ''}`;
       const controller = new AbortController();
       const res = await fetch(url, { signal: controller.signal });
-      const status = res.status;
-      controller.abort();
-      expect(status, `${route.path} → ${url}`).toBe(200);
+      expect(res.status, `${route.path} → ${url}`).toBe(200);
+      if (route.type !== undefined) {
+        controller.abort();
+        continue;
+      }
+      // Throws naming the route and the first field that does not match.
+      bodies.set(route.path, parseHttpBody(route.schema, parseJson(await res.text()), `GET ${url}`));
     }
+    // The data behind the bodies is real: the parsed arrays are not empty.
+    const body = <T>(route: HttpRoute): T => bodies.get(route) as T;
+    expect(body<{ runs: unknown[] }>('/api/v1/runs/{entity}/{project}').runs).toHaveLength(1);
+    expect(body<{ metrics: unknown[] }>('/api/v1/runs/{entity}/{project}/{id}').metrics).toContainEqual(expect.objectContaining({ name: 'acc', stepMetric: 'epoch' }));
+    expect(body<{ rows: unknown[] }>('/api/v1/runs/{entity}/{project}/{id}/history').rows).toContainEqual(expect.objectContaining({ loss: NaN, acc: Infinity }));
+    // Series skip points that are not finite.
+    expect(body<{ series: Record<string, { last: number[] }> }>('/api/v1/runs/{entity}/{project}/{id}/series').series['loss']?.last).toEqual([1, 0.5]);
+    expect(body<{ alerts: unknown[] }>('/api/v1/runs/{entity}/{project}/{id}/alerts').alerts).toHaveLength(1);
+    expect(body<{ files: unknown[] }>('/api/v1/runs/{entity}/{project}/{id}/files').files.length).toBeGreaterThan(0);
+    expect(body<{ logged: unknown[] }>('/api/v1/runs/{entity}/{project}/{id}/artifacts').logged).toHaveLength(1);
+    expect(body<{ members: unknown[] }>('/api/v1/groups/{entity}/{project}/{group}').members).toHaveLength(1);
+    expect(body<{ rows: unknown[] }>('/api/v1/groups/{entity}/{project}/{group}/history').rows.length).toBeGreaterThan(0);
+    expect(body<{ files: unknown[] }>('/api/v1/artifacts/{entity}/{project}/{name}/{alias}').files).toHaveLength(1);
   });
 
   it('refuses a path outside the table with 404, though a handler would have taken it', async () => {

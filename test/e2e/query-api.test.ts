@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { alertsSchema, historySchema, runWithUrlSchema, runsSchema, seriesSchema, stateHistorySchema } from '@cohort/coordinator';
-import { parseJson } from '@cohort/protocol';
+import { alertsSchema, historySchema, parseJson, runPageSchema, runWithUrlSchema, seriesResultSchema, stateHistorySchema } from '@cohort/protocol';
 import { Histogram, Image, init } from '@cohort/sdk';
 import { embeddedServer } from '../harness/embedded-server.js';
 
@@ -31,9 +30,9 @@ describe('the query API', () => {
     // Real responses match the schemas docs/openapi.json is generated from.
     const base = `${server.coordinator.httpUrl}/api/v1/runs/local/query`;
     const body = async (url: string): Promise<unknown> => parseJson(await (await fetch(url)).text());
-    runsSchema.parse(await body(base));
+    runPageSchema.parse(await body(base));
     runWithUrlSchema.parse(await body(`${base}/${run.id}`));
-    seriesSchema.parse(await body(`${base}/${run.id}/series`));
+    seriesResultSchema.parse(await body(`${base}/${run.id}/series`));
     alertsSchema.parse(await body(`${base}/${run.id}/alerts`));
     stateHistorySchema.parse(await body(`${base}/${run.id}/state-history`));
     // The image is a JSON leaf of the summary (naming its file), not a chart.

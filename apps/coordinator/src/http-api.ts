@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { CohortError, stringifyJson } from '@cohort/protocol';
+import { CohortError, stringifyJson, type HttpBody, type HttpRoute } from '@cohort/protocol';
 import { MAX_RUNS_PAGE, RUN_FIELDS, type Engine, type RunField, type RunFilters } from '@cohort/engine';
 import { httpStatusOf, toPublicError } from './grpc-status.js';
 import { intParam, jsonObjectParam, listParam, nameParam, parseQuery, runFiltersSchema } from './http-query.js';
@@ -43,6 +43,8 @@ const MAX_PAGE_RUNS = 500;
 type Reply = ({ status: number; kind: 'json'; body: unknown } | { status: number; kind: 'html'; body: string }) & { headers?: Record<string, string> };
 
 const json = (body: unknown, status = 200): Reply => ({ status, kind: 'json', body });
+/** A 200 answer of `route`, its body as `HTTP_ROUTES` (@cohort/protocol) types it. */
+const ok = <R extends HttpRoute>(_route: R, body: HttpBody<R>): Reply => json(body);
 const html = (body: string, status = 200): Reply => ({ status, kind: 'html', body });
 
 /**
@@ -64,7 +66,7 @@ export function createHttpHandler(deps: HttpApiDeps): (req: IncomingMessage, res
     });
     authorize(deps, req)
       .then((principal) => {
-        // The route table of http-schemas.ts is the API: nothing outside it is answered.
+        // The route table (http-schemas.ts, over @cohort/protocol's HTTP_ROUTES) is the API: nothing outside it is answered.
         if (isApi) checkApiRoute(requestUrl(req).pathname);
         if (deps.assets?.(req, res, principal)) return undefined;
         if (isApi && streamRequest(deps, req, res, principal)) return undefined;
@@ -184,23 +186,23 @@ async function route(deps: HttpApiDeps, req: IncomingMessage, principal: Princip
       case 'info':
         if (seg.length !== 3) throw notFound(url.pathname);
         parseQuery(q, {});
-        return json(deps.info());
+        return ok('/api/v1/info', deps.info());
       case 'health':
         if (seg.length !== 3) throw notFound(url.pathname);
         parseQuery(q, {});
-        return json({ ok: true });
+        return ok('/api/v1/health', { ok: true });
       case 'projects': {
         if (seg.length !== 3) throw notFound(url.pathname);
         const query = parseQuery(q, { entity: nameParam(512) });
-        if (query.entity !== undefined && !canSee(principal, query.entity)) return json({ projects: [] });
+        if (query.entity !== undefined && !canSee(principal, query.entity)) return ok('/api/v1/projects', { projects: [] });
         // With keys and no entity asked for: the projects of every entity the key can see.
-        if (query.entity === undefined && principal.superuser !== true) return json({ projects: visibleProjects(principal, await engine.listProjects()) });
-        return json({ projects: await engine.listProjects(query.entity ?? deps.defaultEntity) });
+        if (query.entity === undefined && principal.superuser !== true) return ok('/api/v1/projects', { projects: visibleProjects(principal, await engine.listProjects()) });
+        return ok('/api/v1/projects', { projects: await engine.listProjects(query.entity ?? deps.defaultEntity) });
       }
       case 'session':
         if (seg.length !== 3) throw notFound(url.pathname);
         parseQuery(q, {});
-        return json(principal.superuser === true ? { auth: 'none' } : { auth: 'keys', user: principal.user, entities: [...principal.entities] });
+        return ok('/api/v1/session', principal.superuser === true ? { auth: 'none' } : { auth: 'keys', user: principal.user, entities: [...principal.entities] });
       case 'runs': {
         if (entity === undefined || project === undefined) throw notFound(url.pathname);
         if (runId === undefined) {
@@ -216,14 +218,14 @@ async function route(deps: HttpApiDeps, req: IncomingMessage, principal: Princip
             ...(query.cursor !== undefined && { cursor: query.cursor }),
             ...(query.fields !== undefined && { fields: query.fields as RunField[] }),
           };
-          return json(await engine.listRuns(entity, project, filters, page));
+          return ok('/api/v1/runs/{entity}/{project}', await engine.listRuns(entity, project, filters, page));
         }
         const run = { entity, project, runId };
         if (sub === undefined) {
           parseQuery(q, {});
           const view = await engine.getRun(run);
           if (!view) throw runNotFound(run);
-          return json({ ...view, url: runUrl(deps.info().httpUrl, { entity: view.entity, project: view.project, runId: view.id }) });
+          return ok('/api/v1/runs/{entity}/{project}/{id}', { ...view, url: runUrl(deps.info().httpUrl, { entity: view.entity, project: view.project, runId: view.id }) });
         }
         const subPath = subsub === undefined ? sub : `${sub}/${subsub}`;
         if (Object.hasOwn(RUN_ROUTES, subPath)) return json(await runSubRoute(engine, run, subPath, q, signal));
@@ -231,7 +233,7 @@ async function route(deps: HttpApiDeps, req: IncomingMessage, principal: Princip
       }
       case 'series':
         if (entity === undefined || project === undefined || runId !== undefined) throw notFound(url.pathname);
-        return json(await runsSeriesRoute(engine, entity, project, q, signal));
+        return ok('/api/v1/series/{entity}/{project}', await runsSeriesRoute(engine, entity, project, q, signal));
       case 'groups':
         return groupRoute(engine, url.pathname, q, entity, project, runId, sub, subsub);
       default:
@@ -274,12 +276,12 @@ async function groupRoute(
   if (entity === undefined || project === undefined || subsub !== undefined) throw notFound(pathname);
   if (group === undefined) {
     parseQuery(q, {});
-    return json({ groups: await engine.listGroups(entity, project) });
+    return ok('/api/v1/groups/{entity}/{project}', { groups: await engine.listGroups(entity, project) });
   }
   const key = { entity, project, group };
   if (sub === undefined) {
     parseQuery(q, {});
-    return json(await engine.group(key));
+    return ok('/api/v1/groups/{entity}/{project}/{group}', await engine.group(key));
   }
   if (sub !== 'history') throw notFound(pathname);
   const query = parseQuery(q, {
@@ -290,7 +292,7 @@ async function groupRoute(
   if (query.minStep !== undefined && query.maxStep !== undefined && query.minStep > query.maxStep) {
     throw new CohortError('INVALID_ARGUMENT', `query parameter \`minStep\`: ${query.minStep} is above maxStep ${query.maxStep}`);
   }
-  return json({
+  return ok('/api/v1/groups/{entity}/{project}/{group}/history', {
     rows: await engine.groupHistory(key, {
       ...(query.keys !== undefined && { keys: query.keys }),
       ...(query.minStep !== undefined && { minStep: query.minStep }),

@@ -26,7 +26,7 @@ export type { ServerInfoView } from './server-info.js';
 export type { ProtoGrpcType } from './generated/service.js';
 export type { ClientFrame } from './generated/cohort/v1/ClientFrame.js';
 export type { ServerFrame__Output } from './generated/cohort/v1/ServerFrame.js';
-export { API_ROUTES, matchApiRoute, openApiDocument, runViewSchema, runWithUrlSchema, runsSchema, seriesSchema, alertsSchema, stateHistorySchema, groupSchema, groupHistorySchema, historySchema, runFilesSchema, artifactVersionSchema, type ApiRoute } from './http-schemas.js';
+export { API_ROUTES, matchApiRoute, openApiDocument, type ApiRoute } from './http-schemas.js';
 export { DASHBOARD_CSP, defaultWebDir } from './web-assets.js';
 export { AlertDispatcher, type AlertDispatcherOptions } from './alerts/alert-dispatcher.js';
 export type { AlertPayload, AlertSinkOptions } from './alerts/alert-sinks.js';

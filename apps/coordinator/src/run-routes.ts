@@ -1,4 +1,4 @@
-import { CohortError } from '@cohort/protocol';
+import { CohortError, type HttpBody, type HttpRoute } from '@cohort/protocol';
 import { MAX_BUCKETS, MAX_HISTORY_ROWS, MAX_PAGE_SIZE, MAX_SERIES_KEYS, type Engine, type HistoryOptions, type ScanHistoryOptions, type SeriesOptions } from '@cohort/engine';
 import type { RunKey } from '@cohort/store';
 import { intParam, listParam, parseQuery } from './http-query.js';
@@ -18,8 +18,11 @@ function checkRange(minStep: number | undefined, maxStep: number | undefined): v
   }
 }
 
-/** One route: `signal` aborts when the HTTP client goes away, so long reads stop. */
-type RunRoute = (engine: Engine, run: RunKey, q: URLSearchParams, signal: AbortSignal) => Promise<unknown>;
+/** The JSON routes under a run this table answers (files, console, artifacts and the stream are answered elsewhere). */
+type RunSub = 'history' | 'history/scan' | 'series' | 'alerts' | 'state-history' | 'events' | 'system';
+
+/** One route, answering its body as `HTTP_ROUTES` (@cohort/protocol) types it: `signal` aborts when the HTTP client goes away, so long reads stop. */
+type RunRoute<S extends RunSub> = (engine: Engine, run: RunKey, q: URLSearchParams, signal: AbortSignal) => Promise<HttpBody<`/api/v1/runs/{entity}/{project}/{id}/${S}` & HttpRoute>>;
 
 /**
  * The routes under `/api/v1/runs/:entity/:project/:id/`, by sub-path: the one
@@ -34,7 +37,7 @@ type RunRoute = (engine: Engine, run: RunKey, q: URLSearchParams, signal: AbortS
  * - `state-history` and `events`: the run's state changes, oldest first,
  * - `system`: system metric samples (`?limit=`).
  */
-export const RUN_ROUTES: Readonly<Record<string, RunRoute>> = {
+export const RUN_ROUTES: { readonly [S in RunSub]: RunRoute<S> } = {
   history: async (engine, run, q) => {
     const query = parseQuery(q, {
       keys: listParam(MAX_HISTORY_KEYS, 512),
@@ -95,14 +98,14 @@ export const RUN_ROUTES: Readonly<Record<string, RunRoute>> = {
   },
 };
 
-async function stateChanges(engine: Engine, run: RunKey, q: URLSearchParams): Promise<unknown> {
+async function stateChanges(engine: Engine, run: RunKey, q: URLSearchParams): Promise<HttpBody<'/api/v1/runs/{entity}/{project}/{id}/events'>> {
   parseQuery(q, {});
   return { events: (await engine.runEvents(run)).map((e) => ({ state: e.state, at: e.at, detail: e.detail })) };
 }
 
 /** Answers the {@link RUN_ROUTES} entry `sub` (`history`, `history/scan`, ...) for an existing run. */
 export async function runSubRoute(engine: Engine, run: RunKey, sub: string, q: URLSearchParams, signal: AbortSignal): Promise<unknown> {
-  const route = Object.hasOwn(RUN_ROUTES, sub) ? RUN_ROUTES[sub] : undefined;
+  const route = Object.hasOwn(RUN_ROUTES, sub) ? RUN_ROUTES[sub as RunSub] : undefined;
   if (!route) throw new CohortError('NOT_FOUND', `no run route ${JSON.stringify(sub)}`);
   // Each engine read answers NOT_FOUND for a missing run itself, from the run's pk alone (not its megabytes of summary).
   return route(engine, run, q, signal);

@@ -1,50 +1,8 @@
+import type { GroupHistoryRow, GroupState, GroupView } from '@cohort/protocol';
 import type { AggregateCell, RankProgress, RunState, StoredGroup, StoredRun } from '@cohort/store';
 
-/** A group's state, derived from its members' states. */
-export type GroupState = 'pending' | 'running' | 'degraded' | 'stalled' | 'finished' | 'failed' | 'crashed' | 'preempted' | 'killed';
-
-/** One member (rank) of a group, with its progress. */
-export interface GroupMemberView {
-  runId: string;
-  name: string;
-  rank: number | null;
-  localRank: number | null;
-  node: string;
-  state: RunState;
-  /** Seconds since the epoch of the last heartbeat (or record). */
-  heartbeatAt: number | null;
-  /** When a crashed, preempted, failed or finished member ended (seconds since the epoch). */
-  endedAt: number | null;
-  lastStep: number | null;
-  /** Server time of the last new step. */
-  lastStepAt: number | null;
-  /** Steps per second over the rate window (`null` before two samples). */
-  stepRate: number | null;
-  /** Seconds since the last new step (`null` before any). */
-  secondsSinceLastStep: number | null;
-  straggler: boolean;
-  restartAttempt: number;
-  resumed: boolean;
-}
-
-/** A group: the registry entry, its members and its derived state. */
-export interface GroupView {
-  entity: string;
-  project: string;
-  group: string;
-  /** The world size expected (the largest a member announced), else the member count. */
-  worldSize: number;
-  primaryRank: number;
-  /** The primary's run id, when it has joined. */
-  primaryRunId: string | null;
-  state: GroupState;
-  stalledAt: number | null;
-  /** Members by rank (unranked ones last). */
-  members: GroupMemberView[];
-}
-
-/** One aggregate row of a group's history: per key, `{ mean, min, max, count }` over the ranks that logged it. */
-export type GroupHistoryRow = { _step: number } & Record<string, number | { mean: number; min: number; max: number; count: number }>;
+/** A group's state, a member (rank) with its progress, a group, and a row of its aggregate history: the HTTP API's shapes (@cohort/protocol, http/groups.ts). */
+export type { GroupHistoryRow, GroupMemberView, GroupState, GroupView } from '@cohort/protocol';
 
 const LIVE: ReadonlySet<RunState> = new Set(['running', 'preempting']);
 

@@ -1,4 +1,4 @@
-import { CohortError, parseJson, splitPath } from '@cohort/protocol';
+import { CohortError, parseJson, splitPath, type HistoryPage } from '@cohort/protocol';
 import type { HistoryColumns, NumericSeries, StepRange, Store } from '@cohort/store';
 import { bucketExtremes, xValues } from './series-query.js';
 
@@ -37,12 +37,8 @@ export interface ScanHistoryOptions {
   pageSize?: number;
 }
 
-/** A page of {@link Engine.scanHistory}. */
-export interface HistoryPage {
-  rows: Array<Record<string, unknown>>;
-  /** The `fromStep` of the next page; `null` after the last row. */
-  nextStep: number | null;
-}
+/** A page of {@link Engine.scanHistory}: the HTTP API's shape (@cohort/protocol, http/history.ts). */
+export type { HistoryPage } from '@cohort/protocol';
 
 /** The most rows one history query returns; more is RESOURCE_EXHAUSTED (ask for `samples`, or scan). */
 export const MAX_HISTORY_ROWS = 100_000;

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
-import { CohortError, getLeaf } from '@cohort/protocol';
+import { CohortError, getLeaf, type RunListItem, type RunPage } from '@cohort/protocol';
 import { RUN_STATES, type RunState, type Store, type StoreRunFilter } from '@cohort/store';
-import { parseObject, toRunView, type RunView } from './run-view.js';
+import { parseObject, toRunView } from './run-view.js';
 
 /**
  * Runs of a project a page at a time (docs/http-api.md, "Runs"; docs/SECURITY.md,
@@ -47,14 +47,8 @@ export interface RunPageOptions {
   fields?: readonly RunField[];
 }
 
-/** A run of a listing: a {@link RunView} whose config and summary are there only when asked for. */
-export type RunListItem = Omit<RunView, 'config' | 'summary'> & Partial<Pick<RunView, 'config' | 'summary'>>;
-
-/** One page: `nextCursor` is there while more runs may follow. A page may hold fewer runs than its limit. */
-export interface RunPage {
-  runs: RunListItem[];
-  nextCursor?: string;
-}
+/** A run of a listing (config and summary only when asked for), and one page (`nextCursor` while more runs may follow): the HTTP API's shapes (@cohort/protocol, http/runs.ts). */
+export type { RunListItem, RunPage } from '@cohort/protocol';
 
 function encodeCursor(createdAt: number, pk: number): string {
   return Buffer.from(JSON.stringify([createdAt, pk])).toString('base64url');

@@ -1,54 +1,13 @@
-import { parseJson, isPlainObject, mergeMetricDefinition, type MetricDefinitionMessage } from '@cohort/protocol';
+import { parseJson, isPlainObject, mergeMetricDefinition, type MetricDefinitionMessage, type MetricView, type RunView } from '@cohort/protocol';
 import type { RunState, StoredRun } from '@cohort/store';
 
-/** The run a query returns: what the HTTP API and the SDK's `Api` show. */
-export interface RunView {
-  id: string;
-  entity: string;
-  project: string;
-  /** `entity/project/id`. */
-  path: string;
-  name: string;
-  state: RunState;
-  exitCode: number | null;
-  group: string;
-  jobType: string;
-  rank: number | null;
-  worldSize: number | null;
-  localRank: number | null;
-  node: string;
-  /** The visible summary, nested. */
-  summary: Record<string, unknown>;
-  config: Record<string, unknown>;
-  tags: string[];
-  notes: string;
-  /** Seconds since the Unix epoch. */
-  startTime: number;
-  endTime: number | null;
-  heartbeatAt: number | null;
-  /** Seconds run, over all resumes. */
-  runtime: number;
-  lastStep: number | null;
-  appliedSeq: number;
-  sweepId: string;
-  host: string;
-  mode: string;
-  resumed: boolean;
-  /** `"<run>?_step=<n>"` for a forked run, else ''. */
-  forkedFrom: string;
-  /** `defineMetric` definitions, merged per name (a name ending in `*` is a glob): what charts honour (docs/http-api.md). */
-  metrics: MetricView[];
-}
+/** The run a query returns, and a merged `defineMetric` definition: the HTTP API's shapes (@cohort/protocol, http/runs.ts). */
+export type { MetricView, RunView } from '@cohort/protocol';
 
-/** A merged `defineMetric` definition as the dashboard reads it. */
-export interface MetricView {
-  name: string;
-  /** The metric's default x-axis; '' when none. */
-  stepMetric: string;
-  hidden: boolean;
-  summary: string;
-  goal: string;
-}
+// Compiles only while the HTTP API's run states are the store's: neither may gain one alone.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Holds<T extends true> = T;
+type StatesAgree = Holds<Same<RunView['state'], RunState>>;
 
 /** The stored definitions (one entry per `defineMetric` call), merged per name in first-defined order. */
 export function metricViews(metricsJson: string): MetricView[] {

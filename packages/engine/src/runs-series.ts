@@ -1,6 +1,6 @@
-import { CohortError } from '@cohort/protocol';
+import { CohortError, type RunsSeriesResult } from '@cohort/protocol';
 import type { Store } from '@cohort/store';
-import { checkSeriesOptions, downsample, xValues, type SeriesData, type SeriesOptions } from './series-query.js';
+import { checkSeriesOptions, downsample, xValues, type SeriesOptions } from './series-query.js';
 
 /**
  * One metric of many runs in one read: what the dashboard's project
@@ -17,19 +17,8 @@ export type RunsSeriesOptions = Omit<SeriesOptions, 'keys'> & {
   band?: boolean;
 };
 
-/** A run's series in {@link RunsSeriesResult}: `min` and `max` absent when asked without the band. */
-export type RunSeriesData = Omit<SeriesData, 'min' | 'max'> & Partial<Pick<SeriesData, 'min' | 'max'>>;
-
-/** What {@link Engine.runsSeries} returns. */
-export interface RunsSeriesResult {
-  key: string;
-  xAxis: string;
-  buckets: number;
-  /** By run id, in the order asked; a run that never logged the key is left out. */
-  runs: Record<string, RunSeriesData>;
-  /** Run ids asked for that do not exist in the project. */
-  missing: string[];
-}
+/** A run's series (`min` and `max` absent without the band) and what {@link Engine.runsSeries} returns: the HTTP API's shapes (@cohort/protocol, http/series.ts). */
+export type { RunSeriesData, RunsSeriesResult } from '@cohort/protocol';
 
 /** Checks the run ids and key of a request; INVALID_ARGUMENT naming the field and the rule. */
 export function checkRunsSeries(runIds: readonly string[], key: string): void {

@@ -1,4 +1,4 @@
-import { CohortError } from '@cohort/protocol';
+import { CohortError, type SeriesData, type SeriesResult } from '@cohort/protocol';
 import type { NumericSeries, Store } from '@cohort/store';
 
 /**
@@ -38,29 +38,8 @@ export interface SeriesOptions {
   signal?: AbortSignal;
 }
 
-/**
- * One metric, downsampled: bucket `i` holds `min[i]`, `max[i]` and `last[i]`
- * of its points, drawn at `x[i]` (the x of its last point). Buckets without a
- * finite value are left out, so the arrays may be shorter than the bucket count.
- */
-export interface SeriesData {
-  x: number[];
-  min: number[];
-  max: number[];
-  last: number[];
-  /** Points in the range (finite values), before bucketing. */
-  points: number;
-  /** True when points were merged into buckets (more points than buckets). */
-  downsampled: boolean;
-}
-
-/** What {@link Engine.series} returns. */
-export interface SeriesResult {
-  xAxis: string;
-  buckets: number;
-  /** By key, in first-logged order. */
-  series: Record<string, SeriesData>;
-}
+/** One metric downsampled (per bucket the x of its last point, and min, max and last value) and what {@link Engine.series} returns: the HTTP API's shapes (@cohort/protocol, http/series.ts). */
+export type { SeriesData, SeriesResult } from '@cohort/protocol';
 
 /** Checks series options; INVALID_ARGUMENT naming the field. Returns the buckets and x-axis to use. */
 export function checkSeriesOptions(o: SeriesOptions): { buckets: number; xAxis: string } {
