@@ -14,7 +14,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   'packages/ops': ['@cohort/protocol'],
   // Pure: the sweep engine does no I/O and knows nothing of the store, the engine or the SDK.
   'packages/sweeps': [],
-  'apps/coordinator': ['@cohort/protocol', '@cohort/store', '@cohort/engine', '@cohort/ops'],
+  'apps/coordinator': ['@cohort/protocol', '@cohort/store', '@cohort/engine', '@cohort/ops', '@cohort/sweeps'],
   'apps/worker': ['@cohort/protocol', '@cohort/store', '@cohort/engine', '@cohort/ops'],
   // The dashboard runs in the browser: it talks HTTP, never imports server or SDK code.
   'apps/web': [],

@@ -18,6 +18,8 @@ import { canSee, SUPERUSER, type Principal } from './auth/principal.js';
 import { sessionRequest } from './auth/session-routes.js';
 import { callerOf } from './auth/stream-slots.js';
 import { requestUrl } from './request-url.js';
+import { SweepController } from './sweeps/sweep-controller.js';
+import { createSweepRoutes } from './sweeps/sweep-routes.js';
 
 /** What the HTTP API needs. */
 export interface HttpApiDeps {
@@ -54,6 +56,8 @@ const html = (body: string, status = 200): Reply => ({ status, kind: 'html', bod
  * what was wrong, never a 500. docs/http-api.md describes every route.
  */
 export function createHttpHandler(deps: HttpApiDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  // Sweeps (docs/sweeps.md): their state is in the store, so every coordinator over one database answers alike.
+  const sweeps = createSweepRoutes(new SweepController(deps.engine.store, () => deps.info().httpUrl), deps.log);
   return (req, res) => {
     const isApi = (req.url ?? '/').startsWith('/api/');
     // The dashboard's files hold no data: they load without a key, and its API calls then ask for a login.
@@ -66,6 +70,7 @@ export function createHttpHandler(deps: HttpApiDeps): (req: IncomingMessage, res
     });
     authorize(deps, req)
       .then((principal) => {
+        if (isApi && sweeps(req, res)) return undefined;
         // The route table (http-schemas.ts, over @cohort/protocol's HTTP_ROUTES) is the API: nothing outside it is answered.
         if (isApi) checkApiRoute(requestUrl(req).pathname);
         if (deps.assets?.(req, res, principal)) return undefined;

@@ -2,11 +2,11 @@ import { CohortError } from '@cohort/protocol';
 import { assertVisible, type Principal } from './principal.js';
 
 /** API resources whose 4th path segment is an entity: `/api/v1/<resource>/<entity>/...`. */
-const ENTITY_RESOURCES: ReadonlySet<string> = new Set(['runs', 'groups', 'artifacts', 'series']);
+const ENTITY_RESOURCES: ReadonlySet<string> = new Set(['runs', 'groups', 'artifacts', 'series', 'sweeps']);
 
 /**
  * Checks the entity a request path names before any handler runs, so every
- * route under `/api/v1/runs|groups|artifacts|series/:entity` and every page under
+ * route under `/api/v1/runs|groups|artifacts|series|sweeps/:entity` and every page under
  * `/:entity/...` is covered, those added later included. `segments` are the
  * decoded path segments. NOT_FOUND for an entity the caller may not see.
  */

@@ -42,9 +42,8 @@ export interface StoredTrial {
   endedAt: number | null;
 }
 
-/** A new trial, as the controller decided it. */
+/** Who asks for a new trial. */
 export interface NewTrial {
-  paramsJson: string;
   agent: string;
   timeoutSeconds: number;
 }

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { embeddedServer } from '../harness/embedded-server.js';
+
+/**
+ * The sweep routes over HTTP against a real coordinator (docs/sweeps.md):
+ * config errors all at once, one trial per suggestion under concurrent
+ * agents, the sweep's controls and its view.
+ */
+describe('sweep routes', () => {
+  const server = embeddedServer('file');
+  const post = async (path: string, body: unknown = {}) => {
+    const res = await fetch(`${server.coordinator.httpUrl}/api/v1/sweeps/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
+  };
+  const get = async (path: string) => (await (await fetch(`${server.coordinator.httpUrl}/api/v1/sweeps/${path}`)).json()) as Record<string, any>;
+
+  it('refuses a bad config naming every path and rule at once', async () => {
+    const bad = await post('local/p', { method: 'grdi', parameters: { lr: { min: 1 }, bs: { values: [] } }, metric: { goal: 'up' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('INVALID_ARGUMENT');
+    for (const path of ['method', 'parameters.lr', 'parameters.bs', 'metric.name', 'metric.goal']) expect(bad.body.error.message).toContain(path);
+    const notJson = await fetch(`${server.coordinator.httpUrl}/api/v1/sweeps/local/p`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'method: grid' });
+    expect(notJson.status).toBe(400);
+    expect((await post('local/p/nope/next', { agent: '' })).status).toBe(400);
+  });
+
+  it('hands 50 concurrent /next calls 50 distinct trials, then waits, then is done', async () => {
+    const values = Array.from({ length: 50 }, (_, i) => i);
+    const created = await post('local/p', { method: 'grid', program: 'train.py', metric: { name: 'loss', goal: 'minimize' }, parameters: { x: { values } } });
+    expect(created.status).toBe(200);
+    const { id, url } = created.body;
+    expect(url).toBe(`${server.coordinator.httpUrl}/local/p/sweeps/${id}`);
+    const answers = await Promise.all(values.map((i) => post(`local/p/${id}/next`, { agent: `agent-${i}`, heartbeatSeconds: 60 })));
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    const trials = answers.map((a) => a.body);
+    expect(new Set(trials.map((t) => t.trialId)).size).toBe(50);
+    expect(new Set(trials.map((t) => t.params.x)).size).toBe(50);
+    expect(trials[0]!.command).toEqual(['/usr/bin/env', 'python', 'train.py', `--x=${trials[0]!.params.x}`]);
+    expect(trials[0]!.runGroup).toBe(trials[0]!.trialId);
+    // Every point is taken while trials run: wait.
+    expect((await post(`local/p/${id}/next`, { agent: 'late' })).body).toMatchObject({ wait: true, state: 'running' });
+    expect((await post(`local/p/${id}/trials/${trials[0]!.trialId}/heartbeat`)).body).toEqual({ stop: false });
+    await Promise.all(trials.map((t) => post(`local/p/${id}/trials/${t.trialId}/end`, { exitCode: t.params.x === 3 ? 1 : 0 })));
+    expect((await post(`local/p/${id}/next`, { agent: 'late' })).body).toEqual({ done: true, state: 'finished' });
+    const view = await get(`local/p/${id}`);
+    expect(view).toMatchObject({ id, entity: 'local', project: 'p', state: 'finished', metric: { name: 'loss', goal: 'minimize' }, bestRunId: null });
+    expect(view.trials).toHaveLength(50);
+    expect(view.trials.filter((t: { state: string }) => t.state === 'failed')).toHaveLength(1);
+    expect(Object.keys(view.trials[0]).sort()).toEqual(['endedAt', 'metric', 'params', 'runGroup', 'runId', 'startedAt', 'state', 'trialId']);
+    expect((await get('local/p')).sweeps).toContainEqual({ id, state: 'finished', createdAt: view.createdAt, method: 'grid', metric: 'loss', trials: 50 });
+  });
+
+  it('pauses (twice is once), resumes and cancels; cancel stops running trials on their heartbeat', async () => {
+    const { id } = (await post('local/p', { method: 'random', program: 'train.py', parameters: { lr: { min: 0.001, max: 0.1 } } })).body;
+    const trial = (await post(`local/p/${id}/next`, { agent: 'a' })).body;
+    expect(trial.params.lr).toBeGreaterThanOrEqual(0.001);
+    expect((await post(`local/p/${id}/pause`)).body).toEqual({ id, state: 'paused' });
+    expect((await post(`local/p/${id}/next`, { agent: 'a' })).body).toMatchObject({ wait: true, state: 'paused' });
+    expect((await post(`local/p/${id}/pause`)).body).toEqual({ id, state: 'paused' });
+    expect((await post(`local/p/${id}/resume`)).body).toEqual({ id, state: 'running' });
+    expect((await post(`local/p/${id}/cancel`)).body).toEqual({ id, state: 'canceled' });
+    expect((await post(`local/p/${id}/trials/${trial.trialId}/heartbeat`)).body).toEqual({ stop: true });
+    expect((await post(`local/p/${id}/trials/${trial.trialId}/end`, { exitCode: 143 })).body).toMatchObject({ state: 'stopped' });
+    expect((await post(`local/p/${id}/next`, { agent: 'a' })).body).toEqual({ done: true, state: 'canceled' });
+    const refused = await post(`local/p/${id}/resume`);
+    expect([refused.status, refused.body.error.code]).toEqual([409, 'FAILED_PRECONDITION']);
+    expect((await post(`local/p/${id}/trials/${id}-99/heartbeat`)).status).toBe(404);
+    expect((await post('local/p/nope/pause')).status).toBe(404);
+  });
+});
