@@ -210,8 +210,11 @@ describe('artifacts, models and files', () => {
     await expect(run.save(join(base, '..', 'x', '*.txt'), { basePath: base })).rejects.toThrow(/above the base path/);
     await expect(run.save(join(base, 'a'), { basePath: base, policy: 'sometimes' as never })).rejects.toThrow(/policy/);
     expect(await run.save('s3://bucket/x')).toEqual([]);
-    const live = await run.save(join(base, 'live.txt'), { basePath: base, policy: 'live' }).catch(() => []);
-    expect(live).toEqual([]);
+    // The glob is expanded when save is called (W&B): a file created later is not picked up.
+    expect(await run.save(join(base, 'later.txt'), { basePath: base, policy: 'live' })).toEqual([]);
+    await writeFile(join(base, 'later.txt'), 'never saved');
+    await writeFile(join(base, 'live.txt'), 'v0');
+    expect(await run.save(join(base, 'live.txt'), { basePath: base, policy: 'live' })).toEqual([join(run.dir, 'files', 'live.txt')]);
     await writeFile(join(base, 'live.txt'), 'v1');
     const other = await open('files');
     const into = join(work, 'restored');
@@ -223,9 +226,10 @@ describe('artifacts, models and files', () => {
     expect(await readFile(join(into, 'out/b.txt'), 'utf8')).toBe('local');
     await other.restore('out/b.txt', { runPath: `files/${run.id}`, root: into, replace: true });
     expect(await readFile(join(into, 'out/b.txt'), 'utf8')).toBe('B');
-    // The live file is picked up by the poll and uploaded at the end.
+    // The live file's last content is uploaded at the end.
     await run.finish();
     expect(await other.restore('live.txt', { runPath: `files/${run.id}`, root: into })).toBe(join(into, 'live.txt'));
+    expect(await readFile(join(into, 'live.txt'), 'utf8')).toBe('v1');
     const apiRun = await api.run(`files/${run.id}`);
     expect((await apiRun.files()).map((f) => f.path)).toEqual(['live.txt', 'out/a.txt', 'out/b.txt']);
     const got = await apiRun.downloadFile('out/b.txt', join(work, 'api-dl'));

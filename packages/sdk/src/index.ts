@@ -21,7 +21,7 @@
  * console.log(latest?.summary);
  */
 export { init, log, finish, withRun, run } from './init.js';
-export { Run, type LogOptions, type RunStatus, type RunState } from './run.js';
+export { Run, type LogOptions, type RunDefineMetricOptions, type RunStatus, type RunState } from './run.js';
 export { RunSummary } from './run-summary.js';
 export { RunConfig, type RunConfigView } from './run-config.js';
 export type { InitOptions, ResolvedInitOptions, RunMode, ResumeOption } from './init-options.js';
@@ -44,5 +44,5 @@ export { readWal, type WalSegmentScan } from './wal/wal-reader.js';
 export { CohortError, UsageError, ConfigError, type ErrorCode } from '@cohort/protocol';
 export type { Metric, DefineMetricOptions, AlertOptions, AlertLevel } from '@cohort/protocol';
 export { Artifact, type ArtifactManifestEntry, type ArtifactOptions, type ArtifactRunRef, type ArtifactState } from './artifacts/artifact.js';
-export type { FinishArtifactOptions, LogArtifactOptions, LogCodeOptions, UpsertArtifactOptions, UseArtifactOptions } from './artifacts/run-artifacts.js';
+export type { FinishArtifactOptions, LogArtifactOptions, LogCodeOptions, LogModelOptions, UpsertArtifactOptions, UseArtifactOptions } from './artifacts/run-artifacts.js';
 export type { RestoreOptions, SaveOptions, SavePolicy } from './files/run-files.js';

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import {
+  CohortError,
   ConfigState,
   generateRunId,
+  generateRunName,
   parseJson,
   parseMoment,
   stringifyJson,
@@ -28,6 +30,8 @@ import type { CoordinatorClient } from './transport/grpc-client.js';
 import { openRunRetrying } from './transport/open-run-retrying.js';
 import { retryingUntil } from './transport/retrying.js';
 import { RunAssets } from './artifacts/run-assets.js';
+import { lockSweepParams, readSweepEnv } from './sweeps/sweep-env.js';
+import { AssetClient } from './transport/asset-client.js';
 import { MediaUploader } from './files/media-uploader.js';
 import { RecordPump } from './transport/record-pump.js';
 import { WAL_FORMAT_VERSION } from './wal/wal-format.js';
@@ -147,21 +151,25 @@ async function startRun(o: ResolvedInitOptions): Promise<Run> {
     }
   }
   const generatedId = id === undefined;
-  id = validateRunId(id ?? generateRunId());
-  const project = validateProject(o.project);
-  if (o.entity !== undefined) validateEntity(o.entity);
+  id = asUsageError(() => validateRunId(id ?? generateRunId()));
+  const project = asUsageError(() => validateProject(o.project));
+  if (o.entity !== undefined) asUsageError(() => validateEntity(o.entity));
   const group = o.group === '' ? '' : validateGroup(o.group);
   const jobType = o.jobType === '' ? '' : validateJobType(o.jobType);
   const tags = o.tags === undefined ? undefined : validateTags(o.tags);
   const config = new ConfigState();
   config.update(o.config);
+  // A sweep trial's parameters (its agent's environment) win and are locked.
+  const trial = readSweepEnv();
+  lockSweepParams(config, trial);
   const plannedDir = runDirPath(o.baseDir, id, startDate);
 
   const request: OpenRunRequestMessage = withOpenRunDefaults({
     entity: o.entity ?? '',
     project,
     runId: id,
-    name: o.name,
+    // Online the server names a new run (its number in the project); offline and disabled runs are named here.
+    name: o.name === '' && (o.mode === 'offline' || o.mode === 'disabled') && (o.resume === '' || o.resume === 'never') ? generateRunName() : o.name,
     group,
     jobType,
     tags: tags ?? [],
@@ -180,7 +188,7 @@ async function startRun(o: ResolvedInitOptions): Promise<Run> {
     mode: o.mode,
     label: o.mode === 'shared' ? o.settings.label : '',
     primary: o.settings.primary,
-    sweepId: '',
+    sweepId: trial?.sweepId ?? '',
     host: o.host,
     offline: false,
   });
@@ -198,7 +206,17 @@ async function startRun(o: ResolvedInitOptions): Promise<Run> {
     const records = new RecordLog({ appliedSeq: 0, wal, maxBufferedBytes: o.settings.maxBufferedBytes, maxWalBytes: o.settings.maxWalBytes, logger: o.settings.logger });
     if (o.resume === 'auto') await writeResumeId(o.baseDir, id);
     const media = new MediaUploader({ filesDir: join(dir, 'files'), logger: o.settings.logger });
-    return new Run({ ...localParts(o, request, dir, tags ?? [], config, records, endHook(o)), media });
+    const assets = new RunAssets({
+      client: undefined,
+      run: { entity: request.entity || LOCAL_ENTITY, project, runId: id },
+      group: request.group,
+      rank: o.rank,
+      runDir: dir,
+      baseDir: o.baseDir,
+      logger: o.settings.logger,
+      progress: undefined,
+    });
+    return new Run({ ...localParts(o, request, dir, tags ?? [], config, records, endHook(o)), media, assets });
   }
 
   // online and shared
@@ -274,12 +292,12 @@ async function onlineRun(
   if (o.resume === 'auto') await writeResumeId(o.baseDir, id);
 
   const config = response.configJson !== '' ? new ConfigState(parseJson(response.configJson) as Record<string, unknown>) : new ConfigState(parseJson(request.configJson) as Record<string, unknown>);
+  lockSweepParams(config, readSweepEnv());
   const summary =
     response.summaryStateJson !== '' ? SummaryTracker.fromJSON(parseJson(response.summaryStateJson) as SummaryState) : new SummaryTracker();
+  const assetClient = new AssetClient(endpoint.grpcAddress, { apiKey: o.apiKey, tlsCa: endpoint.tlsCa });
   const assets = new RunAssets({
-    grpcAddress: endpoint.grpcAddress,
-    apiKey: o.apiKey,
-    tlsCa: endpoint.tlsCa,
+    client: assetClient,
     run: { entity, project, runId: id },
     group: response.group || request.group,
     rank: o.rank,
@@ -312,10 +330,20 @@ async function onlineRun(
     pump,
     closeTransport: () => client.close(),
     assets,
-    media: new MediaUploader({ filesDir: join(dir, 'files'), target: { client: assets.client, run: { entity, project, runId: id } }, logger: o.settings.logger }),
+    media: new MediaUploader({ filesDir: join(dir, 'files'), target: { client: assetClient, run: { entity, project, runId: id } }, logger: o.settings.logger }),
     onEnded: endHook(o),
   };
   return new Run(parts);
+}
+
+/** W&B raises `UsageError` for a bad run id or project name: the rule's message, as a `UsageError`. */
+function asUsageError<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (err instanceof CohortError && err.code === 'INVALID_ARGUMENT') throw new UsageError(err.message, { cause: err });
+    throw err;
+  }
 }
 
 function localParts(
@@ -343,7 +371,7 @@ function localParts(
     startTime: request.startTime,
     url: undefined,
     httpUrl: undefined,
-    sweepId: '',
+    sweepId: request.sweepId,
     dir,
     summary: new SummaryTracker(),
     config,

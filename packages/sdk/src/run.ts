@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { collectMediaFiles } from './media/media-file.js';
 import { ModelWatcher, type WatchableModel, type WatchOptions } from './media/model-watcher.js';
 import {
@@ -20,9 +21,10 @@ import {
   type RowsMessage,
   type RunUpdateMessage,
 } from '@cohort/protocol';
-import type { Artifact } from './artifacts/artifact.js';
+import { Artifact } from './artifacts/artifact.js';
 import type { RunAssets } from './artifacts/run-assets.js';
-import type { FinishArtifactOptions, LogArtifactOptions, LogCodeOptions, UpsertArtifactOptions, UseArtifactOptions } from './artifacts/run-artifacts.js';
+import type { FinishArtifactOptions, LogArtifactOptions, LogCodeOptions, LogModelOptions, UpsertArtifactOptions, UseArtifactOptions } from './artifacts/run-artifacts.js';
+import { checkModelName } from './artifacts/run-artifacts.js';
 import type { MediaUploader } from './files/media-uploader.js';
 import type { RestoreOptions, SaveOptions } from './files/run-files.js';
 import { ConsoleCapture } from './files/console-capture.js';
@@ -44,6 +46,12 @@ export interface LogOptions {
   readonly step?: number;
   /** Whether to close the row now. @defaultValue `true` when no `step` is given */
   readonly commit?: boolean;
+}
+
+/** Options of `run.defineMetric`: W&B's, with `stepMetric` a name or a {@link Metric}. */
+export interface RunDefineMetricOptions extends Omit<DefineMetricOptions, 'stepMetric'> {
+  /** The metric to use as this metric's x axis: its name, or the `Metric` that `defineMetric` returned for it. */
+  readonly stepMetric?: string | Metric;
 }
 
 /** `run.status()`: real numbers from the WAL and the server's acks. */
@@ -88,7 +96,7 @@ export interface RunParts {
   readonly pump: RecordPump | undefined;
   /** Releases the network client, if any. */
   readonly closeTransport: () => void;
-  /** Artifacts and files (online runs only). */
+  /** Artifacts and files (online and offline runs; disabled runs have none). */
   readonly assets?: RunAssets;
   /** Where logged media files go (online and offline runs). */
   readonly media?: MediaUploader;
@@ -509,9 +517,13 @@ export class Run implements ExitParticipant {
     this.#watcher.unwatch(models);
   }
 
-  defineMetric(name: string, options?: DefineMetricOptions): Metric {
+  /**
+   * Defines how a metric is summarized and charted (docs/run-semantics.md §2);
+   * `stepMetric` takes a name or the `Metric` another `defineMetric` returned.
+   */
+  defineMetric(name: string, options?: RunDefineMetricOptions): Metric {
     this.#guard('defineMetric');
-    const def = parseMetricDefinition(name, options);
+    const def = parseMetricDefinition(name, withStepMetricName(options));
     this.#flushRows();
     const metric = this.#tracker.defineMetric(def);
     this.#append({ kind: 'metric', metric: def });
@@ -708,14 +720,24 @@ export class Run implements ExitParticipant {
     }
   }
 
-  /** Logs an artifact (or a file, folder or `scheme://` reference) as a new version (docs/run-semantics.md §7). Resolves once stored. */
+  /**
+   * Logs an artifact (or a file, folder or `scheme://` reference) as a new
+   * version (docs/run-semantics.md §7). Resolves once stored; offline, once
+   * copied into the run folder for `cohort sync`; disabled, at once (nothing is kept).
+   */
   async logArtifact(artifactOrPath: Artifact | string, options?: LogArtifactOptions): Promise<Artifact> {
+    if (this.#disabled('logArtifact')) return disabledArtifact(this.id, artifactOrPath, options?.name, options?.type ?? 'unspecified');
     return this.#assets('logArtifact').artifacts.logArtifact(artifactOrPath, options);
   }
 
-  /** Records this run as a consumer of `name[:alias]` and returns the version (download it with `artifact.download()`). */
+  /**
+   * Records this run as a consumer of a version and returns it (download it
+   * with `artifact.download()`): `name[:alias]`, `name:<digest>`, a logged
+   * `Artifact`, or one not logged yet, which is logged first with `aliases`.
+   * Needs a server: `TypeError` offline and disabled (W&B).
+   */
   async useArtifact(nameOrArtifact: string | Artifact, options?: UseArtifactOptions): Promise<Artifact> {
-    if (!this.#p.assets) throw new TypeError('Cannot use artifacts in offline or disabled mode');
+    if (!this.#p.assets?.client) throw new TypeError('Cannot use artifacts in offline or disabled mode');
     return this.#assets('useArtifact').artifacts.useArtifact(nameOrArtifact, options);
   }
 
@@ -734,8 +756,12 @@ export class Run implements ExitParticipant {
     return this.#assets('linkArtifact').artifacts.linkArtifact(artifact, targetPath, aliases);
   }
 
-  /** Logs a model file or folder (type `model`). */
-  async logModel(path: string, options?: { name?: string; aliases?: readonly string[]; tags?: readonly string[] }): Promise<Artifact> {
+  /** Logs a model file or folder (type `model`); a `name` has letters, digits, `-`, `_` and `.` only (else `UsageError`). Offline and disabled as {@link Run.logArtifact}. */
+  async logModel(path: string, options?: LogModelOptions): Promise<Artifact> {
+    if (this.#disabled('logModel')) {
+      if (options?.name !== undefined) checkModelName(options.name);
+      return disabledArtifact(this.id, path, options?.name, 'model');
+    }
     return this.#assets('logModel').artifacts.logModel(path, options);
   }
 
@@ -749,13 +775,20 @@ export class Run implements ExitParticipant {
     return this.#assets('linkModel').artifacts.linkModel(path, registeredModelName, options);
   }
 
-  /** Logs the project's source files as a `code` artifact (`undefined` when none matched). */
+  /** Logs the project's source files as a `code` artifact (`undefined` when none matched, and in disabled mode). */
   async logCode(root?: string, options?: LogCodeOptions): Promise<Artifact | undefined> {
+    if (this.#disabled('logCode')) return undefined;
     return this.#assets('logCode').artifacts.logCode(root, options);
   }
 
-  /** Saves files matching a glob into the run's files (docs/run-semantics.md §9); resolves to their paths in the run's files folder. */
+  /**
+   * Saves the files a glob matches now into the run's files (docs/run-semantics.md §9);
+   * resolves to their paths in the run's files folder. Files created later
+   * are not picked up; `live` re-uploads the matched files as they change.
+   * Offline they are copied for `cohort sync`; disabled, nothing happens (`[]`).
+   */
   async save(glob: string, options?: SaveOptions): Promise<string[]> {
+    if (this.#disabled('save')) return [];
     return this.#assets('save').files.save(glob, options);
   }
 
@@ -768,6 +801,13 @@ export class Run implements ExitParticipant {
     if (this.#state !== 'running') throw new UsageError(`\`run.${what}()\` after the run finished`);
     if (!this.#p.assets) throw new UsageError(`\`run.${what}()\` needs a server; this run is ${this.#p.options.mode}`);
     return this.#p.assets;
+  }
+
+  /** Disabled mode: the file and artifact methods that work offline are no-ops (after the same finished-run guard). */
+  #disabled(what: string): boolean {
+    if (this.#p.options.mode !== 'disabled') return false;
+    if (this.#state !== 'running') throw new UsageError(`\`run.${what}()\` after the run finished`);
+    return true;
   }
 
   /** Finishes the run with exit code 0 (`await using run = await init()`). Prefer `withRun`, which sees exceptions. */
@@ -830,6 +870,20 @@ export class Run implements ExitParticipant {
   #warn(message: string): void {
     if (!this.#settings.silent) this.#logger.warn(message);
   }
+}
+
+/** `defineMetric`'s options with a `Metric` step metric replaced by its name (anything else is left for the rules to check). */
+function withStepMetricName(options: RunDefineMetricOptions | undefined): unknown {
+  const step: unknown = options?.stepMetric;
+  if (step === null || typeof step !== 'object' || typeof (step as { name?: unknown }).name !== 'string') return options;
+  return { ...options, stepMetric: (step as Metric).name };
+}
+
+/** What a disabled run's `logArtifact`/`logModel` return: the artifact given, or an empty one named as a logged path would be. */
+function disabledArtifact(runId: string, artifactOrPath: Artifact | string, name: string | undefined, type: string): Artifact {
+  if (artifactOrPath instanceof Artifact) return artifactOrPath;
+  if (typeof artifactOrPath !== 'string') throw new TypeError(`Expected an Artifact or a path, got ${typeof artifactOrPath}`);
+  return new Artifact(name ?? `run-${runId}-${basename(artifactOrPath) || 'artifact'}`, type);
 }
 
 function escapeHtml(text: string): string {

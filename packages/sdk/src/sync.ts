@@ -3,7 +3,8 @@ import { basename, join, resolve } from 'node:path';
 import { CohortError, decodeRecord, encodeRecord, withOpenRunDefaults, type OpenRunRequestMessage, type WalHeaderMessage } from '@cohort/protocol';
 import { DEFAULT_URL, readEnv } from './env.js';
 import { silentLogger, type Logger } from './logger.js';
-import { syncMediaDir } from './files/media-uploader.js';
+import { syncFilesDir } from './files/media-uploader.js';
+import { syncOfflineArtifacts } from './artifacts/offline-artifacts.js';
 import { AssetClient } from './transport/asset-client.js';
 import { connect, resolveEndpoint, type ServerEndpoint } from './transport/endpoint.js';
 import { openRun, type CoordinatorClient } from './transport/grpc-client.js';
@@ -220,11 +221,13 @@ async function syncOne(runDir: string, endpoint: ServerEndpoint, server: string,
     };
     // An online run exists on its server: stream to it as it is (an OpenRun would resume it, flipping its state to running).
     if (offline) await openRunOnServer();
-    // Media files the run left beside its WAL (offline, or an upload that failed) go first: the records name them.
+    // Files the run left beside its WAL go first, the records name them: an offline run's media, saved
+    // files and artifacts; an online run's media whose upload failed.
     const uploadMedia = async (): Promise<void> => {
       const assets = new AssetClient(endpoint.grpcAddress, { apiKey, tlsCa: endpoint.tlsCa });
       try {
-        await syncMediaDir({ client: assets, run }, join(runDir, 'files'));
+        await syncFilesDir({ client: assets, run }, join(runDir, 'files'), offline ? 'all' : 'media');
+        if (offline) await syncOfflineArtifacts(assets, run, runDir);
       } finally {
         assets.close();
       }

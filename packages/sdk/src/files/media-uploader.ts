@@ -157,12 +157,13 @@ async function uploadMedia(target: MediaTarget, files: readonly LocalMedia[]): P
 }
 
 /**
- * `cohort sync`'s half of media: uploads every file under `<filesDir>/media`
+ * `cohort sync`'s half of files: uploads every file under `<filesDir>/media`
  * (the media an offline run, or an online run whose upload failed, left
- * beside its WAL). Returns how many files it found.
+ * beside its WAL), or with `all` every file of the folder (an offline run's
+ * media and the copies of its `save` calls). Returns how many files it found.
  */
-export async function syncMediaDir(target: MediaTarget, filesDir: string): Promise<number> {
-  const root = join(filesDir, 'media');
+export async function syncFilesDir(target: MediaTarget, filesDir: string, which: 'media' | 'all'): Promise<number> {
+  const root = which === 'all' ? filesDir : join(filesDir, 'media');
   const files: LocalMedia[] = [];
   for (const localPath of await listFiles(root)) {
     if (localPath.endsWith('.cohort-part')) continue;

@@ -1,6 +1,6 @@
 import { copyFile, mkdir, rm, stat, symlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { CohortError, checkFilePath, invalidArgument } from '@cohort/protocol';
+import { CohortError, UsageError, checkFilePath, invalidArgument } from '@cohort/protocol';
 import type { Logger } from '../logger.js';
 import { hashFile, type AssetClient, type WireRunRef } from '../transport/asset-client.js';
 import { globFiles } from './glob-match.js';
@@ -26,9 +26,10 @@ export interface RestoreOptions {
   readonly root?: string;
 }
 
+/** One `save` call: the files its glob matched when it was called. */
 interface Watched {
   base: string;
-  pattern: string;
+  paths: readonly string[];
   policy: SavePolicy;
 }
 
@@ -36,14 +37,17 @@ interface Watched {
 const MAX_WATCHED = 256;
 
 /**
- * `run.save` and `run.restore` (docs/run-semantics.md §9). Saved files are linked into
- * the run's files folder (`<run dir>/files/<path>`) and uploaded as blobs
- * (skipping those the server has) with their paths recorded for the run.
- * `live` globs are polled (every `liveIntervalMs`) and a file whose size or
- * mtime changed is uploaded again.
+ * `run.save` and `run.restore` (docs/run-semantics.md §9). The glob is
+ * expanded when `save` is called (W&B): files created later are not picked
+ * up. Saved files are linked into the run's files folder
+ * (`<run dir>/files/<path>`) and uploaded as blobs (skipping those the server
+ * has) with their paths recorded for the run. The files of `live` saves are
+ * polled (every `liveIntervalMs`) and one whose size or mtime changed is
+ * uploaded again. Offline (no client) the files are copied into the files
+ * folder (again at the end for `live` and `end`) and `cohort sync` uploads them.
  */
 export class RunFiles {
-  readonly #client: AssetClient;
+  readonly #client: AssetClient | undefined;
   readonly #run: WireRunRef;
   readonly #filesDir: string;
   readonly #logger: Logger;
@@ -54,7 +58,7 @@ export class RunFiles {
   readonly #liveIntervalMs: number;
   #chain: Promise<unknown> = Promise.resolve();
 
-  constructor(options: { client: AssetClient; run: WireRunRef; runDir: string; logger: Logger; liveIntervalMs?: number }) {
+  constructor(options: { client: AssetClient | undefined; run: WireRunRef; runDir: string; logger: Logger; liveIntervalMs?: number }) {
     this.#client = options.client;
     this.#run = options.run;
     this.#filesDir = join(options.runDir, 'files');
@@ -86,9 +90,10 @@ export class RunFiles {
     checkFilePath(rel.replace(/[*?[\]]/g, 'x'), 'glob');
     const matched = globFiles(base, rel);
     const out = matched.map((p) => join(this.#filesDir, ...p.split('/')));
-    if (this.#watched.length >= MAX_WATCHED) throw new CohortError('RESOURCE_EXHAUSTED', `save: at most ${MAX_WATCHED} globs per run`);
-    this.#watched.push({ base, pattern: rel, policy });
+    if (this.#watched.length >= MAX_WATCHED) throw new CohortError('RESOURCE_EXHAUSTED', `save: at most ${MAX_WATCHED} save calls per run`);
+    this.#watched.push({ base, paths: matched, policy });
     for (const p of matched) await this.#link(base, p);
+    if (this.#client === undefined) return out.sort();
     if (policy !== 'end') await this.#enqueue(() => this.#upload(base, matched, false));
     if (policy === 'live') this.#startPolling();
     return out.sort();
@@ -96,6 +101,8 @@ export class RunFiles {
 
   /** `run.restore`: downloads one file; `undefined` when the run has none by that name. */
   async restore(name: string, options: RestoreOptions = {}): Promise<string | undefined> {
+    const client = this.#client;
+    if (client === undefined) throw new UsageError('`run.restore()` needs a server; this run is offline');
     const path = checkFilePath(name, 'name');
     const run = options.runPath === undefined ? this.#run : parseRunPath(options.runPath, this.#run);
     const root = resolve(options.root ?? this.#filesDir);
@@ -103,22 +110,25 @@ export class RunFiles {
     if (!target.startsWith(root + sep)) throw invalidArgument(`restore: ${JSON.stringify(name)} leaves ${root}`);
     const exists = await stat(target).then(() => true, () => false);
     if (exists && options.replace !== true) return target;
-    const file = await this.#client.getRunFile(run, path);
+    const file = await client.getRunFile(run, path);
     if (!file) return undefined;
-    await this.#client.downloadTo(file.digest, target);
+    await client.downloadTo(file.digest, target);
     return target;
   }
 
-  /** Uploads `live` and `end` files once more (the run is finishing) and stops polling. */
+  /** Uploads (offline: copies) `live` and `end` files once more (the run is finishing) and stops polling. */
   async finish(): Promise<void> {
     clearInterval(this.#timer);
     this.#timer = undefined;
     await this.#polling;
     for (const w of this.#watched) {
       if (w.policy === 'now') continue;
-      const matched = globFiles(w.base, w.pattern);
-      for (const p of matched) await this.#link(w.base, p);
-      await this.#enqueue(() => this.#upload(w.base, matched, true));
+      if (this.#client === undefined) {
+        for (const p of w.paths) await this.#copy(w.base, p);
+        continue;
+      }
+      for (const p of w.paths) await this.#link(w.base, p);
+      await this.#enqueue(() => this.#upload(w.base, w.paths, true));
     }
     await this.#chain;
   }
@@ -142,9 +152,8 @@ export class RunFiles {
   async #pollLive(): Promise<void> {
     for (const w of this.#watched) {
       if (w.policy !== 'live') continue;
-      const matched = globFiles(w.base, w.pattern);
-      for (const p of matched) await this.#link(w.base, p);
-      await this.#enqueue(() => this.#upload(w.base, matched, false));
+      for (const p of w.paths) await this.#link(w.base, p);
+      await this.#enqueue(() => this.#upload(w.base, w.paths, false));
     }
   }
 
@@ -161,21 +170,34 @@ export class RunFiles {
       changed.push({ localPath: local, path: p, digest: h.digest, size: h.size });
       this.#uploaded.set(p, stamp);
     }
-    if (changed.length === 0) return;
-    await this.#client.uploadMissing(changed);
-    await this.#client.putRunFiles(this.#run, changed.map((c) => ({ path: c.path, digest: c.digest, size: c.size, ref: '' })));
+    const client = this.#client;
+    if (changed.length === 0 || client === undefined) return;
+    await client.uploadMissing(changed);
+    await client.putRunFiles(this.#run, changed.map((c) => ({ path: c.path, digest: c.digest, size: c.size, ref: '' })));
   }
 
-  /** Links (or copies, where links are not allowed) a saved file into the run's files folder. */
+  /** Links (or copies, where links are not allowed) a saved file into the run's files folder; offline, copies it. */
   async #link(base: string, path: string): Promise<void> {
     const target = join(this.#filesDir, ...path.split('/'));
     const source = join(base, ...path.split('/'));
     if (resolve(target) === resolve(source)) return;
+    if (this.#client === undefined) return this.#copy(base, path);
     await mkdir(dirname(target), { recursive: true });
     const existing = await stat(target).catch(() => undefined);
     if (existing) return;
     await rm(target, { force: true });
     await symlink(source, target).catch(() => copyFile(source, target));
+  }
+
+  /** Copies a saved file into the run's files folder (offline: `cohort sync` uploads what is there then), replacing an older copy; a file gone since is left as last copied. */
+  async #copy(base: string, path: string): Promise<void> {
+    const target = join(this.#filesDir, ...path.split('/'));
+    const source = join(base, ...path.split('/'));
+    if (resolve(target) === resolve(source)) return;
+    await mkdir(dirname(target), { recursive: true });
+    await copyFile(source, target).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
   }
 
   #enqueue<T>(fn: () => Promise<T>): Promise<T> {
