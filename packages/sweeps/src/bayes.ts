@@ -6,12 +6,14 @@ import { flatten, nest, stableKey, valueAt, type FlatParam } from './space.js';
 import { historyValues, type Suggestion, type Trial } from './trial.js';
 
 /** The GP trains on at most this many observed trials: the best half and the most recent half. */
-export const MAX_OBSERVED = 200;
+export const MAX_OBSERVED = 128;
 /** Trials still pending or running enter as fantasies (the GP's own prediction), at most this many, most recent first. */
 const MAX_FANTASIES = 100;
-const RANDOM_CANDIDATES = 500;
-const LOCAL_STARTS = 5;
-const LOCAL_STEPS = 20;
+const RANDOM_CANDIDATES = 300;
+const NEIGHBOURS = 6;
+const LOCAL_STARTS = 4;
+const LOCAL_STEPS = 15;
+const CONTINUOUS = new Set(['uniform', 'log_uniform_values', 'inv_log_uniform_values', 'normal', 'log_normal']);
 /** EI's exploration margin, in standardized units of the metric. */
 const XI = 0.01;
 
@@ -62,7 +64,16 @@ function randomPoint(s: Space, rng: Rng): Float64Array {
 
 /** The point a trial would actually run: decoded (rounded, quantized, argmax) and encoded again. */
 function snap(s: Space, x: Float64Array): Float64Array {
-  return encode(s, nest(s.params, decode(s, x)))!;
+  const y = new Float64Array(s.dims);
+  s.params.forEach((p, i) => {
+    const n = unitDims(p.spec);
+    if (n === 0) return;
+    const o = s.offsets[i]!;
+    const coords = x.subarray(o, o + n);
+    // A value outside the CDF's domain (q_log_normal rounded to 0) keeps its raw coordinates.
+    y.set(toUnit(p.spec, fromUnit(p.spec, Array.from(coords))) ?? coords, o);
+  });
+  return y;
 }
 
 /** A step from x: Gaussian on numeric coordinates, sometimes another category. */
@@ -153,7 +164,14 @@ export function bayesSuggest(config: SweepConfig, trials: readonly Trial[], rng:
   const observed = cap(observe(config, trials), order)
     .map((o) => ({ ...o, x: encoded(o.trial) }))
     .filter((o): o is { trial: Trial; y: number; x: Float64Array } => o.x !== null);
-  if (observed.length < initialDesign(s.dims)) return { params: nest(s.params, decode(s, randomPoint(s, rng))) };
+  const discrete = !s.params.some((p) => CONTINUOUS.has(p.spec.distribution));
+  const taken = discrete ? new Set(trials.map((t) => stableKey(t.params))) : new Set<string>();
+  if (observed.length < initialDesign(s.dims)) {
+    // Random points to start; in a discrete space, one no trial has run when a few draws find it.
+    let params = nest(s.params, decode(s, randomPoint(s, rng)));
+    for (let i = 0; i < 50 && taken.has(stableKey(params)); i++) params = nest(s.params, decode(s, randomPoint(s, rng)));
+    return { params };
+  }
 
   const ys = observed.map((o) => o.y);
   const mean = ys.reduce((a, b) => a + b, 0) / ys.length;
@@ -183,7 +201,7 @@ export function bayesSuggest(config: SweepConfig, trials: readonly Trial[], rng:
   };
   for (let i = 0; i < RANDOM_CANDIDATES; i++) add(randomPoint(s, rng));
   const leaders = [...observed].sort((a, b) => a.y - b.y).slice(0, LOCAL_STARTS);
-  for (const o of leaders) for (let i = 0; i < 10; i++) add(perturb(s, o.x, 0.05, rng));
+  for (const o of leaders) for (let i = 0; i < NEIGHBOURS; i++) add(perturb(s, o.x, 0.05, rng));
 
   // Local refinement: hill climbing from the best candidates with shrinking steps.
   const starts = [...scored].sort((a, b) => b.ei - a.ei).slice(0, LOCAL_STARTS);
@@ -198,9 +216,9 @@ export function bayesSuggest(config: SweepConfig, trials: readonly Trial[], rng:
     }
   }
 
-  // The best point no trial has run yet (a fully discrete space can run out of new ones).
-  const taken = new Set(trials.map((t) => stableKey(t.params)));
   scored.sort((a, b) => b.ei - a.ei);
+  // In a space of discrete parameters only, the best point no trial has run yet (continuous ones never repeat).
+  if (!discrete) return { params: nest(s.params, decode(s, scored[0]!.x)) };
   for (const c of scored) {
     const params = nest(s.params, decode(s, c.x));
     if (!taken.has(stableKey(params))) return { params };

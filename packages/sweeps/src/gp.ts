@@ -14,8 +14,8 @@ export interface GaussianProcess {
 }
 
 const SQRT5 = Math.sqrt(5);
-const ISO_LENGTHSCALES = [0.05, 0.1, 0.2, 0.35, 0.6, 1, 2];
-const NOISES = [1e-6, 1e-4, 1e-2, 1e-1];
+const ISO_LENGTHSCALES = [0.05, 0.1, 0.2, 0.4, 0.8, 1.6];
+const NOISES = [1e-6, 1e-3, 1e-1];
 /** Hyperparameters are fitted on at most this many points, so fitting stays cheap at any n. */
 const FIT_POINTS = 64;
 
@@ -79,13 +79,13 @@ interface Factor {
   jitter: number;
 }
 
-/** Factors R = K + (noise + jitter) I, adding jitter ×10 from 1e-10 until Cholesky succeeds. */
-function factor(xs: readonly Float64Array[], ys: ArrayLike<number>, inv: Float64Array, noise: number): Factor {
-  const n = xs.length;
+/** Factors R = K + (noise + jitter) I for a kernel matrix given by its scaled squared distances, adding jitter ×10 from 1e-10 until Cholesky succeeds. */
+function factor(r2: Float64Array, n: number, ys: ArrayLike<number>, noise: number): Factor {
   const k = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < i; j++) {
-      const v = matern52(xs[i]!, xs[j]!, inv);
+      const r = SQRT5 * Math.sqrt(r2[i * n + j]!);
+      const v = (1 + r + (r * r) / 3) * Math.exp(-r);
       k[i * n + j] = v;
       k[j * n + i] = v;
     }
@@ -106,8 +106,25 @@ function factor(xs: readonly Float64Array[], ys: ArrayLike<number>, inv: Float64
   }
 }
 
+/** Squared distances scaled by inverse lengthscales, between every pair of points (lower triangle). */
+function scaledDistances(xs: readonly Float64Array[], inv: Float64Array): Float64Array {
+  const n = xs.length;
+  const r2 = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      let s = 0;
+      for (let k = 0; k < inv.length; k++) {
+        const d = (xs[i]![k]! - xs[j]![k]!) * inv[k]!;
+        s += d * d;
+      }
+      r2[i * n + j] = s;
+    }
+  }
+  return r2;
+}
+
 function model(xs: Float64Array[], ys: number[], inv: Float64Array, noise: number): GaussianProcess {
-  const f = factor(xs, ys, inv, noise);
+  const f = factor(scaledDistances(xs, inv), xs.length, ys, noise);
   const n = xs.length;
   const kx = new Float64Array(n);
   return {
@@ -146,25 +163,33 @@ export function fitGaussianProcess(xs: Float64Array[], ys: number[], rand: () =>
   }
   const fx = fitIdx.map((i) => xs[i]!);
   const fy = fitIdx.map((i) => ys[i]!);
-  const score = (inv: Float64Array, noise: number) => factor(fx, fy, inv, noise).logLik;
+  const n = fx.length;
+  // Unit-lengthscale squared distances, per dimension and summed: a lengthscale change rescales them in O(n²).
+  const perDim = Array.from({ length: d }, (_, k) => {
+    const m = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) m[i * n + j] = (fx[i]![k]! - fx[j]![k]!) ** 2;
+    return m;
+  });
+  const total = new Float64Array(n * n);
+  for (const m of perDim) for (let i = 0; i < total.length; i++) total[i]! += m[i]!;
 
-  let best = { inv: new Float64Array(d).fill(1 / ISO_LENGTHSCALES[0]!), noise: NOISES[0]!, logLik: -Infinity };
+  let best = { inv: new Float64Array(d), r2: total, noise: NOISES[0]!, logLik: -Infinity };
   for (const ls of ISO_LENGTHSCALES) {
+    const r2 = total.map((v) => v / (ls * ls));
     for (const noise of NOISES) {
-      const inv = new Float64Array(d).fill(1 / ls);
-      const logLik = score(inv, noise);
-      if (logLik > best.logLik) best = { inv, noise, logLik };
+      const logLik = factor(r2, n, fy, noise).logLik;
+      if (logLik > best.logLik) best = { inv: new Float64Array(d).fill(1 / ls), r2, noise, logLik };
     }
   }
   // Automatic relevance: stretch or shrink one dimension's lengthscale at a time while the likelihood improves.
-  for (let pass = 0; pass < 2; pass++) {
-    for (let k = 0; k < d; k++) {
-      for (const factorK of [0.5, 2, 4]) {
-        const inv = Float64Array.from(best.inv);
-        inv[k] = Math.min(100, Math.max(0.05, inv[k]! / factorK));
-        const logLik = score(inv, best.noise);
-        if (logLik > best.logLik + 1e-9) best = { inv, noise: best.noise, logLik };
-      }
+  for (let k = 0; k < d; k++) {
+    for (const stretch of [0.5, 3]) {
+      const inv = Float64Array.from(best.inv);
+      inv[k] = Math.min(100, Math.max(0.05, inv[k]! / stretch));
+      const delta = inv[k]! ** 2 - best.inv[k]! ** 2;
+      const r2 = best.r2.map((v, i) => v + delta * perDim[k]![i]!);
+      const logLik = factor(r2, n, fy, best.noise).logLik;
+      if (logLik > best.logLik + 1e-9) best = { inv, r2, noise: best.noise, logLik };
     }
   }
   return model(xs, ys, best.inv, best.noise);
