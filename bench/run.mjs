@@ -15,6 +15,7 @@ import { benchBadRecords } from './bad-records.mjs';
 import { benchRunList } from './run-list.mjs';
 import { benchAbuse } from './abuse.mjs';
 import { benchPythonClient } from './python-client.mjs';
+import { benchSweeps } from './sweeps.mjs';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const tmp = mkdtempSync(join(tmpdir(), 'cohort-bench-'));
@@ -122,6 +123,7 @@ try {
   if (process.env.BENCH_ONLY !== 'ingest') await benchRunList(tmp);
   if (process.env.BENCH_ONLY !== 'ingest') await benchAbuse(tmp);
   if (process.env.BENCH_ONLY !== 'ingest') await benchPythonClient(tmp);
+  if (process.env.BENCH_ONLY !== 'ingest') await benchSweeps();
   // (e) scaled-mode fan-in (needs Redis and PostgreSQL: REDIS_URL / DATABASE_URL, or the binaries); BENCH_FANIN=0 skips it.
   if (process.env.BENCH_ONLY !== 'ingest' && process.env.BENCH_FANIN !== '0') await benchFanIn(tmp);
 } finally {
