@@ -91,10 +91,11 @@ export class S3BlobStore implements BlobStore {
     const { bucket, prefix } = parseS3Url(url);
     const store = new S3BlobStore(bucket, prefix, new S3Client(s3ClientConfig(options)), options);
     try {
-      await store.#client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: 1 }));
+      // A listing that is empty or short (the temporary objects' prefix): it proves the endpoint, bucket and key.
+      await store.#client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix}tmp/`, MaxKeys: 1 }));
     } catch (err) {
       store.#client.destroy();
-      throw new CohortError('UNAVAILABLE', `blob store ${url}: the bucket does not answer (${describe(err)})`, { cause: err });
+      throw new CohortError('UNAVAILABLE', `blob store ${url}: the bucket does not answer (${describe(err)})`);
     }
     return store;
   }
@@ -358,5 +359,6 @@ function describe(err: unknown): string {
 }
 
 function unavailable(what: string, err: unknown): CohortError {
-  return new CohortError('UNAVAILABLE', `blob store: ${what} failed (${describe(err)})`, { cause: err });
+  // The SDK's error, not as `cause`: it carries the whole HTTP response, which logs would print.
+  return new CohortError('UNAVAILABLE', `blob store: ${what} failed (${describe(err)})`);
 }
