@@ -33,6 +33,10 @@ export { terminalProgress, type ProgressLine, type ProgressStream } from './term
 export { Api, type ApiOptions, type RunsOptions, type ProjectView } from './api/api.js';
 export { ApiRun, type RunView, type HistoryRow, type HistoryOptions, type ScanHistoryOptions } from './api/api-run.js';
 export { ApiGroup, type GroupView, type GroupMemberView, type GroupHistoryRow, type GroupHistoryOptions, type AggregateValue } from './api/api-group.js';
+export { ApiSweep } from './api/api-sweep.js';
+export { sweep, agent, type SweepOptions, type AgentOptions, type TrialContext } from './sweeps/sweep-agent.js';
+export { SweepClient, agentName, type SweepRef, type SweepServerOptions } from './sweeps/sweep-client.js';
+export { readSweepEnv, SWEEP_ENV, type SweepTrialEnv } from './sweeps/sweep-env.js';
 export type { PreemptionNoticeSettings } from './settings.js';
 export { detectDistributedEnv, groupRunId, type DistributedEnv, type DistributedSource } from './dist-env.js';
 export { SystemMetricsCollector, parseNvidiaSmi, NVIDIA_SMI_ARGS, NVIDIA_SMI_FIELDS, type SystemMetricsCollectorOptions } from './system-metrics.js';

@@ -1,11 +1,13 @@
-import { CohortError, invalidArgument } from '@cohort/protocol';
+import { invalidArgument, type ProjectView, type RunPage } from '@cohort/protocol';
 import { DEFAULT_URL, readEnv } from '../env.js';
 import { isHttpUrl } from '../transport/endpoint.js';
-import { ApiRun, type RunView } from './api-run.js';
+import { ApiRun } from './api-run.js';
+import { apiGet } from './api-get.js';
 import { HttpClient } from './http-client.js';
 import { fetchArtifact } from './api-artifact.js';
 import type { Artifact } from '../artifacts/artifact.js';
 import { ApiGroup } from './api-group.js';
+import { fetchSweep, type ApiSweep } from './api-sweep.js';
 
 /** Options of {@link Api}. */
 export interface ApiOptions {
@@ -23,14 +25,8 @@ export interface RunsOptions {
   readonly filters?: Readonly<Record<string, unknown>>;
 }
 
-/** A project, as `GET /api/v1/projects` lists it. */
-export interface ProjectView {
-  readonly entity: string;
-  readonly project: string;
-  readonly runCount: number;
-  /** Seconds since the epoch of the last change to any of its runs. */
-  readonly updatedAt: number;
-}
+/** A project, as `GET /api/v1/projects` lists it: the HTTP API's shape (@cohort/protocol, http/server.ts). */
+export type { ProjectView } from '@cohort/protocol';
 
 /**
  * Reads runs, history and summaries over the coordinator's HTTP API
@@ -56,20 +52,14 @@ export class Api {
 
   /** The server's default entity (`local` on an embedded server), asked once. */
   defaultEntity(): Promise<string> {
-    this.#defaultEntity ??= this.#http.get('/api/v1/info').then((info) => {
-      const e = (info as { defaultEntity?: unknown }).defaultEntity;
-      return typeof e === 'string' && e !== '' ? e : 'local';
-    });
+    this.#defaultEntity ??= apiGet(this.#http, '/api/v1/info', {}).then((info) => (info.defaultEntity !== '' ? info.defaultEntity : 'local'));
     this.#defaultEntity.catch(() => (this.#defaultEntity = undefined));
     return this.#defaultEntity;
   }
 
   /** The projects of an entity (default: the server's default entity). */
   async projects(entity?: string): Promise<ProjectView[]> {
-    const body = await this.#http.get('/api/v1/projects', { entity: entity ?? (await this.defaultEntity()) });
-    const projects = (body as { projects?: unknown }).projects;
-    if (!Array.isArray(projects)) throw new CohortError('INTERNAL', 'GET /api/v1/projects: expected { projects: [...] }');
-    return projects as ProjectView[];
+    return (await apiGet(this.#http, '/api/v1/projects', {}, { entity: entity ?? (await this.defaultEntity()) })).projects;
   }
 
   /** The runs of `"entity/project"` or `"project"`, optionally filtered. */
@@ -80,16 +70,15 @@ export class Api {
     const out: ApiRun[] = [];
     let cursor: string | undefined;
     do {
-      const body = await this.#http.get(`/api/v1/runs/${encodeURIComponent(entity)}/${encodeURIComponent(project)}`, {
-        filters: options.filters === undefined ? undefined : JSON.stringify(options.filters),
-        fields: 'config,summary',
-        limit: 1000,
-        cursor,
-      });
-      const { runs, nextCursor } = body as { runs?: unknown; nextCursor?: unknown };
-      if (!Array.isArray(runs)) throw new CohortError('INTERNAL', 'GET runs: expected { runs: [...] }');
-      for (const v of runs) out.push(new ApiRun(this.#http, v as RunView));
-      cursor = typeof nextCursor === 'string' ? nextCursor : undefined;
+      const page: RunPage = await apiGet(
+        this.#http,
+        '/api/v1/runs/{entity}/{project}',
+        { entity, project },
+        { filters: options.filters === undefined ? undefined : JSON.stringify(options.filters), fields: 'config,summary', limit: 1000, cursor },
+      );
+      // Asked with fields=config,summary: a listed run has both; its page URL is not listed.
+      for (const v of page.runs) out.push(new ApiRun(this.#http, { ...v, config: v.config ?? {}, summary: v.summary ?? {}, url: '' }));
+      cursor = page.nextCursor;
     } while (cursor !== undefined);
     return out;
   }
@@ -98,10 +87,7 @@ export class Api {
   async run(path: string): Promise<ApiRun> {
     const parts = splitPath(path, 'run', [2, 3]);
     const [entity, project, id] = parts.length === 3 ? [parts[0]!, parts[1]!, parts[2]!] : [await this.defaultEntity(), parts[0]!, parts[1]!];
-    const view = await this.#http.get(
-      `/api/v1/runs/${encodeURIComponent(entity)}/${encodeURIComponent(project)}/${encodeURIComponent(id)}`,
-    );
-    return new ApiRun(this.#http, view as RunView);
+    return new ApiRun(this.#http, await apiGet(this.#http, '/api/v1/runs/{entity}/{project}/{id}', { entity, project, id }));
   }
 
   /**
@@ -117,6 +103,16 @@ export class Api {
     // The entity lookup may fail; the error belongs to the first call on the group, not an unhandled rejection.
     resolved.catch(() => undefined);
     return new ApiGroup(this.#http, resolved);
+  }
+
+  /**
+   * A sweep, `"entity/project/id"` or `"project/id"`, with its trials' `runs`
+   * and `bestRun()` (docs/sweeps.md). Throws `CohortError` NOT_FOUND when absent.
+   */
+  async sweep(path: string): Promise<ApiSweep> {
+    const parts = splitPath(path, 'sweep', [2, 3]);
+    const [entity, project, id] = parts.length === 3 ? [parts[0]!, parts[1]!, parts[2]!] : [await this.defaultEntity(), parts[0]!, parts[1]!];
+    return fetchSweep(this.#http, entity, project, id);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { CohortError, ERROR_CODES, parseJson, type ErrorCode } from '@cohort/protocol';
+import { CohortError, ERROR_CODES, parseJson, stringifyJson, type ErrorCode } from '@cohort/protocol';
 
 /** Options of {@link HttpClient}. */
 export interface HttpClientOptions {
@@ -21,6 +21,25 @@ function codeForStatus(status: number): ErrorCode {
   if (status === 503) return 'UNAVAILABLE';
   if (status === 504) return 'DEADLINE_EXCEEDED';
   return 'INTERNAL';
+}
+
+/** A response's JSON body, or the `CohortError` its status and error body say. */
+async function answerOf(method: string, path: string, res: Response): Promise<unknown> {
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = text === '' ? undefined : parseJson(text);
+  } catch {
+    body = undefined;
+  }
+  if (!res.ok) {
+    const error = body !== null && typeof body === 'object' ? (body as { error?: { code?: unknown; message?: unknown } }).error : undefined;
+    const code = typeof error?.code === 'string' && KNOWN.has(error.code) ? (error.code as ErrorCode) : codeForStatus(res.status);
+    const message = typeof error?.message === 'string' ? error.message : `HTTP ${res.status}`;
+    throw new CohortError(code, `${method} ${path}: ${message}`);
+  }
+  if (body === undefined) throw new CohortError('INTERNAL', `${method} ${path}: the server answered no JSON`);
+  return body;
 }
 
 /**
@@ -56,8 +75,8 @@ async function fetchIdempotent(url: string, init: () => RequestInit): Promise<Re
 
 /**
  * GETs JSON (NaN-keeping) from the coordinator's `/api/v1`; errors become
- * `CohortError` with the server's code. Every request is a GET, so a stale
- * pooled connection is retried once, transparently.
+ * `CohortError` with the server's code. A GET is idempotent, so a stale
+ * pooled connection is retried once, transparently; a POST (sweeps) is not.
  */
 export class HttpClient {
   readonly #o: HttpClientOptions;
@@ -86,21 +105,25 @@ export class HttpClient {
       const code: ErrorCode = name === 'TimeoutError' ? 'DEADLINE_EXCEEDED' : 'UNAVAILABLE';
       throw new CohortError(code, `GET ${url} failed: ${(err as Error).message}`, { cause: err });
     }
-    const text = await res.text();
-    let body: unknown;
+    return answerOf('GET', path, res);
+  }
+
+  /**
+   * `POST <baseUrl><path>` with a JSON body (sweeps: create, next trial,
+   * heartbeat); never retried, as it may not be idempotent. Errors as in {@link HttpClient.get}.
+   */
+  async post(path: string, body: unknown): Promise<unknown> {
+    const url = `${this.#o.baseUrl}${path}`;
+    const headers: Record<string, string> = { accept: 'application/json', 'content-type': 'application/json' };
+    if (this.#o.apiKey !== undefined) headers['authorization'] = `Bearer ${this.#o.apiKey}`;
+    let res: Response;
     try {
-      body = text === '' ? undefined : parseJson(text);
-    } catch {
-      body = undefined;
+      res = await fetch(url, { method: 'POST', headers, body: stringifyJson(body), signal: AbortSignal.timeout(this.#o.timeoutMs) });
+    } catch (err) {
+      const code: ErrorCode = (err as Error).name === 'TimeoutError' ? 'DEADLINE_EXCEEDED' : 'UNAVAILABLE';
+      throw new CohortError(code, `POST ${url} failed: ${(err as Error).message}`, { cause: err });
     }
-    if (!res.ok) {
-      const error = body !== null && typeof body === 'object' ? (body as { error?: { code?: unknown; message?: unknown } }).error : undefined;
-      const code = typeof error?.code === 'string' && KNOWN.has(error.code) ? (error.code as ErrorCode) : codeForStatus(res.status);
-      const message = typeof error?.message === 'string' ? error.message : `HTTP ${res.status}`;
-      throw new CohortError(code, `GET ${path}: ${message}`);
-    }
-    if (body === undefined) throw new CohortError('INTERNAL', `GET ${path}: the server answered no JSON`);
-    return body;
+    return answerOf('POST', path, res);
   }
 
   /** `GET <baseUrl><path>` as a byte stream (blobs, files); errors and the retry as in {@link HttpClient.get}. No timeout once the body flows. */
