@@ -6,6 +6,7 @@ import { loginPage } from './pages/login-page.js';
 import { projectsPage } from './pages/projects-page.js';
 import { runPage } from './pages/run-page.js';
 import { runsPage } from './pages/runs-page.js';
+import { sweepPage } from './pages/sweep-page.js';
 import { workspacePage } from './pages/workspace-page.js';
 import './style.css';
 
@@ -53,6 +54,7 @@ async function render(): Promise<void> {
     else if (seg.length === 2) await runsPage(app, entity!, project!, controller.signal);
     else if (seg.length === 4 && kind === 'runs') await runPage(app, entity!, project!, id!, controller.signal);
     else if (seg.length === 4 && kind === 'groups') await groupPage(app, entity!, project!, id!, controller.signal);
+    else if (seg.length === 4 && kind === 'sweeps') await sweepPage(app, entity!, project!, id!, controller.signal);
     else if (seg.length === 3 && kind === 'workspace') await workspacePage(app, entity!, project!, controller.signal);
     else if (seg.length === 3 && kind === 'artifacts') await artifactsPage(app, entity!, project!);
     else if ((seg.length === 4 || seg.length === 5) && kind === 'artifacts') await artifactPage(app, entity!, project!, id!, seg[4]); else app.append(h('h1', null, 'Not found'), h('p', { class: 'muted' }, `No page at ${location.pathname}.`));
