@@ -27,7 +27,7 @@ export const artifactVersionSchema = z.object({
   name: z.string(),
   type: z.string(),
   version: z.string(),
-  state: z.string(),
+  state: z.enum(['PENDING', 'COMMITTED']),
   digest: z.string(),
   aliases: z.array(z.string()),
   tags: z.array(z.string()),

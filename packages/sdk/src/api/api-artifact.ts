@@ -6,28 +6,10 @@ import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { CohortError, invalidArgument, parseArtifactPath } from '@cohort/protocol';
-import type { Artifact, ArtifactRunRef, ArtifactSource } from '../artifacts/artifact.js';
+import type { Artifact, ArtifactSource } from '../artifacts/artifact.js';
 import { artifactFromVersion } from '../artifacts/run-artifacts.js';
+import { apiGet } from './api-get.js';
 import type { HttpClient } from './http-client.js';
-
-interface VersionJson {
-  entity: string;
-  project: string;
-  name: string;
-  type: string;
-  version: string;
-  state: 'PENDING' | 'COMMITTED';
-  digest: string;
-  aliases: string[];
-  tags: string[];
-  description: string;
-  metadata: unknown;
-  size: number;
-  createdAt: number;
-  files: Array<{ path: string; digest: string; size: number; ref: string }>;
-  loggedBy: ArtifactRunRef | null;
-  usedBy: ArtifactRunRef[];
-}
 
 /** Streams a blob over HTTP into `target` (through a temporary file), checking its digest. */
 export async function downloadBlobOverHttp(http: HttpClient, digest: string, target: string): Promise<void> {
@@ -60,15 +42,15 @@ export async function fetchArtifact(http: HttpClient, path: string, defaultEntit
   const p = parseArtifactPath(path, 'path');
   if (p.project === undefined) throw invalidArgument(`Expected the path of \`api.artifact\` to be "entity/project/name[:alias]" or "project/name[:alias]", got ${JSON.stringify(path)}`);
   const entity = p.entity ?? (await defaultEntity());
-  const seg = [entity, p.project, p.name, p.alias].map(encodeURIComponent).join('/');
-  const v = (await http.get(`/api/v1/artifacts/${seg}`)) as VersionJson;
+  const route = '/api/v1/artifacts/{entity}/{project}/{name}/{alias}';
+  const key = { entity, project: p.project, name: p.name, alias: p.alias };
+  const v = await apiGet(http, route, key);
   const source: ArtifactSource = {
     download: (digest, target) => downloadBlobOverHttp(http, digest, target),
     loggedBy: async () => v.loggedBy ?? undefined,
     usedBy: async () => {
       // Fresh on every call: consumers come and go.
-      const now = (await http.get(`/api/v1/artifacts/${seg}`)) as VersionJson;
-      return now.usedBy;
+      return (await apiGet(http, route, key)).usedBy;
     },
   };
   return artifactFromVersion(

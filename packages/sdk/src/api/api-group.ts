@@ -1,49 +1,9 @@
+import type { GroupHistoryRow, GroupMemberView, GroupView } from '@cohort/protocol';
+import { apiGet } from './api-get.js';
 import type { HttpClient } from './http-client.js';
 
-/** A member (rank) of a group, as the server reports it. */
-export interface GroupMemberView {
-  runId: string;
-  name: string;
-  rank: number | null;
-  localRank: number | null;
-  node: string;
-  state: string;
-  heartbeatAt: number | null;
-  /** When a member that is no longer live ended (seconds since the epoch): which rank died, and when. */
-  endedAt: number | null;
-  lastStep: number | null;
-  lastStepAt: number | null;
-  stepRate: number | null;
-  secondsSinceLastStep: number | null;
-  straggler: boolean;
-  restartAttempt: number;
-  resumed: boolean;
-}
-
-/** A group as the server reports it (`GET /api/v1/groups/:entity/:project/:group`). */
-export interface GroupView {
-  entity: string;
-  project: string;
-  group: string;
-  worldSize: number;
-  primaryRank: number;
-  primaryRunId: string | null;
-  /** `pending`, `running`, `degraded`, `stalled`, `finished`, `failed`, `crashed`, `preempted` or `killed`. */
-  state: string;
-  stalledAt: number | null;
-  members: GroupMemberView[];
-}
-
-/** The aggregate of one metric at one step over the ranks that logged it. */
-export interface AggregateValue {
-  mean: number;
-  min: number;
-  max: number;
-  count: number;
-}
-
-/** One row of a group's aggregate history. */
-export type GroupHistoryRow = { _step: number } & { [key: string]: number | AggregateValue };
+/** A group, a member (rank), a row of the aggregate history and one aggregate: the HTTP API's shapes (@cohort/protocol, http/groups.ts). */
+export type { AggregateValue, GroupHistoryRow, GroupMemberView, GroupView } from '@cohort/protocol';
 
 /** Options of {@link ApiGroup.history}. */
 export interface GroupHistoryOptions {
@@ -62,17 +22,17 @@ export interface GroupHistoryOptions {
  */
 export class ApiGroup {
   readonly #http: HttpClient;
-  readonly #base: Promise<string>;
+  readonly #key: Promise<{ entity: string; project: string; group: string }>;
 
   /** @internal Use `api.group()`. */
   constructor(http: HttpClient, path: Promise<{ entity: string; project: string; group: string }>) {
     this.#http = http;
-    this.#base = path.then((p) => `/api/v1/groups/${encodeURIComponent(p.entity)}/${encodeURIComponent(p.project)}/${encodeURIComponent(p.group)}`);
+    this.#key = path;
   }
 
   /** The group: expected world size, primary, derived state, stall flag and members. NOT_FOUND when unknown. */
   async info(): Promise<GroupView> {
-    return (await this.#http.get(await this.#base)) as GroupView;
+    return apiGet(this.#http, '/api/v1/groups/{entity}/{project}/{group}', await this.#key);
   }
 
   /** The members (ranks) with their states and progress (step rate, time since the last step, straggler flag). */
@@ -82,11 +42,11 @@ export class ApiGroup {
 
   /** Rows by step: each metric as `{ mean, min, max, count }` over the ranks that logged it at that step. */
   async history(options: GroupHistoryOptions = {}): Promise<GroupHistoryRow[]> {
-    const body = (await this.#http.get(`${await this.#base}/history`, {
+    const body = await apiGet(this.#http, '/api/v1/groups/{entity}/{project}/{group}/history', await this.#key, {
       keys: options.keys?.join(','),
       minStep: options.minStep,
       maxStep: options.maxStep,
-    })) as { rows: GroupHistoryRow[] };
+    });
     return body.rows;
   }
 }

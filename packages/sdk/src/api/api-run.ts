@@ -4,51 +4,17 @@ import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { CohortError, checkFilePath } from '@cohort/protocol';
+import { CohortError, checkFilePath, httpPath, type HistoryPage, type HistoryRow, type RunFile, type RunWithUrl } from '@cohort/protocol';
 import { downloadBlobOverHttp } from './api-artifact.js';
+import { apiGet } from './api-get.js';
 import type { HttpClient } from './http-client.js';
 import type { AlertView, SeriesOptions, SeriesResult, StateEventView } from './api-series.js';
 
-/** A run as the server shows it (`GET /api/v1/runs/:entity/:project/:id`). */
-export interface RunView {
-  readonly id: string;
-  readonly entity: string;
-  readonly project: string;
-  /** `entity/project/id`. */
-  readonly path: string;
-  readonly name: string;
-  /** `running`, `finished`, `failed`, `crashed`, `killed`, `preempting` or `preempted`. */
-  readonly state: string;
-  readonly exitCode: number | null;
-  readonly group: string;
-  readonly jobType: string;
-  readonly rank: number | null;
-  readonly worldSize: number | null;
-  readonly localRank: number | null;
-  readonly node: string;
-  readonly summary: Record<string, unknown>;
-  readonly config: Record<string, unknown>;
-  readonly tags: string[];
-  readonly notes: string;
-  readonly startTime: number;
-  readonly endTime: number | null;
-  readonly heartbeatAt: number | null;
-  readonly runtime: number;
-  readonly lastStep: number | null;
-  readonly appliedSeq: number;
-  /** `''` outside a sweep. */
-  readonly sweepId: string;
-  readonly host: string;
-  readonly mode: string;
-  readonly resumed: boolean;
-  /** `"<run>?_step=<n>"` for a forked run, else `''`. */
-  readonly forkedFrom: string;
-  /** The run's page (`''` when the server does not say). */
-  readonly url: string;
-}
+/** A run as the server shows it (`GET /api/v1/runs/:entity/:project/:id`): the HTTP API's shape (@cohort/protocol, http/runs.ts). `url` is the run's page, `''` for a run read from a listing. */
+export type RunView = Readonly<RunWithUrl>;
 
 /** One history row: nested values plus `_step`, `_runtime`, `_timestamp`. */
-export type HistoryRow = Record<string, unknown>;
+export type { HistoryRow } from '@cohort/protocol';
 
 /** Options of {@link ApiRun.history}. */
 export interface HistoryOptions {
@@ -78,26 +44,6 @@ export interface ScanHistoryOptions {
   readonly minStep?: number;
 }
 
-/** The server's fields, with the ones an older server may leave out filled in. */
-function withDefaults(view: RunView): RunView {
-  return {
-    ...view,
-    exitCode: view.exitCode ?? null,
-    rank: view.rank ?? null,
-    worldSize: view.worldSize ?? null,
-    localRank: view.localRank ?? null,
-    summary: view.summary ?? {},
-    config: view.config ?? {},
-    tags: view.tags ?? [],
-    endTime: view.endTime ?? null,
-    heartbeatAt: view.heartbeatAt ?? null,
-    lastStep: view.lastStep ?? null,
-    sweepId: view.sweepId ?? '',
-    forkedFrom: view.forkedFrom ?? '',
-    url: view.url ?? '',
-  };
-}
-
 // The fields of a RunView are the ApiRun's own (declaration merging with the class below).
 export interface ApiRun extends RunView {}
 
@@ -107,15 +53,15 @@ export interface ApiRun extends RunView {}
  */
 export class ApiRun {
   readonly #http: HttpClient;
-  readonly #base: string;
+  readonly #key: { entity: string; project: string; id: string };
   readonly #view: RunView;
 
   /** @internal Use `api.run()` or `api.runs()`. */
   constructor(http: HttpClient, view: RunView) {
     this.#http = http;
-    this.#view = withDefaults(view);
-    Object.assign(this, this.#view);
-    this.#base = `/api/v1/runs/${encodeURIComponent(view.entity)}/${encodeURIComponent(view.project)}/${encodeURIComponent(view.id)}`;
+    this.#view = view;
+    Object.assign(this, view);
+    this.#key = { entity: view.entity, project: view.project, id: view.id };
   }
 
   /**
@@ -128,14 +74,14 @@ export class ApiRun {
    * Math.max(...rows.map((r) => r.loss as number)); // the true max, whatever the sampling
    */
   async history(options: HistoryOptions = {}): Promise<HistoryRow[]> {
-    const body = await this.#http.get(`${this.#base}/history`, {
+    const body = await apiGet(this.#http, '/api/v1/runs/{entity}/{project}/{id}/history', this.#key, {
       keys: options.keys?.join(','),
       samples: options.samples,
       xAxis: options.xAxis,
       minStep: options.minStep,
       maxStep: options.maxStep,
     });
-    return rowsOf(body, 'history');
+    return body.rows;
   }
 
   /**
@@ -149,23 +95,23 @@ export class ApiRun {
    * series.loss?.max; // the largest loss in each bucket
    */
   async series(options: SeriesOptions = {}): Promise<SeriesResult> {
-    return (await this.#http.get(`${this.#base}/series`, {
+    return apiGet(this.#http, '/api/v1/runs/{entity}/{project}/{id}/series', this.#key, {
       keys: options.keys?.join(','),
       buckets: options.samples,
       xAxis: options.xAxis,
       minStep: options.minStep,
       maxStep: options.maxStep,
-    })) as SeriesResult;
+    });
   }
 
   /** The run's alerts, oldest first. */
   async alerts(): Promise<AlertView[]> {
-    return ((await this.#http.get(`${this.#base}/alerts`)) as { alerts: AlertView[] }).alerts;
+    return (await apiGet(this.#http, '/api/v1/runs/{entity}/{project}/{id}/alerts', this.#key)).alerts;
   }
 
   /** The run's state history (start, preemptions, crashes, resumes, finish), oldest first. */
   async stateHistory(): Promise<StateEventView[]> {
-    return ((await this.#http.get(`${this.#base}/state-history`)) as { events: StateEventView[] }).events;
+    return (await apiGet(this.#http, '/api/v1/runs/{entity}/{project}/{id}/state-history', this.#key)).events;
   }
 
   /** Every history row in step order (W&B's `run.scan_history()`), paging through the server. */
@@ -176,17 +122,15 @@ export class ApiRun {
     }
     let fromStep: number | null = options.minStep ?? 0;
     while (fromStep !== null) {
-      const body = await this.#http.get(`${this.#base}/history/scan`, { fromStep, pageSize });
-      const rows = rowsOf(body, 'history/scan');
+      const { rows, nextStep }: HistoryPage = await apiGet(this.#http, '/api/v1/runs/{entity}/{project}/{id}/history/scan', this.#key, { fromStep, pageSize });
       yield* rows;
-      const next = (body as { nextStep?: unknown }).nextStep;
-      fromStep = typeof next === 'number' && rows.length > 0 ? next : null;
+      fromStep = rows.length > 0 ? nextStep : null;
     }
   }
 
   /** The run's saved files (`run.save`): path, sha256, size, when last uploaded. */
-  async files(): Promise<Array<{ path: string; digest: string; size: number; updatedAt: number }>> {
-    return ((await this.#http.get(`${this.#base}/files`)) as { files: Array<{ path: string; digest: string; size: number; updatedAt: number }> }).files;
+  async files(): Promise<RunFile[]> {
+    return (await apiGet(this.#http, '/api/v1/runs/{entity}/{project}/{id}/files', this.#key)).files;
   }
 
   /**
@@ -203,7 +147,7 @@ export class ApiRun {
     }
     if (path !== 'output.log') throw new CohortError('NOT_FOUND', `run ${this.id}: no file ${JSON.stringify(path)}`);
     await mkdir(dirname(target), { recursive: true });
-    const body = await this.#http.getStream(`${this.#base}/files/output.log`);
+    const body = await this.#http.getStream(httpPath('/api/v1/runs/{entity}/{project}/{id}/files/{path}', { ...this.#key, path: 'output.log' }));
     await pipeline(Readable.fromWeb(body as WebReadableStream<Uint8Array>), createWriteStream(target));
     return target;
   }
@@ -212,10 +156,4 @@ export class ApiRun {
   toJSON(): RunView {
     return { ...this.#view };
   }
-}
-
-function rowsOf(body: unknown, what: string): HistoryRow[] {
-  const rows = body !== null && typeof body === 'object' ? (body as { rows?: unknown }).rows : undefined;
-  if (!Array.isArray(rows)) throw new CohortError('INTERNAL', `GET ${what}: expected { rows: [...] } from the server`);
-  return rows as HistoryRow[];
 }

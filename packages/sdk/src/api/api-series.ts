@@ -10,39 +10,5 @@ export interface SeriesOptions {
   readonly maxStep?: number;
 }
 
-/** One metric downsampled: per bucket the x of its last point, and min, max and last value. */
-export interface SeriesData {
-  readonly x: number[];
-  readonly min: number[];
-  readonly max: number[];
-  readonly last: number[];
-  /** Finite points in the range before bucketing. */
-  readonly points: number;
-  /** True when points were merged (more points than buckets). */
-  readonly downsampled: boolean;
-}
-
-/** What {@link ApiRun.series} returns. */
-export interface SeriesResult {
-  readonly xAxis: string;
-  readonly buckets: number;
-  readonly series: Readonly<Record<string, SeriesData>>;
-}
-
-/** An alert of a run. */
-export interface AlertView {
-  readonly title: string;
-  readonly text: string;
-  readonly level: string;
-  /** Seconds since the epoch. */
-  readonly timestamp: number;
-  readonly suppressed: boolean;
-}
-
-/** One state change of a run (start, preemption, crash, resume, finish). */
-export interface StateEventView {
-  readonly state: string;
-  /** Seconds since the epoch. */
-  readonly at: number;
-  readonly detail: string;
-}
+/** One metric downsampled, a run's series, an alert and a state change: the HTTP API's shapes (@cohort/protocol). */
+export type { AlertView, SeriesData, SeriesResult, StateEvent as StateEventView } from '@cohort/protocol';
