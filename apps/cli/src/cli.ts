@@ -3,10 +3,12 @@ import { CliUsageError } from './args.js';
 import type { CliContext } from './cli-context.js';
 import { agentCommand } from './commands/agent.js';
 import { demoCommand } from './commands/demo.js';
+import { gcCommand } from './commands/gc.js';
 import { k8sCommand } from './commands/k8s.js';
 import { keysCommand } from './commands/keys.js';
 import { runsCommand } from './commands/runs.js';
 import { serverCommand } from './commands/server.js';
+import { sweepCommand } from './commands/sweep.js';
 import { syncCommand } from './commands/sync.js';
 import { workerCommand } from './commands/worker.js';
 import { usage } from './usage.js';
@@ -22,7 +24,9 @@ const COMMANDS: Readonly<Record<string, Command>> = Object.freeze({
   runs: runsCommand,
   k8s: k8sCommand,
   keys: keysCommand,
+  gc: gcCommand,
   agent: agentCommand,
+  sweep: sweepCommand,
 });
 
 /**

@@ -52,6 +52,13 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = Object.freeze({
     create makes the user (and its entity of the same name) and the teams when missing, adds the user to
     them, and prints the key (ck_<id>_<secret>) once on stdout: only its SHA-256 is stored. A key sees only
     its user's entities. list never shows secrets. revoke takes effect within the servers' key cache time (10 s).`,
+  gc: `cohort gc blobs [--dry-run] [--grace-ms MS] [--data DIR | --postgres URL] [--blob-dir DIR | --blob-store s3://BUCKET/PREFIX]
+                  [--s3-endpoint URL] [--s3-region R] [--s3-force-path-style]
+    One pass of blob garbage collection, as the server runs it every --blob-gc-interval-ms: content that no
+    artifact or run file (media included) references is marked once older than the grace period (default a day)
+    and deleted once its mark is that old and it is still unreferenced; an upload or a client asking about it
+    clears the mark. Prints each digest deleted (with --dry-run: that would be; nothing changes). S3 credentials
+    and region: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_REGION / AWS_ENDPOINT_URL, as for the server.`,
   k8s: `cohort k8s manifest --name N --image IMAGE --ranks R [--nodes K] [--jobset] [--url URL] [--project NAME]
                         [--grace-period S] [--pre-stop S] -- COMMAND...
     Prints an Indexed Job (or, with --jobset, a JobSet) of K pods (default R: one rank per pod) and a headless
@@ -60,8 +67,19 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = Object.freeze({
     terminationGracePeriodSeconds (default 30) covers the preStop wait (default 2 s) and the SDK's 10 s flush.`,
   runs: `cohort runs [--url URL] [--project NAME] [--entity NAME]
     Lists runs (id, state, name, last step) of one project, or of every project.`,
-  agent: `cohort agent [--fd N]
-    Runs the TypeScript SDK for a client in another language: the Python package \`cohort\` starts it with one
+  sweep: `cohort sweep create FILE [--project P] [--entity E] [--url URL]
+       cohort sweep pause|resume|stop|cancel SWEEP
+    Creates a sweep from a config in W&B's format (YAML or JSON: method, metric, parameters, command,
+    early_terminate, run_cap) and prints its id and URL; a bad config is refused naming every path and rule.
+    pause: no new trials until resume; stop: no new trials, running ones finish; cancel: running ones are
+    stopped too. SWEEP is entity/project/id, project/id, or an id with --project (docs/sweeps.md).`,
+  agent: `cohort agent SWEEP [--count N] [--project P] [--interpreter PY] [--heartbeat-seconds S] [--grace-seconds S]
+       cohort agent [--fd N]
+    With SWEEP: runs the sweep's trials one after another (at most N), each its config's command in a process
+    group of its own with COHORT_SWEEP_ID, COHORT_SWEEP_TRIAL, COHORT_SWEEP_PARAMS and COHORT_RUN_GROUP set, so
+    every rank of a launcher (torchrun) joins the trial. A trial the sweep stops gets SIGTERM, then SIGKILL
+    after the grace period (default 10 s). ${'${interpreter}'} is PY (COHORT_SWEEP_INTERPRETER, default python).
+    With --fd: runs the TypeScript SDK for a client in another language: the Python package \`cohort\` starts it with one
     end of a Unix socket pair as file descriptor N (default 3) and hands it each Run call as a length-prefixed
     JSON frame (docs/python.md). It ends when the channel closes; a client that vanished without finishing
     leaves its run to be marked crashed once what it sent is committed.`,

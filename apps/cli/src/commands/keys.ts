@@ -68,9 +68,10 @@ export async function keysCommand(argv: readonly string[], ctx: CliContext): Pro
   }
 }
 
-async function openStore(ctx: CliContext, data: string | undefined, postgres: string | undefined): Promise<Store> {
+/** The store of `--data` (embedded) or `--postgres` (scaled), for commands that work on it directly (`keys`, `gc`). */
+export async function openStore(ctx: CliContext, data: string | undefined, postgres: string | undefined, command = 'keys'): Promise<Store> {
   if (postgres !== undefined) {
-    if (data !== undefined) throw new CliUsageError('give --data (embedded) or --postgres (scaled), not both', 'keys');
+    if (data !== undefined) throw new CliUsageError('give --data (embedded) or --postgres (scaled), not both', command);
     return openPostgresStore(postgres);
   }
   const dir = resolve(ctx.cwd, data ?? 'cohort-data');
