@@ -59,6 +59,15 @@ export const coordinatorOptionsSchema = z
     auth: z.enum(['keys', 'none'], { error: 'one of keys, none' }).optional(),
     keyCacheTtlMs: millis.optional(),
     blobDir: text(4096).optional(),
+    blobStore: z.string({ error: 'an s3://bucket[/prefix] URL' }).regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/\S*)?$/, { error: 'an s3://bucket[/prefix] URL' }).optional(),
+    s3Endpoint: z.string({ error: 'an http:// or https:// URL' }).regex(/^https?:\/\/[^\s/]+\S*$/, { error: 'an http:// or https:// URL' }).optional(),
+    s3Region: text(64).optional(),
+    s3ForcePathStyle: z.boolean({ error: 'true or false' }).optional(),
+    /** Seconds a presigned download URL works; 0 streams through the coordinator. SigV4 allows at most 7 days. */
+    blobRedirectSeconds: int(0, 604_800).default(0),
+    blobGcIntervalMs: interval.default(3_600_000),
+    /** Up to a year. */
+    blobGcGraceMs: int(0, 31_536_000_000).default(86_400_000),
     webDir: text(4096).nullable().optional(),
   })
   .superRefine((o, ctx) => {
