@@ -55,8 +55,10 @@ describe('buildCommand', () => {
     ]);
   });
 
-  it('refuses ${program} without a program', () => {
+  it('is empty when the command needs ${program} and there is none (a sweep for agent functions)', () => {
     const config = parseSweepConfig({ method: 'random', parameters: { lr: { value: 0.01 } } });
-    expect(() => buildCommand(config, { params })).toThrow(/no program/);
+    expect(buildCommand(config, { params })).toEqual([]);
+    const own = parseSweepConfig({ method: 'random', parameters: { lr: { value: 0.01 } }, command: ['./train.sh', '${args}'] });
+    expect(buildCommand(own, { params: { lr: 0.01 } })).toEqual(['./train.sh', '--lr=0.01']);
   });
 });

@@ -24,11 +24,16 @@ export interface CommandContext {
  *   ${args_json}            one element: the parameters as a JSON object
  * Top-level parameters become arguments; a nested parameter's value is its JSON object;
  * booleans print as True/False and other values as JSON (strings bare), as the agent does.
+ * Empty when the command needs ${program} and the config has none: such a sweep is run by
+ * agent functions, and a command-running agent has nothing to run.
  */
 export function buildCommand(config: SweepConfig, ctx: CommandContext): string[] {
+  const command = config.command ?? DEFAULT_COMMAND;
+  // A sweep without a program is run by agent functions (the SDK's agent(id, fn)): no command.
+  if (config.program === undefined && command.includes('${program}')) return [];
   const entries = Object.entries(ctx.params);
   const argv: string[] = [];
-  for (const item of config.command ?? DEFAULT_COMMAND) {
+  for (const item of command) {
     switch (item) {
       case '${env}': {
         const env = ctx.env ?? '/usr/bin/env';
@@ -39,8 +44,7 @@ export function buildCommand(config: SweepConfig, ctx: CommandContext): string[]
         argv.push(ctx.interpreter ?? 'python');
         break;
       case '${program}':
-        if (config.program === undefined) throw new Error('the sweep command uses ${program} but the sweep config has no program');
-        argv.push(config.program);
+        argv.push(config.program!);
         break;
       case '${args}':
         for (const [k, v] of entries) argv.push(`--${k}=${show(v)}`);
