@@ -42,3 +42,25 @@ def test_log_code_names_the_python_script_and_applies_include_fn(server, env, pr
     out = subprocess.run([sys.executable, "train_x.py", project], cwd=str(src), env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
     assert out.stdout.split("\n")[0] == "source-{}-train_x.py ['helpers.py', 'train_x.py'] only-helpers ['helpers.py']".format(project)
+
+
+def test_offline_save_and_artifacts_upload_with_cohort_sync(server, env, project, tmp_path):
+    (tmp_path / "ckpt").mkdir()
+    (tmp_path / "ckpt" / "last.pt").write_text("first")
+    (tmp_path / "data.csv").write_text("a,b\n1,2\n")
+    with cohort.init(project=project, mode="offline") as run:
+        # The glob is expanded now: a file created later is not saved.
+        saved = run.save(str(tmp_path / "ckpt" / "*.pt"), base_path=str(tmp_path), policy="live")
+        assert [os.path.basename(p) for p in saved] == ["last.pt"]
+        (tmp_path / "ckpt" / "later.pt").write_text("not saved")
+        (tmp_path / "ckpt" / "last.pt").write_text("last")
+        run.log_artifact(str(tmp_path / "data.csv"), name="table", type="dataset")
+        run.log({"x": 1})
+    assert run.name and run.name != run.id
+    out = subprocess.run(env["COHORT_AGENT"].split() + ["sync", str(tmp_path / "runs")], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    files = server.get("/api/v1/runs/local/{}/{}/files".format(project, run.id))["files"]
+    assert [f["path"] for f in files] == ["ckpt/last.pt"]
+    assert server.run(project, run.id)["name"] == run.name
+    info = server.get("/api/v1/artifacts/local/{}/table/v0".format(project))
+    assert info["loggedBy"]["runId"] == run.id

@@ -1,3 +1,4 @@
+import { relative, sep } from 'node:path';
 import { CohortError, escapeKey, UsageError } from '@cohort/protocol';
 import { init, type InitOptions, type Logger, type Run, type SavePolicy } from '@cohort/sdk';
 import { AgentArtifacts, ARTIFACT_OPS } from './agent-artifacts.js';
@@ -165,7 +166,7 @@ export class AgentSession {
         const a = record(args, op);
         // The client applied its own include_fn/exclude_fn: `files` are the relative paths they kept.
         const kept = Array.isArray(a['files']) ? new Set(a['files'] as string[]) : undefined;
-        const options = { ...(typeof a['name'] === 'string' && { name: a['name'] }), ...(kept && { include: (p: string) => kept.has(p) }) };
+        const options = { ...(typeof a['name'] === 'string' && { name: a['name'] }), ...(kept && { include: (p: string, root: string) => kept.has(relative(root, p).split(sep).join('/')) }) };
         const artifact = await this.#active(op).logCode(typeof a['root'] === 'string' ? a['root'] : '.', options);
         return artifact === undefined ? null : this.#artifacts.info(artifact);
       }
