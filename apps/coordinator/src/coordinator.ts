@@ -484,6 +484,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
         }),
       );
     }
+    tasks.push(...assets.tasks);
     if (tasks.length > 0) {
       const taskLog = opts.logger.child({ component: 'housekeeping' });
       housekeeping = scaled ? await startSharedTasks(tasks, { redisUrl: scaled.redisUrl, prefix: scaled.prefix, log: taskLog }) : startLocalTasks(tasks, taskLog);
