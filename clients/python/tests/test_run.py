@@ -42,6 +42,16 @@ def test_init_log_finish_reads_back(server, env, project):
     assert rows[50]["val"] == {"loss": 0.5, "acc": 0.7}
 
 
+def test_a_bad_run_id_or_project_is_a_usage_error_and_a_run_gets_a_readable_name(server, env, project):
+    with pytest.raises(cohort.UsageError, match="`id`"):
+        cohort.init(project=project, id="a/b")
+    with pytest.raises(cohort.UsageError, match="`project`"):
+        cohort.init(project="a#b")
+    with cohort.init(project=project) as run:
+        assert run.name != run.id
+    assert server.run(project, run.id)["name"] == run.name
+
+
 def test_with_block_finishes_failed_and_reraises(server, env, project):
     with pytest.raises(RuntimeError, match="boom"):
         with cohort.init(project=project) as run:
