@@ -62,8 +62,9 @@ const RUN_DIR_NAME = /^run-\d{8}_\d{6}-(.+?)(?:-\d+)?$/;
 /**
  * Uploads the WALs of offline runs (W&B's `wandb sync`). `dir` is a run folder
  * or a folder above run folders (searched two levels down). Each run is opened
- * from its WAL header, the media files beside it (`files/media/`) are uploaded,
- * and its records streamed; a corrupt or torn WAL uploads
+ * from its WAL header, the files beside it are uploaded (an offline run's
+ * whole `files/` folder: media and `save` copies; its `artifacts/` are logged
+ * as versions; an online run's leftover `files/media/`), and its records streamed; a corrupt or torn WAL uploads
  * up to its last good record and reports the corruption in `error`. A run
  * folder already synced completely to the same server is skipped
  * (`up-to-date`). A WAL an online run left behind continues that run as it
