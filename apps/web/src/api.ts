@@ -1,8 +1,32 @@
 /**
  * The dashboard's reads of the coordinator's HTTP API (docs/http-api.md).
  * Bodies keep NaN and ±Infinity as `{"$cohort":"NaN"}`: `parseJson` turns them
- * back into numbers.
+ * back into numbers. The bodies' types are the API's own (@cohort/protocol,
+ * packages/protocol/src/http/), imported as types only: the bundle holds no
+ * zod (test/layers.test.ts refuses a value import).
  */
+import type {
+  AggregateValue,
+  ArtifactVersionBody,
+  GroupMemberView,
+  ProjectView,
+  RunView as ApiRunView,
+} from '@cohort/protocol';
+
+export type {
+  AlertView,
+  ArtifactBrief,
+  ArtifactVersionSummary,
+  ConsoleLine,
+  GroupHistoryRow,
+  GroupView,
+  MetricView,
+  RunFile,
+  RunKeyView,
+  SeriesData,
+  SeriesResult,
+  StateEvent,
+} from '@cohort/protocol';
 
 /** Parses an API body, reviving `{"$cohort":"NaN"|"Infinity"|"-Infinity"}`. */
 export function parseJson(text: string): unknown {
@@ -52,121 +76,16 @@ export async function get<T>(path: string, params: Record<string, string | numbe
 /** Path segment encoding. */
 export const enc = encodeURIComponent;
 
-export interface ProjectInfo {
-  entity: string;
-  project: string;
-  runCount: number;
-  updatedAt: number;
-}
-
-export interface RunView {
-  id: string;
-  entity: string;
-  project: string;
-  path: string;
-  name: string;
-  state: string;
-  exitCode: number | null;
-  group: string;
-  jobType: string;
-  rank: number | null;
-  worldSize: number | null;
-  localRank: number | null;
-  node: string;
-  summary: Record<string, unknown>;
-  config: Record<string, unknown>;
-  tags: string[];
-  notes: string;
-  startTime: number;
-  endTime: number | null;
-  heartbeatAt: number | null;
-  runtime: number;
-  lastStep: number | null;
-  host: string;
-  mode: string;
-  resumed: boolean;
-  forkedFrom: string;
-  /** `defineMetric` definitions, merged per name. */
-  metrics: MetricView[];
-  url?: string;
-}
-
-/** A merged `defineMetric` definition (docs/http-api.md). */
-export interface MetricView {
-  name: string;
-  /** The default x-axis; '' when none. */
-  stepMetric: string;
-  hidden: boolean;
-  summary: string;
-  goal: string;
-}
-
-export interface SeriesData {
-  x: number[];
-  min: number[];
-  max: number[];
-  last: number[];
-  points: number;
-  downsampled: boolean;
-}
-
-export interface SeriesResult {
-  xAxis: string;
-  buckets: number;
-  series: Record<string, SeriesData>;
-}
-
-export interface GroupMember {
-  runId: string;
-  name: string;
-  rank: number | null;
-  node: string;
-  state: string;
-  heartbeatAt: number | null;
-  endedAt: number | null;
-  lastStep: number | null;
-  /** Server time of the last new step. */
-  lastStepAt: number | null;
-  stepRate: number | null;
-  straggler: boolean;
-  restartAttempt: number;
-  resumed: boolean;
-}
-
-export interface GroupView {
-  entity: string;
-  project: string;
-  group: string;
-  worldSize: number;
-  primaryRank: number;
-  primaryRunId: string | null;
-  state: string;
-  stalledAt: number | null;
-  members: GroupMember[];
-}
-
-export interface Aggregate {
-  mean: number;
-  min: number;
-  max: number;
-  count: number;
-}
-
-export type GroupHistoryRow = { _step: number } & Record<string, number | Aggregate>;
-
-export interface AlertView {
-  title: string;
-  text: string;
-  level: string;
-  timestamp: number;
-  suppressed: boolean;
-}
-
-export interface StateEvent {
-  state: string;
-  at: number;
-  detail: string;
-}
+/** A project of `GET /api/v1/projects`. */
+export type ProjectInfo = ProjectView;
+/** A run: `url` with `GET /api/v1/runs/:e/:p/:id`, absent in a listing. */
+export type RunView = ApiRunView & { url?: string };
+/** A member (rank) of a group. */
+export type GroupMember = GroupMemberView;
+/** A metric's aggregate over a group's ranks at one step. */
+export type Aggregate = AggregateValue;
+/** One artifact version with its files and lineage. */
+export type ArtifactVersionView = ArtifactVersionBody;
 
 export const runBase = (e: string, p: string, id: string): string => `/api/v1/runs/${enc(e)}/${enc(p)}/${enc(id)}`;
 export const groupBase = (e: string, p: string, g: string): string => `/api/v1/groups/${enc(e)}/${enc(p)}/${enc(g)}`;
@@ -175,65 +94,6 @@ export const groupBase = (e: string, p: string, g: string): string => `/api/v1/g
 export const projectHref = (e: string, p: string): string => `/${enc(e)}/${enc(p)}`;
 export const runHref = (e: string, p: string, id: string): string => `/${enc(e)}/${enc(p)}/runs/${enc(id)}`;
 export const groupHref = (e: string, p: string, g: string): string => `/${enc(e)}/${enc(p)}/groups/${enc(g)}`;
-
-export interface RunFile {
-  path: string;
-  digest: string;
-  size: number;
-  updatedAt: number;
-}
-
-export interface ArtifactBrief {
-  entity: string;
-  project: string;
-  name: string;
-  type: string;
-  version: string;
-  digest: string;
-  aliases: string[];
-}
-
-export interface ConsoleLine {
-  id: number;
-  at: number;
-  stream: string;
-  label: string;
-  line: string;
-}
-
-export interface ArtifactVersionSummary {
-  version: string;
-  digest: string;
-  aliases: string[];
-  size: number;
-  fileCount: number;
-  createdAt: number;
-}
-
-export interface RunKeyView {
-  entity: string;
-  project: string;
-  runId: string;
-}
-
-export interface ArtifactVersionView {
-  entity: string;
-  project: string;
-  name: string;
-  type: string;
-  version: string;
-  state: string;
-  digest: string;
-  aliases: string[];
-  tags: string[];
-  description: string;
-  metadata: unknown;
-  size: number;
-  createdAt: number;
-  files: Array<{ path: string; digest: string; size: number; ref: string }>;
-  loggedBy: RunKeyView | null;
-  usedBy: RunKeyView[];
-}
 
 export const artifactHref = (e: string, p: string, name?: string, version?: string): string =>
   `/${enc(e)}/${enc(p)}/artifacts${name === undefined ? '' : `/${enc(name)}`}${version === undefined ? '' : `/${enc(version)}`}`;
