@@ -1,3 +1,4 @@
+import { MAX_ALERT_TITLE_LENGTH } from '@cohort/protocol';
 import type { NewAlert, RankProgress, StoredGroup, StoredRun } from '@cohort/store';
 import { stepRate } from './group-view.js';
 
@@ -152,5 +153,5 @@ export function decideGroup(
 }
 
 function alert(title: string, text: string, level: string, now: number): NewAlert {
-  return { title: title.length > 64 ? `${title.slice(0, 63)}…` : title, text, level, timestamp: now, waitDurationMs: 60_000, suppressed: false };
+  return { title: title.length > MAX_ALERT_TITLE_LENGTH ? `${title.slice(0, MAX_ALERT_TITLE_LENGTH - 1)}…` : title, text, level, timestamp: now, waitDurationMs: 60_000, suppressed: false };
 }
