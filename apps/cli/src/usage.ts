@@ -3,7 +3,9 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = Object.freeze({
   server: `cohort server [--data DIR] [--host HOST] [--grpc-port PORT] [--http-port PORT] [--advertise-host HOST]
               [--redis URL --postgres URL [--prefix NAME] [--max-queue-depth N] [--lost-job-check-ms MS]
                [--compaction-interval-ms MS]]
-              [--blob-dir DIR] [--alert-webhook URL] [--alert-slack URL] [--limit NAME=VALUE ...]
+              [--blob-dir DIR | --blob-store s3://BUCKET/PREFIX [--s3-endpoint URL] [--s3-region R] [--s3-force-path-style]
+               [--blob-redirect-seconds S]] [--blob-gc-interval-ms MS] [--blob-gc-grace-ms MS]
+              [--alert-webhook URL] [--alert-slack URL] [--limit NAME=VALUE ...]
               [--auth keys|none] [--tls-cert PEM --tls-key PEM] [--rate-limit N] [--rate-burst N] [--metrics-port PORT]
     Runs an embedded coordinator (SQLite and files under DIR, default ./cohort-data).
     With --redis and --postgres (or COHORT_REDIS_URL and COHORT_POSTGRES_URL) it runs in scaled mode:
@@ -21,7 +23,11 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = Object.freeze({
     --compaction-interval-ms (COHORT_COMPACTION_INTERVAL_MS): how often small history chunks are merged, once
     across coordinators (default 10000; 0 turns it off).
     --blob-dir (COHORT_BLOB_DIR): the content-addressed file store (default DIR/blobs); in scaled mode a
-    folder every coordinator mounts. --alert-webhook / --alert-slack (COHORT_ALERT_WEBHOOK_URL,
+    folder every coordinator mounts. --blob-store (COHORT_BLOB_STORE): S3-compatible object storage instead
+    (AWS S3, GCS, MinIO, Ceph, R2; credentials and region from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
+    AWS_REGION / AWS_ENDPOINT_URL or --s3-*); --blob-redirect-seconds S: downloads answer 302 to a presigned
+    URL valid S seconds. --blob-gc-interval-ms / --blob-gc-grace-ms: blob garbage collection (default hourly,
+    content unreferenced for a day; see \`cohort gc\`). --alert-webhook / --alert-slack (COHORT_ALERT_WEBHOOK_URL,
     COHORT_ALERT_SLACK_URL): where alerts are delivered (a JSON POST; a Slack incoming webhook).
     --limit NAME=VALUE (repeatable; COHORT_LIMITS=NAME=VALUE,...): overrides a limit, e.g. maxRunsPerProject=500,
     maxFileBytes=1GiB, maxKeysPerRecord=20000 (names and defaults: docs/SECURITY.md).`,

@@ -16,9 +16,11 @@ import { untilAborted } from '../until-aborted.js';
  */
 export async function serverCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
   const { limits, rest } = takeLimits('server', argv, ctx.env);
+  // A switch: readArgs only knows string flags, so it is taken out here (as `cohort k8s --jobset`).
+  const s3ForcePathStyle = rest.includes('--s3-force-path-style');
   const { values } = readArgs(
     'server',
-    rest,
+    rest.filter((a) => a !== '--s3-force-path-style'),
     {
       data: { type: 'string' },
       host: { type: 'string' },
@@ -32,6 +34,12 @@ export async function serverCommand(argv: readonly string[], ctx: CliContext): P
       'lost-job-check-ms': { type: 'string' },
       'compaction-interval-ms': { type: 'string' },
       'blob-dir': { type: 'string' },
+      'blob-store': { type: 'string' },
+      's3-endpoint': { type: 'string' },
+      's3-region': { type: 'string' },
+      'blob-redirect-seconds': { type: 'string' },
+      'blob-gc-interval-ms': { type: 'string' },
+      'blob-gc-grace-ms': { type: 'string' },
       'alert-webhook': { type: 'string' },
       'alert-slack': { type: 'string' },
       auth: { type: 'string' },
@@ -59,6 +67,12 @@ export async function serverCommand(argv: readonly string[], ctx: CliContext): P
       lostJobCheckMs: values['lost-job-check-ms'] ?? nonEmpty(ctx.env['COHORT_LOST_JOB_CHECK_MS']),
       compactionIntervalMs: values['compaction-interval-ms'] ?? nonEmpty(ctx.env['COHORT_COMPACTION_INTERVAL_MS']),
       blobDir: values['blob-dir'] ?? nonEmpty(ctx.env['COHORT_BLOB_DIR']),
+      blobStore: values['blob-store'] ?? nonEmpty(ctx.env['COHORT_BLOB_STORE']),
+      s3Endpoint: values['s3-endpoint'],
+      s3Region: values['s3-region'],
+      blobRedirectSeconds: values['blob-redirect-seconds'],
+      blobGcIntervalMs: values['blob-gc-interval-ms'] ?? nonEmpty(ctx.env['COHORT_BLOB_GC_INTERVAL_MS']),
+      blobGcGraceMs: values['blob-gc-grace-ms'] ?? nonEmpty(ctx.env['COHORT_BLOB_GC_GRACE_MS']),
       alertWebhook: values['alert-webhook'] ?? nonEmpty(ctx.env['COHORT_ALERT_WEBHOOK_URL']),
       alertSlack: values['alert-slack'] ?? nonEmpty(ctx.env['COHORT_ALERT_SLACK_URL']),
       auth: values.auth ?? nonEmpty(ctx.env['COHORT_AUTH']),
@@ -81,6 +95,12 @@ export async function serverCommand(argv: readonly string[], ctx: CliContext): P
       lostJobCheckMs: intFlag(10, 3_600_000).optional(),
       compactionIntervalMs: intFlag(0, 86_400_000).optional(),
       blobDir: textFlag.optional(),
+      blobStore: textFlag.optional(),
+      s3Endpoint: textFlag.optional(),
+      s3Region: textFlag.optional(),
+      blobRedirectSeconds: intFlag(0, 604_800).optional(),
+      blobGcIntervalMs: intFlag(0, 86_400_000).optional(),
+      blobGcGraceMs: intFlag(0, 31_536_000_000).optional(),
       alertWebhook: textFlag.optional(),
       alertSlack: textFlag.optional(),
       auth: z.enum(['keys', 'none'], { message: 'must be keys or none' }).optional(),
@@ -123,7 +143,15 @@ export async function serverCommand(argv: readonly string[], ctx: CliContext): P
     ...(flags.advertiseHost !== undefined && { advertiseHost: flags.advertiseHost }),
     ...(flags.compactionIntervalMs !== undefined && { compactionIntervalMs: flags.compactionIntervalMs }),
     // Scaled mode: blobs in a folder every coordinator mounts (docs/artifacts.md).
-    ...((flags.blobDir !== undefined || scaled) && { blobDir: resolve(ctx.cwd, flags.blobDir ?? resolve(dataDir, 'blobs')) }),
+    ...((flags.blobDir !== undefined || (scaled && flags.blobStore === undefined)) && { blobDir: resolve(ctx.cwd, flags.blobDir ?? resolve(dataDir, 'blobs')) }),
+    // Or object storage (docs/scaling.md); credentials from the AWS SDK's usual settings.
+    ...(flags.blobStore !== undefined && { blobStore: flags.blobStore }),
+    ...(flags.s3Endpoint !== undefined && { s3Endpoint: flags.s3Endpoint }),
+    ...(flags.s3Region !== undefined && { s3Region: flags.s3Region }),
+    ...(s3ForcePathStyle && { s3ForcePathStyle }),
+    ...(flags.blobRedirectSeconds !== undefined && { blobRedirectSeconds: flags.blobRedirectSeconds }),
+    ...(flags.blobGcIntervalMs !== undefined && { blobGcIntervalMs: flags.blobGcIntervalMs }),
+    ...(flags.blobGcGraceMs !== undefined && { blobGcGraceMs: flags.blobGcGraceMs }),
     alertSinks: [
       ...(flags.alertWebhook !== undefined ? [{ kind: 'webhook' as const, url: flags.alertWebhook }] : []),
       ...(flags.alertSlack !== undefined ? [{ kind: 'slack' as const, url: flags.alertSlack }] : []),
