@@ -9,9 +9,9 @@ import { historyValues, type Suggestion, type Trial } from './trial.js';
 export const MAX_OBSERVED = 128;
 /** Trials still pending or running enter as fantasies (the GP's own prediction), at most this many, most recent first. */
 const MAX_FANTASIES = 100;
-const RANDOM_CANDIDATES = 300;
+const RANDOM_CANDIDATES = 200;
 const NEIGHBOURS = 6;
-const LOCAL_STARTS = 4;
+const LOCAL_STARTS = 3;
 const LOCAL_STEPS = 15;
 const CONTINUOUS = new Set(['uniform', 'log_uniform_values', 'inv_log_uniform_values', 'normal', 'log_normal']);
 /** EI's exploration margin, in standardized units of the metric. */
