@@ -47,3 +47,17 @@ def test_log_and_use_a_model(server, env, project, tmp_path):
         assert model.type == "model" and model.version == "v0"
         path = run.use_model("tiny:prod")
         assert open(path, "rb").read() == b"\x00weights\x01"
+
+
+def test_use_artifact_logs_a_draft_with_its_aliases_and_finds_a_digest(server, env, project, tmp_path):
+    (tmp_path / "rows.csv").write_text("a\n1\n")
+    with cohort.init(project=project) as run:
+        draft = cohort.Artifact("table", "dataset")
+        draft.add_file(str(tmp_path / "rows.csv"))
+        used = run.use_artifact(draft, aliases=["gold"])
+        assert used is draft and draft.version == "v0" and "gold" in draft.aliases
+        assert run.use_artifact("table:" + draft.digest).version == "v0"
+        with pytest.raises(cohort.UsageError):
+            run.log_model(str(tmp_path / "rows.csv"), name="not a model name!")
+    info = server.get("/api/v1/artifacts/local/{}/table/v0".format(project))
+    assert info["loggedBy"]["runId"] == run.id and run.id in [u["runId"] for u in info["usedBy"]]
