@@ -183,7 +183,7 @@ export class RunArtifacts {
       if (nameOrArtifact.state === 'draft') await this.logArtifact(nameOrArtifact, { aliases: options.aliases ?? [] });
       else if (nameOrArtifact.state === 'saving') await nameOrArtifact.wait();
       path = nameOrArtifact.qualifiedName;
-      if (path === '') throw new UsageError(`useArtifact: artifact ${nameOrArtifact.name} is ${nameOrArtifact.state}, not committed; finish it first`);
+      if (path === '') throw new UsageError(`useArtifact: artifact ${nameOrArtifact.name} is not a version on this server (${nameOrArtifact.state === 'PENDING' ? 'PENDING: finish it first' : 'logged offline: cohort sync it first'})`);
     }
     return this.#enqueue(async () => {
       const v = await client.useArtifact(this.#c.run, path, options.type ?? '', options.useAs ?? '');
