@@ -26,6 +26,7 @@ import { isAggregatedKey, type BatchWrite, type ConsoleChunk, type JsonSeries, t
 import { RunBudget, type RunLimits } from './run-budget.js';
 import { parseObject } from './run-view.js';
 import type { WrittenSummaryState } from './summary-state-cache.js';
+import { readMetricDefinitions, readSummaryState } from './stored-state.js';
 
 /** Keys every row carries in its own column; a cell with one of these names is ignored. */
 const AUTOMATIC_KEYS = new Set(['_step', '_runtime', '_timestamp']);
@@ -164,7 +165,7 @@ export async function planBatch(run: StoredRun, records: readonly RecordMessage[
             const first = record.rows.steps[0];
             if (first !== undefined && lastStep !== null && first <= lastStep && ctx.replaySummary && numeric.size === 0 && json.size === 0) {
               const replay = await ctx.replaySummary(first - 1);
-              tracker = SummaryTracker.fromJSON(replay.summaryStateJson === '' ? undefined : (parseJson(replay.summaryStateJson) as SummaryState));
+              tracker = SummaryTracker.fromJSON(readSummaryState(run, replay.summaryStateJson));
               summaryChanged = true;
               lastStep = replay.lastStep;
               runtime = replay.runtime;
@@ -202,7 +203,7 @@ export async function planBatch(run: StoredRun, records: readonly RecordMessage[
         }
         case 'metric': {
           getTracker().defineMetric(record.metric);
-          metrics ??= parseJson(run.metricsJson) as MetricDefinitionMessage[];
+          metrics ??= readMetricDefinitions(run);
           metrics.push(record.metric);
           summaryChanged = true;
           break;
@@ -260,7 +261,8 @@ export async function planBatch(run: StoredRun, records: readonly RecordMessage[
           assertNever(record, 'record kind');
       }
     } catch (err) {
-      if (err instanceof CohortError) rejected.push({ seq: record.seq, error: err });
+      // A damaged run row (stored-state.ts) fails the whole batch, committing nothing: refusing its records one by one would lose them.
+      if (err instanceof CohortError && err.code !== 'DATA_LOSS') rejected.push({ seq: record.seq, error: err });
       else if (err instanceof TypeError || err instanceof SyntaxError || err instanceof RangeError) {
         rejected.push({ seq: record.seq, error: new CohortError('INVALID_ARGUMENT', `record ${record.seq} (${record.kind}): ${err.message}`, { cause: err }) });
       } else throw err;

@@ -15,13 +15,13 @@ import {
   validateProject,
   validateRunId,
   validateTags,
-  type MetricDefinitionMessage,
   type OpenRunRequestMessage,
   type OpenRunResponseMessage,
 } from '@cohort/protocol';
 import { noRoomForRun, type NewRun, type RunPatch, type Store, type StoredRun } from '@cohort/store';
 import { forEachLeafRow } from './history-query.js';
 import { parseObject } from './run-view.js';
+import { readMetricDefinitions } from './stored-state.js';
 
 /** Resume modes of `OpenRunRequest.resume` (docs/run-semantics.md §5); '' behaves like 'never'. */
 export type ResumeMode = '' | 'allow' | 'must' | 'never' | 'auto';
@@ -246,7 +246,7 @@ export async function replaySummary(
   step: number,
 ): Promise<{ summaryJson: string; summaryStateJson: string; lastStep: number | null; runtime: number }> {
   const tracker = SummaryTracker.fromJSON(undefined);
-  for (const def of parseJson(source.metricsJson) as MetricDefinitionMessage[]) tracker.defineMetric(def);
+  for (const def of readMetricDefinitions(source)) tracker.defineMetric(def);
   let lastStep: number | null = null;
   let runtime = 0;
   await forEachLeafRow(store, source.pk, step, (row) => {

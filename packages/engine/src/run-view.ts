@@ -1,5 +1,6 @@
 import { parseJson, isPlainObject, mergeMetricDefinition, type MetricDefinitionMessage, type MetricView, type RunView } from '@cohort/protocol';
 import type { RunState, StoredRun } from '@cohort/store';
+import { readMetricDefinitions } from './stored-state.js';
 
 /** The run a query returns, and a merged `defineMetric` definition: the HTTP API's shapes (@cohort/protocol, http/runs.ts). */
 export type { MetricView, RunView } from '@cohort/protocol';
@@ -10,10 +11,9 @@ type Holds<T extends true> = T;
 type StatesAgree = Holds<Same<RunView['state'], RunState>>;
 
 /** The stored definitions (one entry per `defineMetric` call), merged per name in first-defined order. */
-export function metricViews(metricsJson: string): MetricView[] {
-  const raw = metricsJson === '' ? [] : parseJson(metricsJson);
+export function metricViews(run: StoredRun): MetricView[] {
   const merged = new Map<string, MetricDefinitionMessage>();
-  if (Array.isArray(raw)) for (const d of raw as MetricDefinitionMessage[]) merged.set(d.name, mergeMetricDefinition(merged.get(d.name), d));
+  for (const d of readMetricDefinitions(run)) merged.set(d.name, mergeMetricDefinition(merged.get(d.name), d));
   return [...merged.values()].map((d) => ({ name: d.name, stepMetric: d.stepMetric, hidden: d.hidden, summary: d.summary, goal: d.goal }));
 }
 
@@ -55,6 +55,6 @@ export function toRunView(run: StoredRun): RunView {
     mode: run.mode,
     resumed: run.resumed,
     forkedFrom: run.forkedFrom,
-    metrics: metricViews(run.metricsJson),
+    metrics: metricViews(run),
   };
 }

@@ -1,5 +1,6 @@
-import { parseJson, type SummaryState } from '@cohort/protocol';
+import type { SummaryState } from '@cohort/protocol';
 import type { StoredRun } from '@cohort/store';
+import { readSummaryState } from './stored-state.js';
 
 /**
  * Runs whose summary state one engine keeps parsed. A scaled-mode worker
@@ -64,7 +65,7 @@ export class SummaryStateCache {
       return e.state;
     }
     this.stats.parses++;
-    const state = parseJson(json) as SummaryState;
+    const state = readSummaryState(run, json)!;
     this.#set(run.pk, { version: run.version, json, state });
     return state;
   }

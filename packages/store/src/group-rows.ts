@@ -1,4 +1,5 @@
 import type { RankProgress, StoredGroup } from './group-types.js';
+import { NUMBER_ARRAY, readStoredJson } from './stored-json.js';
 
 /** Most cells one aggregate read returns when the caller names no limit. */
 export const DEFAULT_AGGREGATE_LIMIT = 1_000_000;
@@ -58,7 +59,7 @@ export function progressFromRow(r: ProgressRow): RankProgress {
   return {
     lastStep: r.last_step === null ? null : Number(r.last_step),
     lastStepAt: r.last_step_at,
-    samples: JSON.parse(r.samples) as number[],
+    samples: readStoredJson(r.samples, NUMBER_ARRAY, `rank progress of run ${r.run_pk}: column samples`),
     slowSince: r.slow_since,
     straggler: Boolean(r.straggler),
     restartAttempt: r.restart_attempt,

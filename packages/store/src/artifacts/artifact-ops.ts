@@ -11,6 +11,7 @@ import type {
   StoredConsoleLine,
 } from './artifact-types.js';
 import { pgOnly, sql, type SqlProgram } from './sql-program.js';
+import { STRING_ARRAY, readStoredJson } from '../stored-json.js';
 
 /**
  * The artifact, run-file and alert-delivery operations of both SQL stores,
@@ -50,8 +51,13 @@ function* aliasesOf(versionPk: number): SqlProgram<string[]> {
   return rows.map((r) => String(r['alias']));
 }
 
+/** How a version row is named in errors: its artifact, and its index or pk. */
+function versionName(row: VersionRow): string {
+  return `artifact ${row.entity}/${row.project}/${row.name}:${row.idx === null ? `pending version ${row.pk}` : `v${row.idx}`}`;
+}
+
 function* toVersion(row: VersionRow, deduplicated?: boolean): SqlProgram<StoredArtifactVersion> {
-  const aliases = row.state === 'COMMITTED' ? yield* aliasesOf(row.pk) : (JSON.parse(row.pending_aliases) as string[]);
+  const aliases = row.state === 'COMMITTED' ? yield* aliasesOf(row.pk) : readStoredJson(row.pending_aliases, STRING_ARRAY, `${versionName(row)}: column pending_aliases`);
   if (row.idx !== null && !aliases.includes(`v${row.idx}`)) aliases.push(`v${row.idx}`);
   return {
     pk: Number(row.pk),
@@ -66,7 +72,7 @@ function* toVersion(row: VersionRow, deduplicated?: boolean): SqlProgram<StoredA
     distributedId: row.distributed_id,
     description: row.description,
     metadataJson: row.metadata,
-    tags: JSON.parse(row.tags) as string[],
+    tags: readStoredJson(row.tags, STRING_ARRAY, `${versionName(row)}: column tags`),
     aliases,
     size: Number(row.size),
     fileCount: Number(row.file_count),
@@ -196,8 +202,9 @@ export function* saveArtifact(input: SaveArtifactInput): SqlProgram<StoredArtifa
     const found = yield sql("SELECT pk, pending_aliases, tags FROM artifact_versions WHERE artifact_pk = ? AND distributed_id = ? AND state = 'PENDING'", artifactPk, input.distributedId);
     if (found[0]) {
       versionPk = Number(found[0]['pk']);
-      pendingAliases = JSON.parse(String(found[0]['pending_aliases'])) as string[];
-      const tags = new Set([...(JSON.parse(String(found[0]['tags'])) as string[]), ...input.tags]);
+      const where = `artifact version ${versionPk}`;
+      pendingAliases = readStoredJson(String(found[0]['pending_aliases']), STRING_ARRAY, `${where}: column pending_aliases`);
+      const tags = new Set([...readStoredJson(String(found[0]['tags']), STRING_ARRAY, `${where}: column tags`), ...input.tags]);
       yield sql('UPDATE artifact_versions SET tags = ? WHERE pk = ?', JSON.stringify([...tags]), versionPk);
       if (input.description !== undefined) yield sql('UPDATE artifact_versions SET description = ? WHERE pk = ?', input.description, versionPk);
       if (input.metadataJson !== undefined) yield sql('UPDATE artifact_versions SET metadata = ? WHERE pk = ?', input.metadataJson, versionPk);

@@ -19,7 +19,7 @@ async function scenario(store: Store) {
   let t = 1_700_000_000;
   const engine = new Engine(store, { now: () => t, progressSampleSeconds: 0 });
   const open = (rank: number, restartAttempt = 0) =>
-    engine.openRun(withOpenRunDefaults({ entity: 'e', project: 'p', runId: `r${rank}`, group: 'g', rank, worldSize: 2, resume: 'allow', restartAttempt }));
+    engine.openRun(withOpenRunDefaults({ entity: 'e', project: 'p', runId: `r${rank}`, name: `r${rank}`, group: 'g', rank, worldSize: 2, resume: 'allow', restartAttempt }));
   await open(0);
   await open(1);
   await engine.applyBatch({ entity: 'e', project: 'p', runId: 'r0' }, [rows(1, 0, [1, 2, 3, 4])]);

@@ -14,6 +14,7 @@ import {
 import { decodeChunk, insertValues, type ChunkRow, type Queryable } from './pg-history.js';
 import { DEFAULT_AGGREGATE_LIMIT, PROGRESS_COLUMNS, groupFromRow, progressFromRow, type GroupRow, type ProgressRow } from '../group-rows.js';
 import { chunkOf, chunkRanges, collectAggCells, decodeAggChunk, encodeAggChunk, mergeSeriesIntoChunk, trimAggChunk, type AggChunk } from '../aggregate-chunks.js';
+import { NUMBER_RECORD, readStoredJson } from '../stored-json.js';
 
 const MAX_STEP = Number.MAX_SAFE_INTEGER;
 const MIN_STEP = Number.MIN_SAFE_INTEGER;
@@ -231,5 +232,5 @@ export async function readSystemSamples(c: Queryable, runPk: number, q: { since?
       q.limit ?? 10_000,
     ])
   ).rows;
-  return rows.map((r) => ({ at: r.at, label: r.label, metrics: JSON.parse(r.metrics) as Record<string, number> }));
+  return rows.map((r) => ({ at: r.at, label: r.label, metrics: readStoredJson(r.metrics, NUMBER_RECORD, `system metrics of run ${runPk}: column metrics`) }));
 }

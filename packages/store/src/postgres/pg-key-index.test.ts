@@ -37,6 +37,11 @@ describe('planKeys', () => {
     const keys = new Map(Array.from({ length: MAX_INDEXED_KEYS + 1 }, (_, i) => [`k${i}`, [i, null] as [number, null]]));
     expect(formatKeyIndex({ next: keys.size, keys })).toBe(KEY_INDEX_NOT_KEPT);
     for (const text of [null, undefined, KEY_INDEX_NOT_KEPT, '{', '{"n":"x","k":{}}', '[]']) expect(parseKeyIndex(text)).toBeUndefined();
+    // An entry of the wrong shape, or an id at or past `n`, and the whole index is not trusted.
+    for (const text of ['{"n":2,"k":{"a":[0]}}', '{"n":2,"k":{"a":[2,null]}}', '{"n":2,"k":{"a":[0,"5"]}}', '{"n":2,"k":{"a":{"id":0}}}', '{"n":1,"k":[]}']) {
+      expect(parseKeyIndex(text)).toBeUndefined();
+    }
+    expect(parseKeyIndex('{"n":2,"k":{"a":[0,null],"b":[1,7]}}')).toEqual({ next: 2, keys: new Map([['a', [0, null]], ['b', [1, 7]]]) });
     expect(parseKeyIndex(EMPTY_KEY_INDEX)).toEqual({ next: 0, keys: new Map() });
     // Odd key names survive the text.
     const odd = '__proto__ "q" é';

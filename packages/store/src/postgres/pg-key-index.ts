@@ -31,13 +31,24 @@ export const EMPTY_KEY_INDEX = '{"n":0,"k":{}}';
 /** The index in a stored text, or undefined when unknown, not kept or unreadable (the lookup path then stands in). */
 export function parseKeyIndex(text: string | null | undefined): KeyIndex | undefined {
   if (text === null || text === undefined || text === KEY_INDEX_NOT_KEPT) return undefined;
+  let raw: unknown;
   try {
-    const raw = JSON.parse(text) as { n: number; k: Record<string, [number, number | null]> };
-    if (!Number.isInteger(raw.n) || typeof raw.k !== 'object' || raw.k === null) return undefined;
-    return { next: raw.n, keys: new Map(Object.entries(raw.k)) };
+    raw = JSON.parse(text);
   } catch {
     return undefined;
   }
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const { n, k } = raw as { n?: unknown; k?: unknown };
+  if (!Number.isSafeInteger(n) || (n as number) < 0 || typeof k !== 'object' || k === null || Array.isArray(k)) return undefined;
+  const keys = new Map<string, [number, number | null]>();
+  for (const [key, entry] of Object.entries(k)) {
+    // Every entry an id below `n` and a last step (or null): one wrong entry and the whole index is not trusted.
+    if (!Array.isArray(entry) || entry.length !== 2) return undefined;
+    const [id, last] = entry as unknown[];
+    if (!Number.isSafeInteger(id) || (id as number) < 0 || (id as number) >= (n as number) || !(last === null || typeof last === 'number')) return undefined;
+    keys.set(key, [id as number, last]);
+  }
+  return { next: n as number, keys };
 }
 
 /** The stored text of an index ({@link KEY_INDEX_NOT_KEPT} past {@link MAX_INDEXED_KEYS} keys). */

@@ -115,7 +115,7 @@ describe('PostgresStore', () => {
 });
 
 function openRequest(over: Partial<OpenRunRequestMessage> = {}): OpenRunRequestMessage {
-  return withOpenRunDefaults({ project: 'proj', runId: 'run1', rank: -1, localRank: -1, ...over });
+  return withOpenRunDefaults({ project: 'proj', runId: 'run1', name: 'run1', rank: -1, localRank: -1, ...over });
 }
 
 const RUN = { entity: 'local', project: 'proj', runId: 'run1' };

@@ -1,4 +1,5 @@
 import type { RunFields, RunState, StoredRun } from '../types.js';
+import { STRING_ARRAY, readStoredJson } from '../stored-json.js';
 
 /**
  * The mapping between {@link RunFields} and the columns of `runs`, in one
@@ -112,7 +113,7 @@ export function fromRow(r: RunRow): StoredRun {
     worldSize: r.world_size,
     localRank: r.local_rank,
     node: r.node,
-    tags: JSON.parse(r.tags) as string[],
+    tags: readStoredJson(r.tags, STRING_ARRAY, `run ${r.entity}/${r.project}/${r.run_id}: column tags`),
     notes: r.notes,
     configJson: r.config,
     summaryJson: r.summary,

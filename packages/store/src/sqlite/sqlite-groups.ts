@@ -16,6 +16,7 @@ import {
 import { decodeFloats, decodeSteps, upperBound } from './history-chunks.js';
 import { DEFAULT_AGGREGATE_LIMIT, PROGRESS_COLUMNS, groupFromRow, progressFromRow, type GroupRow, type ProgressRow } from '../group-rows.js';
 import { chunkOf, chunkRanges, collectAggCells, decodeAggChunk, encodeAggChunk, mergeSeriesIntoChunk, trimAggChunk, type AggChunk } from '../aggregate-chunks.js';
+import { NUMBER_RECORD, readStoredJson } from '../stored-json.js';
 
 const MAX_STEP = Number.MAX_SAFE_INTEGER;
 const MIN_STEP = Number.MIN_SAFE_INTEGER;
@@ -216,7 +217,7 @@ export class SqliteGroups {
 
   readSystem(runPk: number, q: { since?: number; limit?: number }): SystemSample[] {
     const rows = this.#s.readSystem.all(runPk, q.since ?? 0, q.limit ?? 10_000) as Array<{ at: number; label: string; metrics: string }>;
-    return rows.map((r) => ({ at: r.at, label: r.label, metrics: JSON.parse(r.metrics) as Record<string, number> }));
+    return rows.map((r) => ({ at: r.at, label: r.label, metrics: readStoredJson(r.metrics, NUMBER_RECORD, `system metrics of run ${runPk}: column metrics`) }));
   }
 
   #pk(key: GroupKey): number {
