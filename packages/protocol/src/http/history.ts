@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { looseObject } from './values.js';
 
 /** One history row as logged: nested values plus `_step`, `_runtime`, `_timestamp`. */
-export const historyRowSchema = z.record(z.string(), z.unknown()).describe('a nested row with `_step`, `_runtime`, `_timestamp`; media leaves are descriptors naming a run file (`path`)');
+export const historyRowSchema = looseObject('a nested row with `_step`, `_runtime`, `_timestamp`; media leaves are descriptors naming a run file (`path`)');
 export type HistoryRow = z.infer<typeof historyRowSchema>;
 
 /** `GET .../history`: rows as logged, or downsampled with full fidelity. */
