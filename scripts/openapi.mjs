@@ -1,5 +1,6 @@
 // Writes docs/openapi.json from the zod schemas of the HTTP API
-// (apps/coordinator/src/http-schemas.ts). Run after `npm run build`;
+// (packages/protocol/src/http/) and the route table of
+// apps/coordinator/src/http-schemas.ts. Run after `npm run build`;
 // apps/coordinator/test/openapi.test.ts fails when the file is stale.
 import { writeFileSync } from 'node:fs';
 import { openApiDocument } from '@cohort/coordinator';
