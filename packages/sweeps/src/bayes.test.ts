@@ -82,4 +82,35 @@ describe('bayes search', () => {
     const seen = run(discrete, (p) => (p.a as number) + (p.b === 'p' ? 0 : 1), 6, 2).map((t) => JSON.stringify(t.params));
     expect(new Set(seen).size).toBe(6);
   });
+
+  it('searches every distribution and keeps each value in its domain', () => {
+    const config = parseSweepConfig(`
+method: bayes
+metric: { name: m }
+parameters:
+  a: { values: [x, y, z], probabilities: [0.2, 0.3, 0.5] }
+  b: { distribution: q_uniform, min: 0, max: 1, q: 0.25 }
+  c: { distribution: q_log_uniform_values, min: 8, max: 512, q: 8 }
+  d: { distribution: inv_log_uniform_values, min: 0.001, max: 1 }
+  e: { distribution: normal, mu: 2, sigma: 0.5 }
+  f: { distribution: q_normal, mu: 0, sigma: 4, q: 2 }
+  g: { distribution: log_normal, mu: 0, sigma: 1 }
+  h: { distribution: q_log_normal, mu: 0, sigma: 0.5 }
+  n: { parameters: { k: { min: -3, max: 3 }, fixed: { value: [1, 2] } } }
+`);
+    const trials = run(config, (p) => ((p.e as number) - 2) ** 2 + Math.abs(Math.log10(p.d as number) + 1) + (p.a === 'z' ? 0 : 1), 20, 3);
+    for (const { params: p } of trials) {
+      expect(['x', 'y', 'z']).toContain(p.a);
+      expect(Number.isInteger((p.b as number) * 4)).toBe(true);
+      expect((p.c as number) % 8).toBe(0);
+      expect(p.d).toBeGreaterThanOrEqual(0.001);
+      expect(p.d).toBeLessThanOrEqual(1);
+      expect(Number.isFinite(p.e)).toBe(true);
+      expect(Number.isInteger((p.f as number) / 2)).toBe(true);
+      expect(p.g).toBeGreaterThan(0);
+      expect(Number.isInteger(p.h)).toBe(true);
+      expect(p.n).toMatchObject({ fixed: [1, 2] });
+      expect(Number.isInteger((p.n as { k: number }).k)).toBe(true);
+    }
+  });
 });

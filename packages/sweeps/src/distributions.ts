@@ -114,7 +114,8 @@ export function fromUnit(spec: ParameterSpec, coords: readonly number[]): ParamV
 /** round(x / q) · q: an integer when q is one, else trimmed of binary noise (0.30000000000000004 → 0.3). */
 export function quantize(x: number, q: number): number {
   const v = Math.round(x / q) * q;
-  return Number.isInteger(q) ? Math.round(v) : Number(v.toPrecision(12));
+  // + 0 turns -0 (round(-0.3) · q) into 0.
+  return (Number.isInteger(q) ? Math.round(v) : Number(v.toPrecision(12))) + 0;
 }
 
 function logUniform(min: number, max: number, u: number): number {
