@@ -47,12 +47,12 @@ describe('cohort server --redis --postgres and cohort worker', () => {
     expect(worker.err()).toContain('cohort worker: --redis: required (or COHORT_REDIS_URL)');
     const badUrl = testContext();
     expect(await runCli(['worker', '--redis', 'http://x', '--postgres', 'postgres://x/y'], badUrl)).toBe(2);
-    expect(badUrl.err()).toContain('--redis: expected a redis:// URL');
+    expect(badUrl.err()).toContain('--redis: Expected `redisUrl` to be a redis:// URL, got `http://x` (string)');
     const server = testContext();
     expect(await runCli(['server', '--redis', 'redis://127.0.0.1:1'], server)).toBe(2);
     expect(server.err()).toContain('--postgres (or COHORT_POSTGRES_URL): required in scaled mode');
     const concurrency = testContext();
     expect(await runCli(['worker', '--redis', 'redis://x', '--postgres', 'postgres://x/y', '--concurrency', '0'], concurrency)).toBe(2);
-    expect(concurrency.err()).toContain('--concurrency: expected an integer from 1 to 1024, got "0"');
+    expect(concurrency.err()).toContain('--concurrency: Expected `concurrency` to be an integer from 1 to 1024, got `0` (number)');
   });
 });

@@ -10,9 +10,12 @@
  * console.log(`gRPC ${coordinator.grpcAddress}, dashboard ${coordinator.httpUrl}`);
  */
 export { startCoordinator } from './coordinator.js';
+export { parseCoordinatorOptions, type ResolvedCoordinatorOptions } from './coordinator-options.js';
+export { OptionsError } from '@cohort/ops';
 export { groupChecksTask, GROUP_CHECKS_SCHEDULER_ID } from './group-checks-task.js';
 export type { GroupChecksTaskOptions } from './group-checks-task.js';
-export type { Coordinator, CoordinatorOptions, CoordinatorState, CoordinatorStats, ScaledModeOptions } from './coordinator.js';
+export type { Coordinator, CoordinatorState, CoordinatorStats } from './coordinator.js';
+export type { CoordinatorOptions, ScaledModeOptions } from './coordinator-options.js';
 export { batchJobId } from './scaled/batch-producer.js';
 export { SWEEPER_SCHEDULER_ID, heartbeatSweeperTask } from './heartbeat-sweeper.js';
 export { startLocalTasks, startSharedTasks } from './scheduled-tasks.js';

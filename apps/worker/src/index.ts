@@ -12,7 +12,8 @@
  *   httpPort: 7713, // /metrics, /healthz, /readyz
  * });
  */
-export { startWorker } from './worker.js';
+export { parseWorkerOptions, startWorker } from './worker.js';
+export { OptionsError } from '@cohort/ops';
 export type { CohortWorker, WorkerOptions, WorkerState, WorkerStats } from './worker.js';
 export { createBatchProcessor } from './batch-processor.js';
 export type { BatchProcessorDeps } from './batch-processor.js';

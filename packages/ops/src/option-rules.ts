@@ -18,6 +18,12 @@ export function text(max: number) {
   return z.string({ error }).min(1, { error }).max(max, { error });
 }
 
+/** A number above 0, at most `max`. */
+export function positive(max: number) {
+  const error = `a number above 0 and at most ${max}`;
+  return z.number({ error }).gt(0, { error }).max(max, { error });
+}
+
 /** A TCP port; 0 picks a free one. */
 export const port = int(0, 65535);
 
@@ -63,10 +69,19 @@ export class OptionsError extends TypeError {
 export function parseOptions<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
+  const issue = specific(parsed.error.issues[0]!);
   let value: unknown = input;
   for (const key of issue.path) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
   throw new OptionsError(issue.path.map(String).join('.'), issue.message, value);
+}
+
+/** Of a union's issue, the one of the option the value went furthest in (`rateLimit.burst`, not `rateLimit`). */
+function specific(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: string } {
+  if (issue.code !== 'invalid_union') return issue;
+  const inner = issue.errors.flat().find((i) => i.path.length > 0);
+  if (inner === undefined) return issue;
+  const deeper = specific(inner);
+  return { path: [...issue.path, ...deeper.path], message: deeper.message };
 }
 
 /** A value as an error shows it: bounded, with a URL's password hidden. */

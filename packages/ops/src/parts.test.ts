@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { httpServerPart } from './http-part.js';
 import { startParts, type Part } from './parts.js';
 
-const log = { warn: () => undefined };
+const log = { debug: () => undefined, warn: () => undefined };
 const options = { what: 'test', log, shutdownTimeoutMs: 2000 };
 
 /** A TCP port held by a plain server until closed. */
@@ -72,7 +72,7 @@ describe('startParts', () => {
         { name: 'b', start: async () => ({ stop: async () => Promise.reject(new Error('b broke')) }) },
         { name: 'c', start: async () => ({ stop: async () => void stopped.push('c') }) },
       ],
-      { ...options, log: { warn: (fields: object) => void warned.push((fields as { step: string }).step) } },
+      { ...options, log: { ...log, warn: (fields: object) => void warned.push((fields as { step: string }).step) } },
     );
     const err = await parts.stop().then(
       () => undefined,

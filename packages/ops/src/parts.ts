@@ -25,8 +25,9 @@ export interface Part {
 /** A part with nothing to release. */
 export const NOTHING_TO_STOP: Stoppable = { stop: async () => undefined };
 
-/** Where stop failures are logged (a pino logger fits). */
+/** Where parts starting and stopping are logged (debug) and stop failures (warn); a pino logger fits. */
 export interface PartsLog {
+  debug(fields: object, message: string): void;
   warn(fields: object, message: string): void;
 }
 
@@ -55,6 +56,7 @@ export async function startParts(parts: readonly Part[], options: StartPartsOpti
   for (const part of parts) {
     try {
       started.push({ name: part.name, stoppable: await part.start() });
+      options.log.debug({ part: part.name }, 'part started');
     } catch (err) {
       await stopAll(started, options).catch(() => undefined);
       throw err;
@@ -70,6 +72,7 @@ async function stopAll(started: ReadonlyArray<{ name: string; stoppable: Stoppab
   for (const { name, stoppable } of [...started].reverse()) {
     try {
       await stoppable.stop(deadline);
+      options.log.debug({ part: name }, 'part stopped');
     } catch (err) {
       options.log.warn({ err, step: name }, 'close step failed');
       errors.push(err);

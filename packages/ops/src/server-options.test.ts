@@ -3,12 +3,11 @@ import { OptionsError, parseOptions } from './option-rules.js';
 import { coordinatorOptionsSchema, workerOptionsSchema } from './server-options.js';
 
 describe('server options', () => {
-  it('fills in the defaults and keeps the fields it does not check', () => {
+  it('fills in the defaults', () => {
     const engine = { defaultEntity: 'x' };
     const o = parseOptions(coordinatorOptionsSchema, { grpcPort: 0, engine, scaled: { redisUrl: 'redis://r:6379' } });
     expect(o).toMatchObject({ dataDir: ':memory:', grpcHost: '127.0.0.1', grpcPort: 0, httpPort: 7712, shutdownTimeoutMs: 5000, sweepIntervalMs: 10_000 });
     expect(o.scaled).toMatchObject({ redisUrl: 'redis://r:6379', prefix: 'cohort', maxQueueDepth: 512, maxJobBatches: 16 });
-    expect(o['engine']).toBe(engine);
     expect(parseOptions(workerOptionsSchema, { redisUrl: 'redis://r', postgresUrl: 'postgres://p/db' })).toMatchObject({ concurrency: 4, prefix: 'cohort', lockDurationMs: 30_000 });
   });
 
@@ -25,6 +24,8 @@ describe('server options', () => {
     expect(bad(coordinatorOptionsSchema, { grpcPort: 70_000 })).toBe('grpcPort | Expected `grpcPort` to be an integer from 0 to 65535, got `70000` (number)');
     expect(bad(coordinatorOptionsSchema, { httpPort: 'x' })).toBe('httpPort | Expected `httpPort` to be an integer from 0 to 65535, got `x` (string)');
     expect(bad(coordinatorOptionsSchema, { sweepIntervalMs: 1.5 })).toBe('sweepIntervalMs | Expected `sweepIntervalMs` to be an integer from 0 to 86400000, got `1.5` (number)');
+    expect(bad(coordinatorOptionsSchema, { rateLimit: { burst: 0.5 } })).toBe('rateLimit.burst | Expected `rateLimit.burst` to be an integer from 1 to 1000000, got `0.5` (number)');
+    expect(bad(coordinatorOptionsSchema, { rateLimit: true })).toBe('rateLimit | Expected `rateLimit` to be false or { requestsPerSecond, burst }, got `true` (boolean)');
     expect(bad(coordinatorOptionsSchema, { auth: 'open' })).toBe('auth | Expected `auth` to be one of keys, none, got `open` (string)');
     expect(bad(coordinatorOptionsSchema, { scaled: { redisUrl: 'redis://r', prefix: 'a b' }, engine: {} })).toBe(
       'scaled.prefix | Expected `scaled.prefix` to be 1 to 64 letters, digits, _ . - { }, got `a b` (string)',

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { DEFAULT_QUEUE_PREFIX, MAX_JOB_BATCHES } from '@cohort/protocol';
-import { host, int, interval, millis, port, postgresUrl, queuePrefix, redisUrl, text } from './option-rules.js';
+import { host, int, interval, millis, port, positive, postgresUrl, queuePrefix, redisUrl, text } from './option-rules.js';
 
 /**
  * The one schema of the server processes' options: `startCoordinator`'s,
  * `startWorker`'s, and so `cohort server`'s and `cohort worker`'s flags,
  * which are checked against it too. Output fields carry their defaults.
- * Fields holding objects (an engine, a logger, a store, limits) pass through
- * unchecked here: their own constructors check them. The TSDoc of each
+ * Fields holding objects (an engine, a logger, a store, limits) are left
+ * out of the output (their own constructors check them); `engine` and
+ * `store` are read only to know whether a PostgreSQL URL is needed. The TSDoc of each
  * field is on `CoordinatorOptions` and `WorkerOptions`.
  */
 
@@ -20,7 +21,7 @@ const queueShape = {
 };
 
 /** `CoordinatorOptions.scaled`. */
-export const scaledModeOptionsSchema = z.looseObject({
+export const scaledModeOptionsSchema = z.object({
   ...queueShape,
   maxQueueDepth: int(1, 10_000_000).default(512),
   backpressureTimeoutMs: millis.default(30_000),
@@ -35,7 +36,8 @@ export const scaledModeOptionsSchema = z.looseObject({
 
 /** `CoordinatorOptions` (`startCoordinator`, `cohort server`). */
 export const coordinatorOptionsSchema = z
-  .looseObject({
+  .object({
+    engine: z.unknown().optional(),
     dataDir: text(4096).default(':memory:'),
     grpcHost: host.default('127.0.0.1'),
     grpcPort: port.default(7711),
@@ -57,6 +59,9 @@ export const coordinatorOptionsSchema = z
     compactionIntervalMs: interval.default(10_000),
     scaled: scaledModeOptionsSchema.optional(),
     auth: z.enum(['keys', 'none'], { error: 'one of keys, none' }).optional(),
+    rateLimit: z
+      .union([z.literal(false), z.object({ requestsPerSecond: positive(1_000_000).optional(), burst: int(1, 1_000_000).optional() })], { error: 'false or { requestsPerSecond, burst }' })
+      .optional(),
     keyCacheTtlMs: millis.optional(),
     blobDir: text(4096).optional(),
     blobStore: z.string({ error: 'an s3://bucket[/prefix] URL' }).regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/\S*)?$/, { error: 'an s3://bucket[/prefix] URL' }).optional(),
@@ -71,14 +76,15 @@ export const coordinatorOptionsSchema = z
     webDir: text(4096).nullable().optional(),
   })
   .superRefine((o, ctx) => {
-    if (o.scaled !== undefined && o.scaled.postgresUrl === undefined && o['engine'] === undefined) {
+    if (o.scaled !== undefined && o.scaled.postgresUrl === undefined && o.engine === undefined) {
       ctx.addIssue({ code: 'custom', path: ['scaled', 'postgresUrl'], message: 'a postgres:// URL (or give `engine`)' });
     }
   });
 
 /** `WorkerOptions` (`startWorker`, `cohort worker`). */
 export const workerOptionsSchema = z
-  .looseObject({
+  .object({
+    store: z.unknown().optional(),
     ...queueShape,
     concurrency: int(1, 1024).default(4),
     httpHost: host.default('127.0.0.1'),
@@ -90,7 +96,7 @@ export const workerOptionsSchema = z
     shutdownTimeoutMs: millis.default(10_000),
   })
   .superRefine((o, ctx) => {
-    if (o.postgresUrl === undefined && o['store'] === undefined) {
+    if (o.postgresUrl === undefined && o.store === undefined) {
       ctx.addIssue({ code: 'custom', path: ['postgresUrl'], message: 'a postgres:// URL (or give `store`)' });
     }
   });

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { z } from 'zod';
-import { startCoordinator } from '@cohort/coordinator';
-import { CliUsageError, intFlag, parseFlags, postgresUrlFlag, readArgs, redisUrlFlag, textFlag } from '../args.js';
+import { parseCoordinatorOptions, startCoordinator, type CoordinatorOptions } from '@cohort/coordinator';
+import { CliUsageError, parseFlags, readArgs, textFlag } from '../args.js';
 import type { CliContext } from '../cli-context.js';
 import { takeLimits } from '../limit-flags.js';
+import { checkOptions, defined, flagValue } from '../option-flags.js';
 import { untilAborted } from '../until-aborted.js';
 
 /**
@@ -17,7 +17,7 @@ import { untilAborted } from '../until-aborted.js';
 export async function serverCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
   const { limits, rest } = takeLimits('server', argv, ctx.env);
   // A switch: readArgs only knows string flags, so it is taken out here (as `cohort k8s --jobset`).
-  const s3ForcePathStyle = rest.includes('--s3-force-path-style');
+  const s3ForcePathStyle = rest.includes('--s3-force-path-style') ? true : undefined;
   const { values } = readArgs(
     'server',
     rest.filter((a) => a !== '--s3-force-path-style'),
@@ -55,116 +55,80 @@ export async function serverCommand(argv: readonly string[], ctx: CliContext): P
   const flags = parseFlags(
     'server',
     {
-      data: values.data,
-      host: values.host,
-      grpcPort: values['grpc-port'],
-      httpPort: values['http-port'],
-      advertiseHost: values['advertise-host'],
-      redis: values.redis ?? nonEmpty(ctx.env['COHORT_REDIS_URL']),
-      postgres: values.postgres ?? nonEmpty(ctx.env['COHORT_POSTGRES_URL']),
-      prefix: values.prefix ?? nonEmpty(ctx.env['COHORT_QUEUE_PREFIX']),
-      maxQueueDepth: values['max-queue-depth'],
-      lostJobCheckMs: values['lost-job-check-ms'] ?? nonEmpty(ctx.env['COHORT_LOST_JOB_CHECK_MS']),
-      compactionIntervalMs: values['compaction-interval-ms'] ?? nonEmpty(ctx.env['COHORT_COMPACTION_INTERVAL_MS']),
-      blobDir: values['blob-dir'] ?? nonEmpty(ctx.env['COHORT_BLOB_DIR']),
-      blobStore: values['blob-store'] ?? nonEmpty(ctx.env['COHORT_BLOB_STORE']),
-      s3Endpoint: values['s3-endpoint'],
-      s3Region: values['s3-region'],
-      blobRedirectSeconds: values['blob-redirect-seconds'],
-      blobGcIntervalMs: values['blob-gc-interval-ms'] ?? nonEmpty(ctx.env['COHORT_BLOB_GC_INTERVAL_MS']),
-      blobGcGraceMs: values['blob-gc-grace-ms'] ?? nonEmpty(ctx.env['COHORT_BLOB_GC_GRACE_MS']),
-      alertWebhook: values['alert-webhook'] ?? nonEmpty(ctx.env['COHORT_ALERT_WEBHOOK_URL']),
-      alertSlack: values['alert-slack'] ?? nonEmpty(ctx.env['COHORT_ALERT_SLACK_URL']),
-      auth: values.auth ?? nonEmpty(ctx.env['COHORT_AUTH']),
       tlsCert: values['tls-cert'],
       tlsKey: values['tls-key'],
-      rateLimit: values['rate-limit'],
-      rateBurst: values['rate-burst'],
-      metricsPort: values['metrics-port'] ?? nonEmpty(ctx.env['COHORT_METRICS_PORT']),
+      alertWebhook: values['alert-webhook'] ?? nonEmpty(ctx.env['COHORT_ALERT_WEBHOOK_URL']),
+      alertSlack: values['alert-slack'] ?? nonEmpty(ctx.env['COHORT_ALERT_SLACK_URL']),
     },
-    {
-      data: textFlag.optional(),
-      host: textFlag.optional(),
-      grpcPort: intFlag(0, 65535).optional(),
-      httpPort: intFlag(0, 65535).optional(),
-      advertiseHost: textFlag.optional(),
-      redis: redisUrlFlag.optional(),
-      postgres: postgresUrlFlag.optional(),
-      prefix: textFlag.optional(),
-      maxQueueDepth: intFlag(1, 10_000_000).optional(),
-      lostJobCheckMs: intFlag(10, 3_600_000).optional(),
-      compactionIntervalMs: intFlag(0, 86_400_000).optional(),
-      blobDir: textFlag.optional(),
-      blobStore: textFlag.optional(),
-      s3Endpoint: textFlag.optional(),
-      s3Region: textFlag.optional(),
-      blobRedirectSeconds: intFlag(0, 604_800).optional(),
-      blobGcIntervalMs: intFlag(0, 86_400_000).optional(),
-      blobGcGraceMs: intFlag(0, 31_536_000_000).optional(),
-      alertWebhook: textFlag.optional(),
-      alertSlack: textFlag.optional(),
-      auth: z.enum(['keys', 'none'], { message: 'must be keys or none' }).optional(),
-      tlsCert: textFlag.optional(),
-      tlsKey: textFlag.optional(),
-      rateLimit: intFlag(1, 1_000_000).optional(),
-      rateBurst: intFlag(1, 1_000_000).optional(),
-      metricsPort: intFlag(0, 65535).optional(),
-    },
+    { tlsCert: textFlag.optional(), tlsKey: textFlag.optional(), alertWebhook: textFlag.optional(), alertSlack: textFlag.optional() },
   );
   if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) {
     throw new CliUsageError(`${flags.tlsCert === undefined ? '--tls-cert' : '--tls-key'}: required with the other; give both --tls-cert and --tls-key (PEM files)`, 'server');
   }
-  const tls = flags.tlsCert !== undefined && flags.tlsKey !== undefined ? { cert: readPem(ctx, '--tls-cert', flags.tlsCert), key: readPem(ctx, '--tls-key', flags.tlsKey) } : undefined;
-  const rateLimit = flags.rateLimit !== undefined || flags.rateBurst !== undefined
-    ? { ...(flags.rateLimit !== undefined && { requestsPerSecond: flags.rateLimit }), ...(flags.rateBurst !== undefined && { burst: flags.rateBurst }) }
-    : undefined;
-  if ((flags.redis === undefined) !== (flags.postgres === undefined)) {
-    const missing = flags.redis === undefined ? '--redis (or COHORT_REDIS_URL)' : '--postgres (or COHORT_POSTGRES_URL)';
+  const redis = values.redis ?? nonEmpty(ctx.env['COHORT_REDIS_URL']);
+  const postgres = values.postgres ?? nonEmpty(ctx.env['COHORT_POSTGRES_URL']);
+  if ((redis === undefined) !== (postgres === undefined)) {
+    const missing = redis === undefined ? '--redis (or COHORT_REDIS_URL)' : '--postgres (or COHORT_POSTGRES_URL)';
     throw new CliUsageError(`${missing}: required in scaled mode; give both --redis and --postgres, or neither for the embedded mode`, 'server');
   }
-  const host = flags.host ?? '127.0.0.1';
-  const dataDir = resolve(ctx.cwd, flags.data ?? 'cohort-data');
+  const prefix = values.prefix ?? nonEmpty(ctx.env['COHORT_QUEUE_PREFIX']);
   const scaled =
-    flags.redis !== undefined && flags.postgres !== undefined
+    redis !== undefined && postgres !== undefined
       ? {
-          redisUrl: flags.redis,
-          postgresUrl: flags.postgres,
-          ...(flags.prefix !== undefined && { prefix: flags.prefix }),
-          ...(flags.maxQueueDepth !== undefined && { maxQueueDepth: flags.maxQueueDepth }),
-          ...(flags.lostJobCheckMs !== undefined && { lostJobCheckMs: flags.lostJobCheckMs }),
+          redisUrl: redis,
+          postgresUrl: postgres,
+          ...defined({
+            prefix,
+            maxQueueDepth: flagValue(values['max-queue-depth']),
+            lostJobCheckMs: flagValue(values['lost-job-check-ms'] ?? nonEmpty(ctx.env['COHORT_LOST_JOB_CHECK_MS'])),
+          }),
         }
       : undefined;
-  const coordinator = await startCoordinator({
-    ...(scaled ? { scaled } : { dataDir }),
-    grpcHost: host,
-    httpHost: host,
-    grpcPort: flags.grpcPort ?? 7711,
-    httpPort: flags.httpPort ?? 7712,
-    ...(flags.advertiseHost !== undefined && { advertiseHost: flags.advertiseHost }),
-    ...(flags.compactionIntervalMs !== undefined && { compactionIntervalMs: flags.compactionIntervalMs }),
-    // Scaled mode: blobs in a folder every coordinator mounts (docs/artifacts.md).
-    ...((flags.blobDir !== undefined || (scaled && flags.blobStore === undefined)) && { blobDir: resolve(ctx.cwd, flags.blobDir ?? resolve(dataDir, 'blobs')) }),
-    // Or object storage (docs/scaling.md); credentials from the AWS SDK's usual settings.
-    ...(flags.blobStore !== undefined && { blobStore: flags.blobStore }),
-    ...(flags.s3Endpoint !== undefined && { s3Endpoint: flags.s3Endpoint }),
-    ...(flags.s3Region !== undefined && { s3Region: flags.s3Region }),
-    ...(s3ForcePathStyle && { s3ForcePathStyle }),
-    ...(flags.blobRedirectSeconds !== undefined && { blobRedirectSeconds: flags.blobRedirectSeconds }),
-    ...(flags.blobGcIntervalMs !== undefined && { blobGcIntervalMs: flags.blobGcIntervalMs }),
-    ...(flags.blobGcGraceMs !== undefined && { blobGcGraceMs: flags.blobGcGraceMs }),
-    alertSinks: [
-      ...(flags.alertWebhook !== undefined ? [{ kind: 'webhook' as const, url: flags.alertWebhook }] : []),
-      ...(flags.alertSlack !== undefined ? [{ kind: 'slack' as const, url: flags.alertSlack }] : []),
-    ],
-    limits,
-    ...(flags.auth !== undefined && { auth: flags.auth }),
-    ...(tls !== undefined && { tls }),
-    ...(rateLimit !== undefined && { rateLimit }),
-    ...(flags.metricsPort !== undefined && { metricsPort: flags.metricsPort }),
-    logger: ctx.logger,
-  });
+  const host = values.host ?? '127.0.0.1';
+  const dataDir = resolve(ctx.cwd, values.data ?? 'cohort-data');
+  const blobDir = values['blob-dir'] ?? nonEmpty(ctx.env['COHORT_BLOB_DIR']);
+  const blobStore = values['blob-store'] ?? nonEmpty(ctx.env['COHORT_BLOB_STORE']);
+  const rateLimit = defined({ requestsPerSecond: flagValue(values['rate-limit']), burst: flagValue(values['rate-burst']) });
+  // Values of the wrong type stay as typed (a string where a number goes): the schema names them.
+  const options = checkOptions(
+    'server',
+    {
+      ...(scaled ? { scaled } : { dataDir }),
+      grpcHost: host,
+      httpHost: host,
+      ...defined({
+        grpcPort: flagValue(values['grpc-port']),
+        httpPort: flagValue(values['http-port']),
+        advertiseHost: values['advertise-host'],
+        compactionIntervalMs: flagValue(values['compaction-interval-ms'] ?? nonEmpty(ctx.env['COHORT_COMPACTION_INTERVAL_MS'])),
+        // Scaled mode: blobs in a folder every coordinator mounts (docs/artifacts.md).
+        blobDir: blobDir !== undefined || (scaled && blobStore === undefined) ? resolve(ctx.cwd, blobDir ?? resolve(dataDir, 'blobs')) : undefined,
+        // Or object storage (docs/scaling.md); credentials from the AWS SDK's usual settings.
+        blobStore,
+        s3Endpoint: values['s3-endpoint'],
+        s3Region: values['s3-region'],
+        s3ForcePathStyle,
+        blobRedirectSeconds: flagValue(values['blob-redirect-seconds']),
+        blobGcIntervalMs: flagValue(values['blob-gc-interval-ms'] ?? nonEmpty(ctx.env['COHORT_BLOB_GC_INTERVAL_MS'])),
+        blobGcGraceMs: flagValue(values['blob-gc-grace-ms'] ?? nonEmpty(ctx.env['COHORT_BLOB_GC_GRACE_MS'])),
+        auth: values.auth ?? nonEmpty(ctx.env['COHORT_AUTH']),
+        metricsPort: flagValue(values['metrics-port'] ?? nonEmpty(ctx.env['COHORT_METRICS_PORT'])),
+        tls: flags.tlsCert !== undefined && flags.tlsKey !== undefined ? { cert: readPem(ctx, '--tls-cert', flags.tlsCert), key: readPem(ctx, '--tls-key', flags.tlsKey) } : undefined,
+        rateLimit: Object.keys(rateLimit).length > 0 ? rateLimit : undefined,
+      }),
+      alertSinks: [
+        ...(flags.alertWebhook !== undefined ? [{ kind: 'webhook' as const, url: flags.alertWebhook }] : []),
+        ...(flags.alertSlack !== undefined ? [{ kind: 'slack' as const, url: flags.alertSlack }] : []),
+      ],
+      limits,
+      logger: ctx.logger,
+    } as CoordinatorOptions,
+    parseCoordinatorOptions,
+    SERVER_FLAGS,
+  );
+  const coordinator = await startCoordinator(options);
   try {
-    const where = scaled ? `mode=scaled prefix=${scaled.prefix ?? 'cohort'}` : `data=${dataDir}`;
+    const where = scaled ? `mode=scaled prefix=${prefix ?? 'cohort'}` : `data=${dataDir}`;
     ctx.stdout.write(`cohort server ready grpc=${coordinator.grpcAddress} http=${coordinator.httpUrl} ${where}\n`);
     await untilAborted(ctx.signal);
     ctx.logger.child({ component: 'cli' }).info('stopping');
@@ -173,6 +137,33 @@ export async function serverCommand(argv: readonly string[], ctx: CliContext): P
   }
   return 0;
 }
+
+/** The flag of each option `cohort server` sets, for its usage errors. */
+const SERVER_FLAGS: Readonly<Record<string, string>> = {
+  dataDir: '--data',
+  grpcHost: '--host',
+  httpHost: '--host',
+  grpcPort: '--grpc-port',
+  httpPort: '--http-port',
+  advertiseHost: '--advertise-host',
+  'scaled.redisUrl': '--redis',
+  'scaled.postgresUrl': '--postgres',
+  'scaled.prefix': '--prefix',
+  'scaled.maxQueueDepth': '--max-queue-depth',
+  'scaled.lostJobCheckMs': '--lost-job-check-ms',
+  compactionIntervalMs: '--compaction-interval-ms',
+  blobDir: '--blob-dir',
+  blobStore: '--blob-store',
+  s3Endpoint: '--s3-endpoint',
+  s3Region: '--s3-region',
+  blobRedirectSeconds: '--blob-redirect-seconds',
+  blobGcIntervalMs: '--blob-gc-interval-ms',
+  blobGcGraceMs: '--blob-gc-grace-ms',
+  auth: '--auth',
+  'rateLimit.requestsPerSecond': '--rate-limit',
+  'rateLimit.burst': '--rate-burst',
+  metricsPort: '--metrics-port',
+};
 
 /** A PEM file given by a flag; a usage error naming the flag when it cannot be read. */
 function readPem(ctx: CliContext, flag: string, path: string): Buffer {

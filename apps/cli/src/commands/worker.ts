@@ -1,7 +1,8 @@
-import { startWorker } from '@cohort/worker';
-import { CliUsageError, intFlag, parseFlags, postgresUrlFlag, readArgs, redisUrlFlag, textFlag } from '../args.js';
+import { parseWorkerOptions, startWorker, type WorkerOptions } from '@cohort/worker';
+import { CliUsageError, readArgs } from '../args.js';
 import type { CliContext } from '../cli-context.js';
 import { takeLimits } from '../limit-flags.js';
+import { checkOptions, defined, flagValue } from '../option-flags.js';
 import { untilAborted } from '../until-aborted.js';
 import { nonEmpty } from './server.js';
 
@@ -28,43 +29,32 @@ export async function workerCommand(argv: readonly string[], ctx: CliContext): P
     false,
   );
   if (values.help) return -1;
-  const flags = parseFlags(
+  const redisUrl = values.redis ?? nonEmpty(ctx.env['COHORT_REDIS_URL']);
+  const postgresUrl = values.postgres ?? nonEmpty(ctx.env['COHORT_POSTGRES_URL']);
+  if (redisUrl === undefined) throw new CliUsageError('--redis: required (or COHORT_REDIS_URL)', 'worker');
+  if (postgresUrl === undefined) throw new CliUsageError('--postgres: required (or COHORT_POSTGRES_URL)', 'worker');
+  // Values of the wrong type stay as typed (a string where a number goes): the schema names them.
+  const options = checkOptions(
     'worker',
     {
-      redis: values.redis ?? nonEmpty(ctx.env['COHORT_REDIS_URL']),
-      postgres: values.postgres ?? nonEmpty(ctx.env['COHORT_POSTGRES_URL']),
-      concurrency: values.concurrency,
-      host: values.host,
-      httpPort: values['http-port'],
-      prefix: values.prefix ?? nonEmpty(ctx.env['COHORT_QUEUE_PREFIX']),
-      lockDurationMs: values['lock-duration-ms'] ?? nonEmpty(ctx.env['COHORT_LOCK_DURATION_MS']),
-    },
-    {
-      redis: redisUrlFlag.optional(),
-      postgres: postgresUrlFlag.optional(),
-      concurrency: intFlag(1, 1024).optional(),
-      host: textFlag.optional(),
-      httpPort: intFlag(0, 65535).optional(),
-      prefix: textFlag.optional(),
-      lockDurationMs: intFlag(1000, 3_600_000).optional(),
-    },
+      redisUrl,
+      postgresUrl,
+      httpPort: flagValue(values['http-port'] ?? '7713'),
+      ...defined({
+        concurrency: flagValue(values.concurrency),
+        httpHost: values.host,
+        prefix: values.prefix ?? nonEmpty(ctx.env['COHORT_QUEUE_PREFIX']),
+        lockDurationMs: flagValue(values['lock-duration-ms'] ?? nonEmpty(ctx.env['COHORT_LOCK_DURATION_MS'])),
+      }),
+      limits,
+      logger: ctx.logger,
+    } as WorkerOptions,
+    parseWorkerOptions,
+    WORKER_FLAGS,
   );
-  if (flags.redis === undefined) throw new CliUsageError('--redis: required (or COHORT_REDIS_URL)', 'worker');
-  if (flags.postgres === undefined) throw new CliUsageError('--postgres: required (or COHORT_POSTGRES_URL)', 'worker');
-  const concurrency = flags.concurrency ?? 4;
-  const worker = await startWorker({
-    redisUrl: flags.redis,
-    postgresUrl: flags.postgres,
-    concurrency,
-    limits,
-    httpHost: flags.host ?? '127.0.0.1',
-    httpPort: flags.httpPort ?? 7713,
-    ...(flags.prefix !== undefined && { prefix: flags.prefix }),
-    ...(flags.lockDurationMs !== undefined && { lockDurationMs: flags.lockDurationMs }),
-    logger: ctx.logger,
-  });
+  const worker = await startWorker(options);
   try {
-    ctx.stdout.write(`cohort worker ready http=${worker.httpUrl ?? ''} concurrency=${concurrency}\n`);
+    ctx.stdout.write(`cohort worker ready http=${worker.httpUrl ?? ''} concurrency=${worker.concurrency}\n`);
     await untilAborted(ctx.signal);
     ctx.logger.child({ component: 'cli' }).info('stopping');
   } finally {
@@ -72,3 +62,14 @@ export async function workerCommand(argv: readonly string[], ctx: CliContext): P
   }
   return 0;
 }
+
+/** The flag of each option `cohort worker` sets, for its usage errors. */
+const WORKER_FLAGS: Readonly<Record<string, string>> = {
+  redisUrl: '--redis',
+  postgresUrl: '--postgres',
+  concurrency: '--concurrency',
+  httpHost: '--host',
+  httpPort: '--http-port',
+  prefix: '--prefix',
+  lockDurationMs: '--lock-duration-ms',
+};
