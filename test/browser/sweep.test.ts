@@ -72,6 +72,7 @@ describe('the sweep page in Chromium', () => {
     // A finished trial reaches the metric axis; the failed one stops at its parameters.
     expect(lines.filter((l) => l.state === 'finished').every((l) => l.points === 3)).toBe(true);
     expect(lines.filter((l) => l.state === 'failed').map((l) => l.points)).toEqual([2]);
+    expect(await page.locator('[data-testid=parallel] .pc-best').getAttribute('data-key')).toBe(bestTrial);
 
     // The metric of each trial in start order, and the best so far never getting worse.
     const drawn = await page.evaluate(() => {

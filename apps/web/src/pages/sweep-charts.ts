@@ -102,9 +102,10 @@ function shade(rank: number): string {
 /**
  * Parallel coordinates: an axis per varying parameter (numbers on a linear or, for log_
  * distributions, log scale; other values as evenly spaced categories) and the metric last;
- * a line per trial coloured by its metric (blue is best); trials without a metric grey.
+ * a line per trial coloured by its metric (blue is best), the best trial's thickest;
+ * trials without a metric grey.
  */
-export function parallelCoordinates(config: Record<string, unknown>, trials: readonly ChartTrial[], metricName: string, goal: string, width: number): SVGSVGElement {
+export function parallelCoordinates(config: Record<string, unknown>, trials: readonly ChartTrial[], metricName: string, goal: string, width: number, bestTrialId?: string): SVGSVGElement {
   const shown = trials.slice(-MAX_LINES);
   const axes = sweepAxes(config, shown, metricName);
   const height = 300;
@@ -121,7 +122,9 @@ export function parallelCoordinates(config: Record<string, unknown>, trials: rea
     return goal === 'maximize' ? r : 1 - r;
   };
   const lines = svg('g', { fill: 'none' });
-  for (const t of shown) {
+  // Worst first, so the best lines are drawn on top; the best trial last and thicker.
+  const score = (t: ChartTrial) => (t.trialId === bestTrialId ? 2 : t.metric !== null && Number.isFinite(t.metric) ? rankOf(t.metric) : -1);
+  for (const t of [...shown].sort((a, b) => score(a) - score(b))) {
     const points: string[] = [];
     axes.forEach((a, i) => {
       const p = a.metric ? a.position(t.metric) : a.position(leafAt(t.params, a.key));
@@ -129,7 +132,18 @@ export function parallelCoordinates(config: Record<string, unknown>, trials: rea
     });
     if (points.length === 0) continue;
     const has = t.metric !== null && Number.isFinite(t.metric);
-    lines.appendChild(svg('path', { d: points.join(' '), class: 'pc-line', 'data-key': t.trialId, 'data-state': t.state, stroke: has ? shade(rankOf(t.metric!)) : '#adb5bd', 'stroke-width': 1.5, 'stroke-opacity': has ? 0.8 : 0.5 }));
+    const best = t.trialId === bestTrialId;
+    lines.appendChild(
+      svg('path', {
+        d: points.join(' '),
+        class: best ? 'pc-line pc-best' : 'pc-line',
+        'data-key': t.trialId,
+        'data-state': t.state,
+        stroke: has ? shade(rankOf(t.metric!)) : '#adb5bd',
+        'stroke-width': best ? 3.5 : 1.5,
+        'stroke-opacity': best ? 1 : has ? 0.8 : 0.5,
+      }),
+    );
   }
   el.appendChild(lines);
   axes.forEach((a, i) => {

@@ -63,7 +63,7 @@ export async function sweepPage(root: HTMLElement, entity: string, project: stri
     );
 
     clear(parallel);
-    parallel.appendChild(parallelCoordinates(s.config, trials, metricName, s.metric.goal, Math.max(480, parallel.clientWidth || root.clientWidth || 960)));
+    parallel.appendChild(parallelCoordinates(s.config, trials, metricName, s.metric.goal, Math.max(480, parallel.clientWidth || root.clientWidth || 960), best?.trialId));
 
     chart?.destroy();
     clear(metricCard);
