@@ -64,3 +64,12 @@ def test_offline_save_and_artifacts_upload_with_cohort_sync(server, env, project
     assert server.run(project, run.id)["name"] == run.name
     info = server.get("/api/v1/artifacts/local/{}/table/v0".format(project))
     assert info["loggedBy"]["runId"] == run.id
+
+
+def test_disabled_save_and_artifacts_do_nothing(server, env, project, tmp_path):
+    (tmp_path / "a.txt").write_text("a")
+    with cohort.init(project=project, mode="disabled") as run:
+        assert run.save(str(tmp_path / "*.txt"), base_path=str(tmp_path.parent)) == []
+        run.log_artifact(str(tmp_path / "a.txt"), name="nothing", type="dataset")
+        run.log_model(str(tmp_path / "a.txt"), name="m")
+        assert run.log_code(str(tmp_path)) is None
