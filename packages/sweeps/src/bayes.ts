@@ -6,7 +6,7 @@ import { flatten, nest, stableKey, valueAt, type FlatParam } from './space.js';
 import { historyValues, type Suggestion, type Trial } from './trial.js';
 
 /** The GP trains on at most this many observed trials: the best half and the most recent half. */
-export const MAX_OBSERVED = 128;
+const MAX_OBSERVED = 128;
 /** Trials still pending or running enter as fantasies (the GP's own prediction), at most this many, most recent first. */
 const MAX_FANTASIES = 100;
 const RANDOM_CANDIDATES = 200;
@@ -147,7 +147,7 @@ function cap(observed: { trial: Trial; y: number }[], order: Map<Trial, number>)
 }
 
 /** How many observed trials before the GP takes over from random sampling. */
-export function initialDesign(dims: number): number {
+function initialDesign(dims: number): number {
   return Math.min(10, Math.max(3, dims + 1));
 }
 

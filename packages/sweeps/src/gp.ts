@@ -9,8 +9,6 @@ export interface GaussianProcess {
   predict(x: Float64Array): { mean: number; std: number };
   /** Adds observations at the fitted hyperparameters (no refit), as fantasies for trials still running. */
   condition(xs: readonly Float64Array[], ys: readonly number[]): GaussianProcess;
-  lengthscales: Float64Array;
-  noise: number;
 }
 
 const SQRT5 = Math.sqrt(5);
@@ -76,7 +74,6 @@ interface Factor {
   /** Profiled amplitude: yᵀ R⁻¹ y / n. */
   amplitude: number;
   logLik: number;
-  jitter: number;
 }
 
 /** Factors R = K + (noise + jitter) I for a kernel matrix given by its scaled squared distances, adding jitter ×10 from 1e-10 until Cholesky succeeds. */
@@ -100,7 +97,7 @@ function factor(r2: Float64Array, n: number, ys: ArrayLike<number>, noise: numbe
       const amplitude = Math.max(quad / n, 1e-12);
       let logDet = 0;
       for (let i = 0; i < n; i++) logDet += Math.log(l[i * n + i]!);
-      return { l, alpha, amplitude, logLik: -0.5 * n * Math.log(amplitude) - logDet, jitter };
+      return { l, alpha, amplitude, logLik: -0.5 * n * Math.log(amplitude) - logDet };
     }
     if (jitter > 1) throw new Error('Gaussian process: the kernel matrix is not positive definite even with jitter');
   }
@@ -128,8 +125,6 @@ function model(xs: Float64Array[], ys: number[], inv: Float64Array, noise: numbe
   const n = xs.length;
   const kx = new Float64Array(n);
   return {
-    lengthscales: inv.map((v) => 1 / v),
-    noise,
     predict(x) {
       let mean = 0;
       for (let i = 0; i < n; i++) {

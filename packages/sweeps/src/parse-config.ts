@@ -4,7 +4,9 @@ import { isObject, parseParameters } from './parse-parameters.js';
 import { parseSweepText } from './parse-text.js';
 import { flatten } from './space.js';
 
-const TOP_KEYS = ['method', 'parameters', 'program', 'command', 'metric', 'early_terminate', 'run_cap', 'name', 'description', 'project', 'entity', 'apiVersion', 'kind'];
+const TOP_KEYS = ['method', 'parameters', 'program', 'command', 'metric', 'early_terminate', 'run_cap', 'name', 'description', 'project', 'entity'];
+/** Keys W&B's schema has that say nothing to a sweep here, taken and ignored. */
+const IGNORED_KEYS = ['apiVersion', 'kind'];
 const METHODS = ['grid', 'random', 'bayes'];
 const GRID_DISTRIBUTIONS = ['constant', 'categorical', 'int_uniform', 'q_uniform'];
 
@@ -20,7 +22,7 @@ export function parseSweepConfig(input: string | unknown): SweepConfig {
   if (!isObject(value)) throw new SweepConfigError([{ path: '', rule: 'a sweep config is an object (a YAML mapping or a JSON object)' }]);
 
   for (const key of Object.keys(value)) {
-    if (!TOP_KEYS.includes(key)) issues.push({ path: key, rule: `unknown key; a sweep config has ${TOP_KEYS.slice(0, 11).join(', ')}` });
+    if (!TOP_KEYS.includes(key) && !IGNORED_KEYS.includes(key)) issues.push({ path: key, rule: `unknown key; a sweep config has ${TOP_KEYS.join(', ')}` });
   }
   const method = value.method;
   if (method === undefined) issues.push({ path: 'method', rule: `is required: one of ${METHODS.join(', ')}` });
