@@ -3,6 +3,7 @@ import { intFlag, parseFlags, readArgs } from '../args.js';
 import type { CliContext } from '../cli-context.js';
 import { encodeFrame, FrameReader } from './agent-frames.js';
 import { AgentSession, type Reply } from './agent-session.js';
+import { sweepAgentCommand } from './sweep-agent.js';
 
 /**
  * `cohort agent --fd N`: runs the TypeScript SDK for a client in another
@@ -14,6 +15,8 @@ import { AgentSession, type Reply } from './agent-session.js';
  * what the client sent is committed (the run is then left to be marked crashed).
  */
 export async function agentCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
+  // `cohort agent SWEEP`: a sweep's agent (sweep-agent.ts); with --fd (or nothing), the Python client's.
+  if (argv.length > 0 && !argv.some((a) => a === '--fd' || a.startsWith('--fd='))) return sweepAgentCommand(argv, ctx);
   const { values } = readArgs('agent', argv, { fd: { type: 'string' } }, false);
   if (values.help) return -1;
   const flags = parseFlags('agent', values, { fd: intFlag(0, 1_000_000).optional() });

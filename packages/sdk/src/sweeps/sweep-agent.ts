@@ -93,6 +93,7 @@ export async function agent(sweepId: string, fn: (trial: TrialContext) => unknow
       [SWEEP_ENV.sweepId]: ref.id,
       [SWEEP_ENV.trialId]: next.trialId,
       [SWEEP_ENV.params]: JSON.stringify(next.params),
+      COHORT_URL: client.http.baseUrl,
       COHORT_RUN_GROUP: next.runGroup,
       COHORT_PROJECT: ref.project,
       COHORT_ENTITY: ref.entity,
