@@ -15,7 +15,7 @@ const SQRT5 = Math.sqrt(5);
 const ISO_LENGTHSCALES = [0.05, 0.1, 0.2, 0.4, 0.8, 1.6];
 const NOISES = [1e-6, 1e-3, 1e-1];
 /** Hyperparameters are fitted on at most this many points, so fitting stays cheap at any n. */
-const FIT_POINTS = 64;
+const FIT_POINTS = 48;
 
 function matern52(a: Float64Array, b: Float64Array, inv: Float64Array): number {
   let s = 0;
