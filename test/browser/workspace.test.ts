@@ -96,11 +96,12 @@ describe('the project workspace in Chromium', () => {
     );
     // The hover shows every run's value at the cursor, written readably.
     const hover = await page.evaluate(() => {
-      const u = window.__cohort.charts['ws:train/lr']!.uplot as unknown as { valToPos(v: number, s: string): number; setCursor(c: { left: number; top: number }): void; root: HTMLElement };
+      const u = window.__cohort.charts['ws:train/lr']!.uplot as unknown as { valToPos(v: number, s: string): number; setCursor(c: { left: number; top: number }): void };
       u.setCursor({ left: u.valToPos(10, 'x'), top: 10 });
-      return Array.from(u.root.querySelectorAll('.u-legend .u-series .u-value'), (e) => e.textContent);
+      const panel = document.querySelector('.ws-card[data-key="train/lr"] [data-testid=hover]')!;
+      return Array.from(panel.querySelectorAll('.ws-hover-row'), (e) => `${e.querySelector('.name')!.textContent} ${e.querySelector('.value')!.textContent}`);
     });
-    expect(hover).toEqual(['10', '3e-4', '1e-4']);
+    expect(hover).toEqual(['step 10', 'run-c 3e-4', 'run-a 1e-4']);
     await page.close();
   });
 

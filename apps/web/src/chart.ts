@@ -50,7 +50,7 @@ export function color(i: number): string {
   return `hsl(${Math.round((i * 137.508) % 360)}, ${62 + (i % 3) * 10}%, ${38 + (i % 4) * 6}%)`;
 }
 
-function positive(values: ReadonlyArray<number | null>, log: boolean): Array<number | null> {
+export function positive(values: ReadonlyArray<number | null>, log: boolean): Array<number | null> {
   return log ? values.map((v) => (v !== null && v > 0 ? v : null)) : values.slice();
 }
 
@@ -83,7 +83,7 @@ function numberTicks(self: uPlot, splits: number[], axisIdx: number, _space: num
 }
 
 /** How the x value under the cursor reads in the legend. */
-function xValue(xAxis: string): (self: uPlot, v: number | null) => string {
+export function xValue(xAxis: string): (self: uPlot, v: number | null) => string {
   if (xAxis === '_timestamp') return (_u, v) => (v === null ? '' : formatTime(v));
   if (xAxis === '_runtime') return (_u, v) => (v === null ? '' : formatDuration(v));
   return (_u, v) => (v === null ? '' : formatNumber(v));
@@ -99,7 +99,7 @@ function xAxisOptions(xAxis: string): uPlot.Axis {
   return { ...common, values: numberTicks };
 }
 
-function baseOptions(width: number, opts: ChartOptions): Options {
+export function baseOptions(width: number, opts: ChartOptions): Options {
   const time = opts.xAxis === '_timestamp';
   return {
     width,
@@ -120,7 +120,7 @@ export function drawnAxes(u: uPlot): Array<{ labels: string[]; size: number; fon
   });
 }
 
-function mount(container: HTMLElement, id: string, options: Options, data: AlignedData): ChartHandle {
+export function mount(container: HTMLElement, id: string, options: Options, data: AlignedData): ChartHandle {
   // Every line's hover value reads in full (3e-4, never 0).
   for (const s of options.series.slice(1)) s.value ??= yValue;
   const holder = h('div', { class: 'uplot-holder' });

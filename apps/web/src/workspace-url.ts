@@ -4,7 +4,8 @@
  * (x-axis; '' draws each metric against its step metric or `_step`),
  * `smooth` (0 to 0.99), `log` (1 for a log y-scale), `q` (only the
  * charts whose key contains it) and `group` (`group`, or `config.<path>`:
- * a mean line and min–max band per value instead of a line per run).
+ * a mean line and min–max band per value instead of a line per run) and
+ * `hide` (runs of the selection whose lines are toggled off).
  */
 export interface WorkspaceView {
   runs: string[];
@@ -13,6 +14,7 @@ export interface WorkspaceView {
   logScale: boolean;
   filter: string;
   groupBy: string;
+  hidden: string[];
 }
 
 /** The most runs a workspace draws (the server's bound per request, docs/http-api.md). */
@@ -29,6 +31,7 @@ export function readWorkspaceView(search: string): WorkspaceView {
     logScale: p.get('log') === '1',
     filter: p.get('q') ?? '',
     groupBy: p.get('group') ?? '',
+    hidden: (p.get('hide') ?? '').split(',').filter((r) => r !== '').slice(0, MAX_WORKSPACE_RUNS),
   };
 }
 
@@ -41,11 +44,12 @@ export function workspaceSearch(v: WorkspaceView): string {
   if (v.logScale) p.set('log', '1');
   if (v.filter !== '') p.set('q', v.filter);
   if (v.groupBy !== '') p.set('group', v.groupBy);
+  if (v.hidden.length > 0) p.set('hide', v.hidden.join(','));
   const text = p.toString().replace(/%2C/g, ',').replace(/%2F/g, '/');
   return text === '' ? '' : `?${text}`;
 }
 
 /** The workspace page of a project showing `runs`. */
 export function workspaceHref(entity: string, project: string, runs: readonly string[]): string {
-  return `/${encodeURIComponent(entity)}/${encodeURIComponent(project)}/workspace${workspaceSearch({ runs: [...runs], xAxis: '', smoothing: 0, logScale: false, filter: '', groupBy: '' })}`;
+  return `/${encodeURIComponent(entity)}/${encodeURIComponent(project)}/workspace${workspaceSearch({ runs: [...runs], xAxis: '', smoothing: 0, logScale: false, filter: '', groupBy: '', hidden: [] })}`;
 }

@@ -1,17 +1,18 @@
 import { get, runHref, type RunView, type SeriesData } from '../api.js';
-import { color, groupsChart, runsChart, type ChartHandle, type RunLine } from '../chart.js';
+import { color, groupsChart, type ChartHandle, type RunLine } from '../chart.js';
 import { clear, h } from '../dom.js';
 import { formatValue, isMedia, leafAt, leaves } from '../format.js';
 import { isHidden, keysByXAxis } from '../metric-defs.js';
+import { workspaceChart, type WorkspaceChart } from '../workspace-chart.js';
 import { readWorkspaceView, workspaceSearch, type WorkspaceView } from '../workspace-url.js';
 import { sectionOf } from './run-page.js';
 
-/** Buckets per run line: about one per horizontal pixel of a workspace card. */
-const BUCKETS = 500;
 /** Charts fetched at once. */
 const CONCURRENCY = 4;
 /** Keys charted at most. */
 const MAX_KEYS = 200;
+/** Seconds between refreshes while a selected run is live. */
+const LIVE_SECONDS = 5;
 
 interface RunsSeries {
   xAxis: string;
@@ -20,20 +21,28 @@ interface RunsSeries {
   missing: string[];
 }
 
+const isLive = (r: RunView): boolean => r.state === 'running' || r.state === 'preempting';
+
 /**
  * `/:entity/:project/workspace?runs=a,b`: runs compared. One chart per
  * metric with a line per run (each run's colour the same in every chart),
- * the legend showing every run's value at the cursor; x-axis, smoothing,
- * log scale, a key filter, and grouping by run group or a config value (a
- * mean line and min–max band per group). Each chart is one request for all its runs
- * (`GET /api/v1/series/:entity/:project`, docs/http-api.md). The view lives
- * in the URL (workspace-url.ts).
+ * a hover panel with every run's value at the cursor; x-axis, smoothing,
+ * log scale, a key filter, grouping by run group or a config value (a mean
+ * line and min–max band per group), and runs toggled off by their chip.
+ * Each chart is one request for all its runs (`GET
+ * /api/v1/series/:entity/:project`, docs/http-api.md), bucketed on the
+ * server to about a bucket per pixel column; a drag-zoom asks for the range
+ * again at full resolution. Series are kept between interactions, so only
+ * a new x-axis fetches again; while a selected run is live its series are
+ * fetched again every few seconds. The view lives in the URL (workspace-url.ts).
  */
 export async function workspacePage(root: HTMLElement, entity: string, project: string, signal: AbortSignal): Promise<void> {
   const view: WorkspaceView = readWorkspaceView(location.search);
   const runsBase = `/api/v1/runs/${encodeURIComponent(entity)}/${encodeURIComponent(project)}`;
-  const selected = await selectedRuns(runsBase, view.runs);
+  const seriesPath = `/api/v1/series/${encodeURIComponent(entity)}/${encodeURIComponent(project)}`;
+  let selected = await selectedRuns(runsBase, view.runs);
   const runColor = new Map(view.runs.map((id, i) => [id, color(i)]));
+  const hidden = new Set(view.hidden);
   const header = h('div');
   const controls = h('div', { class: 'toolbar' });
   const legend = h('div', { class: 'run-legend', 'data-testid': 'workspace-runs' });
@@ -41,11 +50,23 @@ export async function workspacePage(root: HTMLElement, entity: string, project: 
   root.append(header, controls, legend, chartsEl);
   header.append(
     h('h1', null, `${project} workspace`),
-    h('p', { class: 'muted' }, `${selected.length} runs compared · `, h('a', { href: `/${encodeURIComponent(entity)}/${encodeURIComponent(project)}`, 'data-link': true }, 'choose runs in the runs table')),
+    h('p', { class: 'muted' }, `${selected.length} runs compared · `, h('a', { href: `/${encodeURIComponent(entity)}/${encodeURIComponent(project)}`, 'data-link': true }, 'choose runs in the runs table'), ' · ', h('span', { 'data-testid': 'live' })),
   );
   for (const r of selected) {
-    legend.append(h('span', { class: 'run-chip', 'data-key': r.id, title: r.id }, h('span', { class: 'swatch', 'data-testid': 'swatch' }), h('a', { href: runHref(r.entity, r.project, r.id), 'data-link': true }, r.name || r.id)));
-    (legend.lastChild!.firstChild as HTMLElement).style.background = runColor.get(r.id)!;
+    const toggle = h('button', { type: 'button', class: 'swatch', 'data-testid': 'toggle-run', title: `show or hide ${r.name || r.id}`, 'aria-label': `show or hide ${r.name || r.id}` });
+    toggle.style.background = runColor.get(r.id)!;
+    const chip = h('span', { class: 'run-chip', 'data-key': r.id, 'data-state': hidden.has(r.id) ? 'hidden' : 'shown', title: r.id }, toggle, h('a', { href: runHref(r.entity, r.project, r.id), 'data-link': true }, r.name || r.id));
+    toggle.addEventListener('click', () => {
+      if (hidden.has(r.id)) hidden.delete(r.id);
+      else hidden.add(r.id);
+      chip.dataset['state'] = hidden.has(r.id) ? 'hidden' : 'shown';
+      view.hidden = view.runs.filter((id) => hidden.has(id));
+      saveView();
+      if (view.groupBy !== '') redraw();
+      // Charts in view now; the others as they scroll into view (each redraw costs its lines).
+      else for (const [key, c] of charts) if (inView.has(key)) c.syncHidden();
+    });
+    legend.append(chip);
   }
 
   const metrics = selected[0]?.metrics ?? [];
@@ -70,14 +91,94 @@ export async function workspacePage(root: HTMLElement, entity: string, project: 
     const v = leafAt(r.config ?? {}, view.groupBy.slice('config.'.length));
     return v === undefined ? '(unset)' : formatValue(v, 60);
   };
+  const saveView = (): void => history.replaceState(null, '', `${location.pathname}${workspaceSearch(view)}`);
 
-  let charts: ChartHandle[] = [];
+  /** Each chart's series by `xAxis` and key, kept between redraws (a new x-axis asks again). */
+  const cache = new Map<string, RunsSeries>();
+  const cacheKey = (xAxis: string, key: string): string => `${xAxis}\n${key}`;
+  /** Buckets per line: about one per pixel column of a card. */
+  let buckets = 500;
+  const fetchSeries = (key: string, xAxis: string, runs: readonly string[], range?: { minStep: number; maxStep: number }): Promise<RunsSeries> =>
+    get<RunsSeries>(seriesPath, { runs: runs.join(','), key, xAxis, buckets, band: 0, ...range });
+
+  interface Drawn {
+    handle: ChartHandle;
+    /** Shows and hides runs' lines as toggled (a chart of lines; a grouped chart is drawn again instead). */
+    syncHidden(): void;
+    /** Draws the key's series again from the cache (a live refresh); false when the lines differ. */
+    refresh(): boolean;
+  }
+  const charts = new Map<string, Drawn>();
+  const names = (): Map<string, string> => new Map(selected.map((r) => [r.id, r.name || r.id]));
+  const linesOf = (series: RunsSeries, runs: readonly RunView[]): RunLine[] => {
+    const label = names();
+    return runs.flatMap((r) => {
+      const s = series.runs[r.id];
+      return s ? [{ label: label.get(r.id)!, color: runColor.get(r.id)!, x: s.x, y: s.last }] : [];
+    });
+  };
+
+  /** Draws one key's chart into its card from the cache. */
+  const drawChart = (card: HTMLElement, key: string, xAxis: string, width: number): void => {
+    const series = cache.get(cacheKey(xAxis, key))!;
+    const chartOpts = { xAxis, smoothing: view.smoothing, logScale: view.logScale };
+    const id = `ws:${key}`;
+    if (view.groupBy !== '') {
+      const groupNames = [...new Set(selected.map(groupOf))];
+      const groupColor = new Map(groupNames.map((g, i) => [g, color(i)]));
+      const groups = new Map<string, RunLine[]>(groupNames.map((g) => [g, []]));
+      for (const r of selected) if (!hidden.has(r.id)) groups.get(groupOf(r))!.push(...linesOf(series, [r]));
+      const drawn = [...groups].filter(([, lines]) => lines.length > 0).map(([label, lines]) => ({ label, color: groupColor.get(label)!, lines }));
+      charts.set(key, { handle: groupsChart(card, id, drawn, chartOpts), syncHidden: () => undefined, refresh: () => false });
+      return;
+    }
+    const runs = selected.filter((r) => series.runs[r.id] !== undefined);
+    const chart: WorkspaceChart = workspaceChart(card, id, linesOf(series, runs), chartOpts, width, {
+      onZoom: (c, min, max) => void zoomIn(c, key, xAxis, runs, series, min, max),
+    });
+    const syncHidden = (): void => runs.forEach((r, i) => chart.setShown(i, !hidden.has(r.id)));
+    syncHidden();
+    charts.set(key, {
+      handle: chart,
+      syncHidden,
+      refresh: () => chart.zoomed() || chart.update(linesOf(cache.get(cacheKey(xAxis, key))!, runs)),
+    });
+  };
+
+  /** A drag-zoom on a chart of steps whose lines were bucketed: the range again, at full resolution. */
+  const zoomIn = async (c: WorkspaceChart, key: string, xAxis: string, runs: readonly RunView[], series: RunsSeries, min: number, max: number): Promise<void> => {
+    window.__cohort.ready[`zoom:${c.id}`] = false;
+    const bucketed = runs.some((r) => series.runs[r.id]?.downsampled === true);
+    if (xAxis === '_step' && bucketed) {
+      const range = { minStep: Math.max(0, Math.floor(min)), maxStep: Math.max(0, Math.ceil(max)) };
+      const zoomed = await fetchSeries(key, xAxis, runs.map((r) => r.id), range);
+      if (signal.aborted || !c.zoomed()) return;
+      c.update(linesOf(zoomed, runs), true);
+    }
+    window.__cohort.ready[`zoom:${c.id}`] = true;
+  };
+
+  /** Keys of the cards in view: a toggle redraws those at once, the others when they come into view. */
+  const inView = new Set<string>();
+  const viewport = new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      const key = (e.target as HTMLElement).dataset['key']!;
+      if (!e.isIntersecting) inView.delete(key);
+      else {
+        inView.add(key);
+        charts.get(key)?.syncHidden();
+      }
+    }
+  });
+
   let generation = 0;
   const draw = async (): Promise<void> => {
     const mine = ++generation;
-    history.replaceState(null, '', `${location.pathname}${workspaceSearch(view)}`);
-    for (const c of charts) c.destroy();
-    charts = [];
+    saveView();
+    for (const c of charts.values()) c.handle.destroy();
+    charts.clear();
+    viewport.disconnect();
+    inView.clear();
     clear(chartsEl);
     const keys = allKeys.filter((k) => view.filter === '' || k.toLowerCase().includes(view.filter.toLowerCase()));
     if (selected.length === 0) chartsEl.append(h('p', { class: 'muted' }, 'No runs selected: tick runs in the runs table and choose “compare”.'));
@@ -96,45 +197,31 @@ export async function workspacePage(root: HTMLElement, entity: string, project: 
       const card = h('div', { class: 'chart-card ws-card', 'data-key': k }, h('div', { class: 'chart-title' }, k));
       sections.get(s)!.append(card);
       cards.set(k, card);
+      viewport.observe(card);
     }
-    // One layout for every card's width (all cards of the grid are alike).
-    const cardWidth = cards.size > 0 ? [...cards.values()][0]!.clientWidth - 20 : undefined;
+    // One layout for every card's width (all cards of the grid are alike): a bucket per pixel column.
+    const cardWidth = cards.size > 0 ? Math.max(240, [...cards.values()][0]!.clientWidth - 20) : 480;
+    buckets = Math.min(1000, Math.max(100, Math.round(cardWidth)));
     const byX = keysByXAxis(keys, view.xAxis, metrics);
     const jobs = [...byX].flatMap(([x, ks]) => ks.map((k) => [k, x] as const));
     const ids = selected.map((r) => r.id);
-    // Groups in order of first run; a group's colour the same in every chart.
-    const groupNames = view.groupBy === '' ? [] : [...new Set(selected.map(groupOf))];
-    const groupColor = new Map(groupNames.map((g, i) => [g, color(i)]));
-    const names = new Map(selected.map((r) => [r.id, r.name || r.id]));
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < jobs.length) {
         const [key, xAxis] = jobs[next++]!;
-        const result = await get<RunsSeries>(`/api/v1/series/${encodeURIComponent(entity)}/${encodeURIComponent(project)}`, { runs: ids.join(','), key, xAxis, buckets: BUCKETS, band: 0 });
-        if (signal.aborted || mine !== generation) return;
-        const lineOf = (r: RunView): RunLine | undefined => {
-          const s = result.runs[r.id];
-          return s && { label: names.get(r.id)!, color: runColor.get(r.id)!, x: s.x, y: s.last };
-        };
+        if (!cache.has(cacheKey(xAxis, key))) {
+          const result = await fetchSeries(key, xAxis, ids);
+          if (signal.aborted || mine !== generation) return;
+          cache.set(cacheKey(xAxis, key), result);
+        }
         const card = cards.get(key)!;
-        if (Object.keys(result.runs).length === 0) {
+        if (Object.keys(cache.get(cacheKey(xAxis, key))!.runs).length === 0) {
           // A summary-only key (set with run.summary, never logged): no series to draw.
           card.remove();
           continue;
         }
         if (xAxis !== '_step' && view.xAxis === '') card.firstChild!.appendChild(h('span', { class: 'muted small' }, ` vs ${xAxis}`));
-        const chartOpts = { xAxis, smoothing: view.smoothing, logScale: view.logScale };
-        if (view.groupBy === '') charts.push(runsChart(card, `ws:${key}`, selected.flatMap((r) => lineOf(r) ?? []), chartOpts, cardWidth));
-        else {
-          const groups = new Map<string, RunLine[]>();
-          for (const g of groupNames) groups.set(g, []);
-          for (const r of selected) {
-            const line = lineOf(r);
-            if (line) groups.get(groupOf(r))!.push(line);
-          }
-          const drawn = [...groups].filter(([, lines]) => lines.length > 0).map(([label, lines]) => ({ label, color: groupColor.get(label)!, lines }));
-          charts.push(groupsChart(card, `ws:${key}`, drawn, chartOpts));
-        }
+        drawChart(card, key, xAxis, cardWidth);
       }
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, jobs.length) }, worker));
@@ -165,10 +252,41 @@ export async function workspacePage(root: HTMLElement, entity: string, project: 
     view.filter = filterIn.value;
     redraw();
   });
+
+  // Live: while a selected run is running, its series (only the live runs') are fetched again and the charts redrawn in place.
+  const liveEl = header.querySelector<HTMLElement>('[data-testid=live]')!;
+  let refreshing = false;
+  const refresh = async (): Promise<void> => {
+    const live = selected.filter(isLive).map((r) => r.id);
+    liveEl.textContent = live.length > 0 ? `● live (${live.length} running)` : '';
+    if (live.length === 0 || refreshing) return;
+    refreshing = true;
+    try {
+      selected = await selectedRuns(runsBase, view.runs);
+      const mine = generation;
+      for (const [k, s] of [...cache]) {
+        const [xAxis, key] = [k.slice(0, k.indexOf('\n')), k.slice(k.indexOf('\n') + 1)];
+        const fresh = await fetchSeries(key, xAxis, live);
+        if (signal.aborted || mine !== generation) return;
+        cache.set(k, { ...s, runs: { ...s.runs, ...fresh.runs } });
+      }
+      let rebuild = false;
+      for (const c of charts.values()) if (!c.refresh()) rebuild = true;
+      if (rebuild) redraw();
+      window.__cohort.ready['workspace-refreshed'] = true;
+    } finally {
+      refreshing = false;
+      liveEl.textContent = selected.some(isLive) ? `● live (${selected.filter(isLive).length} running)` : '';
+    }
+  };
+  const timer = setInterval(() => void refresh().catch(() => undefined), LIVE_SECONDS * 1000);
   signal.addEventListener('abort', () => {
-    for (const c of charts) c.destroy();
+    clearInterval(timer);
+    viewport.disconnect();
+    for (const c of charts.values()) c.handle.destroy();
   });
   await draw();
+  liveEl.textContent = selected.some(isLive) ? `● live (${selected.filter(isLive).length} running)` : '';
 }
 
 /** Names of `defineMetric` summaries: `{ "val/acc": { "max": 0.9 } }` is the metric `val/acc`. */
