@@ -34,14 +34,24 @@ export function pgProgramRunner(tx: PgTransaction): SqlProgramRunner {
     }
     return out;
   };
-  return <T>(doing: string, program: SqlProgram<T>) =>
-    tx(doing, async (client) => {
-      let next = program.next();
-      while (!next.done) {
-        const step = next.value;
-        const result = await client.query(pgText(step.sql), step.params as unknown[]);
-        next = program.next((result.rows ?? []) as Array<Record<string, unknown>>);
-      }
-      return next.value;
-    });
+  return <T>(doing: string, program: SqlProgram<T>) => tx(doing, (client) => drivePgProgram(client, program, pgText));
+}
+
+/**
+ * Drives a {@link SqlProgram} on `client` (a connection in the caller's
+ * transaction, or the pool for a read that needs no snapshot), placeholders
+ * rewritten by `pgText`.
+ */
+export async function drivePgProgram<T>(
+  client: Pick<pg.ClientBase, 'query'>,
+  program: SqlProgram<T>,
+  pgText: (text: string) => string = toPgPlaceholders,
+): Promise<T> {
+  let next = program.next();
+  while (!next.done) {
+    const step = next.value;
+    const result = await client.query(pgText(step.sql), step.params as unknown[]);
+    next = program.next((result.rows ?? []) as Array<Record<string, unknown>>);
+  }
+  return next.value;
 }

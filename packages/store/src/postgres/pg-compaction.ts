@@ -1,6 +1,7 @@
 import type { CompactionOptions, CompactionReport } from '../types.js';
 import { CHUNK_MAX_POINTS, concatFloats } from '../sqlite/history-chunks.js';
-import { NewChunks, decodeChunk, insertChunks, type ChunkRow, type Queryable } from './pg-history.js';
+import { NewChunks, insertChunks, type Queryable } from './pg-history.js';
+import { decodeChunk, type ChunkRow } from '../history/chunk-rows.js';
 
 /**
  * History compaction on Postgres. A batch's numeric cells are written as

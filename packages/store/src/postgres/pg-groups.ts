@@ -11,7 +11,8 @@ import {
   type StoredRankProgress,
   type SystemSample,
 } from '../group-types.js';
-import { decodeChunk, insertValues, type ChunkRow, type Queryable } from './pg-history.js';
+import { insertValues, type Queryable } from './pg-history.js';
+import { decodeChunk, type ChunkRow } from '../history/chunk-rows.js';
 import { DEFAULT_AGGREGATE_LIMIT, PROGRESS_COLUMNS, groupFromRow, progressFromRow, type GroupRow, type ProgressRow } from '../group-rows.js';
 import { chunkOf, chunkRanges, collectAggCells, decodeAggChunk, encodeAggChunk, mergeSeriesIntoChunk, trimAggChunk, type AggChunk } from '../aggregate-chunks.js';
 import { NUMBER_RECORD, readStoredJson } from '../stored-json.js';

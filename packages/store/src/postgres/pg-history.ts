@@ -1,34 +1,16 @@
 import type pg from 'pg';
-import {
-  CHUNK_MAX_POINTS,
-  concatFloats,
-  decodeFloats,
-  decodeSteps,
-  encodeFloats,
-  encodeSteps,
-  lowerBound,
-  upperBound,
-} from '../sqlite/history-chunks.js';
+import { CHUNK_MAX_POINTS, encodeFloats, encodeSteps } from '../sqlite/history-chunks.js';
 
 /**
- * History chunks on Postgres: the packing and chunk rules are the SQLite
- * store's (`history-chunks.ts`, imported, not copied); what is here is how
- * chunks travel: many rows per statement, blobs as binary parameters.
+ * History chunks written on Postgres: the packing and chunk rules are the
+ * SQLite store's (`history-chunks.ts`, imported, not copied); what is here is
+ * how a batch's chunks travel: many rows per statement, blobs as binary
+ * parameters. Reads, rewinds and forks are shared with SQLite
+ * (history/history-ops.ts).
  */
 
 /** Something that runs a query: a pool client inside a transaction. */
 export type Queryable = Pick<pg.ClientBase, 'query'>;
-
-/** A stored chunk as read back (`steps` empty or null when consecutive; `vals` absent when not selected). */
-export interface ChunkRow {
-  id: number;
-  key_id: number;
-  first_step: number;
-  last_step: number;
-  n: number;
-  steps: Buffer | null;
-  vals?: Buffer | null;
-}
 
 /**
  * Parameters per statement of a multi-row INSERT: far below the protocol's
@@ -146,48 +128,4 @@ const INSERT_CHUNKS = chunkInsert(1);
 export async function insertChunks(c: Queryable, chunks: NewChunks): Promise<void> {
   if (chunks.size === 0) return;
   await c.query({ name: 'cohort-insert-chunks', text: INSERT_CHUNKS, values: chunks.params() });
-}
-
-/** The steps and values of a chunk, decoded. */
-export function decodeChunk(c: ChunkRow): { steps: Float64Array; values: Float64Array } {
-  return { steps: decodeSteps(c.steps, c.first_step, c.n), values: decodeFloats(c.vals ?? Buffer.alloc(0)) };
-}
-
-/**
- * The cells of ascending, non-overlapping chunks of one key within
- * `[min, max]`, at most `limit` of them (values too when `withValues`).
- * The same slicing as the SQLite store's range read.
- */
-export function collectRange(
-  chunks: Iterable<ChunkRow>,
-  min: number,
-  max: number,
-  limit: number,
-  withValues: boolean,
-): { steps: Float64Array; values: Float64Array; full: boolean } {
-  const stepParts: Float64Array[] = [];
-  const valParts: Float64Array[] = [];
-  let count = 0;
-  for (const c of chunks) {
-    const steps = decodeSteps(c.steps, c.first_step, c.n);
-    const lo = c.first_step >= min ? 0 : lowerBound(steps, min);
-    let hi = c.last_step <= max ? steps.length : upperBound(steps, max, lo);
-    if (count + hi - lo > limit) hi = lo + (limit - count);
-    if (hi <= lo) continue;
-    stepParts.push(steps.subarray(lo, hi));
-    if (withValues) valParts.push(decodeFloats(c.vals ?? Buffer.alloc(0)).subarray(lo, hi));
-    count += hi - lo;
-    if (count >= limit) break;
-  }
-  const full = count >= limit;
-  if (stepParts.length === 0) return { steps: new Float64Array(0), values: new Float64Array(0), full };
-  return { steps: concatFloats(stepParts), values: withValues ? concatFloats(valParts) : new Float64Array(0), full };
-}
-
-/** A chunk cut to its steps at or below `maxStep` (undefined when none are). */
-export function trimChunk(c: ChunkRow, maxStep: number): { steps: Float64Array; values: Float64Array } | undefined {
-  const { steps, values } = decodeChunk(c);
-  const end = upperBound(steps, maxStep);
-  if (end === 0) return undefined;
-  return { steps: steps.subarray(0, end), values: values.subarray(0, end) };
 }

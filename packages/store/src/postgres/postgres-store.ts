@@ -24,23 +24,15 @@ import type {
   StoredRunEvent,
   StoreRunFilter,
 } from '../types.js';
-import { concatFloats } from '../sqlite/history-chunks.js';
 import { checkDistinctRuns } from '../check-distinct-runs.js';
 import { RUN_COLUMNS, fromRow, toParams, type RunRow } from '../sqlite/run-columns.js';
 import { isUniqueViolation, toCohortError } from './pg-errors.js';
-import { pgArtifactStore, pgInsertConsole, pgProgramRunner } from './pg-artifacts.js';
+import { drivePgProgram, pgArtifactStore, pgInsertConsole, pgProgramRunner } from './pg-artifacts.js';
 import { IdentityStore } from '../identity/identity-store.js';
 import { SweepStore } from '../sweeps/sweep-store.js';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
-import {
-  collectRange,
-  insertValues,
-  NewChunks,
-  insertChunks,
-  trimChunk,
-  type ChunkRow,
-  type Queryable,
-} from './pg-history.js';
+import { insertValues, type Queryable } from './pg-history.js';
+import { copyHistory, readHistory, readRowSteps, truncateHistory } from '../history/history-ops.js';
 import { SCHEMA_NAME, migratePostgres } from './pg-schema.js';
 import { filterPaths, listColumns } from '../run-list.js';
 import { noRoomForRun, type RunRoom } from '../run-room.js';
@@ -74,12 +66,6 @@ interface ResolvedPostgresStoreOptions {
   statementTimeoutMs: number;
 }
 
-const MIN_STEP = Number.MIN_SAFE_INTEGER;
-const MAX_STEP = Number.MAX_SAFE_INTEGER;
-/** The key every row carries, so its steps are the run's row steps. */
-const ROW_KEY = '_timestamp';
-/** Chunks fetched per round trip while a limited step read pages through a key. */
-const ROW_STEP_PAGE = 16;
 
 /** A `runs` row as node-postgres returns it (BOOLEAN rather than SQLite's 0/1). */
 type PgRunRow = Omit<RunRow, 'resumed'> & { resumed: boolean; history_index?: string | null };
@@ -89,20 +75,6 @@ const INSERT_RUN = (() => {
   const cols = ['entity', 'project', 'run_id', ...FIELDS.map((f) => RUN_COLUMNS[f].column), 'created_at', 'updated_at'];
   return `INSERT INTO runs (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING *`;
 })();
-
-const COPY_KEYS_UP_TO = `
-INSERT INTO history_keys (run_pk, key_id, key)
-SELECT $1, key_id, key FROM history_keys k WHERE run_pk = $2 AND (
-  EXISTS (SELECT 1 FROM history_chunks c WHERE c.run_pk = k.run_pk AND c.key_id = k.key_id AND c.first_step <= $3)
-  OR EXISTS (SELECT 1 FROM history_json j WHERE j.run_pk = k.run_pk AND j.key_id = k.key_id AND j.step <= $3))`;
-
-const DELETE_EMPTY_KEYS = `
-DELETE FROM history_keys AS k WHERE run_pk = $1
-  AND NOT EXISTS (SELECT 1 FROM history_chunks c WHERE c.run_pk = k.run_pk AND c.key_id = k.key_id)
-  AND NOT EXISTS (SELECT 1 FROM history_json j WHERE j.run_pk = k.run_pk AND j.key_id = k.key_id)`;
-
-const CHUNKS_SPANNING =
-  'SELECT id, key_id, first_step, last_step, n, steps, vals FROM history_chunks WHERE run_pk = $1 AND first_step <= $2 AND last_step > $2';
 
 /**
  * Opens a Postgres store at `url` (`postgres://user:pass@host:port/db`): a
@@ -363,29 +335,9 @@ export class PostgresStore implements Store {
   async forkRun(sourcePk: number, maxStep: number, run: NewRun, event?: NewRunEvent, room?: RunRoom): Promise<StoredRun> {
     return this.#tx('forking a run', async (c) => {
       await checkRoom(c, run, room);
-      // The source's row lock keeps compaction from merging its chunks between the two copies below.
-      await c.query('SELECT 1 FROM runs WHERE pk = $1 FOR SHARE', [sourcePk]);
       const created = await insertRun(c, run);
-      const pk = created.pk;
-      // Its keys come from the copy below: its index is unknown until its first batch rebuilds it.
-      await c.query('UPDATE runs SET history_index = NULL WHERE pk = $1', [pk]);
-      await c.query(COPY_KEYS_UP_TO, [pk, sourcePk, maxStep]);
-      await c.query(
-        'INSERT INTO history_chunks (run_pk, key_id, first_step, last_step, n, steps, vals) SELECT $1, key_id, first_step, last_step, n, steps, vals FROM history_chunks WHERE run_pk = $2 AND last_step <= $3 ORDER BY id',
-        [pk, sourcePk, maxStep],
-      );
-      const trimmed = new NewChunks();
-      for (const chunk of (await c.query<ChunkRow>(CHUNKS_SPANNING, [sourcePk, maxStep])).rows) {
-        const cut = trimChunk(chunk, maxStep);
-        if (cut) trimmed.add(pk, chunk.key_id, cut.steps, cut.values);
-      }
-      await insertChunks(c, trimmed);
-      await c.query('INSERT INTO history_json (run_pk, step, key_id, json) SELECT $1, step, key_id, json FROM history_json WHERE run_pk = $2 AND step <= $3', [
-        pk,
-        sourcePk,
-        maxStep,
-      ]);
-      if (event) await insertEvents(c, pk, [event]);
+      await drivePgProgram(c, copyHistory(created.pk, sourcePk, maxStep));
+      if (event) await insertEvents(c, created.pk, [event]);
       return created;
     });
   }
@@ -493,66 +445,8 @@ export class PostgresStore implements Store {
   }
 
   async readHistory(pk: number, query: StepRange & { keys?: readonly string[] } = {}): Promise<HistoryColumns> {
-    const min = query.minStep ?? MIN_STEP;
-    const max = query.maxStep ?? MAX_STEP;
-    // One snapshot, like the SQLite store's synchronous read: no batch lands between the keys, chunks and JSON cells.
-    return this.#tx(
-      'reading history',
-      async (c) => {
-        // Only the asked keys' ids when keys are given (the (run_pk, key) index): a read of a few keys costs the same in a run of a million.
-        const dict = new Map<string, number>();
-        const keyRows = await c.query<{ key: string; key_id: number }>(
-          'SELECT key, key_id FROM history_keys WHERE run_pk = $1 AND ($2::text[] IS NULL OR key = ANY($2::text[])) ORDER BY key_id',
-          [pk, query.keys ? [...query.keys] : null],
-        );
-        for (const r of keyRows.rows) dict.set(r.key, r.key_id);
-        const wanted: Array<[string, number]> = [];
-        if (query.keys) {
-          for (const key of query.keys) {
-            const id = dict.get(key);
-            if (id !== undefined) wanted.push([key, id]);
-          }
-        } else {
-          wanted.push(...dict);
-        }
-        const out: HistoryColumns = { numeric: [], json: [] };
-        if (wanted.length === 0) return out;
-        const ids = query.keys ? wanted.map(([, id]) => id) : null;
-        const chunks = new Map<number, ChunkRow[]>();
-        for (const row of (
-          await c.query<ChunkRow>(
-            `SELECT id, key_id, first_step, last_step, n, steps, vals FROM history_chunks
-             WHERE run_pk = $1 AND ($2::int[] IS NULL OR key_id = ANY($2::int[])) AND last_step >= $3 AND first_step <= $4
-             ORDER BY key_id, last_step`,
-            [pk, ids, min, max],
-          )
-        ).rows) {
-          group(chunks, row.key_id, row);
-        }
-        const cells = new Map<number, Array<{ step: number; json: string }>>();
-        for (const row of (
-          await c.query<{ key_id: number; step: number; json: string }>(
-            `SELECT key_id, step, json FROM history_json
-             WHERE run_pk = $1 AND ($2::int[] IS NULL OR key_id = ANY($2::int[])) AND step >= $3 AND step <= $4
-             ORDER BY key_id, step`,
-            [pk, ids, min, max],
-          )
-        ).rows) {
-          group(cells, row.key_id, row);
-        }
-        for (const [key, id] of wanted) {
-          const keyChunks = chunks.get(id);
-          if (keyChunks) {
-            const num = collectRange(keyChunks, min, max, Infinity, true);
-            if (num.steps.length > 0) out.numeric.push({ key, steps: num.steps, values: num.values });
-          }
-          const rows = cells.get(id);
-          if (rows) out.json.push({ key, steps: rows.map((r) => r.step), values: rows.map((r) => r.json) });
-        }
-        return out;
-      },
-      'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY',
-    );
+    // One snapshot, like the SQLite store's read: no batch lands between the keys, chunks and JSON cells.
+    return this.#tx('reading history', (c) => drivePgProgram(c, readHistory(pk, query)), 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
   }
 
   async compactHistory(options?: CompactionOptions): Promise<CompactionReport> {
@@ -565,30 +459,13 @@ export class PostgresStore implements Store {
   }
 
   async readRowSteps(pk: number, query: StepRange & { limit?: number } = {}): Promise<Float64Array> {
-    const max = query.maxStep ?? MAX_STEP;
-    const limit = query.limit ?? Infinity;
-    // Steps only: the values blobs stay in the database.
-    const sql = `SELECT key_id, first_step, last_step, n, steps FROM history_chunks
-      WHERE run_pk = $1 AND key_id = (SELECT key_id FROM history_keys WHERE run_pk = $1 AND key = $2)
-        AND last_step >= $3 AND first_step <= $4 ORDER BY last_step`;
-    if (limit === Infinity) {
-      const rows = await this.#query<ChunkRow>('reading row steps', sql, [pk, ROW_KEY, query.minStep ?? MIN_STEP, max]);
-      return collectRange(rows, query.minStep ?? MIN_STEP, max, Infinity, false).steps;
+    this.#open();
+    try {
+      // Statements on the pool, no transaction: a page read needs no snapshot (each statement sees committed chunks whole).
+      return await drivePgProgram(this.#pool, readRowSteps(pk, query));
+    } catch (err) {
+      throw toCohortError(err, 'reading row steps');
     }
-    // A limited read (a page of rows) pages through chunks rather than reading the whole key.
-    const parts: Float64Array[] = [];
-    let count = 0;
-    let min = query.minStep ?? MIN_STEP;
-    for (;;) {
-      const rows = await this.#query<ChunkRow>('reading row steps', `${sql} LIMIT ${ROW_STEP_PAGE}`, [pk, ROW_KEY, min, max]);
-      const got = collectRange(rows, min, max, limit - count, false);
-      if (got.steps.length > 0) parts.push(got.steps);
-      count += got.steps.length;
-      const last = rows[rows.length - 1];
-      if (got.full || rows.length < ROW_STEP_PAGE || last === undefined || last.last_step >= max) break;
-      min = last.last_step + 1;
-    }
-    return parts.length === 0 ? new Float64Array(0) : concatFloats(parts);
   }
 
   async lastAlert(scope: AlertScope, title: string): Promise<StoredAlert | undefined> {
@@ -738,12 +615,6 @@ export class PostgresStore implements Store {
 /** The next query on the connection fails and is mapped; the event itself needs no action. */
 function ignore(): void {}
 
-function group<T>(map: Map<number, T[]>, id: number, row: T): void {
-  const list = map.get(id);
-  if (list) list.push(row);
-  else map.set(id, [row]);
-}
-
 function runFromRow(r: PgRunRow): StoredRun {
   return fromRow({ ...r, resumed: r.resumed ? 1 : 0 });
 }
@@ -756,23 +627,7 @@ function compareGroups(a: GroupKey, b: GroupKey): number {
 
 /** Removes a run's history after `afterStep`, and rebuilds its group's aggregates above it. */
 async function truncateAfter(c: Queryable, pk: number, afterStep: number): Promise<void> {
-  // Last steps go down and keys may go: the run's key index is unknown until its next batch rebuilds it.
-  await c.query('UPDATE runs SET history_index = NULL WHERE pk = $1', [pk]);
-  await c.query('DELETE FROM history_chunks WHERE run_pk = $1 AND first_step > $2', [pk, afterStep]);
-  const spanning = (await c.query<ChunkRow>(CHUNKS_SPANNING, [pk, afterStep])).rows;
-  if (spanning.length > 0) {
-    const rows = new NewChunks();
-    for (const chunk of spanning) {
-      // first_step <= afterStep: at least one cell stays.
-      const cut = trimChunk(chunk, afterStep)!;
-      rows.add(pk, chunk.key_id, cut.steps, cut.values);
-    }
-    await c.query('DELETE FROM history_chunks WHERE id = ANY($1::bigint[])', [spanning.map((s) => s.id)]);
-    await insertChunks(c, rows);
-  }
-  await c.query('DELETE FROM history_json WHERE run_pk = $1 AND step > $2', [pk, afterStep]);
-  // Keys logged only after the rewind point are gone with their cells.
-  await c.query(DELETE_EMPTY_KEYS, [pk]);
+  await drivePgProgram(c, truncateHistory(pk, afterStep));
   const run = (await c.query<{ entity: string; project: string; run_group: string }>('SELECT entity, project, run_group FROM runs WHERE pk = $1', [pk])).rows[0];
   if (run && run.run_group !== '') await groups.rebuildGroupCells(c, { entity: run.entity, project: run.project, group: run.run_group }, afterStep);
 }

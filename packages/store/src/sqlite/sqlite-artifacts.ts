@@ -25,13 +25,26 @@ export function sqliteArtifactStore(db: Database.Database, assertOpen: () => voi
  * `immediate` takes the write lock at BEGIN (sweeps: a decision made from what it read).
  */
 export function sqliteProgramRunner(db: Database.Database, assertOpen: () => void, begin: 'deferred' | 'immediate' = 'deferred'): SqlProgramRunner {
+  const drive = sqliteProgramDriver(db);
+  return async (_doing, program) => {
+    assertOpen();
+    return db.transaction(() => drive(program))[begin]();
+  };
+}
+
+/**
+ * Drives a {@link SqlProgram} synchronously on `db`, inside whatever
+ * transaction the caller holds (history rewinds and forks run inside the
+ * store's own); statements are prepared once.
+ */
+export function sqliteProgramDriver(db: Database.Database): <T>(program: SqlProgram<T>) => T {
   const statements = new Map<string, Database.Statement>();
   const prepared = (text: string): Database.Statement => {
     let stmt = statements.get(text);
     if (!stmt) {
       stmt = db.prepare(text);
-      // Bounded: the operations use a fixed set of statements.
-      if (statements.size < 256) statements.set(text, stmt);
+      // Bounded: the operations use a fixed set of statements (and history reads one per length of an `IN` list).
+      if (statements.size < 1024) statements.set(text, stmt);
     }
     return stmt;
   };
@@ -49,8 +62,5 @@ export function sqliteProgramRunner(db: Database.Database, assertOpen: () => voi
     }
     return next.value;
   };
-  return async (_doing, program) => {
-    assertOpen();
-    return db.transaction(() => drive(program))[begin]();
-  };
+  return drive;
 }

@@ -30,7 +30,9 @@ import { checkDistinctRuns } from '../check-distinct-runs.js';
 import { SqliteGroups } from './sqlite-groups.js';
 import { SqliteGroupClaims } from './sqlite-group-claims.js';
 import type { GroupClaim } from '../group-claims.js';
-import { sqliteArtifactStore, sqliteConsoleWriter, sqliteProgramRunner } from './sqlite-artifacts.js';
+import { sqliteArtifactStore, sqliteConsoleWriter, sqliteProgramDriver, sqliteProgramRunner } from './sqlite-artifacts.js';
+import { copyHistory, readHistory, readRowSteps, truncateHistory } from '../history/history-ops.js';
+import type { SqlProgram } from '../artifacts/sql-program.js';
 import { IdentityStore } from '../identity/identity-store.js';
 import { SweepStore } from '../sweeps/sweep-store.js';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
@@ -46,14 +48,7 @@ import {
   decodeSteps,
   encodeFloats,
   encodeSteps,
-  lowerBound,
-  upperBound,
 } from './history-chunks.js';
-
-const MIN_STEP = Number.MIN_SAFE_INTEGER;
-const MAX_STEP = Number.MAX_SAFE_INTEGER;
-/** The key every row carries, so its steps are the run's row steps. */
-const ROW_KEY = '_timestamp';
 
 interface ChunkRow {
   id: number;
@@ -109,6 +104,8 @@ export class SqliteStore implements Store {
   readonly identity: IdentityStore;
   readonly sweeps: SweepStore;
   readonly #console: ReturnType<typeof sqliteConsoleWriter>;
+  /** Runs a shared history program (history/history-ops.ts) inside the caller's transaction. */
+  readonly #drive: <T>(program: SqlProgram<T>) => T;
 
   /** Wraps an open database whose schema is migrated; use {@link openSqliteStore}. */
   constructor(db: Database.Database) {
@@ -116,6 +113,7 @@ export class SqliteStore implements Store {
     this.#groups = new SqliteGroups(db);
     this.#claims = new SqliteGroupClaims(db);
     this.#console = sqliteConsoleWriter(db);
+    this.#drive = sqliteProgramDriver(db);
     const assertOpen = () => {
       if (this.#closed) throw new CohortError('FAILED_PRECONDITION', 'store: the SQLite store is closed');
     };
@@ -147,35 +145,7 @@ export class SqliteStore implements Store {
       insertChunk: db.prepare(
         'INSERT INTO history_chunks (run_pk, key_id, first_step, last_step, n, steps, vals) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
-      updateChunk: db.prepare('UPDATE history_chunks SET last_step = ?, n = ?, steps = ?, vals = ? WHERE id = ?'),
-      chunksInRange: db.prepare(
-        'SELECT id, first_step, last_step, n, steps, vals FROM history_chunks WHERE run_pk = ? AND key_id = ? AND last_step >= ? AND first_step <= ? ORDER BY last_step',
-      ),
-      chunksSpanning: db.prepare(
-        'SELECT id, key_id, first_step, last_step, n, steps, vals FROM history_chunks WHERE run_pk = ? AND first_step <= ? AND last_step > ?',
-      ),
-      deleteChunksAfter: db.prepare('DELETE FROM history_chunks WHERE run_pk = ? AND first_step > ?'),
-      copyChunksUpTo: db.prepare(
-        'INSERT INTO history_chunks (run_pk, key_id, first_step, last_step, n, steps, vals) SELECT ?, key_id, first_step, last_step, n, steps, vals FROM history_chunks WHERE run_pk = ? AND last_step <= ? ORDER BY id',
-      ),
-      copyKeysUpTo: db.prepare(
-        `INSERT INTO history_keys (run_pk, key_id, key) SELECT @to, key_id, key FROM history_keys k WHERE run_pk = @from AND (
-           EXISTS (SELECT 1 FROM history_chunks c WHERE c.run_pk = k.run_pk AND c.key_id = k.key_id AND c.first_step <= @max)
-           OR EXISTS (SELECT 1 FROM history_json j WHERE j.run_pk = k.run_pk AND j.key_id = k.key_id AND j.step <= @max))`,
-      ),
-      deleteEmptyKeys: db.prepare(
-        `DELETE FROM history_keys AS k WHERE run_pk = ?
-           AND NOT EXISTS (SELECT 1 FROM history_chunks c WHERE c.run_pk = k.run_pk AND c.key_id = k.key_id)
-           AND NOT EXISTS (SELECT 1 FROM history_json j WHERE j.run_pk = k.run_pk AND j.key_id = k.key_id)`,
-      ),
       insertJson: db.prepare('INSERT OR REPLACE INTO history_json (run_pk, step, key_id, json) VALUES (?, ?, ?, ?)'),
-      jsonInRange: db.prepare(
-        'SELECT step, json FROM history_json WHERE run_pk = ? AND key_id = ? AND step >= ? AND step <= ? ORDER BY step',
-      ),
-      deleteJsonAfter: db.prepare('DELETE FROM history_json WHERE run_pk = ? AND step > ?'),
-      copyJsonUpTo: db.prepare(
-        'INSERT INTO history_json (run_pk, step, key_id, json) SELECT ?, step, key_id, json FROM history_json WHERE run_pk = ? AND step <= ?',
-      ),
       insertAlert: db.prepare(
         'INSERT INTO alerts (run_pk, title, text, level, timestamp, wait_duration_ms, suppressed) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
@@ -293,17 +263,7 @@ export class SqliteStore implements Store {
     return this.#db.transaction(() => {
       this.#checkRoom(run, room);
       const pk = this.#insertRun(run);
-      this.#s.copyKeysUpTo.run({ to: pk, from: sourcePk, max: maxStep });
-      this.#s.copyChunksUpTo.run(pk, sourcePk, maxStep);
-      for (const c of this.#s.chunksSpanning.all(sourcePk, maxStep, maxStep) as Array<ChunkRow & { key_id: number }>) {
-        const keyId = c.key_id;
-        const steps = decodeSteps(c.steps, c.first_step, c.n);
-        const end = upperBound(steps, maxStep);
-        if (end === 0) continue;
-        const vals = decodeFloats(c.vals);
-        this.#s.insertChunk.run(pk, keyId, steps[0]!, steps[end - 1]!, end, encodeSteps(steps.subarray(0, end)), encodeFloats(vals.subarray(0, end)));
-      }
-      this.#s.copyJsonUpTo.run(pk, sourcePk, maxStep);
+      this.#drive(copyHistory(pk, sourcePk, maxStep));
       if (event) this.#s.insertEvent.run(pk, event.state, event.at, event.detail);
       return this.#runByPk(pk)!;
     })();
@@ -411,26 +371,8 @@ export class SqliteStore implements Store {
 
   async readHistory(pk: number, query: StepRange & { keys?: readonly string[] } = {}): Promise<HistoryColumns> {
     this.#open();
-    const min = query.minStep ?? MIN_STEP;
-    const max = query.maxStep ?? MAX_STEP;
-    const wanted: Array<[string, number]> = [];
-    if (query.keys) {
-      // Each key looked up alone: a read of a few keys costs the same in a run of a million.
-      for (const key of query.keys) {
-        const id = (this.#s.keyIdOf.get(pk, key) as { key_id: number } | undefined)?.key_id;
-        if (id !== undefined) wanted.push([key, id]);
-      }
-    } else {
-      wanted.push(...this.#dictionary(pk, true).ids);
-    }
-    const out: HistoryColumns = { numeric: [], json: [] };
-    for (const [key, id] of wanted) {
-      const num = this.#readNumeric(pk, id, min, max, Infinity);
-      if (num.steps.length > 0) out.numeric.push({ key, ...num });
-      const rows = this.#s.jsonInRange.all(pk, id, min, max) as Array<{ step: number; json: string }>;
-      if (rows.length > 0) out.json.push({ key, steps: rows.map((r) => r.step), values: rows.map((r) => r.json) });
-    }
-    return out;
+    // One transaction: one snapshot for its statements.
+    return this.#db.transaction(() => this.#drive(readHistory(pk, query)))();
   }
 
   /** Nothing to do: `#writeNumeric` grows a key's small tail chunk in the write itself (in process, that costs no round trip). */
@@ -440,9 +382,7 @@ export class SqliteStore implements Store {
 
   async readRowSteps(pk: number, query: StepRange & { limit?: number } = {}): Promise<Float64Array> {
     this.#open();
-    const id = this.#dictionary(pk).ids.get(ROW_KEY) ?? this.#dictionary(pk, true).ids.get(ROW_KEY);
-    if (id === undefined) return new Float64Array(0);
-    return this.#readNumeric(pk, id, query.minStep ?? MIN_STEP, query.maxStep ?? MAX_STEP, query.limit ?? Infinity).steps;
+    return this.#db.transaction(() => this.#drive(readRowSteps(pk, query)))();
   }
 
   async lastAlert(scope: AlertScope, title: string): Promise<StoredAlert | undefined> {
@@ -533,16 +473,7 @@ export class SqliteStore implements Store {
 
   /** Removes a run's history after `afterStep`, and rebuilds its group's aggregates above it. */
   #truncateAfter(pk: number, afterStep: number): void {
-    this.#s.deleteChunksAfter.run(pk, afterStep);
-    for (const c of this.#s.chunksSpanning.all(pk, afterStep, afterStep) as ChunkRow[]) {
-      const steps = decodeSteps(c.steps, c.first_step, c.n);
-      const end = upperBound(steps, afterStep);
-      const vals = decodeFloats(c.vals);
-      this.#s.updateChunk.run(steps[end - 1]!, end, encodeSteps(steps.slice(0, end)), encodeFloats(vals.slice(0, end)), c.id);
-    }
-    this.#s.deleteJsonAfter.run(pk, afterStep);
-    // Keys logged only after the rewind point are gone with their cells.
-    this.#s.deleteEmptyKeys.run(pk);
+    this.#drive(truncateHistory(pk, afterStep));
     this.#keys.delete(pk);
     const run = this.#runByPk(pk);
     if (run && run.group !== '') this.#groups.rebuildAfter({ entity: run.entity, project: run.project, group: run.group }, afterStep);
@@ -598,13 +529,10 @@ export class SqliteStore implements Store {
     return stmt.run(params).changes > 0;
   }
 
-  /**
-   * The key dictionary of a run. Writers use the cached one (a miss asks the
-   * database); readers pass `fresh` so keys another process added show up.
-   */
-  #dictionary(pk: number, fresh = false): KeyDictionary {
+  /** The key dictionary of a run that this store writes: cached (a miss asks the database); readers ask the tables. */
+  #dictionary(pk: number): KeyDictionary {
     let dict = this.#keys.get(pk);
-    if (!dict || fresh) {
+    if (!dict) {
       const ids = new Map<string, number>();
       for (const r of this.#s.keysOf.all(pk) as Array<{ key_id: number; key: string }>) ids.set(r.key, r.key_id);
       dict = { ids };
@@ -674,25 +602,6 @@ export class SqliteStore implements Store {
 
   #insertAlert(pk: number, a: NewAlert): void {
     this.#s.insertAlert.run(pk, a.title, a.text, a.level, a.timestamp, a.waitDurationMs, a.suppressed ? 1 : 0);
-  }
-
-  #readNumeric(pk: number, keyId: number, min: number, max: number, limit: number): { steps: Float64Array; values: Float64Array } {
-    const stepParts: Float64Array[] = [];
-    const valParts: Float64Array[] = [];
-    let count = 0;
-    for (const c of this.#s.chunksInRange.iterate(pk, keyId, min, max) as IterableIterator<ChunkRow>) {
-      const steps = decodeSteps(c.steps, c.first_step, c.n);
-      const lo = c.first_step >= min ? 0 : lowerBound(steps, min);
-      let hi = c.last_step <= max ? steps.length : upperBound(steps, max, lo);
-      if (count + hi - lo > limit) hi = lo + (limit - count);
-      if (hi <= lo) continue;
-      stepParts.push(steps.subarray(lo, hi));
-      valParts.push(decodeFloats(c.vals).subarray(lo, hi));
-      count += hi - lo;
-      if (count >= limit) break;
-    }
-    if (stepParts.length === 0) return { steps: new Float64Array(0), values: new Float64Array(0) };
-    return { steps: concatFloats(stepParts), values: concatFloats(valParts) };
   }
 }
 
