@@ -31,9 +31,9 @@ function interposed(store: Store, before: (items: Parameters<Store['commitBatche
 
 /** Opens runs a, b, c, d and the shared run s on `engine`, with a first batch on a and b. */
 async function prepare(engine: Engine): Promise<void> {
-  for (const runId of ['a', 'b', 'c', 'd']) await engine.openRun(openRequest({ runId }));
-  await engine.openRun(openRequest({ runId: 's', mode: 'shared', label: 'rank-0', primary: true }));
-  await engine.openRun(openRequest({ runId: 's', mode: 'shared', label: 'rank-1' }));
+  for (const runId of ['a', 'b', 'c', 'd']) await engine.openRun(openRequest({ runId, name: runId }));
+  await engine.openRun(openRequest({ runId: 's', name: 's', mode: 'shared', label: 'rank-0', primary: true }));
+  await engine.openRun(openRequest({ runId: 's', name: 's', mode: 'shared', label: 'rank-1' }));
   const a = new RecordLog();
   await engine.applyBatch(key('a'), [a.metric('loss', { summary: 'min' }), a.log(0, { loss: 3 }, { loss: 2 })]);
   const b = new RecordLog();
