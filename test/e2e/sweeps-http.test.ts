@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
+import { startCoordinator } from '@cohort/coordinator';
+import { Engine } from '@cohort/engine';
+import { openPostgresStore } from '@cohort/store';
 import { embeddedServer } from '../harness/embedded-server.js';
+import { createTestDatabase } from '../harness/postgres-service.js';
 
 /**
  * The sweep routes over HTTP against a real coordinator (docs/sweeps.md):
@@ -66,5 +70,26 @@ describe('sweep routes', () => {
     expect([refused.status, refused.body.error.code]).toEqual([409, 'FAILED_PRECONDITION']);
     expect((await post(`local/p/${id}/trials/${id}-99/heartbeat`)).status).toBe(404);
     expect((await post('local/p/nope/pause')).status).toBe(404);
+  });
+
+  it('acts as one controller across two coordinators on one Postgres: 60 agents asking both at once get 60 distinct trials', async () => {
+    await using db = await createTestDatabase(inject('databaseUrl'));
+    const engines = [new Engine(await openPostgresStore(db.url)), new Engine(await openPostgresStore(db.url))];
+    const coordinators = await Promise.all(engines.map((engine) => startCoordinator({ engine, grpcPort: 0, httpPort: 0 })));
+    try {
+      const at = (i: number, path: string, body: unknown) =>
+        fetch(`${coordinators[i % 2]!.httpUrl}/api/v1/sweeps/local/p${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(
+          async (r) => (await r.json()) as Record<string, any>,
+        );
+      const { id } = await at(0, '', { method: 'random', run_cap: 60, program: 'train.py', parameters: { lr: { min: 0.001, max: 0.1 } } });
+      const trials = await Promise.all(Array.from({ length: 70 }, (_, i) => at(i, `/${id}/next`, { agent: `a${i}` })));
+      const given = trials.filter((t) => typeof t['trialId'] === 'string');
+      expect(given).toHaveLength(60);
+      expect(new Set(given.map((t) => t['trialId'])).size).toBe(60);
+      expect(trials.filter((t) => t['wait'] === true)).toHaveLength(10);
+    } finally {
+      for (const c of coordinators) await c.close();
+      for (const e of engines) await e.close();
+    }
   });
 });
