@@ -47,7 +47,7 @@ describe('cohort server --redis --postgres and cohort worker', () => {
     expect(worker.err()).toContain('cohort worker: --redis: required (or COHORT_REDIS_URL)');
     const badUrl = testContext();
     expect(await runCli(['worker', '--redis', 'http://x', '--postgres', 'postgres://x/y'], badUrl)).toBe(2);
-    expect(badUrl.err()).toContain('--redis: Expected `redisUrl` to be a redis:// URL, got `http://x` (string)');
+    expect(badUrl.err()).toContain('--redis: Expected `redisUrl` to be a redis:// URL, redis+cluster://host:port,host:port,... or redis+sentinel://host:port,.../mastername, got `http://x` (string)');
     const server = testContext();
     expect(await runCli(['server', '--redis', 'redis://127.0.0.1:1'], server)).toBe(2);
     expect(server.err()).toContain('--postgres (or COHORT_POSTGRES_URL): required in scaled mode');

@@ -1,5 +1,6 @@
 import { Queue, Worker } from 'bullmq';
 import type { Logger } from 'pino';
+import { queueConnection, queuePrefixFor } from '@cohort/ops';
 import { CohortError, HOUSEKEEPING_QUEUE } from '@cohort/protocol';
 
 /** A periodic housekeeping task (the heartbeat sweeper, group checks...). */
@@ -80,7 +81,10 @@ export async function startSharedTasks(tasks: readonly ScheduledTask[], o: { red
   checkTasks(tasks);
   const counts = new Map<string, number>();
   const byId = new Map(tasks.map((t) => [t.id, t]));
-  const queue = new Queue(HOUSEKEEPING_QUEUE, { prefix: o.prefix, connection: { url: o.redisUrl, maxRetriesPerRequest: 1, enableOfflineQueue: false } });
+  const prefix = queuePrefixFor(o.redisUrl, o.prefix);
+  const scheduling = queueConnection(o.redisUrl, 'fail-fast');
+  const working = queueConnection(o.redisUrl, 'blocking');
+  const queue = new Queue(HOUSEKEEPING_QUEUE, { prefix, connection: scheduling.connection });
   queue.on('error', (err) => o.log.warn({ err }, 'housekeeping queue connection error'));
   const worker = new Worker(
     HOUSEKEEPING_QUEUE,
@@ -93,8 +97,8 @@ export async function startSharedTasks(tasks: readonly ScheduledTask[], o: { red
       return { ok: true };
     },
     {
-      prefix: o.prefix,
-      connection: { url: o.redisUrl, maxRetriesPerRequest: null },
+      prefix,
+      connection: working.connection,
       concurrency: 1,
       autorun: false,
       removeOnComplete: { count: 100 },
@@ -118,6 +122,7 @@ export async function startSharedTasks(tasks: readonly ScheduledTask[], o: { red
     (closing ??= (async () => {
       clearInterval(reassert);
       const results = await Promise.allSettled([worker.close(), queue.close()]);
+      results.push(...(await Promise.allSettled([scheduling.close(), working.close()])));
       const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed.length > 0) throw new AggregateError(failed.map((f) => f.reason), 'housekeeping: close failed');
     })());

@@ -10,6 +10,8 @@ import {
   httpServerPart,
   NOTHING_TO_STOP,
   parseOptions,
+  queueConnection,
+  queuePrefixFor,
   startParts,
   workerOptionsSchema,
   type CheckedWorkerOptions,
@@ -162,19 +164,22 @@ export async function startWorker(options: WorkerOptions): Promise<CohortWorker>
   const queueP: Part = {
     name: 'queue',
     start: async () => {
-      const opened = new Queue(BATCH_QUEUE, { prefix: opts.prefix, connection: { url: opts.redisUrl, maxRetriesPerRequest: 1, enableOfflineQueue: false } });
+      const connection = queueConnection(opts.redisUrl, 'fail-fast');
+      const opened = new Queue(BATCH_QUEUE, { prefix: queuePrefixFor(opts.redisUrl, opts.prefix), connection: connection.connection });
       opened.on('error', (err) => log.debug({ err }, 'queue connection error'));
+      // A cluster's client was handed to BullMQ, which leaves it open: closed after the queue.
+      const close = () => opened.close().finally(() => connection.close());
       try {
         await opened.waitUntilReady();
       } catch (err) {
-        await opened.close().catch(() => undefined);
+        await close().catch(() => undefined);
         throw err;
       }
       metrics.labelledGauge('cohort_queue_jobs', 'Jobs in the batch queue, by state.', ['queue', 'state'], async () =>
         Object.entries(await opened.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed')).map(([s, n]) => [{ queue: BATCH_QUEUE, state: s }, n]),
       );
       checks.push({ name: 'redis', check: () => opened.getJobCounts('waiting') });
-      return { stop: () => opened.close() };
+      return { stop: close };
     },
   };
 
@@ -183,6 +188,8 @@ export async function startWorker(options: WorkerOptions): Promise<CohortWorker>
     start: async () => {
       const { retryInitialMs, retryMaxMs } = opts;
       const apply = createBatchProcessor({ engine, limits: opts.limits, log, metrics });
+      // Workers wait for Redis as long as it takes (BullMQ requires this of blocking connections).
+      const connection = queueConnection(opts.redisUrl, 'blocking');
       const worker = new Worker(
         BATCH_QUEUE,
         async (job) => {
@@ -194,9 +201,8 @@ export async function startWorker(options: WorkerOptions): Promise<CohortWorker>
           }
         },
         {
-          prefix: opts.prefix,
-          // Workers wait for Redis as long as it takes (BullMQ requires this of blocking connections).
-          connection: { url: opts.redisUrl, maxRetriesPerRequest: null },
+          prefix: queuePrefixFor(opts.redisUrl, opts.prefix),
+          connection: connection.connection,
           concurrency: opts.concurrency,
           autorun: false,
           lockDuration: opts.lockDurationMs,
@@ -215,12 +221,14 @@ export async function startWorker(options: WorkerOptions): Promise<CohortWorker>
       // Stop taking jobs; let those in progress commit, up to the deadline (then their locks lapse and they are retried).
       const stop = async (deadline: Deadline) => {
         if ((await Promise.race([worker.close(), deadline])) === 'timeout') await worker.close(true);
+        await connection.close();
       };
       try {
         void worker.run().catch((err: unknown) => log.error({ err }, 'worker stopped'));
         await worker.waitUntilReady();
       } catch (err) {
         await worker.close(true).catch(() => undefined);
+        await connection.close().catch(() => undefined);
         throw err;
       }
       return { stop };

@@ -123,7 +123,7 @@ describe('startWorker', () => {
   });
 
   it('refuses bad options with a message naming the option', async () => {
-    await expect(startWorker({ redisUrl: 'http://x', postgresUrl: 'postgres://x/y' })).rejects.toThrow('Expected `redisUrl` to be a redis:// URL, got `http://x`');
+    await expect(startWorker({ redisUrl: 'http://x', postgresUrl: 'postgres://x/y' })).rejects.toThrow('Expected `redisUrl` to be a redis:// URL, redis+cluster://host:port,host:port,... or redis+sentinel://host:port,.../mastername, got `http://x`');
     await expect(startWorker({ redisUrl: 'redis://x', postgresUrl: 'postgres://x/y', concurrency: 0 })).rejects.toThrow(
       'Expected `concurrency` to be an integer from 1 to 1024, got `0` (number)',
     );

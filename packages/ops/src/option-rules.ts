@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REDIS_URL_FORMS, REDIS_URL_PATTERN, parseRedisUrl } from './redis-connection.js';
 
 /**
  * The rules of server options, each a zod schema whose every issue says the
@@ -36,8 +37,18 @@ export const millis = int(1, 3_600_000);
 /** How often a periodic task runs, in milliseconds; 0 turns it off. */
 export const interval = int(0, 86_400_000);
 
-/** A `redis://` (or `rediss://`) URL. */
-export const redisUrl = z.string({ error: 'a redis:// URL' }).regex(/^rediss?:\/\/\S+$/, { error: 'a redis:// URL' });
+/** The Redis of the queues: one server, a Redis Cluster or a Sentinel-named master (`parseRedisUrl`). */
+export const redisUrl = z
+  .string({ error: REDIS_URL_FORMS })
+  .regex(REDIS_URL_PATTERN, { error: REDIS_URL_FORMS })
+  .refine((url) => {
+    try {
+      parseRedisUrl(url);
+      return true;
+    } catch {
+      return false;
+    }
+  }, { error: REDIS_URL_FORMS });
 
 /** A `postgres://` (or `postgresql://`) URL. */
 export const postgresUrl = z.string({ error: 'a postgres:// URL' }).regex(/^postgres(ql)?:\/\/\S+$/, { error: 'a postgres:// URL' });

@@ -35,7 +35,7 @@ describe('server options', () => {
       'scaled.postgresUrl | Expected `scaled.postgresUrl` to be a postgres:// URL (or give `engine`), got `undefined` (undefined)',
     );
     // A password in a URL is not shown.
-    expect(bad(workerOptionsSchema, { redisUrl: 'http://u:secret@h/' })).toBe('redisUrl | Expected `redisUrl` to be a redis:// URL, got `http://u:***@h/` (string)');
+    expect(bad(workerOptionsSchema, { redisUrl: 'http://u:secret@h/' })).toBe('redisUrl | Expected `redisUrl` to be a redis:// URL, redis+cluster://host:port,host:port,... or redis+sentinel://host:port,.../mastername, got `http://u:***@h/` (string)');
     expect(bad(workerOptionsSchema, { redisUrl: 'redis://r', postgresUrl: 'postgres://p/db', concurrency: 0 })).toBe(
       'concurrency | Expected `concurrency` to be an integer from 1 to 1024, got `0` (number)',
     );

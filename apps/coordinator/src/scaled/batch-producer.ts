@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import type { Logger } from 'pino';
+import { queueConnection, queuePrefixFor, type QueueConnection } from '@cohort/ops';
 import {
   BATCH_JOB_NAME,
   BATCH_QUEUE,
@@ -18,8 +19,9 @@ import type { ApplyBatch, WriterRef } from '../apply-queue.js';
 
 /** Options of {@link BatchProducer.open}. */
 export interface BatchProducerOptions {
+  /** One server, a Redis Cluster or a Sentinel-named master (`parseRedisUrl`, @cohort/ops). */
   redisUrl: string;
-  /** The Redis key prefix of the queues. */
+  /** The Redis key prefix of the queues (hash-tagged on a cluster: `queuePrefixFor`). */
   prefix: string;
   /** Jobs waiting in the batch queue (all coordinators together) above which new batches wait. */
   maxQueueDepth: number;
@@ -114,6 +116,7 @@ export class BatchProducer {
   readonly #o: BatchProducerOptions;
   readonly #queue: Queue;
   readonly #events: QueueEvents;
+  readonly #connections: readonly QueueConnection[];
   #depth = 0;
   #addedSincePoll = 0;
   #waiters: Array<() => void> = [];
@@ -129,26 +132,27 @@ export class BatchProducer {
   #gatheringBytes = 0;
   #gatherTimer: NodeJS.Timeout | undefined;
 
-  private constructor(options: BatchProducerOptions, queue: Queue, events: QueueEvents) {
+  private constructor(options: BatchProducerOptions, queue: Queue, events: QueueEvents, connections: readonly QueueConnection[]) {
     this.#o = options;
     this.#queue = queue;
     this.#events = events;
+    this.#connections = connections;
   }
 
   /** Connects to Redis (failing fast when it is down) and starts polling the queue depth. */
   static async open(options: BatchProducerOptions): Promise<BatchProducer> {
+    const prefix = queuePrefixFor(options.redisUrl, options.prefix);
     // Producers fail fast: a command while Redis is down errors at once instead of queueing in memory.
-    const queue = new Queue(BATCH_QUEUE, {
-      prefix: options.prefix,
-      connection: { url: options.redisUrl, maxRetriesPerRequest: 1, enableOfflineQueue: false },
-    });
+    const producing = queueConnection(options.redisUrl, 'fail-fast');
+    const listening = queueConnection(options.redisUrl, 'blocking');
+    const queue = new Queue(BATCH_QUEUE, { prefix, connection: producing.connection });
     // Each waiting batch listens for its queue's 'closing'; thousands may wait at once.
     queue.setMaxListeners(0);
     queue.on('error', (err) => options.log.warn({ err }, 'batch queue connection error'));
-    const events = new QueueEvents(BATCH_QUEUE, { prefix: options.prefix, connection: { url: options.redisUrl, maxRetriesPerRequest: null } });
+    const events = new QueueEvents(BATCH_QUEUE, { prefix, connection: listening.connection });
     events.setMaxListeners(0);
     events.on('error', (err) => options.log.warn({ err }, 'queue events connection error'));
-    const producer = new BatchProducer(options, queue, events);
+    const producer = new BatchProducer(options, queue, events, [producing, listening]);
     try {
       await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
       await producer.#poll();
@@ -286,6 +290,8 @@ export class BatchProducer {
       for (const b of this.#gathering.splice(0)) b.reject(new CohortError('UNAVAILABLE', 'the coordinator is shutting down; reconnect and resend from the last ack'));
       for (const wake of this.#waiters.splice(0)) wake();
       const results = await Promise.allSettled([this.#events.close(), this.#queue.close()]);
+      // A cluster's clients were handed to BullMQ, which leaves them open: closed once their users are.
+      results.push(...(await Promise.allSettled(this.#connections.map((c) => c.close()))));
       const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed.length > 0) throw new AggregateError(failed.map((f) => f.reason), 'batch producer: close failed');
     })();

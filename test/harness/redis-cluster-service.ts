@@ -1,0 +1,152 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort } from './free-port.js';
+import { which } from './which.js';
+
+const run = promisify(execFile);
+
+/** One node of a {@link RedisCluster}. */
+export interface RedisClusterNode {
+  readonly port: number;
+  /** Kills the node's process at once (SIGKILL): a crashed master, for failover tests. */
+  kill(): void;
+}
+
+/** A private Redis Cluster on loopback ports, and how to stop it. */
+export interface RedisCluster {
+  /** `redis+cluster://127.0.0.1:P1,127.0.0.1:P2,...`: every node, as a client would be given them. */
+  readonly url: string;
+  readonly nodes: readonly RedisClusterNode[];
+  /** `redis-cli -p PORT ARGS...` against one node; its stdout. */
+  cli(port: number, ...args: string[]): Promise<string>;
+  /** The port of the master serving `key`'s hash slot now. */
+  masterOf(key: string): Promise<number>;
+  /** Waits until every live node says `cluster_state:ok` (after a failover, too). */
+  waitHealthy(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Whether this machine can start one: `redis-server` and `redis-cli` on the PATH. */
+export function canStartRedisCluster(env: NodeJS.ProcessEnv = process.env): boolean {
+  return which('redis-server', env.PATH ?? '') !== undefined && which('redis-cli', env.PATH ?? '') !== undefined;
+}
+
+/**
+ * Starts `masters × (1 + replicasPerMaster)` `redis-server --cluster-enabled
+ * yes` processes on free loopback ports, each in its own folder under a
+ * private temporary directory (no persistence), joins them with
+ * `redis-cli --cluster create ... --cluster-replicas R --cluster-yes`, and
+ * waits until the cluster is healthy. A short `cluster-node-timeout`
+ * (1 s) makes a replica take over a killed master within seconds.
+ */
+export async function startRedisCluster(o: { masters?: number; replicasPerMaster?: number } = {}): Promise<RedisCluster> {
+  const masters = o.masters ?? 3;
+  const replicas = o.replicasPerMaster ?? 0;
+  const server = which('redis-server', process.env.PATH ?? '');
+  const cliBin = which('redis-cli', process.env.PATH ?? '');
+  if (!server || !cliBin) throw new Error('No Redis Cluster for the tests: install redis-server and redis-cli (Debian/Ubuntu: `apt-get install -y redis-server redis-tools`).');
+  const dir = await mkdtemp(join(tmpdir(), 'cohort-redis-cluster-'));
+  const children: ChildProcess[] = [];
+  const ports: number[] = [];
+  const cli = async (port: number, ...args: string[]) => (await run(cliBin, ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: 30_000 })).stdout;
+  const stop = async () => {
+    await Promise.all(children.map(stopChild));
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; i < masters * (1 + replicas); i++) {
+      const port = await freePort();
+      ports.push(port);
+      const child = spawn(
+        server,
+        [
+          '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--cluster-enabled', 'yes',
+          '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '1000',
+          '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--logfile', '',
+          // The slots still served keep answering while a killed master's slots move to its replica.
+          '--cluster-require-full-coverage', 'no',
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      children.push(child);
+      await waitForPort(port, child);
+    }
+    await run(cliBin, ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes'], { timeout: 60_000 });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const cluster: RedisCluster = {
+    url: `redis+cluster://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`,
+    nodes: ports.map((port, i) => ({ port, kill: () => children[i]!.kill('SIGKILL') })),
+    cli,
+    async masterOf(key) {
+      const live = ports.find((_, i) => children[i]!.exitCode === null && children[i]!.signalCode === null)!;
+      const slot = Number((await cli(live, 'cluster', 'keyslot', key)).trim());
+      for (const line of (await cli(live, 'cluster', 'nodes')).split('\n')) {
+        const f = line.split(' ');
+        if (f.length < 9 || !f[2]!.includes('master') || f[2]!.includes('fail')) continue;
+        for (const range of f.slice(8)) {
+          const [a, b = a] = range.split('-').map(Number);
+          if (slot >= a! && slot <= b!) return Number(/:(\d+)@/.exec(f[1]!)![1]);
+        }
+      }
+      throw new Error(`no master serves slot ${slot} of ${key}`);
+    },
+    async waitHealthy(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const live = ports.filter((_, i) => children[i]!.exitCode === null && children[i]!.signalCode === null);
+        const states = await Promise.all(live.map((p) => cli(p, 'cluster', 'info').catch(() => '')));
+        if (states.every((s) => s.includes('cluster_state:ok'))) return;
+        if (Date.now() > deadline) throw new Error(`the Redis Cluster is not healthy after ${timeoutMs} ms: ${states.map((s) => /cluster_state:\w+/.exec(s)?.[0] ?? 'no answer').join(', ')}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    stop,
+  };
+  try {
+    await cluster.waitHealthy();
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return cluster;
+}
+
+async function waitForPort(port: number, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`redis-server (cluster node on ${port}) exited with code ${child.exitCode}`);
+    if (await canConnect(port)) return;
+    if (Date.now() > deadline) throw new Error(`redis-server did not listen on port ${port} within 10 s`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
