@@ -277,6 +277,83 @@ export function describeStoreContract(name: string, open: OpenStore): void {
       ]);
     });
 
+    it('keeps groups: the registry, aggregates across ranks (rebuilt after a rewind), progress and system samples', async () => {
+      await using s = await open();
+      const store = s.store;
+      const G = { entity: 'e', project: 'p', group: 'g' };
+      expect(await store.announceGroup(G, { worldSize: 2, primaryRank: null }, 10)).toMatchObject({ ...G, worldSize: 2, primaryRank: 0, stalledAt: null });
+      expect(await store.announceGroup(G, { worldSize: 1, primaryRank: 1 }, 11)).toMatchObject({ worldSize: 2, primaryRank: 1 });
+      const r0 = await store.createRun(newRun('r0', { group: 'g', rank: 0 }));
+      const r1 = await store.createRun(newRun('r1', { group: 'g', rank: 1 }));
+      const loss = (from: number, values: number[]) => [{ key: 'loss', steps: range(from, from + values.length), values: Float64Array.from(values) }];
+      expect(await store.commitBatch(r0.pk, 0, { appliedSeq: 1, numeric: loss(0, [1, 2, 3, 4]), aggregates: { group: G }, progress: { lastStep: 3, lastStepAt: 20, samples: [20, 3] } })).toBe(true);
+      expect(
+        await store.commitBatch(r1.pk, 0, {
+          appliedSeq: 1,
+          numeric: loss(0, [3, 4, Number.NaN, 6]),
+          aggregates: { group: G },
+          system: [{ at: 21, label: 'rank 1@n', metrics: { 'system/cpu_percent': 12.5 } }],
+        }),
+      ).toBe(true);
+      const cells = async (q = {}) => (await store.readGroupAggregates(G, { keys: ['loss'], ...q })).map((c) => [c.step, c.count, c.sum, c.min, c.max]);
+      // A NaN is not aggregated: step 2 counts one rank.
+      expect(await cells()).toEqual([
+        [0, 2, 4, 1, 3],
+        [1, 2, 6, 2, 4],
+        [2, 1, 3, 3, 3],
+        [3, 2, 10, 4, 6],
+      ]);
+      expect(await cells({ minStep: 1, maxStep: 2 })).toEqual([
+        [1, 2, 6, 2, 4],
+        [2, 1, 3, 3, 3],
+      ]);
+      // Rank 1 replays from step 2: the group's cells above step 1 are rebuilt from the members.
+      expect(await store.commitBatch(r1.pk, 1, { appliedSeq: 2, rewindAfter: 1, numeric: loss(2, [50]), aggregates: { group: G } })).toBe(true);
+      expect(await cells({ minStep: 2 })).toEqual([
+        [2, 2, 53, 3, 50],
+        [3, 1, 4, 4, 4],
+      ]);
+      expect(await store.getRankProgress(r0.pk)).toMatchObject({ lastStep: 3, lastStepAt: 20, samples: [20, 3], straggler: false, restartAttempt: 0 });
+      await store.patchRankProgress(r1.pk, { restartAttempt: 1, replayArmed: true, straggler: true });
+      expect((await store.listRankProgress([r0.pk, r1.pk])).map((p) => [p.runPk, p.restartAttempt, p.replayArmed, p.straggler]).sort()).toEqual([
+        [r0.pk, 0, false, false],
+        [r1.pk, 1, true, true],
+      ]);
+      expect(await store.readSystemMetrics(r1.pk)).toEqual([{ at: 21, label: 'rank 1@n', metrics: { 'system/cpu_percent': 12.5 } }]);
+      expect(await store.readSystemMetrics(r1.pk, { since: 22 })).toEqual([]);
+      expect((await store.listGroups({ active: true })).map((g) => g.group)).toEqual(['g']);
+      expect(await store.updateGroup(G, { stalledAt: 30 }, 30)).toBe(true);
+      expect(await store.findGroup(G)).toMatchObject({ stalledAt: 30 });
+      expect(await store.updateGroup({ ...G, group: 'nope' }, { stalledAt: 30 }, 30)).toBe(false);
+      await store.updateRun(r0.pk, { state: 'finished' });
+      await store.updateRun(r1.pk, { state: 'crashed' });
+      expect(await store.listGroups({ active: true })).toEqual([]);
+    });
+
+    it('claims group instances by the rules of group-claims.ts', async () => {
+      await using s = await open();
+      const store = s.store;
+      const claim = (token: string, slot: string, key = 'torchelastic:none@h/127.0.0.1:29500') => ({ entity: 'e', project: 'p', base: 'torchrun', key, token, slot });
+      const now = 1_700_000_000;
+      // Job 1 (agent A), its 4 local ranks at once: one instance.
+      const job1 = await Promise.all([0, 1, 2, 3].map(() => store.claimGroup(claim('A', '0'), now)));
+      // Names hashed from the key and the instance's number: the same claims name the same groups in every store.
+      expect(job1).toEqual(['torchrun-a31oej', 'torchrun-a31oej', 'torchrun-a31oej', 'torchrun-a31oej']);
+      // Job 2 reuses the key (one master port, run id "none"): its agent B finds slot 0 held by A, so a new instance;
+      // its second node's agent B2 joins it, so job 2's instance (the latest) holds both of its nodes' slots.
+      const job2 = await store.claimGroup(claim('B', '0'), now + 1);
+      expect(job2).toBe('torchrun-hy6ukm');
+      expect(await store.claimGroup(claim('B2', '1'), now + 1)).toBe(job2);
+      // A restart of agent A rejoins its own instance, even after job 2 started.
+      expect(await store.claimGroup(claim('A', '0'), now + 2)).toBe(job1[0]);
+      // Job 3 on two nodes: agents C (slot 0) and D (slot 1), all ranks at once in any order, land in one new instance.
+      const job3 = await Promise.all(['C', 'D', 'C', 'D', 'C', 'D'].map((t) => store.claimGroup(claim(t, t === 'C' ? '0' : '1'), now + 3)));
+      expect(new Set(job3).size).toBe(1);
+      expect(new Set([job1[0], job2, job3[0]]).size).toBe(3);
+      // Another key never shares an instance.
+      expect(await store.claimGroup(claim('C', '0', 'torchelastic:exp'), now)).not.toBe(job3[0]);
+    });
+
     it('closes once and refuses calls after', async () => {
       await using s = await open();
       await s.store.close();
