@@ -11,7 +11,10 @@ cd "$(dirname "$0")/.."
 # Debian keeps initdb and postgres off PATH, in /usr/lib/postgresql/<ver>/bin.
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 missing=()
-if [ -z "${REDIS_URL:-}" ] && ! command -v redis-server >/dev/null 2>&1; then missing+=(redis-server); fi
+# The Redis Cluster tests start their own cluster (test/harness/redis-cluster-service.ts) whatever REDIS_URL
+# says: redis-server and redis-cli (redis-tools) are needed either way.
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
 if [ -z "${DATABASE_URL:-}" ] && ! command -v initdb >/dev/null 2>&1 && [ -z "$(pg_bin)" ]; then missing+=(postgresql); fi
 # The dashboard's browser tests (test/browser) drive a headless Chromium at /usr/bin/chromium.
 if [ -z "${CHROMIUM_PATH:-}" ] && [ ! -x /usr/bin/chromium ]; then missing+=(chromium); fi
