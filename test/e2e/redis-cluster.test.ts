@@ -7,7 +7,7 @@ import { startCoordinator, type Coordinator } from '@cohort/coordinator';
 import { Api, init } from '@cohort/sdk';
 import { startWorker, type CohortWorker } from '@cohort/worker';
 import { createTestDatabase, type TestDatabase } from '../harness/postgres-service.js';
-import { canStartRedisCluster, startRedisCluster, type RedisCluster } from '../harness/redis-cluster-service.js';
+import { startRedisCluster, type RedisCluster } from '../harness/redis-cluster-service.js';
 
 /**
  * The queue on a real Redis Cluster (redis-server --cluster-enabled on
@@ -15,7 +15,7 @@ import { canStartRedisCluster, startRedisCluster, type RedisCluster } from '../h
  * end to end, SDK → coordinator → BullMQ on the cluster → worker →
  * PostgreSQL, and a master killed in the middle of it.
  */
-describe.skipIf(!canStartRedisCluster())('the queue on Redis Cluster', () => {
+describe('the queue on Redis Cluster', () => {
   let cleanup: Array<() => Promise<unknown>> = [];
   afterEach(async () => {
     for (const step of cleanup.reverse()) await step().catch(() => undefined);

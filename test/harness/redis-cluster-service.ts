@@ -30,11 +30,6 @@ export interface RedisCluster {
   stop(): Promise<void>;
 }
 
-/** Whether this machine can start one: `redis-server` and `redis-cli` on the PATH. */
-export function canStartRedisCluster(env: NodeJS.ProcessEnv = process.env): boolean {
-  return which('redis-server', env.PATH ?? '') !== undefined && which('redis-cli', env.PATH ?? '') !== undefined;
-}
-
 /**
  * Starts `masters × (1 + replicasPerMaster)` `redis-server --cluster-enabled
  * yes` processes on free loopback ports, each in its own folder under a
