@@ -7,7 +7,7 @@
 // makes it quicker.
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { parseSweepConfig, suggest } from '../packages/sweeps/dist/index.js';
+import { gridSize, parseSweepConfig, suggest } from '../packages/sweeps/dist/index.js';
 import { cholesky } from '../packages/sweeps/dist/gp.js';
 import { fmt, median, printTable } from './lib.mjs';
 
@@ -51,14 +51,14 @@ function configFor(problem, method) {
   return parseSweepConfig({ method, metric: { name: 'f', goal: 'minimize' }, parameters });
 }
 
-/** Trials until the best value is within the regret (budget + 1 when never). */
+/** Trials until the best value is within the regret (budget + 1 when not within the budget, Infinity when a grid ran out of points). */
 function trialsToRegret(problem, method, seed) {
   const config = configFor(problem, method);
   const keys = names(problem.bounds.length);
   const trials = [];
   for (let i = 0; i < problem.budget; i++) {
     const s = suggest(config, trials, { seed });
-    if (!s) break;
+    if (!s) return Infinity;
     const value = problem.f(keys.map((k) => s.params[k]));
     trials.push({ id: String(i), params: s.params, state: 'finished', metric: value });
     if (value - problem.optimum <= problem.regret) return i + 1;
@@ -83,7 +83,7 @@ function searchQuality() {
         problem.name,
         `≤ ${problem.regret}`,
         c.method,
-        c.m > problem.budget ? `> ${problem.budget}` : String(c.m),
+        c.m === Infinity ? `never (all ${gridSize(configFor(problem, 'grid'))} points)` : c.m > problem.budget ? `> ${problem.budget}` : String(c.m),
         `${c.reached}/${c.runs}`,
         fmt(c.s, 1),
       ]);
