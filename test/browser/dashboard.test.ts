@@ -156,7 +156,12 @@ describe('the dashboard in Chromium', () => {
   });
 
   it('lists the versions of an artifact with aliases, files and lineage', async () => {
-    await using page = await open(`/local/${seeded.project}/artifacts/resnet-weights`);
+    await using page = await open(`/local/${seeded.project}/artifacts`);
+    // The project's artifacts with their counts and sizes: 2 versions, the latest of 1 file of 18 bytes ("weights of epoch 2").
+    const row = page.locator('[data-testid=artifacts] tr[data-key="resnet-weights"]');
+    await row.waitFor();
+    expect([await row.locator('[data-testid=artifact-versions]').textContent(), await row.locator('[data-testid=artifact-filecount]').textContent(), await row.locator('[data-testid=artifact-size]').textContent()]).toEqual(['2', '1', '18 B']);
+    await row.locator('a').click();
     await page.waitForSelector('[data-testid=lineage]');
     expect(await page.locator('[data-testid=version]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key')))).toEqual(['v0', 'v1']);
     expect(await page.locator('[data-testid=version][data-key=v1] .tag').allTextContents()).toEqual(expect.arrayContaining(['best', 'latest']));

@@ -1,6 +1,7 @@
 import { artifactBase, artifactHref, extraAliases, get, runBase, runHref, type ArtifactBrief, type ArtifactVersionSummary, type ArtifactVersionView, type RunKeyView } from '../api.js';
 import { clear, h } from '../dom.js';
 import { formatTime, formatValue } from '../format.js';
+import { formatNumber } from '../numbers.js';
 import { formatBytes } from './run-assets.js';
 
 /** The project that holds registered models (`<entity>/model-registry/<name>`), as the SDK's `linkModel` writes it. */
@@ -13,7 +14,7 @@ const registryLink = (entity: string): HTMLElement => h('a', { href: artifactHre
  * `model-registry`, the registered models with their versions and aliases.
  */
 export async function artifactsPage(root: HTMLElement, entity: string, project: string): Promise<void> {
-  const { artifacts } = await get<{ artifacts: Array<{ name: string; type: string; createdAt: number }> }>(artifactBase(entity, project));
+  const { artifacts } = await get<{ artifacts: Array<{ name: string; type: string; createdAt: number; versions: number; fileCount: number; size: number }> }>(artifactBase(entity, project));
   const registry = project === REGISTRY;
   root.append(
     h('h1', null, registry ? 'Model registry' : 'Artifacts'),
@@ -28,12 +29,15 @@ export async function artifactsPage(root: HTMLElement, entity: string, project: 
   const versions = await Promise.all(artifacts.map((a) => versionsOf(a.name)));
   root.append(
     h('table', { class: 'grid', 'data-testid': registry ? 'registered-models' : 'artifacts' },
-      h('thead', null, h('tr', null, h('th', null, 'name'), h('th', null, 'type'), h('th', null, 'created'), registry ? h('th', null, 'versions') : null)),
+      h('thead', null, h('tr', null, h('th', null, 'name'), h('th', null, 'type'), h('th', null, 'created'), h('th', { class: 'num' }, 'versions'), h('th', { class: 'num' }, 'files (latest)'), h('th', { class: 'num' }, 'size (latest)'), registry ? h('th', null, 'linked versions') : null)),
       h('tbody', null, ...artifacts.map((a, i) =>
         h('tr', { 'data-key': a.name },
           h('td', null, h('a', { href: artifactHref(entity, project, a.name), 'data-link': true }, a.name)),
           h('td', null, a.type),
           h('td', null, formatTime(a.createdAt)),
+          h('td', { class: 'num', 'data-testid': 'artifact-versions' }, formatNumber(a.versions)),
+          h('td', { class: 'num', 'data-testid': 'artifact-filecount' }, formatNumber(a.fileCount)),
+          h('td', { class: 'num', 'data-testid': 'artifact-size' }, formatBytes(a.size)),
           registry ? h('td', { 'data-testid': 'model-versions' }, ...versions[i]!.map((v) => h('span', { class: 'model-version' }, h('a', { href: artifactHref(entity, project, a.name, v.version), 'data-link': true }, v.version), ...extraAliases(v).map((al) => h('span', { class: 'tag' }, al)), ' '))) : null,
         ),
       )),

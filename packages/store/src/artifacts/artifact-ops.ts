@@ -295,10 +295,26 @@ export function* listArtifactVersions(key: ArtifactKey): SqlProgram<StoredArtifa
   return out;
 }
 
-/** The artifacts of a project (name and type), by name. */
-export function* listArtifacts(entity: string, project: string): SqlProgram<Array<{ name: string; type: string; createdAt: number }>> {
-  const rows = yield sql('SELECT name, type, created_at FROM artifacts WHERE entity = ? AND project = ? ORDER BY name', entity, project);
-  return rows.map((r) => ({ name: String(r['name']), type: String(r['type']), createdAt: Number(r['created_at']) }));
+/** An artifact of a project's listing: its committed versions counted, the latest one's files and bytes. */
+export interface ArtifactListing {
+  name: string;
+  type: string;
+  createdAt: number;
+  versions: number;
+  /** Of the latest committed version; 0 without one. */
+  fileCount: number;
+  size: number;
+}
+
+/** The artifacts of a project (name, type, versions, the latest version's files and bytes), by name. */
+export function* listArtifacts(entity: string, project: string): SqlProgram<ArtifactListing[]> {
+  const latest = (col: string): string => `(SELECT v.${col} FROM artifact_versions v WHERE v.artifact_pk = a.pk AND v.state = 'COMMITTED' ORDER BY v.idx DESC LIMIT 1)`;
+  const rows = yield sql(
+    `SELECT a.name, a.type, a.created_at, (SELECT COUNT(*) FROM artifact_versions v WHERE v.artifact_pk = a.pk AND v.state = 'COMMITTED') AS versions, ${latest('file_count')} AS file_count, ${latest('size')} AS size FROM artifacts a WHERE a.entity = ? AND a.project = ? ORDER BY a.name`,
+    entity,
+    project,
+  );
+  return rows.map((r) => ({ name: String(r['name']), type: String(r['type']), createdAt: Number(r['created_at']), versions: Number(r['versions']), fileCount: Number(r['file_count'] ?? 0), size: Number(r['size'] ?? 0) }));
 }
 
 /** Records that a run used a version (idempotent). */

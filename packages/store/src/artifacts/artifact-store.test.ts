@@ -35,6 +35,8 @@ describe.each(EACH_STORE)('ArtifactStore over %s', (_name, open) => {
     expect(v0.digest).toBe(manifestDigest([file('a.txt', 'a')]));
     const v1 = await a.save(input({ entries: [file('a.txt', 'b')] }));
     expect(v1.index).toBe(1);
+    // The project's listing counts committed versions and gives the latest one's files and bytes.
+    expect(await a.list('e', 'p')).toEqual([{ name: 'data', type: 'dataset', createdAt: 100, versions: 2, fileCount: 1, size: 10 }]);
     expect((await a.find({ entity: 'e', project: 'p', name: 'data' }, 'latest'))?.index).toBe(1);
     expect((await a.find({ entity: 'e', project: 'p', name: 'data' }, 'best'))?.index).toBe(0);
     const again = await a.save(input({ entries: [file('a.txt', 'a')], aliases: ['latest', 'again'] }));

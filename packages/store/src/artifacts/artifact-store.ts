@@ -65,7 +65,7 @@ export class ArtifactStore {
   }
 
   /** The artifacts of a project. */
-  list(entity: string, project: string): Promise<Array<{ name: string; type: string; createdAt: number }>> {
+  list(entity: string, project: string): Promise<ops.ArtifactListing[]> {
     return this.#run('list artifacts', ops.listArtifacts(entity, project));
   }
 
