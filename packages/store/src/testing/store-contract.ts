@@ -354,6 +354,64 @@ export function describeStoreContract(name: string, open: OpenStore): void {
       expect(await store.claimGroup(claim('C', '0', 'torchelastic:exp'), now)).not.toBe(job3[0]);
     });
 
+    it('lists runs a page at a time, newest first, with tags and config or summary leaves filtered in SQL', async () => {
+      await using s = await open();
+      const store = s.store;
+      const runs = [
+        newRun('a', { tags: ['x', 'y'], configJson: '{"opt":{"lr":0.1},"bs":8,"name":"res","flag":true}', summaryJson: '{"acc":0.5}', summaryStateJson: '{"big":1}' }),
+        newRun('b', { tags: ['x'], configJson: '{"opt":{"lr":0.2},"bs":8,"flag":false,"opt.lr":3}', summaryJson: '{"acc":0.9}' }),
+        newRun('c', { configJson: '{"opt":{"lr":0.2},"bs":"8","nothing":null}', summaryJson: '{"acc":{"best":1}}' }),
+        newRun('d', { entity: 'other' }),
+      ];
+      for (const r of runs) await store.createRun(r);
+      const ids = async (filter: Parameters<Store['listRuns']>[2]) => (await store.listRuns('e', 'p', filter)).map((r) => r.runId);
+      // Newest first, a page at a time after the previous page's last run.
+      expect(await ids({})).toEqual(['c', 'b', 'a']);
+      const [first] = await store.listRuns('e', 'p', { limit: 1 });
+      expect(first!.runId).toBe('c');
+      expect(await ids({ limit: 1, after: { createdAt: first!.createdAt, pk: first!.pk } })).toEqual(['b']);
+      // A listing never reads the summary state; brief leaves out config and summary.
+      expect((await store.listRuns('e', 'p', {})).map((r) => [r.runId, r.summaryStateJson, r.summaryJson !== ''])).toEqual([['c', '', true], ['b', '', true], ['a', '', true]]);
+      expect((await store.listRuns('e', 'p', { brief: true })).map((r) => r.configJson + r.summaryJson)).toEqual(['', '', '']);
+      // Filters in SQL: tags, and scalar leaf equality (a key as one name or split at its dots), types kept apart.
+      expect(await ids({ tags: ['x'] })).toEqual(['b', 'a']);
+      expect(await ids({ tags: ['x', 'y'] })).toEqual(['a']);
+      expect(await ids({ config: { 'opt.lr': 0.2 } })).toEqual(['c', 'b']);
+      expect(await ids({ config: { 'opt.lr': 3 } })).toEqual(['b']);
+      expect(await ids({ config: { bs: 8 } })).toEqual(['b', 'a']);
+      expect(await ids({ config: { bs: '8' } })).toEqual(['c']);
+      expect(await ids({ config: { flag: true } })).toEqual(['a']);
+      expect(await ids({ config: { flag: false, bs: 8 } })).toEqual(['b']);
+      expect(await ids({ config: { nothing: null } })).toEqual(['c']);
+      expect(await ids({ config: { name: 'res' }, summary: { acc: 0.5 } })).toEqual(['a']);
+      expect(await ids({ summary: { 'acc.best': 1 } })).toEqual(['c']);
+      // An object value may be left to the caller's exact check; the store keeps every run that could match.
+      expect(await ids({ config: { opt: { lr: 0.1 } } })).toContain('a');
+    });
+
+    it('answers history key queries (match, visible only, limit) and run heads, reading only what they ask for', async () => {
+      await using s = await open();
+      const store = s.store;
+      const one = (n: number) => Float64Array.from([n]);
+
+      /** Keys logged in this order; `a.b` sorts between `a` and `ab` bytewise, and `a-x` before `a.`. */
+      const KEYS = ['_timestamp', 'ab', 'a.b', 'a', 'a-x', 'a.c.d', 'zz', 'a/b', '_runtime', 'b'];
+      const run = await store.createRun(newRun('r'));
+      expect(await store.findRunHead({ entity: 'e', project: 'p', runId: 'r' })).toEqual({ pk: run.pk, version: 0, heartbeatAt: null });
+      expect(await store.findRunHead({ entity: 'e', project: 'p', runId: 'nope' })).toBeUndefined();
+      expect(await store.commitBatch(run.pk, 0, { appliedSeq: 1, numeric: KEYS.map((key) => ({ key, steps: one(0), values: one(1) })) })).toBe(true);
+      await store.heartbeat(run.pk, 5);
+      expect(await store.findRunHead({ entity: 'e', project: 'p', runId: 'r' })).toEqual({ pk: run.pk, version: 1, heartbeatAt: 5 });
+      expect(await store.listHistoryKeys(run.pk)).toEqual(KEYS);
+      expect(await store.listHistoryKeys(run.pk, { visibleOnly: true, limit: 3 })).toEqual(['ab', 'a.b', 'a']);
+      // `a` matches itself and the keys under `a.`, not `ab`, `a-x` or `a/b`; first logged first.
+      expect(await store.listHistoryKeys(run.pk, { match: ['a', 'zz', 'missing', 'a'] })).toEqual(['a.b', 'a', 'a.c.d', 'zz']);
+      expect(await store.listHistoryKeys(run.pk, { match: ['a.c', '_runtime'], visibleOnly: true })).toEqual(['a.c.d']);
+      expect(await store.listHistoryKeys(run.pk, { match: ['a'], limit: 2 })).toEqual(['a.b', 'a']);
+      const cols = await store.readHistory(run.pk, { keys: ['zz', 'missing', 'a'] });
+      expect(cols.numeric.map((c) => c.key)).toEqual(['zz', 'a']);
+    });
+
     it('closes once and refuses calls after', async () => {
       await using s = await open();
       await s.store.close();
