@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { CohortError, stringifyJson, type HttpBody, type HttpRoute } from '@cohort/protocol';
+import { CohortError, stringifyJson, type HttpAnswer, type HttpRoute } from '@cohort/protocol';
 import { MAX_RUNS_PAGE, RUN_FIELDS, type Engine, type RunField, type RunFilters } from '@cohort/engine';
 import { httpStatusOf, toPublicError } from './grpc-status.js';
 import { intParam, jsonObjectParam, listParam, nameParam, parseQuery, runFiltersSchema } from './http-query.js';
@@ -45,8 +45,8 @@ const MAX_PAGE_RUNS = 500;
 type Reply = ({ status: number; kind: 'json'; body: unknown } | { status: number; kind: 'html'; body: string }) & { headers?: Record<string, string> };
 
 const json = (body: unknown, status = 200): Reply => ({ status, kind: 'json', body });
-/** A 200 answer of `route`, its body as `HTTP_ROUTES` (@cohort/protocol) types it. */
-const ok = <R extends HttpRoute>(_route: R, body: HttpBody<R>): Reply => json(body);
+/** A 200 answer of `route`, its body as `HTTP_ROUTES` (@cohort/protocol) types it: the compiler holds the handlers to the contract. */
+const ok = <R extends HttpRoute>(_route: R, body: HttpAnswer<R>): Reply => json(body);
 const html = (body: string, status = 200): Reply => ({ status, kind: 'html', body });
 
 /**

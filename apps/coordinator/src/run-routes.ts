@@ -1,4 +1,4 @@
-import { CohortError, type HttpBody, type HttpRoute } from '@cohort/protocol';
+import { CohortError, type HttpAnswer, type HttpRoute } from '@cohort/protocol';
 import { MAX_BUCKETS, MAX_HISTORY_ROWS, MAX_PAGE_SIZE, MAX_SERIES_KEYS, type Engine, type HistoryOptions, type ScanHistoryOptions, type SeriesOptions } from '@cohort/engine';
 import type { RunKey } from '@cohort/store';
 import { intParam, listParam, parseQuery } from './http-query.js';
@@ -22,7 +22,7 @@ function checkRange(minStep: number | undefined, maxStep: number | undefined): v
 type RunSub = 'history' | 'history/scan' | 'series' | 'alerts' | 'state-history' | 'events' | 'system';
 
 /** One route, answering its body as `HTTP_ROUTES` (@cohort/protocol) types it: `signal` aborts when the HTTP client goes away, so long reads stop. */
-type RunRoute<S extends RunSub> = (engine: Engine, run: RunKey, q: URLSearchParams, signal: AbortSignal) => Promise<HttpBody<`/api/v1/runs/{entity}/{project}/{id}/${S}` & HttpRoute>>;
+type RunRoute<S extends RunSub> = (engine: Engine, run: RunKey, q: URLSearchParams, signal: AbortSignal) => Promise<HttpAnswer<`/api/v1/runs/{entity}/{project}/{id}/${S}` & HttpRoute>>;
 
 /**
  * The routes under `/api/v1/runs/:entity/:project/:id/`, by sub-path: the one
@@ -98,7 +98,7 @@ export const RUN_ROUTES: { readonly [S in RunSub]: RunRoute<S> } = {
   },
 };
 
-async function stateChanges(engine: Engine, run: RunKey, q: URLSearchParams): Promise<HttpBody<'/api/v1/runs/{entity}/{project}/{id}/events'>> {
+async function stateChanges(engine: Engine, run: RunKey, q: URLSearchParams): Promise<HttpAnswer<'/api/v1/runs/{entity}/{project}/{id}/events'>> {
   parseQuery(q, {});
   return { events: (await engine.runEvents(run)).map((e) => ({ state: e.state, at: e.at, detail: e.detail })) };
 }

@@ -1,4 +1,4 @@
-import { CohortError, type HttpBody } from '@cohort/protocol';
+import { CohortError, type HttpAnswer } from '@cohort/protocol';
 import { MAX_BUCKETS, MAX_SERIES_RUNS, type Engine, type RunsSeriesOptions } from '@cohort/engine';
 import { z } from 'zod';
 import { intParam, listParam, parseQuery } from './http-query.js';
@@ -8,7 +8,7 @@ import { intParam, listParam, parseQuery } from './http-query.js';
  * of many runs in one request (docs/http-api.md), what the project
  * workspace draws. At most `MAX_SERIES_RUNS` runs per request.
  */
-export async function runsSeriesRoute(engine: Engine, entity: string, project: string, q: URLSearchParams, signal: AbortSignal): Promise<HttpBody<'/api/v1/series/{entity}/{project}'>> {
+export async function runsSeriesRoute(engine: Engine, entity: string, project: string, q: URLSearchParams, signal: AbortSignal): Promise<HttpAnswer<'/api/v1/series/{entity}/{project}'>> {
   const query = parseQuery(q, {
     runs: listParam(MAX_SERIES_RUNS, 256),
     key: z.string().min(1, { message: 'expected a leaf path' }).max(512, { message: 'expected a leaf path of at most 512 characters' }),

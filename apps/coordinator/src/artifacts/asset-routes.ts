@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
-import { CohortError, checkArtifactName, checkDigest, checkFilePath, stringifyJson } from '@cohort/protocol';
+import { CohortError, checkArtifactName, checkDigest, checkFilePath, stringifyJson, type HttpAnswer } from '@cohort/protocol';
 import type { ArtifactService, ArtifactVersionView } from '@cohort/engine';
 import type { Store } from '@cohort/store';
 import { fileHeaders } from '../file-content-type.js';
@@ -65,22 +65,22 @@ export function createAssetRoutes(deps: AssetRoutesDeps): (req: IncomingMessage,
         if (state !== undefined && state !== 'claimed' && state !== 'delivered' && state !== 'dead') {
           throw new CohortError('INVALID_ARGUMENT', `Expected \`state\` to be claimed, delivered or dead, got ${JSON.stringify(state)}`);
         }
-        return sendJson(res, { status: 200, body: { deliveries: await deps.store.artifacts.alertDeliveries(state, MAX_DELIVERIES) } }, head);
+        return sendJson(res, { status: 200, body: { deliveries: await deps.store.artifacts.alertDeliveries(state, MAX_DELIVERIES) } satisfies HttpAnswer<'/api/v1/alerts/deliveries'> }, head);
       }
       if (parts[2] === 'artifacts') return sendJson(res, await artifactRoute(deps, parts.slice(3), principal), head);
       const run = await deps.service.run({ entity: parts[3]!, project: parts[4]!, runId: parts[5]! });
       if (parts[6] === 'artifacts' && parts.length === 7) {
         const [logged, used] = await Promise.all([deps.store.artifacts.loggedByRun(run.pk), deps.store.artifacts.usedByRun(run.pk)]);
         const brief = (v: (typeof logged)[number]) => ({ entity: v.entity, project: v.project, name: v.name, type: v.type, version: `v${v.index ?? 0}`, digest: v.digest, aliases: v.aliases });
-        return sendJson(res, { status: 200, body: { logged: logged.map(brief), used: used.map(brief) } }, head);
+        return sendJson(res, { status: 200, body: { logged: logged.map(brief), used: used.map(brief) } satisfies HttpAnswer<'/api/v1/runs/{entity}/{project}/{id}/artifacts'> }, head);
       }
       if (parts[6] === 'console' && parts.length === 7) {
         const after = intQuery(url, 'after', 0);
         const limit = Math.min(intQuery(url, 'limit', MAX_CONSOLE_PAGE), MAX_CONSOLE_PAGE);
-        return sendJson(res, { status: 200, body: { lines: await deps.store.artifacts.consoleLines(run.pk, after, limit) } }, head);
+        return sendJson(res, { status: 200, body: { lines: await deps.store.artifacts.consoleLines(run.pk, after, limit) } satisfies HttpAnswer<'/api/v1/runs/{entity}/{project}/{id}/console'> }, head);
       }
       const files = await deps.store.artifacts.runFiles(run.pk);
-      if (parts.length === 7) return sendJson(res, { status: 200, body: { files } }, head);
+      if (parts.length === 7) return sendJson(res, { status: 200, body: { files } satisfies HttpAnswer<'/api/v1/runs/{entity}/{project}/{id}/files'> }, head);
       const path = checkFilePath(parts.slice(7).join('/'), 'path');
       const file = files.find((f) => f.path === path);
       if (!file && path === 'output.log') return streamConsole(deps, run.pk, res, head);
@@ -131,11 +131,11 @@ async function streamConsole(deps: AssetRoutesDeps, runPk: number, res: ServerRe
 async function artifactRoute(deps: AssetRoutesDeps, p: string[], principal: Principal): Promise<Json> {
   if (p.length < 2 || p.length > 4) throw new CohortError('NOT_FOUND', 'artifact routes: /api/v1/artifacts/:entity/:project[/:name[/:alias]]');
   const [entity, project, name, alias] = p as [string, string, string | undefined, string | undefined];
-  if (name === undefined) return { status: 200, body: { artifacts: await deps.store.artifacts.list(entity, project) } };
+  if (name === undefined) return { status: 200, body: { artifacts: await deps.store.artifacts.list(entity, project) } satisfies HttpAnswer<'/api/v1/artifacts/{entity}/{project}'> };
   if (alias === undefined) {
     const versions = await deps.store.artifacts.versions({ entity, project, name });
     if (versions.length === 0) throw new CohortError('NOT_FOUND', `artifact ${entity}/${project}/${name}: not found`);
-    return { status: 200, body: { versions: versions.map((v) => ({ version: `v${v.index ?? 0}`, digest: v.digest, aliases: v.aliases, size: v.size, fileCount: v.fileCount, createdAt: v.createdAt })) } };
+    return { status: 200, body: { versions: versions.map((v) => ({ version: `v${v.index ?? 0}`, digest: v.digest, aliases: v.aliases, size: v.size, fileCount: v.fileCount, createdAt: v.createdAt })) } satisfies HttpAnswer<'/api/v1/artifacts/{entity}/{project}/{name}'> };
   }
   // A plain name only: `entity/project/name` inside it would reach past the entity checked in the path.
   const view = await deps.service.get(entity, project, `${checkArtifactName(name)}:${alias}`);
@@ -143,7 +143,7 @@ async function artifactRoute(deps: AssetRoutesDeps, p: string[], principal: Prin
 }
 
 /** The JSON of one version: its fields, files and lineage. */
-export async function versionJson(deps: AssetRoutesDeps, view: ArtifactVersionView, principal: Principal): Promise<unknown> {
+export async function versionJson(deps: AssetRoutesDeps, view: ArtifactVersionView, principal: Principal): Promise<HttpAnswer<'/api/v1/artifacts/{entity}/{project}/{name}/{alias}'>> {
   const v = view.version;
   return {
     entity: v.entity,

@@ -51,6 +51,12 @@ export type HttpRoute = keyof typeof HTTP_ROUTES;
 /** The 200 body of a route, as its schema parses it. */
 export type HttpBody<R extends HttpRoute> = z.output<(typeof HTTP_ROUTES)[R]>;
 
+/** A value with every array and object read-only. */
+export type DeepReadonly<T> = T extends ReadonlyArray<infer E> ? ReadonlyArray<DeepReadonly<E>> : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+
+/** What a server may answer for a route: its body, read-only (a handler never needs to mutate what it sends). */
+export type HttpAnswer<R extends HttpRoute> = DeepReadonly<HttpBody<R>>;
+
 /** The `{names}` of a path template. */
 export type RouteParams<R extends string> = R extends `${string}{${infer P}}${infer Rest}` ? P | RouteParams<Rest> : never;
 
