@@ -107,7 +107,8 @@ export class SweepController {
     const next = await this.#store.sweeps.next(key, this.#now(), { agent: req.agent, timeoutSeconds: req.heartbeatSeconds * MISSED_HEARTBEATS }, (_sweep, trials) => {
       const s = suggest(config, trials.map(toTrial), { seed: seedOf(key.id, trials.length) });
       return s === null ? null : stringifyJson(s.params);
-    });
+      // Bayes imputing a failed trial's latest value reads metric histories; nothing else does.
+    }, config.method === 'bayes' && config.metric?.impute === 'latest');
     if ('none' in next) {
       const state = (await this.#store.sweeps.get(key))?.state ?? 'stopped';
       if (next.none === 'done' || next.none === 'stopped') return { done: true, state };
@@ -141,7 +142,7 @@ export class SweepController {
     const early = config.early_terminate !== undefined;
     await this.#store.sweeps.recordProgress(key, seq, await this.#measure(key, config, trial, early));
     if (!early) return { stop: false };
-    const stop = trialsToStop(config, (await this.#store.sweeps.trials(key)).map(toTrial));
+    const stop = trialsToStop(config, (await this.#store.sweeps.trials(key, true)).map(toTrial));
     if (stop.length === 0) return { stop: false };
     await this.#store.sweeps.requestStop(key, stop.map((id) => seqOf(key, id)));
     return { stop: stop.includes(trialId) };

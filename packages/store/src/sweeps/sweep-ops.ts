@@ -107,8 +107,12 @@ export function* listSweeps(entity: string, project: string, limit: number): Sql
   return rows.map(toSweep);
 }
 
-export function* listTrials(key: SweepKey): SqlProgram<StoredTrial[]> {
-  const rows = (yield sql(`SELECT * FROM sweep_trials WHERE ${TK} ORDER BY seq`, ...keyOf(key))) as unknown as TrialRow[];
+/** Every column but the metric history, which only early termination reads. */
+const TRIAL_COLUMNS = "seq, id, params_json, state, agent, stop_requested, metric, '' AS history_json, exit_code, timeout_s, started_at, heartbeat_at, ended_at";
+
+/** A sweep's trials by seq; their metric histories (`historyJson`) only `withHistory`. */
+export function* listTrials(key: SweepKey, withHistory = true): SqlProgram<StoredTrial[]> {
+  const rows = (yield sql(`SELECT ${withHistory ? '*' : TRIAL_COLUMNS} FROM sweep_trials WHERE ${TK} ORDER BY seq`, ...keyOf(key))) as unknown as TrialRow[];
   return rows.map(toTrial);
 }
 
@@ -143,15 +147,16 @@ export function* setSweepState(key: SweepKey, from: readonly SweepState[], to: S
 /**
  * The next trial of a sweep for one agent, in one transaction under the
  * sweep's lock: stale trials are counted crashed first, then `decide` sees
- * the sweep and every trial and answers the parameters (JSON) of the next
- * one, or null when the search has nothing more to try (the sweep is then
- * `finished` once no trial runs).
+ * the sweep and every trial (their histories only `withHistory`) and answers
+ * the parameters (JSON) of the next one, or null when the search has nothing
+ * more to try (the sweep is then `finished` once no trial runs).
  */
 export function* nextTrial(
   key: SweepKey,
   now: number,
   agent: NewTrial,
   decide: (sweep: StoredSweep, trials: readonly StoredTrial[]) => string | null,
+  withHistory = false,
 ): SqlProgram<NextTrial> {
   yield pgOnly('SELECT pg_advisory_xact_lock(?, hashtext(?))', SWEEP_LOCK_CLASS, keyOf(key).join('\u0001'));
   const sweep = yield* getSweep(key);
@@ -160,7 +165,7 @@ export function* nextTrial(
   if (sweep.state === 'paused') return { none: 'paused' };
   if (sweep.state === 'finished') return { none: 'done' };
   if (sweep.state !== 'running') return { none: 'stopped' };
-  const trials = yield* listTrials(key);
+  const trials = yield* listTrials(key, withHistory);
   const paramsJson = decide(sweep, trials);
   if (paramsJson === null) {
     if (trials.some((t) => t.state === 'running')) return { none: 'waiting' };

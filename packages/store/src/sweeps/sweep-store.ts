@@ -37,9 +37,9 @@ export class SweepStore {
     return this.#run('list sweeps', ops.listSweeps(entity, project, MAX_SWEEPS_LISTED));
   }
 
-  /** A sweep's trials, by seq. */
-  trials(key: SweepKey): Promise<StoredTrial[]> {
-    return this.#run('list trials', ops.listTrials(key));
+  /** A sweep's trials, by seq; without their metric histories (`historyJson` '') unless `withHistory`. */
+  trials(key: SweepKey, withHistory = false): Promise<StoredTrial[]> {
+    return this.#run('list trials', ops.listTrials(key, withHistory));
   }
 
   /** Counts running trials that missed their heartbeat as crashed. */
@@ -52,9 +52,9 @@ export class SweepStore {
     return this.#run(`set sweep ${key.id} ${to}`, ops.setSweepState(key, from, to, now, stopRunning));
   }
 
-  /** The next trial for one agent, decided once under the sweep's lock (see `nextTrial`). */
-  next(key: SweepKey, now: number, agent: NewTrial, decide: (sweep: StoredSweep, trials: readonly StoredTrial[]) => string | null): Promise<NextTrial> {
-    return this.#run(`next trial of ${key.id}`, ops.nextTrial(key, now, agent, decide));
+  /** The next trial for one agent, decided once under the sweep's lock (see `nextTrial`); `decide` sees histories only `withHistory`. */
+  next(key: SweepKey, now: number, agent: NewTrial, decide: (sweep: StoredSweep, trials: readonly StoredTrial[]) => string | null, withHistory = false): Promise<NextTrial> {
+    return this.#run(`next trial of ${key.id}`, ops.nextTrial(key, now, agent, decide, withHistory));
   }
 
   /** Heartbeats a running trial; answers the trial after. */
