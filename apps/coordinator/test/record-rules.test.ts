@@ -12,6 +12,8 @@ const RUN = { project: 'proj', runId: 'run1' };
 const REFUSED: Array<[string, RecordMessage]> = [
   ['an empty alert level', { seq: 2, kind: 'alert', alert: { title: 't', text: 'x', level: '', waitDurationMs: 0, timestamp: 1 } }],
   ['a lower-case alert level', { seq: 2, kind: 'alert', alert: { title: 't', text: 'x', level: 'warn', waitDurationMs: 0, timestamp: 1 } }],
+  ['a metric with an unknown summary option', { seq: 2, kind: 'metric', metric: { name: 'loss', stepMetric: '', stepSync: false, hidden: false, summary: 'min,median', goal: '', overwrite: false } }],
+  ['a metric named with "*" inside', { seq: 2, kind: 'metric', metric: { name: 'a*b', stepMetric: '', stepSync: false, hidden: false, summary: '', goal: '', overwrite: false } }],
   ['a system sample short of values', { seq: 2, kind: 'system', system: { timestamp: 1, keys: ['system/a', 'system/b'], values: [1], label: '' } }],
 ];
 
@@ -27,7 +29,7 @@ async function engineSays(record: RecordMessage): Promise<string> {
 describe('the input check and the engine', () => {
   it.each(REFUSED)('refuse %s with one message, the stream at its input check', async (_what, record) => {
     const engineMessage = await engineSays(record);
-    expect(engineMessage).toMatch(/^(alert\.level|system\.values): expected /);
+    expect(engineMessage).toMatch(/^(alert\.level|metric\.summary|metric\.name|system\.values): expected /);
     await using c = await startCoordinator({ grpcPort: 0, httpPort: 0 });
     using client = connect(c.grpcAddress);
     await openRun(client, RUN);

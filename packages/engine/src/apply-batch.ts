@@ -8,6 +8,7 @@ import {
   alertLevelIssue,
   assertNever,
   exitCodeIssue,
+  metricDefinitionIssue,
   systemValuesIssue,
   isAlertSuppressed,
   isPlainObject,
@@ -202,6 +203,8 @@ export async function planBatch(run: StoredRun, records: readonly RecordMessage[
           break;
         }
         case 'metric': {
+          const bad = metricDefinitionIssue(record.metric);
+          if (bad) refuse(`metric.${bad.field}`, bad.message);
           getTracker().defineMetric(record.metric);
           metrics ??= readMetricDefinitions(run);
           metrics.push(record.metric);

@@ -3,7 +3,7 @@ import { decodeRecord } from '../codec.js';
 import { CohortError } from '../errors.js';
 import type { RecordKind, RecordMessage } from '../records.js';
 import { RECORD_KINDS } from '../rules/exhaustive.js';
-import { alertLevelIssue, exitCodeIssue, systemValuesIssue } from '../rules/record-rules.js';
+import { alertLevelIssue, exitCodeIssue, metricDefinitionIssue, systemValuesIssue } from '../rules/record-rules.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { checkJsonText, checkLeafPath } from './json-checks.js';
 import { checkRows } from './rows-checks.js';
@@ -111,6 +111,9 @@ export function createRecordSchema(limits: Readonly<Limits>) {
     summary: bounded(limits.maxNameLength),
     goal: bounded(limits.maxNameLength),
     overwrite: z.boolean(),
+  }).superRefine((def, ctx) => {
+    const bad = metricDefinitionIssue(def);
+    if (bad) issue(ctx, bad.message, [bad.field]);
   });
 
   const runUpdate = z.object({
