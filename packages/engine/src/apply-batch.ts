@@ -186,7 +186,8 @@ export async function planBatch(run: StoredRun, records: readonly RecordMessage[
           break;
         }
         case 'config': {
-          const values = parseJsonObject(record.config.valuesJson, 'config.valuesJson');
+          // proto3's absent text is no values, as the input check reads it (json-checks.ts).
+          const values = record.config.valuesJson === '' ? {} : parseJsonObject(record.config.valuesJson, 'config.valuesJson');
           if (!config) config = new ConfigState(parseObject(run.configJson));
           updateConfig(config, record.config.removed, values, record.config.allowValChange);
           break;
