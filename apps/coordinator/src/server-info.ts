@@ -1,15 +1,7 @@
 import { readFileSync } from 'node:fs';
 
-/** What `GetServerInfo` and `GET /api/v1/info` answer. */
-export interface ServerInfoView {
-  version: string;
-  /** `host:port` of the gRPC server, as clients should dial it. */
-  grpcAddress: string;
-  /** `http://host:port` of the HTTP API and dashboard. */
-  httpUrl: string;
-  /** The entity of runs opened without one. */
-  defaultEntity: string;
-}
+/** What `GetServerInfo` and `GET /api/v1/info` answer: the HTTP API's shape (@cohort/protocol, http/server.ts). */
+export type { ServerInfo as ServerInfoView } from '@cohort/protocol';
 
 let version: string | undefined;
 
