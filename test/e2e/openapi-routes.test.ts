@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_ROUTES, matchApiRoute, startCoordinator, type Coordinator } from '@cohort/coordinator';
-import { httpPath, parseHttpBody, parseJson, type HttpRoute } from '@cohort/protocol';
+import { httpPath, parseHttpBody, parseJson, type HttpRoute, type RouteParams } from '@cohort/protocol';
 import { Image, init } from '@cohort/sdk';
 
 const quiet = { silent: true, flushIntervalMs: 5 } as const;
@@ -39,6 +39,11 @@ describe('the OpenAPI document and the route table', () => {
     const img = run.summary.get('img') as { path: string; sha256: string };
     await run.finish();
     Object.assign(values, { id: run.id, path: img.path, digest: img.sha256 });
+    // A sweep with one trial taken (docs/sweeps.md).
+    const post = async (path: string, body: unknown) =>
+      (await (await fetch(`${coordinator.httpUrl}/api/v1/sweeps/local/routes${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as { id: string };
+    values['sweep'] = (await post('', { method: 'grid', program: 'train.py', metric: { name: 'loss', goal: 'minimize' }, parameters: { lr: { values: [0.1, 0.01] } } })).id;
+    await post(`/${values['sweep']}/next`, { agent: 'routes' });
   });
   afterAll(async () => {
     await coordinator?.close();
@@ -55,7 +60,7 @@ describe('the OpenAPI document and the route table', () => {
     const query: Partial<Record<HttpRoute, string>> = { '/api/v1/series/{entity}/{project}': `?runs=${values['id']!}&key=loss`, '/api/v1/runs/{entity}/{project}': '?fields=config,summary' };
     const bodies = new Map<HttpRoute, unknown>();
     for (const route of API_ROUTES) {
-      const url = `${coordinator.httpUrl}${httpPath(route.path, values as Record<string, string>)}${query[route.path] ?? ''}`;
+      const url = `${coordinator.httpUrl}${httpPath(route.path, values as Record<RouteParams<HttpRoute>, string>)}${query[route.path] ?? ''}`;
       const controller = new AbortController();
       const res = await fetch(url, { signal: controller.signal });
       expect(res.status, `${route.path} → ${url}`).toBe(200);
@@ -79,6 +84,8 @@ describe('the OpenAPI document and the route table', () => {
     expect(body<{ members: unknown[] }>('/api/v1/groups/{entity}/{project}/{group}').members).toHaveLength(1);
     expect(body<{ rows: unknown[] }>('/api/v1/groups/{entity}/{project}/{group}/history').rows.length).toBeGreaterThan(0);
     expect(body<{ files: unknown[] }>('/api/v1/artifacts/{entity}/{project}/{name}/{alias}').files).toHaveLength(1);
+    expect(body<{ trials: unknown[] }>('/api/v1/sweeps/{entity}/{project}/{sweep}').trials).toHaveLength(1);
+    expect(body<{ sweeps: unknown[] }>('/api/v1/sweeps/{entity}/{project}').sweeps).toHaveLength(1);
   });
 
   it('refuses a path outside the table with 404, though a handler would have taken it', async () => {

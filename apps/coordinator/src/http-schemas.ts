@@ -89,6 +89,11 @@ const ROUTE_DOCS: { readonly [R in HttpRoute]: RouteDoc } = {
   '/api/v1/artifacts/{entity}/{project}/{name}/{alias}': { summary: 'One committed version by alias or `vN`: files and lineage', params: [path('entity'), path('project'), path('name'), path('alias')] },
   '/api/v1/blobs/{digest}': { summary: "A blob's bytes by sha256 (octet-stream attachment, immutable)", params: [path('digest')], type: 'application/octet-stream' },
   '/api/v1/alerts/deliveries': { summary: 'Alert delivery records (`dead`: the dead letters), oldest first', params: [p('state', 'claimed, delivered or dead')] },
+  '/api/v1/sweeps/{entity}/{project}': { summary: "A project's sweeps, newest first (docs/sweeps.md; the POST routes that create and drive them are there too)", params: [path('entity'), path('project')] },
+  '/api/v1/sweeps/{entity}/{project}/{sweep}': {
+    summary: 'A sweep: its state, config, trials (their runs, parameters, metrics), the best run and the importance of each parameter',
+    params: [path('entity'), path('project'), path('sweep')],
+  },
 };
 
 /**

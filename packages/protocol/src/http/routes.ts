@@ -7,6 +7,7 @@ import { alertsSchema, consoleSchema, runFilesSchema, stateHistorySchema, system
 import { runPageSchema, runWithUrlSchema } from './runs.js';
 import { runsSeriesSchema, seriesResultSchema } from './series.js';
 import { healthSchema, projectsSchema, serverInfoSchema, sessionSchema } from './server.js';
+import { sweepSchema, sweepsSchema } from './sweeps.js';
 import { bytesSchema } from './values.js';
 
 /**
@@ -43,6 +44,8 @@ export const HTTP_ROUTES = {
   '/api/v1/artifacts/{entity}/{project}/{name}/{alias}': artifactVersionSchema,
   '/api/v1/blobs/{digest}': bytesSchema,
   '/api/v1/alerts/deliveries': alertDeliveriesSchema,
+  '/api/v1/sweeps/{entity}/{project}': sweepsSchema,
+  '/api/v1/sweeps/{entity}/{project}/{sweep}': sweepSchema,
 } as const satisfies Record<`/api/v1/${string}`, z.ZodType>;
 
 /** The path template of a route: `/api/v1/runs/{entity}/{project}/{id}`. */
