@@ -1,5 +1,6 @@
-import { parseHttpBody, sweepSchema, type SweepTrialView, type SweepView } from '@cohort/protocol';
-import { ApiRun, type RunView } from './api-run.js';
+import type { SweepTrialView, SweepView } from '@cohort/protocol';
+import { apiGet } from './api-get.js';
+import { ApiRun } from './api-run.js';
 import type { HttpClient } from './http-client.js';
 
 /** Runs fetched at once while a sweep's runs load. */
@@ -42,18 +43,16 @@ export class ApiSweep {
   }
 }
 
-/** `GET /api/v1/sweeps/:entity/:project/:id` and each trial's run. */
+/** `GET /api/v1/sweeps/:entity/:project/:sweep` and each trial's run. */
 export async function fetchSweep(http: HttpClient, entity: string, project: string, id: string): Promise<ApiSweep> {
-  const path = `/api/v1/sweeps/${encodeURIComponent(entity)}/${encodeURIComponent(project)}/${encodeURIComponent(id)}`;
-  const view = parseHttpBody(sweepSchema, await http.get(path), `GET ${path}`);
+  const view = await apiGet(http, '/api/v1/sweeps/{entity}/{project}/{sweep}', { entity, project, sweep: id });
   const ids = view.trials.map((t) => t.runId).filter((r) => r !== '');
   const runs: ApiRun[] = new Array(ids.length);
   let next = 0;
   const worker = async () => {
     while (next < ids.length) {
       const i = next++;
-      const runView = await http.get(`/api/v1/runs/${encodeURIComponent(entity)}/${encodeURIComponent(project)}/${encodeURIComponent(ids[i]!)}`);
-      runs[i] = new ApiRun(http, runView as RunView);
+      runs[i] = new ApiRun(http, await apiGet(http, '/api/v1/runs/{entity}/{project}/{id}', { entity, project, id: ids[i]! }));
     }
   };
   await Promise.all(Array.from({ length: Math.min(RUN_FETCHES, ids.length) }, worker));
