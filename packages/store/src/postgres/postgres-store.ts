@@ -1,5 +1,4 @@
 import pg from 'pg';
-import { alertFromRow, type AlertRow } from '../alert-row.js';
 import { CohortError, describeValue, stringifyJson } from '@cohort/protocol';
 import type { Store } from '../store.js';
 import type {
@@ -33,6 +32,8 @@ import { SweepStore } from '../sweeps/sweep-store.js';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { insertValues, type Queryable } from './pg-history.js';
 import { copyHistory, readHistory, readRowSteps, truncateHistory } from '../history/history-ops.js';
+import { countRuns, lastAlert, listAlerts, listProjects, listRunEvents } from '../run-reads.js';
+import type { SqlProgram } from '../artifacts/sql-program.js';
 import { SCHEMA_NAME, migratePostgres } from './pg-schema.js';
 import { filterPaths, listColumns } from '../run-list.js';
 import { noRoomForRun, type RunRoom } from '../run-room.js';
@@ -361,19 +362,11 @@ export class PostgresStore implements Store {
   }
 
   async listProjects(entity?: string): Promise<ProjectInfo[]> {
-    const select = 'SELECT entity, project, count(*) AS "runCount", max(updated_at) AS "updatedAt" FROM runs';
-    return entity === undefined
-      ? this.#query<ProjectInfo>('listing projects', `${select} GROUP BY entity, project ORDER BY entity, project`, [])
-      : this.#query<ProjectInfo>('listing projects', `${select} WHERE entity = $1 GROUP BY entity, project ORDER BY project`, [entity]);
+    return this.#read('listing projects', listProjects(entity));
   }
 
   async countRuns(entity: string, project: string, upTo: number): Promise<number> {
-    const rows = await this.#query<{ n: number }>(
-      'counting runs',
-      'SELECT count(*)::int AS n FROM (SELECT 1 FROM runs WHERE entity = $1 AND project = $2 LIMIT $3) AS counted',
-      [entity, project, upTo],
-    );
-    return rows[0]!.n;
+    return this.#read('counting runs', countRuns(entity, project, upTo));
   }
 
   async listRuns(entity: string, project: string, filter: StoreRunFilter = {}): Promise<StoredRun[]> {
@@ -459,45 +452,20 @@ export class PostgresStore implements Store {
   }
 
   async readRowSteps(pk: number, query: StepRange & { limit?: number } = {}): Promise<Float64Array> {
-    this.#open();
-    try {
-      // Statements on the pool, no transaction: a page read needs no snapshot (each statement sees committed chunks whole).
-      return await drivePgProgram(this.#pool, readRowSteps(pk, query));
-    } catch (err) {
-      throw toCohortError(err, 'reading row steps');
-    }
+    // A page read needs no snapshot: each statement sees committed chunks whole.
+    return this.#read('reading row steps', readRowSteps(pk, query));
   }
 
   async lastAlert(scope: AlertScope, title: string): Promise<StoredAlert | undefined> {
-    const g = scope.group;
-    const rows =
-      g && g.group !== ''
-        ? await this.#query<AlertRow>(
-            'reading alerts',
-            `SELECT a.* FROM alerts a JOIN runs r ON r.pk = a.run_pk
-             WHERE a.title = $1 AND NOT a.suppressed AND (a.run_pk = $2 OR (r.entity = $3 AND r.project = $4 AND r.run_group = $5))
-             ORDER BY a.timestamp DESC, a.id DESC LIMIT 1`,
-            [title, scope.runPk, g.entity, g.project, g.group],
-          )
-        : await this.#query<AlertRow>(
-            'reading alerts',
-            'SELECT * FROM alerts WHERE title = $1 AND NOT suppressed AND run_pk = $2 ORDER BY timestamp DESC, id DESC LIMIT 1',
-            [title, scope.runPk],
-          );
-    return rows[0] && alertFromRow(rows[0]);
+    return this.#read('reading alerts', lastAlert(scope, title));
   }
 
   async listAlerts(pk: number): Promise<StoredAlert[]> {
-    return (await this.#query<AlertRow>('reading alerts', 'SELECT * FROM alerts WHERE run_pk = $1 ORDER BY id', [pk])).map(alertFromRow);
+    return this.#read('reading alerts', listAlerts(pk));
   }
 
   async listRunEvents(pk: number): Promise<StoredRunEvent[]> {
-    const rows = await this.#query<{ id: number; run_pk: number; state: string; at: number; detail: string }>(
-      'reading run events',
-      'SELECT * FROM run_events WHERE run_pk = $1 ORDER BY id',
-      [pk],
-    );
-    return rows.map((r) => ({ id: r.id, runPk: r.run_pk, state: r.state, at: r.at, detail: r.detail }));
+    return this.#read('reading run events', listRunEvents(pk));
   }
 
   async claimGroup(claim: GroupClaim, now: number): Promise<string> {
@@ -560,6 +528,16 @@ export class PostgresStore implements Store {
     this.#open();
     try {
       return await this.#pool.query(text, values);
+    } catch (err) {
+      throw toCohortError(err, doing);
+    }
+  }
+
+  /** Drives a shared read program on the pool (no transaction: each of its statements reads committed rows). */
+  async #read<T>(doing: string, program: SqlProgram<T>): Promise<T> {
+    this.#open();
+    try {
+      return await drivePgProgram(this.#pool, program);
     } catch (err) {
       throw toCohortError(err, doing);
     }
@@ -640,12 +618,7 @@ async function truncateAfter(c: Queryable, pk: number, afterStep: number): Promi
 async function checkRoom(c: Queryable, run: NewRun, room: RunRoom | undefined): Promise<void> {
   if (!room) return;
   await c.query("SELECT pg_advisory_xact_lock(hashtext('cohort.runs/' || $1 || '/' || $2))", [run.entity, run.project]);
-  const counted = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM (SELECT 1 FROM runs WHERE entity = $1 AND project = $2 LIMIT $3) AS counted', [
-    run.entity,
-    run.project,
-    room.maxRunsPerProject,
-  ]);
-  const n = counted.rows[0]!.n;
+  const n = await drivePgProgram(c, countRuns(run.entity, run.project, room.maxRunsPerProject));
   if (n >= room.maxRunsPerProject) throw noRoomForRun(run.entity, run.project, n, room.maxRunsPerProject);
 }
 

@@ -1,5 +1,4 @@
 import Database from 'better-sqlite3';
-import { alertFromRow, type AlertRow } from '../alert-row.js';
 import { CohortError } from '@cohort/protocol';
 import type { Store } from '../store.js';
 import type {
@@ -32,6 +31,7 @@ import { SqliteGroupClaims } from './sqlite-group-claims.js';
 import type { GroupClaim } from '../group-claims.js';
 import { sqliteArtifactStore, sqliteConsoleWriter, sqliteProgramDriver, sqliteProgramRunner } from './sqlite-artifacts.js';
 import { copyHistory, readHistory, readRowSteps, truncateHistory } from '../history/history-ops.js';
+import { countRuns, lastAlert, listAlerts, listProjects, listRunEvents } from '../run-reads.js';
 import type { SqlProgram } from '../artifacts/sql-program.js';
 import { IdentityStore } from '../identity/identity-store.js';
 import { SweepStore } from '../sweeps/sweep-store.js';
@@ -149,25 +149,8 @@ export class SqliteStore implements Store {
       insertAlert: db.prepare(
         'INSERT INTO alerts (run_pk, title, text, level, timestamp, wait_duration_ms, suppressed) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
-      lastAlertOfRun: db.prepare(
-        'SELECT * FROM alerts WHERE title = ? AND suppressed = 0 AND run_pk = ? ORDER BY timestamp DESC, id DESC LIMIT 1',
-      ),
-      lastAlertOfGroup: db.prepare(
-        `SELECT a.* FROM alerts a JOIN runs r ON r.pk = a.run_pk
-         WHERE a.title = ? AND a.suppressed = 0 AND (a.run_pk = ? OR (r.entity = ? AND r.project = ? AND r.run_group = ?))
-         ORDER BY a.timestamp DESC, a.id DESC LIMIT 1`,
-      ),
-      alertsOfRun: db.prepare('SELECT * FROM alerts WHERE run_pk = ? ORDER BY id'),
       insertEvent: db.prepare('INSERT INTO run_events (run_pk, state, at, detail) VALUES (?, ?, ?, ?)'),
-      eventsOfRun: db.prepare('SELECT * FROM run_events WHERE run_pk = ? ORDER BY id'),
       heartbeat: db.prepare('UPDATE runs SET heartbeat_at = ?, runtime = max(runtime, coalesce(?, runtime)), updated_at = ? WHERE pk = ?'),
-      projects: db.prepare(
-        'SELECT entity, project, count(*) AS runCount, max(updated_at) AS updatedAt FROM runs GROUP BY entity, project ORDER BY entity, project',
-      ),
-      countRuns: db.prepare('SELECT count(*) AS n FROM (SELECT 1 FROM runs WHERE entity = ? AND project = ? LIMIT ?)'),
-      projectsOf: db.prepare(
-        'SELECT entity, project, count(*) AS runCount, max(updated_at) AS updatedAt FROM runs WHERE entity = ? GROUP BY entity, project ORDER BY project',
-      ),
     };
   }
 
@@ -296,12 +279,12 @@ export class SqliteStore implements Store {
 
   async listProjects(entity?: string): Promise<ProjectInfo[]> {
     this.#open();
-    return (entity === undefined ? this.#s.projects.all() : this.#s.projectsOf.all(entity)) as ProjectInfo[];
+    return this.#drive(listProjects(entity));
   }
 
   async countRuns(entity: string, project: string, upTo: number): Promise<number> {
     this.#open();
-    return (this.#s.countRuns.get(entity, project, upTo) as { n: number }).n;
+    return this.#drive(countRuns(entity, project, upTo));
   }
 
   async listRuns(entity: string, project: string, filter: StoreRunFilter = {}): Promise<StoredRun[]> {
@@ -387,24 +370,17 @@ export class SqliteStore implements Store {
 
   async lastAlert(scope: AlertScope, title: string): Promise<StoredAlert | undefined> {
     this.#open();
-    const g = scope.group;
-    const row =
-      g && g.group !== ''
-        ? this.#s.lastAlertOfGroup.get(title, scope.runPk, g.entity, g.project, g.group)
-        : this.#s.lastAlertOfRun.get(title, scope.runPk);
-    return row ? alertFromRow(row as AlertRow) : undefined;
+    return this.#drive(lastAlert(scope, title));
   }
 
   async listAlerts(pk: number): Promise<StoredAlert[]> {
     this.#open();
-    return (this.#s.alertsOfRun.all(pk) as AlertRow[]).map(alertFromRow);
+    return this.#drive(listAlerts(pk));
   }
 
   async listRunEvents(pk: number): Promise<StoredRunEvent[]> {
     this.#open();
-    return (this.#s.eventsOfRun.all(pk) as Array<{ id: number; run_pk: number; state: string; at: number; detail: string }>).map(
-      (r) => ({ id: r.id, runPk: r.run_pk, state: r.state, at: r.at, detail: r.detail }),
-    );
+    return this.#drive(listRunEvents(pk));
   }
 
   async announceGroup(key: GroupKey, announce: GroupAnnounce, now: number): Promise<StoredGroup> {
@@ -487,7 +463,7 @@ export class SqliteStore implements Store {
   /** `maxRunsPerProject`, counted in the transaction that inserts the run (run-room.ts). */
   #checkRoom(run: NewRun, room: RunRoom | undefined): void {
     if (!room) return;
-    const n = (this.#s.countRuns.get(run.entity, run.project, room.maxRunsPerProject) as { n: number }).n;
+    const n = this.#drive(countRuns(run.entity, run.project, room.maxRunsPerProject));
     if (n >= room.maxRunsPerProject) throw noRoomForRun(run.entity, run.project, n, room.maxRunsPerProject);
   }
 
