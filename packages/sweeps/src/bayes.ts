@@ -8,7 +8,7 @@ import { historyValues, type Suggestion, type Trial } from './trial.js';
 /** The GP trains on at most this many observed trials: the best half and the most recent half. */
 const MAX_OBSERVED = 100;
 /** Trials still pending or running enter as fantasies (the GP's own prediction), at most this many, most recent first. */
-const MAX_FANTASIES = 100;
+const MAX_FANTASIES = 50;
 const RANDOM_CANDIDATES = 200;
 const NEIGHBOURS = 6;
 const LOCAL_STARTS = 3;
