@@ -354,8 +354,8 @@ export class SqliteStore implements Store {
 
   async readHistory(pk: number, query: StepRange & { keys?: readonly string[] } = {}): Promise<HistoryColumns> {
     this.#open();
-    // One transaction: one snapshot for its statements.
-    return this.#db.transaction(() => this.#drive(readHistory(pk, query)))();
+    // Synchronous: no batch of this process lands between its statements.
+    return this.#drive(readHistory(pk, query));
   }
 
   /** Nothing to do: `#writeNumeric` grows a key's small tail chunk in the write itself (in process, that costs no round trip). */
@@ -365,7 +365,7 @@ export class SqliteStore implements Store {
 
   async readRowSteps(pk: number, query: StepRange & { limit?: number } = {}): Promise<Float64Array> {
     this.#open();
-    return this.#db.transaction(() => this.#drive(readRowSteps(pk, query)))();
+    return this.#drive(readRowSteps(pk, query));
   }
 
   async lastAlert(scope: AlertScope, title: string): Promise<StoredAlert | undefined> {
