@@ -1,6 +1,6 @@
 import { parseJson, isPlainObject, mergeMetricDefinition, type MetricDefinitionMessage, type MetricView, type RunView } from '@cohort/protocol';
 import type { RunState, StoredRun } from '@cohort/store';
-import { readMetricDefinitions } from './stored-state.js';
+import { readMetricDefinitions, readObjectColumn } from './stored-state.js';
 
 /** The run a query returns, and a merged `defineMetric` definition: the HTTP API's shapes (@cohort/protocol, http/runs.ts). */
 export type { MetricView, RunView } from '@cohort/protocol';
@@ -8,20 +8,13 @@ export type { MetricView, RunView } from '@cohort/protocol';
 // Compiles only while the HTTP API's run states are the store's: neither may gain one alone.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Holds<T extends true> = T;
-type StatesAgree = Holds<Same<RunView['state'], RunState>>;
+export type StatesAgree = Holds<Same<RunView['state'], RunState>>;
 
 /** The stored definitions (one entry per `defineMetric` call), merged per name in first-defined order. */
 export function metricViews(run: StoredRun): MetricView[] {
   const merged = new Map<string, MetricDefinitionMessage>();
   for (const d of readMetricDefinitions(run)) merged.set(d.name, mergeMetricDefinition(merged.get(d.name), d));
   return [...merged.values()].map((d) => ({ name: d.name, stepMetric: d.stepMetric, hidden: d.hidden, summary: d.summary, goal: d.goal }));
-}
-
-/** Parses a stored JSON object column; `{}` for anything else. */
-export function parseObject(text: string): Record<string, unknown> {
-  if (text === '') return {};
-  const value = parseJson(text);
-  return isPlainObject(value) ? value : {};
 }
 
 /** The {@link RunView} of a stored run. */
@@ -40,8 +33,8 @@ export function toRunView(run: StoredRun): RunView {
     worldSize: run.worldSize,
     localRank: run.localRank,
     node: run.node,
-    summary: parseObject(run.summaryJson),
-    config: parseObject(run.configJson),
+    summary: readObjectColumn(run, 'summary'),
+    config: readObjectColumn(run, 'config'),
     tags: run.tags,
     notes: run.notes,
     startTime: run.startTime,
