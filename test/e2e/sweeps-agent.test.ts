@@ -83,6 +83,12 @@ ${extra}`;
     expect(code).toBe(1);
     expect(err).toContain('method');
     expect(err).toContain('parameters.lr');
+    // A sweep without a program is for the SDK's agent(id, fn): `cohort agent` says so and takes no trial.
+    const path = await create('fn.yaml', 'method: grid\nparameters:\n  x: {values: [1]}\n');
+    const agent = await cli(['agent', path]).done;
+    expect(agent.code).toBe(1);
+    expect(agent.err).toContain('has no program or command');
+    expect((await view(path)).trials).toHaveLength(0);
   });
 
   it('runs a grid of 4 trials with `cohort agent`: 4 finished trials with their metrics, locked config, the sweep done', async () => {

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
+import { CohortError } from '@cohort/protocol';
 import { agentName, SWEEP_ENV, type SweepClient, type SweepRef } from '@cohort/sdk';
 import { intFlag, parseFlags, readArgs, textFlag, urlFlag } from '../args.js';
 import { serverUrl, type CliContext } from '../cli-context.js';
@@ -44,6 +45,10 @@ export async function sweepAgentCommand(argv: readonly string[], ctx: CliContext
   if (path === undefined || extra.length > 0) return -1;
   const client = sweepClient(ctx, flags);
   const ref = await client.resolve(path);
+  const { config } = await client.view(ref);
+  if (config['program'] === undefined && config['command'] === undefined) {
+    throw new CohortError('FAILED_PRECONDITION', `sweep ${ref.id} has no program or command to run; run its trials with the SDK's agent(id, fn) (docs/sweeps.md)`);
+  }
   const heartbeatSeconds = flags['heartbeat-seconds'] ?? 10;
   const graceMs = (flags['grace-seconds'] ?? 10) * 1000;
   const name = agentName();

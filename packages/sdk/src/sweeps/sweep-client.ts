@@ -9,7 +9,9 @@ import {
   trialHeartbeatSchema,
   type NextTrialRequest,
   type NextTrialView,
+  type SweepView,
 } from '@cohort/protocol';
+import { apiGet } from '../api/api-get.js';
 import { DEFAULT_URL, readEnv } from '../env.js';
 import { HttpClient } from '../api/http-client.js';
 import { isHttpUrl } from '../transport/endpoint.js';
@@ -88,6 +90,11 @@ export class SweepClient {
     const path = `/api/v1/sweeps/${encodeURIComponent(entity)}/${encodeURIComponent(project)}`;
     const body = parseHttpBody(createdSweepSchema, await this.http.post(path, config), `POST ${path}`);
     return { entity, project, id: body.id, url: body.url };
+  }
+
+  /** The sweep as the server shows it: state, config, trials. */
+  view(s: SweepRef): Promise<SweepView> {
+    return apiGet(this.http, '/api/v1/sweeps/{entity}/{project}/{sweep}', { entity: s.entity, project: s.project, sweep: s.id });
   }
 
   /** pause, resume, stop or cancel. */
