@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCoordinator, type Coordinator } from '@cohort/coordinator';
 import { Api, agent, init, sweep } from '@cohort/sdk';
 import type { SweepView } from '@cohort/protocol';
+import { freePort, requireTorchrun } from './dist-torchrun-harness.js';
 
 const CLI = join(import.meta.dirname, '../../apps/cli/dist/main.js');
 const TRAIN = join(import.meta.dirname, 'fixtures/sweep-train.mjs');
@@ -158,6 +159,21 @@ ${extra}`;
     const [trial] = v.trials;
     // Rank 0 logs 2·7/6, rank 1 that + 10: the mean is + 5.
     expect(trial!.metric).toBeCloseTo(2 * (7 / 6) + 5, 6);
+    const [entity, project] = path.split('/') as [string, string];
+    const group = await api.group(`${entity}/${project}/${trial!.trialId}`).info();
+    expect(group.members.map((m) => m.rank).sort()).toEqual([0, 1]);
+    expect(trial!.runId).toBe(group.members.find((m) => m.rank === 0)!.runId);
+  });
+
+  it('runs a torchrun trial: `torch.distributed.run --nproc_per_node 2` ranks form the trial\'s group, its metric rank 0\'s', async () => {
+    requireTorchrun();
+    const torchrun = ['/usr/bin/python3', '-m', 'torch.distributed.run', '-r', '1', '-t', '1', '--nproc_per_node', '2', '--master_addr', '127.0.0.1', '--master_port', String(await freePort()), '--no_python', process.execPath];
+    const path = await create('torch.yaml', yaml([3]).replace(`command: ['node', '\${program}', '\${args}']`, `command: ${JSON.stringify([...torchrun, '${program}', '${args}'])}`));
+    const { code, err } = await cli(['agent', path, '--heartbeat-seconds', '1']).done;
+    expect(code, err).toBe(0);
+    const [trial] = (await view(path)).trials;
+    expect(trial).toMatchObject({ state: 'finished' });
+    expect(trial!.metric).toBeCloseTo(3 * (7 / 6), 6);
     const [entity, project] = path.split('/') as [string, string];
     const group = await api.group(`${entity}/${project}/${trial!.trialId}`).info();
     expect(group.members.map((m) => m.rank).sort()).toEqual([0, 1]);
