@@ -66,10 +66,10 @@ describe('cohort command line', () => {
       expect(run.state).toBe('finished');
       expect(run.lastStep).toBe(39);
       expect(run.worldSize).toBe(2);
-      expect(run.summary['val/loss']).toEqual({ min: expect.any(Number) });
+      expect(run.summary!['val/loss']).toEqual({ min: expect.any(Number) });
     }
     // Each rank logs its own curve, so the group's band shows.
-    expect(runs[0]!.summary['train/loss']).not.toEqual(runs[1]!.summary['train/loss']);
+    expect(runs[0]!.summary!['train/loss']).not.toEqual(runs[1]!.summary!['train/loss']);
 
     const list = testContext();
     expect(await runCli(['runs', '--url', c.httpUrl], list)).toBe(0);

@@ -75,7 +75,7 @@ describe('cohort k8s manifest', () => {
     const rj = js!['spec']['replicatedJobs'][0] as Obj;
     expect(rj).toMatchObject({ name: 'workers', replicas: 1 });
     // A JobSet's replicated job template is a batch/v1 JobTemplateSpec: validate it as a Job.
-    new Job({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'big-workers-0' }, spec: rj['template']['spec'] }).validate();
+    new Job({ metadata: { name: 'big-workers-0' }, spec: rj['template']['spec'] }).validate();
     expect(svc!['spec']['selector']).toEqual({ 'jobset.sigs.k8s.io/jobset-name': 'big' });
     expect(envOf(rj['template']['spec']['template']['spec']['containers'][0])).toMatchObject({
       COHORT_JOB_NAME: "metadata.labels['jobset.sigs.k8s.io/jobset-name']",
