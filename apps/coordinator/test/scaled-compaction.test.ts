@@ -45,7 +45,7 @@ describe('history compaction in scaled mode', () => {
       expect(rows.map((r) => r['_step'])).toEqual(Array.from({ length: 400 }, (_, i) => i));
       expect(rows.map((r) => r['loss'])).toEqual(Array.from({ length: 400 }, (_, i) => 1 / (i + 1)));
       await using housekeeping = Object.assign(new Queue(HOUSEKEEPING_QUEUE, { prefix: cluster.prefix, connection: { url: cluster.redisUrl, maxRetriesPerRequest: 1 } }), {
-        [Symbol.asyncDispose]() {
+        [Symbol.asyncDispose](this: Queue) {
           return this.close();
         },
       });

@@ -21,7 +21,7 @@ describe('the heartbeat sweeper', () => {
     expect(sweeps).toBeGreaterThanOrEqual(3);
     expect(sweeps).toBeLessThanOrEqual(Math.ceil(elapsed / intervalMs) + 2);
     await using housekeeping = Object.assign(new Queue(HOUSEKEEPING_QUEUE, { prefix: cluster.prefix, connection: { url: cluster.redisUrl, maxRetriesPerRequest: 1 } }), {
-      [Symbol.asyncDispose]() {
+      [Symbol.asyncDispose](this: Queue) {
         return this.close();
       },
     });
