@@ -25,9 +25,8 @@ import {
 } from '@cohort/protocol';
 import { isAggregatedKey, type BatchWrite, type ConsoleChunk, type JsonSeries, type NewAlert, type NewRunEvent, type NumericSeries, type RankProgress, type RunPatch, type RunState, type StoredRun, type SystemSample } from '@cohort/store';
 import { RunBudget, type RunLimits } from './run-budget.js';
-import { parseObject } from './run-view.js';
 import type { WrittenSummaryState } from './summary-state-cache.js';
-import { readMetricDefinitions, readSummaryState } from './stored-state.js';
+import { readMetricDefinitions, readObjectColumn, readSummaryState } from './stored-state.js';
 
 /** Keys every row carries in its own column; a cell with one of these names is ignored. */
 const AUTOMATIC_KEYS = new Set(['_step', '_runtime', '_timestamp']);
@@ -188,7 +187,7 @@ export async function planBatch(run: StoredRun, records: readonly RecordMessage[
         case 'config': {
           // proto3's absent text is no values, as the input check reads it (json-checks.ts).
           const values = record.config.valuesJson === '' ? {} : parseJsonObject(record.config.valuesJson, 'config.valuesJson');
-          if (!config) config = new ConfigState(parseObject(run.configJson));
+          if (!config) config = new ConfigState(readObjectColumn(run, 'config'));
           updateConfig(config, record.config.removed, values, record.config.allowValChange);
           break;
         }

@@ -20,8 +20,7 @@ import {
 } from '@cohort/protocol';
 import { noRoomForRun, type NewRun, type RunPatch, type Store, type StoredRun } from '@cohort/store';
 import { forEachLeafRow } from './history-query.js';
-import { parseObject } from './run-view.js';
-import { readMetricDefinitions } from './stored-state.js';
+import { readMetricDefinitions, readObjectColumn } from './stored-state.js';
 
 /** Resume modes of `OpenRunRequest.resume` (docs/run-semantics.md §5); '' behaves like 'never'. */
 export type ResumeMode = '' | 'allow' | 'must' | 'never' | 'auto';
@@ -184,7 +183,7 @@ function reopenPatch(ctx: OpenRunContext, req: OpenRunRequestMessage, run: Store
     heartbeatAt: ctx.now,
     openedAt: ctx.now,
     runtimeBase: run.runtime,
-    configJson: stringifyJson({ ...parseObject(run.configJson), ...config }),
+    configJson: stringifyJson({ ...readObjectColumn(run, 'config'), ...config }),
   };
   if (req.tags.length > 0) patch.tags = [...req.tags];
   if (req.name !== '') patch.name = req.name;
@@ -285,7 +284,7 @@ async function fork(
   const count = await checkRoomForRun(ctx, entity, project);
   const replay = await replaySummary(ctx.store, source, moment.step);
   const run: NewRun = {
-    ...newRun(ctx, req, { entity, project, runId }, { ...parseObject(source.configJson), ...config }, count),
+    ...newRun(ctx, req, { entity, project, runId }, { ...readObjectColumn(source, 'config'), ...config }, count),
     summaryJson: replay.summaryJson,
     summaryStateJson: replay.summaryStateJson,
     metricsJson: source.metricsJson,

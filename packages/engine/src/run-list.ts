@@ -1,7 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { CohortError, getLeaf, type RunListItem, type RunPage } from '@cohort/protocol';
 import { RUN_STATES, type RunState, type Store, type StoreRunFilter } from '@cohort/store';
-import { parseObject, toRunView } from './run-view.js';
+import { toRunView } from './run-view.js';
+import { readObjectColumn } from './stored-state.js';
 
 /**
  * Runs of a project a page at a time (docs/http-api.md, "Runs"; docs/SECURITY.md,
@@ -116,8 +117,8 @@ export async function listRunsPage(store: Store, entity: string, project: string
     for (const run of stored) {
       after = { createdAt: run.createdAt, pk: run.pk };
       scanned++;
-      const config = exact || fields.has('config') ? parseObject(run.configJson) : undefined;
-      const summary = exact || fields.has('summary') ? parseObject(run.summaryJson) : undefined;
+      const config = exact || fields.has('config') ? readObjectColumn(run, 'config') : undefined;
+      const summary = exact || fields.has('summary') ? readObjectColumn(run, 'summary') : undefined;
       if (filters.config && !matches(config!, filters.config)) continue;
       if (filters.summary && !matches(summary!, filters.summary)) continue;
       const { config: _c, summary: _s, ...brief } = toRunView({ ...run, configJson: '', summaryJson: '' });

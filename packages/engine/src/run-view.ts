@@ -1,4 +1,4 @@
-import { parseJson, isPlainObject, mergeMetricDefinition, type MetricDefinitionMessage, type MetricView, type RunView } from '@cohort/protocol';
+import { mergeMetricDefinition, type MetricDefinitionMessage, type MetricView, type RunView } from '@cohort/protocol';
 import type { RunState, StoredRun } from '@cohort/store';
 import { readMetricDefinitions, readObjectColumn } from './stored-state.js';
 

@@ -62,6 +62,14 @@ describe.each(EACH_STORE)('stored run state over %s', (_name, open) => {
       message: 'run local/p/c: column tags: expected an array of strings, got `"{\\"x\\":1}"` (string)',
     });
 
+    // The config (a JSON object column): an array where an object belongs, met when the run is read and when a config record applies.
+    await rawSql(s.store, "UPDATE runs SET tags = '[]', config = ? WHERE run_id = 'c'", '[1]');
+    await expect(engine.getRun(key('c'))).rejects.toMatchObject({ code: 'DATA_LOSS', message: 'run local/p/c: column config: must be a JSON object' });
+    await expect(engine.applyBatch(key('c'), [{ seq: 1, kind: 'config', config: { valuesJson: '{"lr":1}', allowValChange: false, removed: [] } }])).rejects.toMatchObject({
+      code: 'DATA_LOSS',
+    });
+    await rawSql(s.store, "UPDATE runs SET config = '{}' WHERE run_id = 'c'");
+
     // Undamaged runs are served as before; a repaired row reads again.
     await engine.openRun(withOpenRunDefaults({ project: 'p', runId: 'd', rank: -1, localRank: -1 }));
     expect((await engine.applyBatch(key('d'), [rows(1, 0), rows(2, 1)])).appliedSeq).toBe(2);

@@ -1,4 +1,4 @@
-import { parseStoredState, storedMetricDefinitionsSchema, storedSummaryStateSchema, type MetricDefinitionMessage, type SummaryState } from '@cohort/protocol';
+import { parseStoredState, storedMetricDefinitionsSchema, storedObjectSchema, storedSummaryStateSchema, type MetricDefinitionMessage, type SummaryState } from '@cohort/protocol';
 import type { StoredRun } from '@cohort/store';
 
 /**
@@ -20,4 +20,10 @@ export function readSummaryState(run: Pick<StoredRun, 'entity' | 'project' | 'ru
 /** The run's `defineMetric` definitions (its `metrics` column), in the order defined. */
 export function readMetricDefinitions(run: Pick<StoredRun, 'entity' | 'project' | 'runId' | 'metricsJson'>): MetricDefinitionMessage[] {
   return run.metricsJson === '' ? [] : parseStoredState(run.metricsJson, storedMetricDefinitionsSchema, column(run, 'metrics'));
+}
+
+/** The run's config or summary (its `config` or `summary` column) as an object; `{}` for an empty text (a brief listing reads none). */
+export function readObjectColumn(run: Pick<StoredRun, 'entity' | 'project' | 'runId' | 'configJson' | 'summaryJson'>, name: 'config' | 'summary'): Record<string, unknown> {
+  const text = name === 'config' ? run.configJson : run.summaryJson;
+  return text === '' ? {} : parseStoredState(text, storedObjectSchema, column(run, name));
 }

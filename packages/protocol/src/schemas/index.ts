@@ -12,4 +12,4 @@ export { createRecordSchema, recordSchema, checkRecord, parseRecord, MAX_CONSOLE
 export { MAX_CLAIM_LENGTH, RESUME_MODES, createOpenRunRequestSchema, openRunRequestSchema, parseOpenRunRequest } from './open-run-schema.js';
 export { checkRows, type RowsIssue } from './rows-checks.js';
 export { formatIssue, formatPath } from './format-issue.js';
-export { parseStoredState, storedMetricDefinitionSchema, storedMetricDefinitionsSchema, storedSummaryStateSchema } from './stored-state-schema.js';
+export { parseStoredState, storedObjectSchema, storedMetricDefinitionSchema, storedMetricDefinitionsSchema, storedSummaryStateSchema } from './stored-state-schema.js';

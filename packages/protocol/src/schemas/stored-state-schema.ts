@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CohortError, describeValue } from '../errors.js';
 import { parseJson } from '../json.js';
+import { isPlainObject } from '../leaf-path.js';
 import type { MetricDefinitionMessage } from '../records.js';
 import type { SummaryState } from '../rules/summary-tracker.js';
 import { formatIssue } from './format-issue.js';
@@ -24,6 +25,9 @@ export const storedMetricDefinitionSchema = z.object({
   goal: z.string().default(''),
   overwrite: z.boolean().default(false),
 }) satisfies z.ZodType<MetricDefinitionMessage, unknown>;
+
+/** A JSON object column (a run's `config`, its `summary`): checked as an object, its values left as they are (not copied). */
+export const storedObjectSchema = z.custom<Record<string, unknown>>(isPlainObject, { message: 'must be a JSON object' });
 
 /** A run's `metrics` column: every `defineMetric` call, in order. */
 export const storedMetricDefinitionsSchema = z.array(storedMetricDefinitionSchema);
