@@ -177,7 +177,7 @@ describe('stragglers and stalls', () => {
         const n = rates[r]!;
         if (n === 0) continue;
         await engine.applyBatch(key(r), [logs[r]!.rows(Array.from({ length: n }, (_, i) => ({ step: steps[r]! + i, data: { loss: 1 } })))]);
-        steps[r] += n;
+        steps[r]! += n;
       }
       return engine.checkGroups(checks);
     };
