@@ -11,6 +11,7 @@ import { freePort, requireTorchrun } from './dist-torchrun-harness.js';
 const CLI = join(import.meta.dirname, '../../apps/cli/dist/main.js');
 const TRAIN = join(import.meta.dirname, 'fixtures/sweep-train.mjs');
 const LAUNCHER = join(import.meta.dirname, 'fixtures/sweep-launcher.mjs');
+const PY_TRAIN = join(import.meta.dirname, 'fixtures/sweep_train.py');
 
 /**
  * Sweeps end to end (docs/sweeps.md): `cohort sweep create` and `cohort agent`
@@ -178,6 +179,16 @@ ${extra}`;
     const group = await api.group(`${entity}/${project}/${trial!.trialId}`).info();
     expect(group.members.map((m) => m.rank).sort()).toEqual([0, 1]);
     expect(trial!.runId).toBe(group.members.find((m) => m.rank === 0)!.runId);
+  });
+
+  it('runs a Python trial (the cohort client): its parameter locked in run.config, run.sweep_id and get_sweep_url()', async () => {
+    const path = await create('py.yaml', yaml([2]).replace(`command: ['node', '\${program}', '\${args}']`, `command: ['/usr/bin/python3', '${PY_TRAIN}']`));
+    const { code, out, err } = await cli(['agent', path, '--heartbeat-seconds', '1'], { PYTHONPATH: join(import.meta.dirname, '../../clients/python') }).done;
+    expect(code, err).toBe(0);
+    const [trial] = (await view(path)).trials;
+    expect(trial).toMatchObject({ state: 'finished', metric: 3 + 1 / 3 - 1 });
+    const [entity, project, id] = path.split('/');
+    expect(out).toContain(`trial ${trial!.runId} ${id} ${coordinator.httpUrl}/${entity}/${project}/sweeps/${id} 2`);
   });
 
   it('runs trials in-process with the SDK: sweep() and agent(id, fn, { count })', async () => {
