@@ -1,6 +1,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import { createTestDatabase } from '../../../../test/harness/postgres-service.js';
 import { CHUNK_MAX_POINTS } from '../sqlite/history-chunks.js';
+import type { NumericSeries } from '../types.js';
 import { newRun } from '../testing/new-run.js';
 import { PG_SMALL_CHUNK, planMerges } from './pg-compaction.js';
 import { openPostgresStore, type PostgresStore } from './postgres-store.js';
@@ -51,9 +52,9 @@ describe('PostgresStore.compactHistory', () => {
     // x: 40 batches of 5 points; y: 3 batches (too few small chunks to be worth a pass); z: JSON only.
     for (let b = 0; b < 40; b++) {
       const steps = range(b * 5, b * 5 + 5);
-      const numeric = [{ key: 'x', steps, values: steps.map((s) => s * 0.5) }];
+      const numeric: NumericSeries[] = [{ key: 'x', steps, values: steps.map((s) => s * 0.5) }];
       if (b < 3) numeric.push({ key: 'y', steps, values: steps });
-      expect(await store.commitBatch(run.pk, seq, { appliedSeq: ++seq, numeric, json: [{ key: 'z', steps: steps.subarray(0, 1), values: ['"t"'] }] })).toBe(true);
+      expect(await store.commitBatch(run.pk, seq, { appliedSeq: ++seq, numeric, json: [{ key: 'z', steps: [steps[0]!], values: ['"t"'] }] })).toBe(true);
     }
     const before = await store.readHistory(run.pk);
     expect(await chunkSizes(store, run.pk, 0)).toHaveLength(40);
