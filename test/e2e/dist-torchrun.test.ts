@@ -107,7 +107,7 @@ describe('ranks started by the real torchrun', { timeout: 120_000 }, () => {
       expect(member).toMatchObject({ restartAttempt: 1, lastStep: 11, state: 'finished' });
       const rows = await (await api.run(`local/elastic/${member.runId}`)).history({ keys: ['loss'] });
       expect(rows.map((r) => r['_step'])).toEqual(Array.from({ length: 12 }, (_, s) => s));
-      expect(rows.map((r) => r['loss'])).toEqual(Array.from({ length: 12 }, (_, s) => 1000 * (s < 4 ? 0 : 1) + 10 * member.rank + 1 / (s + 1)));
+      expect(rows.map((r) => r['loss'])).toEqual(Array.from({ length: 12 }, (_, s) => 1000 * (s < 4 ? 0 : 1) + 10 * member.rank! + 1 / (s + 1)));
     }
   });
 });
