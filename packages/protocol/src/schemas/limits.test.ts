@@ -28,6 +28,11 @@ describe('limits', () => {
     expect(LIMIT_NAMES).toEqual(Object.keys(DEFAULT_LIMITS));
   });
 
+  it('keeps maxTagLength within the Run API\'s tag rule, which the engine applies', () => {
+    expect(resolveLimits({ maxTagLength: 32 }).maxTagLength).toBe(32);
+    expect(() => resolveLimits({ maxTagLength: 65 })).toThrow('Expected `maxTagLength` to be a positive integer of at most 64');
+  });
+
   it('names an unknown limit and lists the known ones', () => {
     expect(() => resolveLimits({ maxBogus: 1 } as never)).toThrow(/^Expected a limit named one of maxMessageBytes, .*maxRunsPerProject, maxKeysPerRun, maxSummaryBytes, got `maxBogus`$/);
   });

@@ -151,7 +151,8 @@ export const limitsOverrideSchema = z
     maxValueLength: positiveInt,
     maxDepth: positiveInt,
     maxTags: positiveInt,
-    maxTagLength: positiveInt,
+    // The engine checks tags by the rule (validateTags): a longer limit would let the input check pass what the engine refuses.
+    maxTagLength: positiveInt.max(MAX_TAG_LENGTH, { message: `at most ${MAX_TAG_LENGTH}, the Run API's tag rule` }),
     maxConfigJsonLength: positiveInt,
     maxNameLength: positiveInt,
     maxRemovedPaths: positiveInt,
@@ -180,7 +181,7 @@ export function resolveLimits(override: Partial<Limits> = {}): Readonly<Limits> 
       throw new TypeError(`Expected a limit named one of ${LIMIT_NAMES.join(', ')}, got \`${issue.keys.join('`, `')}\``);
     }
     const name = issue?.path.join('.') || 'limits';
-    throw new TypeError(`Expected \`${name}\` to be a positive integer (${issue?.message ?? 'invalid'})`);
+    throw new TypeError(`Expected \`${name}\` to be a positive integer${name === 'maxTagLength' ? ` of at most ${MAX_TAG_LENGTH}` : ''} (${issue?.message ?? 'invalid'})`);
   }
   const out: Limits = { ...DEFAULT_LIMITS };
   for (const [key, value] of Object.entries(parsed.data) as [keyof Limits, number | undefined][]) {
