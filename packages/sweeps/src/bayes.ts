@@ -47,7 +47,7 @@ function encode(s: Space, params: Record<string, ParamValue>): Float64Array | nu
 }
 
 function decode(s: Space, x: Float64Array): ParamValue[] {
-  return s.params.map((p, i) => fromUnit(p.spec, Array.from(x.subarray(s.offsets[i], s.offsets[i]! + unitDims(p.spec)))));
+  return s.params.map((p, i) => fromUnit(p.spec, x.subarray(s.offsets[i], s.offsets[i]! + unitDims(p.spec))));
 }
 
 /** A uniform point of the cube with every categorical one-hot. */
@@ -71,7 +71,7 @@ function snap(s: Space, x: Float64Array): Float64Array {
     const o = s.offsets[i]!;
     const coords = x.subarray(o, o + n);
     // A value outside the CDF's domain (q_log_normal rounded to 0) keeps its raw coordinates.
-    y.set(toUnit(p.spec, fromUnit(p.spec, Array.from(coords))) ?? coords, o);
+    y.set(toUnit(p.spec, fromUnit(p.spec, coords)) ?? coords, o);
   });
   return y;
 }

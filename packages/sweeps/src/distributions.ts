@@ -95,7 +95,7 @@ export function toUnit(spec: ParameterSpec, value: ParamValue): number[] | null 
 }
 
 /** The value at unit-cube coordinates (the inverse of toUnit; argmax for one-hot). */
-export function fromUnit(spec: ParameterSpec, coords: readonly number[]): ParamValue {
+export function fromUnit(spec: ParameterSpec, coords: ArrayLike<number>): ParamValue {
   if (spec.distribution === 'categorical' || spec.distribution === 'categorical_w_probabilities') {
     if (spec.values.length <= 1) return spec.values[0];
     let best = 0;
