@@ -41,7 +41,7 @@ function emit(value: unknown, indent: number): string {
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
     if (entries.length === 0) return ' {}';
-    return entries.map(([k, v]) => `\n${pad}${/^[A-Za-z_][\w.\/-]*$/.test(k) ? k : JSON.stringify(k)}:${emit(v, indent + 2)}`).join('');
+    return entries.map(([k, v]) => `\n${pad}${/^[A-Za-z_][\w./-]*$/.test(k) ? k : JSON.stringify(k)}:${emit(v, indent + 2)}`).join('');
   }
   return ` ${scalar(value)}`;
 }

@@ -20,8 +20,8 @@ describe('the CLI log format', () => {
     log.info({ component: 'coordinator', grpcAddress: '127.0.0.1:7711', note: 'two words' }, 'coordinator started');
     log.warn({ err: new Error('disk full') }, 'write failed');
     const [first, second, stack] = out.split('\n');
-    expect(first).toMatch(/^\d{2}:\d{2}:\d{2}\.\d{3} INFO  coordinator started component=coordinator grpcAddress=127\.0\.0\.1:7711 note="two words"$/);
-    expect(second).toMatch(/^\d{2}:\d{2}:\d{2}\.\d{3} WARN  write failed$/);
+    expect(first).toMatch(/^\d{2}:\d{2}:\d{2}\.\d{3} INFO {2}coordinator started component=coordinator grpcAddress=127\.0\.0\.1:7711 note="two words"$/);
+    expect(second).toMatch(/^\d{2}:\d{2}:\d{2}\.\d{3} WARN {2}write failed$/);
     expect(stack).toBe('Error: disk full');
     expect(prettyLine('not json', false)).toBe('not json');
   });
