@@ -170,7 +170,7 @@ export class ArtifactService {
     const key = { entity: p.entity ?? (entity || this.#defaultEntity), project: p.project ?? project, name: p.name };
     if (key.project === '') throw invalidArgument(`Expected a project for artifact ${JSON.stringify(path)}`);
     const version = await this.#store.artifacts.find(key, p.alias);
-    if (!version || version.state !== 'COMMITTED') throw new CohortError('NOT_FOUND', `artifact ${key.entity}/${key.project}/${key.name}:${p.alias}: not found`);
+    if (version?.state !== 'COMMITTED') throw new CohortError('NOT_FOUND', `artifact ${key.entity}/${key.project}/${key.name}:${p.alias}: not found`);
     return version;
   }
 

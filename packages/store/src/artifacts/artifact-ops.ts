@@ -351,7 +351,7 @@ export function* listLoggedArtifacts(runPk: number): SqlProgram<StoredArtifactVe
  */
 export function* linkArtifactVersion(sourcePk: number, target: ArtifactKey, aliases: readonly string[], now: number): SqlProgram<StoredArtifactVersion> {
   const source = yield* getArtifactVersion(sourcePk);
-  if (!source || source.state !== 'COMMITTED') throw new CohortError('FAILED_PRECONDITION', 'linkArtifact: the artifact is not committed yet; log or finish it first');
+  if (source?.state !== 'COMMITTED') throw new CohortError('FAILED_PRECONDITION', 'linkArtifact: the artifact is not committed yet; log or finish it first');
   const portfolioPk = yield* lockArtifact(target, source.type, now);
   const same = yield sql("SELECT pk FROM artifact_versions WHERE artifact_pk = ? AND digest = ? AND state = 'COMMITTED' LIMIT 1", portfolioPk, source.digest);
   let versionPk: number;
