@@ -122,7 +122,7 @@ class Entry {
     if (typeof value === 'number') {
       this.count += 1;
       this.total += value;
-      if (value !== value) {
+      if (Number.isNaN(value)) {
         // One NaN makes min and max NaN for good: no comparison with NaN is true.
         this.min = NaN;
         this.max = NaN;
