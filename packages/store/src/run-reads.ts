@@ -1,6 +1,6 @@
 import { alertFromRow, type AlertRow } from './alert-row.js';
 import { sql, type SqlProgram } from './artifacts/sql-program.js';
-import type { AlertScope, ProjectInfo, StoredAlert, StoredRunEvent } from './types.js';
+import type { AlertScope, ProjectInfo, RunHead, RunKey, StoredAlert, StoredRunEvent } from './types.js';
 
 /**
  * Reads of runs' projects, alerts and events written once for both SQL stores
@@ -52,4 +52,20 @@ export function* listAlerts(pk: number): SqlProgram<StoredAlert[]> {
 export function* listRunEvents(pk: number): SqlProgram<StoredRunEvent[]> {
   const rows = yield sql('SELECT id, run_pk, state, at, detail FROM run_events WHERE run_pk = ? ORDER BY id', pk);
   return rows.map((r) => ({ id: Number(r['id']), runPk: Number(r['run_pk']), state: String(r['state']), at: Number(r['at']), detail: String(r['detail']) }));
+}
+
+/** A run's pk, version and heartbeat, without its row's config and summary. */
+export function* findRunHead(key: RunKey): SqlProgram<RunHead | undefined> {
+  const rows = yield sql('SELECT pk, version, heartbeat_at FROM runs WHERE entity = ? AND project = ? AND run_id = ?', key.entity, key.project, key.runId);
+  const r = rows[0];
+  return r && { pk: Number(r['pk']), version: Number(r['version']), heartbeatAt: r['heartbeat_at'] === null ? null : Number(r['heartbeat_at']) };
+}
+
+/** The applied seq of a shared-mode writer of a run ('' is the run's own); 0 before any. */
+export function* writerAppliedSeq(pk: number, writer: string): SqlProgram<number> {
+  const rows =
+    writer === ''
+      ? yield sql('SELECT applied_seq FROM runs WHERE pk = ?', pk)
+      : yield sql('SELECT applied_seq FROM run_writers WHERE run_pk = ? AND label = ?', pk, writer);
+  return rows[0] === undefined ? 0 : Number(rows[0]['applied_seq']);
 }

@@ -32,7 +32,7 @@ import { SweepStore } from '../sweeps/sweep-store.js';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { insertValues, type Queryable } from './pg-history.js';
 import { copyHistory, readHistory, readRowSteps, truncateHistory } from '../history/history-ops.js';
-import { countRuns, lastAlert, listAlerts, listProjects, listRunEvents } from '../run-reads.js';
+import { countRuns, findRunHead, lastAlert, listAlerts, listProjects, listRunEvents, writerAppliedSeq } from '../run-reads.js';
 import type { SqlProgram } from '../artifacts/sql-program.js';
 import { SCHEMA_NAME, migratePostgres } from './pg-schema.js';
 import { filterPaths, listColumns } from '../run-list.js';
@@ -198,12 +198,7 @@ export class PostgresStore implements Store {
   }
 
   async findRunHead(key: RunKey): Promise<RunHead | undefined> {
-    const rows = await this.#query<RunHead>(
-      'finding a run',
-      'SELECT pk, version, heartbeat_at AS "heartbeatAt" FROM runs WHERE entity = $1 AND project = $2 AND run_id = $3',
-      [key.entity, key.project, key.runId],
-    );
-    return rows[0];
+    return this.#read('finding a run', findRunHead(key));
   }
 
   async getRunByPk(pk: number): Promise<StoredRun | undefined> {
@@ -307,12 +302,7 @@ export class PostgresStore implements Store {
   }
 
   async writerAppliedSeq(pk: number, writer: string): Promise<number> {
-    if (writer === '') return (await this.getRunByPk(pk))?.appliedSeq ?? 0;
-    const rows = await this.#query<{ applied_seq: number }>('reading a writer seq', 'SELECT applied_seq FROM run_writers WHERE run_pk = $1 AND label = $2', [
-      pk,
-      writer,
-    ]);
-    return rows[0]?.applied_seq ?? 0;
+    return this.#read('reading a writer seq', writerAppliedSeq(pk, writer));
   }
 
   async writerAppliedSeqs(keys: readonly { pk: number; writer: string }[]): Promise<number[]> {

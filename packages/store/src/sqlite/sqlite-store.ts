@@ -31,7 +31,7 @@ import { SqliteGroupClaims } from './sqlite-group-claims.js';
 import type { GroupClaim } from '../group-claims.js';
 import { sqliteArtifactStore, sqliteConsoleWriter, sqliteProgramDriver, sqliteProgramRunner } from './sqlite-artifacts.js';
 import { copyHistory, readHistory, readRowSteps, truncateHistory } from '../history/history-ops.js';
-import { countRuns, lastAlert, listAlerts, listProjects, listRunEvents } from '../run-reads.js';
+import { countRuns, findRunHead, lastAlert, listAlerts, listProjects, listRunEvents, writerAppliedSeq } from '../run-reads.js';
 import type { SqlProgram } from '../artifacts/sql-program.js';
 import { IdentityStore } from '../identity/identity-store.js';
 import { SweepStore } from '../sweeps/sweep-store.js';
@@ -125,13 +125,11 @@ export class SqliteStore implements Store {
     const insertVals = ['@entity', '@project', '@runId', ...fields.map((f) => `@${f}`), '@now', '@now'];
     this.#s = {
       findRun: db.prepare('SELECT * FROM runs WHERE entity = ? AND project = ? AND run_id = ?'),
-      findRunHead: db.prepare('SELECT pk, version, heartbeat_at AS heartbeatAt FROM runs WHERE entity = ? AND project = ? AND run_id = ?'),
       runByPk: db.prepare('SELECT * FROM runs WHERE pk = ?'),
       insertRun: db.prepare(`INSERT INTO runs (${insertCols.join(', ')}) VALUES (${insertVals.join(', ')})`),
       upsertWriter: db.prepare(
         'INSERT INTO run_writers (run_pk, label, applied_seq) VALUES (?, ?, ?) ON CONFLICT (run_pk, label) DO UPDATE SET applied_seq = excluded.applied_seq',
       ),
-      writerSeq: db.prepare('SELECT applied_seq FROM run_writers WHERE run_pk = ? AND label = ?'),
       keysOf: db.prepare('SELECT key_id, key FROM history_keys WHERE run_pk = ? ORDER BY key_id'),
       insertKey: db.prepare('INSERT INTO history_keys (run_pk, key_id, key) VALUES (?, ?, ?)'),
       keyIdOf: db.prepare('SELECT key_id FROM history_keys WHERE run_pk = ? AND key = ?'),
@@ -167,7 +165,7 @@ export class SqliteStore implements Store {
 
   async findRunHead(key: RunKey): Promise<RunHead | undefined> {
     this.#open();
-    return this.#s.findRunHead.get(key.entity, key.project, key.runId) as RunHead | undefined;
+    return this.#drive(findRunHead(key));
   }
 
   async findRuns(keys: readonly RunKey[]): Promise<Array<StoredRun | undefined>> {
@@ -254,12 +252,12 @@ export class SqliteStore implements Store {
 
   async writerAppliedSeq(pk: number, writer: string): Promise<number> {
     this.#open();
-    if (writer === '') return this.#runByPk(pk)?.appliedSeq ?? 0;
-    return (this.#s.writerSeq.get(pk, writer) as { applied_seq: number } | undefined)?.applied_seq ?? 0;
+    return this.#drive(writerAppliedSeq(pk, writer));
   }
 
   async writerAppliedSeqs(keys: readonly { pk: number; writer: string }[]): Promise<number[]> {
-    return Promise.all(keys.map((k) => this.writerAppliedSeq(k.pk, k.writer)));
+    this.#open();
+    return keys.map((k) => this.#drive(writerAppliedSeq(k.pk, k.writer)));
   }
 
   async rewindRun(pk: number, expectedVersion: number, afterStep: number, patch: RunPatch, event?: NewRunEvent): Promise<boolean> {
