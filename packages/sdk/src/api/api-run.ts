@@ -51,6 +51,7 @@ export interface ApiRun extends RunView {}
  * A run read through the HTTP API (W&B's `wandb.apis.public.Run`): the
  * server's fields at the time of the request, plus history access.
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the constructor assigns every RunView field (Object.assign).
 export class ApiRun {
   readonly #http: HttpClient;
   readonly #key: { entity: string; project: string; id: string };

@@ -162,7 +162,10 @@ export class RecordPump {
       this.#heartbeatOnly = false;
       this.#endStream();
     };
-    if (this.#heartbeatOnly) return park();
+    if (this.#heartbeatOnly) {
+      park();
+      return;
+    }
     if (this.#idleTimer !== undefined) return;
     this.#idleTimer = setTimeout(park, this.#o.idleMs ?? 1000);
     this.#idleTimer.unref();
