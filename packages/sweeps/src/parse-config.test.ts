@@ -136,7 +136,7 @@ parameters:
     });
     expect(found.filter((i) => i.path === 'parameters.c.probabilities')).toHaveLength(2);
     // The error's message carries them all too.
-    expect(() => parseSweepConfig('method: grid\nparameters: {a: {values: []}, b: {min: 1, max: 0}}')).toThrow(/parameters\.a\.values[^]*parameters\.b\.max/);
+    expect(() => parseSweepConfig('method: grid\nparameters: {a: {values: []}, b: {min: 1, max: 0}}')).toThrow(/parameters\.a\.values[\s\S]*parameters\.b\.max/);
   });
 
   it('requires method and parameters, and a metric for bayes and hyperband', () => {
