@@ -17,14 +17,14 @@ const PAGE_KEYS = 20;
 const BUCKETS = 1000;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-const valueOf = (k, i) => Math.sin(i / 500 + k) + (i % 100_003 === 77 ? 50 : 0);
+const valueAt = (k, i) => Math.sin(i / 500 + k) + (i % 100_003 === 77 ? 50 : 0);
 
 async function logRun(project, keys, dir) {
   const run = await init({ project, mode: 'online', dir, settings: { silent: true } });
   const names = Array.from({ length: keys }, (_, k) => `group_${k % 4}/metric_${k}`);
   const literal = new Function('i', 'v', `return { ${names.map((n, k) => `${JSON.stringify(n)}: v(${k}, i)`).join(', ')} };`);
   for (let i = 0; i < STEPS; i++) {
-    run.log(literal(i, valueOf));
+    run.log(literal(i, valueAt));
     if (i % 1000 === 999) await yieldTurn();
   }
   await run.finish();
@@ -48,7 +48,7 @@ function rawSqlite(tmp) {
   db.exec('CREATE TABLE points (step INTEGER PRIMARY KEY, value REAL)');
   const insert = db.prepare('INSERT INTO points VALUES (?, ?)');
   db.transaction(() => {
-    for (let i = 0; i < STEPS; i++) insert.run(i, valueOf(0, i));
+    for (let i = 0; i < STEPS; i++) insert.run(i, valueAt(0, i));
   })();
   const select = db.prepare('SELECT step, value FROM points ORDER BY step').raw();
   const ms = [];
@@ -66,7 +66,7 @@ function rawSqlite(tmp) {
   }
   db.close();
   const x = Float64Array.from({ length: STEPS }, (_, i) => i);
-  const y = Float64Array.from({ length: STEPS }, (_, i) => valueOf(0, i));
+  const y = Float64Array.from({ length: STEPS }, (_, i) => valueAt(0, i));
   const compute = median([0, 1, 2, 3, 4].map(() => {
     const t0 = performance.now();
     downsample(x, y, BUCKETS);
