@@ -25,28 +25,27 @@ export function pgArtifactStore(tx: PgTransaction): ArtifactStore {
 
 /** Runs a {@link SqlProgram} in one transaction on one connection (artifacts, identity). */
 export function pgProgramRunner(tx: PgTransaction): SqlProgramRunner {
-  const texts = new Map<string, string>();
-  const pgText = (text: string): string => {
-    let out = texts.get(text);
-    if (out === undefined) {
-      out = toPgPlaceholders(text);
-      if (texts.size < 256) texts.set(text, out);
-    }
-    return out;
-  };
-  return <T>(doing: string, program: SqlProgram<T>) => tx(doing, (client) => drivePgProgram(client, program, pgText));
+  return <T>(doing: string, program: SqlProgram<T>) => tx(doing, (client) => drivePgProgram(client, program));
+}
+
+/** Statement texts with `$n` placeholders, by their `?` text; bounded (the programs use a fixed set, and `IN` lists one per length). */
+const PG_TEXTS = new Map<string, string>();
+
+function pgText(text: string): string {
+  let out = PG_TEXTS.get(text);
+  if (out === undefined) {
+    out = toPgPlaceholders(text);
+    if (PG_TEXTS.size < 1024) PG_TEXTS.set(text, out);
+  }
+  return out;
 }
 
 /**
  * Drives a {@link SqlProgram} on `client` (a connection in the caller's
- * transaction, or the pool for a read that needs no snapshot), placeholders
- * rewritten by `pgText`.
+ * transaction, or the pool for a read that needs no snapshot), its `?`
+ * placeholders rewritten to `$n`.
  */
-export async function drivePgProgram<T>(
-  client: Pick<pg.ClientBase, 'query'>,
-  program: SqlProgram<T>,
-  pgText: (text: string) => string = toPgPlaceholders,
-): Promise<T> {
+export async function drivePgProgram<T>(client: Pick<pg.ClientBase, 'query'>, program: SqlProgram<T>): Promise<T> {
   let next = program.next();
   while (!next.done) {
     const step = next.value;
