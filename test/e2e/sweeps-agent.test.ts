@@ -95,7 +95,8 @@ ${extra}`;
 
   it('runs a grid of 4 trials with `cohort agent`: 4 finished trials with their metrics, locked config, the sweep done', async () => {
     const path = await create('grid.yaml', yaml([3, 1, 4, 2]));
-    const { code, out, err } = await cli(['agent', path, '--heartbeat-seconds', '1']).done;
+    // A run id left in the agent's shell does not merge the trials into one run.
+    const { code, out, err } = await cli(['agent', path, '--heartbeat-seconds', '1'], { COHORT_RUN_ID: 'leftover', COHORT_RESUME: 'allow' }).done;
     expect(code, err).toBe(0);
     const v = await view(path);
     expect(v.state).toBe('finished');

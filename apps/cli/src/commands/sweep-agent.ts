@@ -72,6 +72,9 @@ export async function sweepAgentCommand(argv: readonly string[], ctx: CliContext
       COHORT_PROJECT: ref.project,
       COHORT_ENTITY: ref.entity,
       COHORT_RUN_GROUP: next.runGroup,
+      // Each rank of each trial is a run of its own: an id or resume from the agent's shell would merge them.
+      COHORT_RUN_ID: undefined,
+      COHORT_RESUME: undefined,
       [SWEEP_ENV.sweepId]: ref.id,
       [SWEEP_ENV.trialId]: next.trialId,
       [SWEEP_ENV.params]: JSON.stringify(next.params),

@@ -95,6 +95,9 @@ export async function agent(sweepId: string, fn: (trial: TrialContext) => unknow
       [SWEEP_ENV.params]: JSON.stringify(next.params),
       COHORT_URL: client.http.baseUrl,
       COHORT_RUN_GROUP: next.runGroup,
+      // Each trial is a run of its own: an id or resume from this process's environment would merge them.
+      COHORT_RUN_ID: '',
+      COHORT_RESUME: '',
       COHORT_PROJECT: ref.project,
       COHORT_ENTITY: ref.entity,
     });
