@@ -4,6 +4,7 @@ import { Engine } from '@cohort/engine';
 import { openPostgresStore } from '@cohort/store';
 import { embeddedServer } from '../harness/embedded-server.js';
 import { createTestDatabase } from '../harness/postgres-service.js';
+import { teamKey } from '../harness/team-key.js';
 
 /**
  * The sweep routes over HTTP against a real coordinator (docs/sweeps.md):
@@ -90,6 +91,31 @@ describe('sweep routes', () => {
     } finally {
       for (const c of coordinators) await c.close();
       for (const e of engines) await e.close();
+    }
+  });
+
+  it('with API keys: a team drives its own sweeps and cannot see or touch another team\'s', async () => {
+    const keyed = await startCoordinator({ auth: 'keys', grpcPort: 0, httpPort: 0, webDir: null });
+    try {
+      const [a, b] = [await teamKey(keyed, 'ann', 'team-a'), await teamKey(keyed, 'bob', 'team-b')];
+      const call = async (key: string | undefined, method: string, path: string, body?: unknown) => {
+        const res = await fetch(`${keyed.httpUrl}/api/v1/sweeps/${path}`, {
+          method,
+          headers: { 'content-type': 'application/json', ...(key !== undefined && { authorization: `Bearer ${key}` }) },
+          ...(body !== undefined && { body: JSON.stringify(body) }),
+        });
+        return { status: res.status, body: (await res.json()) as Record<string, any> };
+      };
+      const created = await call(a, 'POST', 'team-a/p', { method: 'grid', program: 'train.py', parameters: { x: { values: [1] } } });
+      expect(created.status).toBe(200);
+      const id = created.body['id'] as string;
+      expect((await call(undefined, 'POST', 'team-a/p', { method: 'grid', parameters: { x: { values: [1] } } })).status).toBe(401);
+      expect((await call(b, 'POST', `team-a/p/${id}/next`, { agent: 'b' })).status).toBe(404);
+      expect((await call(b, 'GET', `team-a/p/${id}`)).status).toBe(404);
+      expect((await call(b, 'POST', 'team-a/p', { method: 'grid', parameters: { x: { values: [1] } } })).status).toBe(404);
+      expect((await call(a, 'POST', `team-a/p/${id}/next`, { agent: 'a' })).body['params']).toEqual({ x: 1 });
+    } finally {
+      await keyed.close();
     }
   });
 });
