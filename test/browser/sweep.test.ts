@@ -31,6 +31,7 @@ describe('the sweep page in Chromium', () => {
     sweepId = await sweep(
       {
         method: 'grid',
+        name: 'lr and optimizer',
         metric: { name: 'loss', goal: 'minimize' },
         parameters: { lr: { values: [0.1, 0.01, 0.001] }, opt: { values: ['adam', 'sgd'] }, epochs: { value: 3 } },
       },
@@ -99,5 +100,6 @@ describe('the sweep page in Chromium', () => {
     expect(rows.filter((r) => r.best).map((r) => r.trial)).toEqual([bestTrial]);
     expect(await page.locator('[data-testid=best] strong').textContent()).toBe(String(best));
     expect(await page.locator('[data-testid=trial-count]').textContent()).toBe('5 trials');
+    expect(await page.locator('h1').textContent()).toBe(`lr and optimizer sweep ${sweepId} running`);
   });
 });

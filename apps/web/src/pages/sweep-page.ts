@@ -47,8 +47,11 @@ export async function sweepPage(root: HTMLElement, entity: string, project: stri
     const best = trials.find((t) => t.runId !== '' && t.runId === s.bestRunId);
 
     clear(head);
+    const name = typeof s.config['name'] === 'string' ? s.config['name'] : '';
+    const description = typeof s.config['description'] === 'string' ? s.config['description'] : '';
     head.append(
-      h('h1', null, `sweep ${s.id} `, badge(s.state)),
+      h('h1', null, name === '' ? `sweep ${s.id} ` : `${name} `, name === '' ? null : h('span', { class: 'muted small' }, `sweep ${s.id} `), badge(s.state)),
+      description === '' ? '' : h('p', { class: 'muted' }, description),
       h(
         'div',
         { class: 'facts' },
