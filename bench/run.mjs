@@ -17,6 +17,7 @@ import { benchAbuse } from './abuse.mjs';
 import { benchPythonClient } from './python-client.mjs';
 import { benchSweeps } from './sweeps.mjs';
 import { benchSweepAgents } from './sweep-agents.mjs';
+import { benchWorkspace } from './workspace.mjs';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const tmp = mkdtempSync(join(tmpdir(), 'cohort-bench-'));
@@ -126,6 +127,7 @@ try {
   if (process.env.BENCH_ONLY !== 'ingest') await benchPythonClient(tmp);
   if (process.env.BENCH_ONLY !== 'ingest') await benchSweeps();
   if (process.env.BENCH_ONLY !== 'ingest') await benchSweepAgents();
+  if (process.env.BENCH_ONLY !== 'ingest') await benchWorkspace(tmp);
   // (e) scaled-mode fan-in (needs Redis and PostgreSQL: REDIS_URL / DATABASE_URL, or the binaries); BENCH_FANIN=0 skips it.
   if (process.env.BENCH_ONLY !== 'ingest' && process.env.BENCH_FANIN !== '0') await benchFanIn(tmp);
 } finally {

@@ -1,105 +1,180 @@
-// The project workspace (issue 17) in headless Chromium: RUNS runs × KEYS
-// metrics × STEPS steps drawn one chart per key with a line per run, beside
-// the raw fetch + JSON.parse of the same /api/v1/series bodies in the same
-// page, and the time a hover and a run's toggle take over every chart.
-//   node bench/workspace.mjs            (the issue's 100 × 20 × 100,000; long to seed)
+// npm run bench, part (k): the project workspace (issue 17) in headless
+// Chromium. RUNS runs × KEYS metrics × STEPS steps, written through the store
+// directly (no SDK, so seeding takes seconds), drawn one chart per key with a
+// line per run, beside the raw fetch + JSON.parse of the same
+// /api/v1/series requests in the same page (the very URLs the page asked
+// for, as many at once), and what a hover, a zoom (redrawn, then refetched at
+// full resolution for the range) and toggling a run in every chart take.
+//   node bench/workspace.mjs                  (the issue's 100 × 20 × 100,000)
+//   node bench/workspace.mjs --small          (100 × 20 × 10,000: a quick look)
 //   BENCH_WS_RUNS=20 BENCH_WS_KEYS=5 BENCH_WS_STEPS=5000 node bench/workspace.mjs
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setImmediate as yieldTurn } from 'node:timers/promises';
-import { init } from '@cohort/sdk';
-import { fmt, median, printTable, startServerProcess } from './lib.mjs';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { startCoordinator } from '@cohort/coordinator';
+import { Engine } from '@cohort/engine';
+import { openSqliteStore } from '@cohort/store';
+import { fmt, median, printTable } from './lib.mjs';
 
+const SMALL = process.argv.includes('--small');
 const RUNS = Number(process.env.BENCH_WS_RUNS ?? 100);
 const KEYS = Number(process.env.BENCH_WS_KEYS ?? 20);
-const STEPS = Number(process.env.BENCH_WS_STEPS ?? 100_000);
-const BUCKETS = 500;
+const STEPS = Number(process.env.BENCH_WS_STEPS ?? (SMALL ? 10_000 : 100_000));
+const REPEATS = Number(process.env.BENCH_WS_REPEATS ?? 3);
+const CHUNK = 10_000;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const PROJECT = 'bench-ws';
+/** A line on stderr of where a long run is (BENCH_WS_VERBOSE=1). */
+const progress = (line) => process.env.BENCH_WS_VERBOSE === '1' && process.stderr.write(`workspace bench: ${line}\n`);
 
-async function seed(project, dir) {
+/** Writes the runs as the engine would: one createRun, then batches of CHUNK steps × KEYS columns. */
+export async function seed(file) {
+  const store = openSqliteStore(file);
   const names = Array.from({ length: KEYS }, (_, k) => `group_${k % 4}/metric_${k}`);
-  const literal = new Function('i', 'r', `return { ${names.map((n, k) => `${JSON.stringify(n)}: Math.sin(i / 500 + ${k}) + r / 10`).join(', ')} };`);
+  const summary = Object.fromEntries(names.map((n) => [n, 0]));
   const ids = [];
-  for (let r = 0; r < RUNS; r++) {
-    const run = await init({ project, mode: 'online', dir: join(dir, String(r)), settings: { silent: true, systemMetricsSeconds: 0, console: 'off' } });
-    for (let i = 0; i < STEPS; i++) {
-      run.log(literal(i, r));
-      if (i % 1000 === 999) await yieldTurn();
+  const steps = new Float64Array(CHUNK);
+  try {
+    for (let r = 0; r < RUNS; r++) {
+      const run = await store.createRun({
+        entity: 'local', project: PROJECT, runId: `ws-${String(r).padStart(3, '0')}`, name: `run-${r}`, state: 'finished', exitCode: 0,
+        group: '', jobType: '', rank: null, worldSize: null, localRank: null, node: '', tags: [], notes: '',
+        configJson: JSON.stringify({ lr: 1e-4 * ((r % 5) + 1), seed: r }), summaryJson: JSON.stringify(summary), summaryStateJson: '', metricsJson: '[]',
+        startTime: 1.7e9, endTime: 1.7e9 + STEPS, heartbeatAt: 1.7e9 + STEPS, runtime: STEPS, runtimeBase: 0, openedAt: 1.7e9,
+        lastStep: STEPS - 1, appliedSeq: 0, sweepId: '', host: '', mode: 'online', forkedFrom: '', resumed: false,
+      });
+      let version = run.version;
+      for (let s0 = 0, seq = 1; s0 < STEPS; s0 += CHUNK, seq++) {
+        const n = Math.min(CHUNK, STEPS - s0);
+        for (let i = 0; i < n; i++) steps[i] = s0 + i;
+        const numeric = names.map((key, k) => {
+          const values = new Float64Array(n);
+          for (let i = 0; i < n; i++) values[i] = Math.exp(-(s0 + i) / (STEPS / 3)) * (1 + r / RUNS) + 0.05 * Math.sin((s0 + i) / 300 + k + r);
+          return { key, steps: steps.subarray(0, n), values };
+        });
+        if (!(await store.commitBatch(run.pk, version++, { appliedSeq: seq, numeric }))) throw new Error(`run ${r}: batch ${seq} refused`);
+      }
+      ids.push(run.runId);
     }
-    await run.finish();
-    ids.push(run.id);
+  } finally {
+    await store.close();
   }
   return { ids, names };
 }
 
-async function measure(httpUrl, project, ids, names) {
+async function measure(httpUrl, ids) {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const m = { draw: [], raw: [], bytes: [], hover: [], zoom: [], zoomFull: [], toggle: [] };
   try {
-    const draw = [];
-    const raw = [];
-    const hover = [];
-    const toggle = [];
-    for (let r = 0; r < 3; r++) {
+    for (let r = 0; r < REPEATS; r++) {
       const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-      await page.goto(`${httpUrl}/local/${project}/workspace?runs=${ids.join(',')}`, { waitUntil: 'commit' });
-      await page.waitForFunction(() => window.__cohort?.ready?.workspace === true, undefined, { timeout: 600_000, polling: 10 });
-      draw.push(await page.evaluate(() => performance.now()));
+      await page.goto(`${httpUrl}/local/${PROJECT}/workspace?runs=${ids.join(',')}`, { waitUntil: 'commit' });
+      await page.waitForFunction(() => window.__cohort?.ready?.workspace === true, undefined, { timeout: 900_000, polling: 10 });
+      m.draw.push(await page.evaluate(() => performance.now()));
+      progress(`repeat ${r + 1}: drawn in ${fmt(m.draw.at(-1))} ms`);
       const charts = await page.evaluate(() => Object.keys(window.__cohort.charts).length);
       if (charts !== KEYS) throw new Error(`expected ${KEYS} charts, got ${charts}`);
-      raw.push(await page.evaluate(async ({ project, ids, names, buckets }) => {
+      // Raw: the same series requests the page made, as many at once, each body fetched and parsed.
+      const raw = await page.evaluate(async () => {
+        const urls = performance.getEntriesByType('resource').map((e) => e.name).filter((u) => u.includes('/api/v1/series/'));
         const t0 = performance.now();
         let next = 0;
+        let bytes = 0;
         const worker = async () => {
-          while (next < names.length) {
-            const key = names[next++];
-            await (await fetch(`/api/v1/series/local/${project}?runs=${ids.join(',')}&key=${encodeURIComponent(key)}&xAxis=_step&buckets=${buckets}&band=0`)).json();
+          while (next < urls.length) {
+            const text = await (await fetch(urls[next++])).text();
+            bytes += text.length;
+            JSON.parse(text);
           }
         };
         await Promise.all([worker(), worker(), worker(), worker()]);
-        return performance.now() - t0;
-      }, { project, ids, names, buckets: BUCKETS }));
-      // A hover: the cursor moved on one chart (uPlot updates its legend with every run's value).
-      hover.push(await page.evaluate(() => {
+        return { ms: performance.now() - t0, bytes, requests: urls.length };
+      });
+      if (raw.requests !== KEYS) throw new Error(`the page made ${raw.requests} series requests, expected ${KEYS}`);
+      m.raw.push(raw.ms);
+      progress(`repeat ${r + 1}: raw ${fmt(raw.ms)} ms`);
+      m.bytes.push(raw.bytes);
+      // Hover: the cursor moved over one chart; the legend shows every run's value.
+      m.hover.push(await page.evaluate(() => {
         const u = Object.values(window.__cohort.charts)[0].uplot;
         const t0 = performance.now();
         for (let i = 0; i < 20; i++) u.setCursor({ left: 50 + i * 10, top: 50 });
         return (performance.now() - t0) / 20;
       }));
-      // Toggling a run: its line hidden in every chart.
-      toggle.push(await page.evaluate(() => {
+      // Toggling a run: its chip clicked, its line hidden in every chart (redrawn before the next task).
+      m.toggle.push(await page.evaluate(async () => {
         const t0 = performance.now();
-        for (const c of Object.values(window.__cohort.charts)) c.uplot.setSeries(1, { show: false });
+        document.querySelector('[data-testid=toggle-run]').click();
+        await new Promise((resolve) => setTimeout(resolve, 0));
         return performance.now() - t0;
       }));
+      // Zoom into the middle tenth of one chart: redrawn at once, then the range refetched at full resolution.
+      const zoom = await page.evaluate(async () => {
+        const [id, c] = Object.entries(window.__cohort.charts)[0];
+        const xs = c.uplot.data[0];
+        const lo = xs[0] + (xs[xs.length - 1] - xs[0]) * 0.45;
+        const hi = xs[0] + (xs[xs.length - 1] - xs[0]) * 0.55;
+        window.__cohort.ready[`zoom:${id}`] = false;
+        const t0 = performance.now();
+        c.uplot.setScale('x', { min: lo, max: hi });
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        const drawn = performance.now() - t0;
+        while (window.__cohort.ready[`zoom:${id}`] !== true) {
+          if (performance.now() - t0 > 300_000) throw new Error(`zoom of ${id}: not drawn at full resolution after 300 s`);
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        }
+        return { drawn, full: performance.now() - t0 };
+      });
+      m.zoom.push(zoom.drawn);
+      m.zoomFull.push(zoom.full);
       await page.close();
     }
-    return { draw: median(draw), raw: median(raw), hover: median(hover), toggle: median(toggle) };
   } finally {
     await browser.close();
   }
+  return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, median(v)]));
 }
 
-if (!existsSync(CHROMIUM)) {
-  console.log(`workspace bench: skipped, no Chromium at ${CHROMIUM}`);
-  process.exit(0);
+export async function benchWorkspace(tmp) {
+  if (!existsSync(CHROMIUM)) {
+    console.log(`\nworkspace bench: skipped, no Chromium at ${CHROMIUM}`);
+    return;
+  }
+  const file = join(tmp, 'workspace.db');
+  const t0 = performance.now();
+  const { ids } = await seed(file);
+  const seeded = (performance.now() - t0) / 1000;
+  const engine = new Engine(openSqliteStore(file));
+  const coordinator = await startCoordinator({ engine, grpcPort: 0, httpPort: 0 });
+  try {
+    const m = await measure(coordinator.httpUrl, ids);
+    printTable(
+      `(k) workspace of ${RUNS} runs × ${KEYS} metrics × ${fmt(STEPS)} steps (${fmt((RUNS * KEYS * STEPS) / 1e6)} M points, written in ${fmt(seeded, 1)} s) in headless Chromium, median of ${REPEATS}`,
+      ['path', 'ms', 'target'],
+      [
+        ['navigation → every chart drawn (a line per run)', fmt(m.draw), `<= 2 × raw (${fmt(2 * m.raw)})`],
+        [`raw: fetch + JSON.parse of the same ${KEYS} /api/v1/series requests (${fmt(m.bytes / 1e6, 1)} MB)`, fmt(m.raw), ''],
+        ['draw / raw', fmt(m.draw / m.raw, 2), '<= 2'],
+        ['hover (cursor moved on one chart, legend of every run)', fmt(m.hover, 1), '< 50'],
+        ['zoom one chart into a tenth of its range (redrawn)', fmt(m.zoom, 1), '< 50'],
+        ['zoom: the range refetched at full resolution and drawn', fmt(m.zoomFull), ''],
+        ['toggle a run (its chip clicked; charts in view redrawn, the rest as they scroll in)', fmt(m.toggle, 1), '< 50'],
+      ],
+    );
+  } finally {
+    await coordinator.close();
+    await engine.close();
+  }
 }
-const tmp = mkdtempSync(join(tmpdir(), 'cohort-bench-ws-'));
-const server = await startServerProcess(join(tmp, 'server'));
-try {
-  process.env.COHORT_URL = server.httpUrl;
-  const t0 = Date.now();
-  const { ids, names } = await seed('bench-ws', join(tmp, 'runs'));
-  console.log(`seeded ${RUNS} runs × ${KEYS} metrics × ${fmt(STEPS)} steps in ${fmt((Date.now() - t0) / 1000, 1)} s`);
-  const m = await measure(server.httpUrl, 'bench-ws', ids, names);
-  printTable(`workspace of ${RUNS} runs × ${KEYS} metrics × ${fmt(STEPS)} steps in headless Chromium (median of 3)`, ['path', 'ms', 'target'], [
-    ['navigation → every chart drawn (a line per run)', fmt(m.draw), `<= 2 × raw (${fmt(2 * m.raw)})`],
-    ['raw: fetch + JSON.parse of the same /api/v1/series bodies', fmt(m.raw), ''],
-    ['hover (cursor moved on one chart, legend of every run)', fmt(m.hover, 1), '< 50'],
-    ['toggle a run in every chart', fmt(m.toggle, 1), '< 50'],
-  ]);
-} finally {
-  await server.stop();
-  rmSync(tmp, { recursive: true, force: true });
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const tmp = mkdtempSync(join(tmpdir(), 'cohort-bench-ws-'));
+  try {
+    await benchWorkspace(tmp);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }

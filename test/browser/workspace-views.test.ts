@@ -139,6 +139,8 @@ describe('the project workspace views in Chromium', () => {
     for (const key of ['train/loss', 'epoch']) expect((await chart(page, key)).shown).toEqual([false, true]);
     expect(new URL(page.url()).searchParams.get('hide')).toBe(ids[0]);
     expect(await page.locator('.ws-card[data-key="train/loss"] [data-testid=hover] .ws-hover-row:not([hidden]) .name').allTextContents()).toEqual(['step', 'run-b']);
+    // Off the chart the panel shows each run's last value.
+    expect(await page.locator('.ws-card[data-key="train/loss"] [data-testid=hover] .ws-hover-row:not([hidden]) .value').allTextContents()).toEqual(['last', String(Number(lossOf(1, LONG - 1).toPrecision(6)))]);
     await page.reload();
     await ready(page);
     expect((await chart(page, 'train/loss')).shown).toEqual([false, true]);

@@ -70,11 +70,22 @@ function gutter(self: uPlot, values: string[] | null, axisIdx: number, cycleNum:
   let size = (axis.ticks?.size ?? 10) + (axis.gap ?? 5) + 4;
   const longest = (values ?? []).reduce((acc, v) => (String(v).length > acc.length ? String(v) : acc), '');
   if (longest !== '') {
-    self.ctx.font = Array.isArray(axis.font) ? axis.font[0] : (axis.font ?? '12px system-ui');
-    size += self.ctx.measureText(longest).width / (window.devicePixelRatio || 1);
+    const font = Array.isArray(axis.font) ? axis.font[0] : (axis.font ?? '12px system-ui');
+    const key = `${font}\n${longest}`;
+    let width = TEXT_WIDTHS.get(key);
+    if (width === undefined) {
+      // Setting a canvas font parses it: measured once per font and label, not per chart and draw.
+      self.ctx.font = font;
+      width = self.ctx.measureText(longest).width / (window.devicePixelRatio || 1);
+      if (TEXT_WIDTHS.size < 4096) TEXT_WIDTHS.set(key, width);
+    }
+    size += width;
   }
   return Math.ceil(size);
 }
+
+/** Widths of axis labels measured, by font and text. */
+const TEXT_WIDTHS = new Map<string, number>();
 
 /** Tick labels of a y (or plain numeric x) axis: SI prefixes or scientific as the range needs. */
 function numberTicks(self: uPlot, splits: number[], axisIdx: number, _space: number, incr: number): string[] {

@@ -76,33 +76,38 @@ export function workspaceChart(container: HTMLElement, id: string, lines: RunLin
   let showingFull = true;
   let chart: WorkspaceChart | undefined;
   options.hooks = {
-    setCursor: [
-      (u) => {
-        const i = u.cursor.idx;
-        panel.x.textContent = i === null || i === undefined ? '—' : formatX(u, u.data[0][i] ?? null);
-        for (let s = 0; s < panel.rows.length; s++) {
-          const v = i === null || i === undefined ? null : (u.data[s + 1]![i] as number | null | undefined);
-          panel.rows[s]!.lastChild!.textContent = yValue(u, v);
-        }
-      },
-    ],
-    setScale: [
-      (u, key) => {
-        if (key !== 'x' || swapping || chart === undefined) return;
-        const { min, max } = u.scales['x']!;
-        const xs = full[0];
-        const cur = u.data[0];
-        if (min === undefined || max === undefined || xs.length === 0 || cur.length === 0) return;
-        // The range of the data drawn (set with it, also after a swap): not a zoom.
-        if (min <= cur[0]! && max >= cur[cur.length - 1]!) {
-          zoomedIn = !showingFull;
-          return;
-        }
-        zoomedIn = min > xs[0]! || max < xs[xs.length - 1]!;
-        if (zoomedIn) hooks.onZoom?.(chart, min, max);
-      },
-    ],
+    setCursor: [(u) => paint(u)],
+    setData: [(u) => paint(u)],
+    setSeries: [(u) => paint(u)],
   };
+  /** Fills the hover panel: the values at the cursor, or each run's last value off the chart. */
+  const paint = (u: uPlot): void => {
+    const i = u.cursor.idx;
+    // Off the chart: each run's last value.
+    panel.x.textContent = i === null || i === undefined ? 'last' : formatX(u, u.data[0][i] ?? null);
+    for (let s = 0; s < panel.rows.length; s++) {
+      const ys = u.data[s + 1]! as ArrayLike<number | null | undefined>;
+      let v = i === null || i === undefined ? null : ys[i];
+      if (i === null || i === undefined) for (let j = ys.length - 1; j >= 0 && (v === null || v === undefined); j--) v = ys[j];
+      panel.rows[s]!.lastChild!.textContent = yValue(u, v);
+    }
+  };
+  options.hooks.setScale = [
+    (u, key) => {
+      if (key !== 'x' || swapping || chart === undefined) return;
+      const { min, max } = u.scales['x']!;
+      const xs = full[0];
+      const cur = u.data[0];
+      if (min === undefined || max === undefined || xs.length === 0 || cur.length === 0) return;
+      // The range of the data drawn (set with it, also after a swap): not a zoom.
+      if (min <= cur[0]! && max >= cur[cur.length - 1]!) {
+        zoomedIn = !showingFull;
+        return;
+      }
+      zoomedIn = min > xs[0]! || max < xs[xs.length - 1]!;
+      if (zoomedIn) hooks.onZoom?.(chart, min, max);
+    },
+  ];
   options.cursor = {
     drag: { x: true, y: false },
     bind: {
@@ -119,6 +124,7 @@ export function workspaceChart(container: HTMLElement, id: string, lines: RunLin
   };
   const base = mount(container, id, options, full);
   container.appendChild(panel.el);
+  paint(base.uplot);
   let labels = lines.map((l) => l.label);
   chart = {
     ...base,

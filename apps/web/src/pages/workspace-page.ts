@@ -149,13 +149,15 @@ export async function workspacePage(root: HTMLElement, entity: string, project: 
   const zoomIn = async (c: WorkspaceChart, key: string, xAxis: string, runs: readonly RunView[], series: RunsSeries, min: number, max: number): Promise<void> => {
     window.__cohort.ready[`zoom:${c.id}`] = false;
     const bucketed = runs.some((r) => series.runs[r.id]?.downsampled === true);
-    if (xAxis === '_step' && bucketed) {
-      const range = { minStep: Math.max(0, Math.floor(min)), maxStep: Math.max(0, Math.ceil(max)) };
-      const zoomed = await fetchSeries(key, xAxis, runs.map((r) => r.id), range);
-      if (signal.aborted || !c.zoomed()) return;
-      c.update(linesOf(zoomed, runs), true);
+    try {
+      if (xAxis === '_step' && bucketed) {
+        const range = { minStep: Math.max(0, Math.floor(min)), maxStep: Math.max(0, Math.ceil(max)) };
+        const zoomed = await fetchSeries(key, xAxis, runs.map((r) => r.id), range);
+        if (!signal.aborted && c.zoomed()) c.update(linesOf(zoomed, runs), true);
+      }
+    } finally {
+      window.__cohort.ready[`zoom:${c.id}`] = true;
     }
-    window.__cohort.ready[`zoom:${c.id}`] = true;
   };
 
   /** Keys of the cards in view: a toggle redraws those at once, the others when they come into view. */
