@@ -1,7 +1,16 @@
 import { CohortError, generateRunId, parseJson, stringifyJson, type NextTrialView, type SweepView } from '@cohort/protocol';
 import type { StoredSweep, StoredTrial, Store, SweepKey, SweepState, TrialState } from '@cohort/store';
 import { buildCommand, paramImportance, parseSweepConfig, suggest, SweepConfigError, trialsToStop, type SweepConfig, type Trial } from '@cohort/sweeps';
+import { KeyedBatcher } from './next-batcher.js';
 import { primaryRun, trialHistory, trialMetric, trialRuns } from './trial-runs.js';
+
+/** What an agent asks `next` with. */
+export interface NextRequest {
+  agent: string;
+  heartbeatSeconds: number;
+  interpreter?: string | undefined;
+  env?: string | undefined;
+}
 
 /** Heartbeats a trial may miss before it counts as crashed. */
 const MISSED_HEARTBEATS = 3;
@@ -60,6 +69,7 @@ export class SweepController {
   readonly #store: Store;
   readonly #httpUrl: () => string;
   readonly #now: () => number;
+  readonly #batcher = new KeyedBatcher<{ key: SweepKey; req: NextRequest }, NextTrialView>((_, batch) => this.#nextBatch(batch[0]!.key, batch.map((b) => b.req)));
 
   constructor(store: Store, httpUrl: () => string, now: () => number = () => Date.now() / 1000) {
     this.#store = store;
@@ -101,22 +111,35 @@ export class SweepController {
     return { id: key.id, state: after.state };
   }
 
-  /** The next trial for an agent: each suggestion goes to exactly one agent. */
-  async next(key: SweepKey, req: { agent: string; heartbeatSeconds: number; interpreter?: string | undefined; env?: string | undefined }): Promise<NextTrialView> {
+  /**
+   * The next trial for an agent: each suggestion goes to exactly one agent.
+   * Agents asking one sweep at once are decided together, a batch per
+   * transaction (`next-batcher.ts`).
+   */
+  async next(key: SweepKey, req: NextRequest): Promise<NextTrialView> {
+    return this.#batcher.submit(JSON.stringify([key.entity, key.project, key.id]), { key, req });
+  }
+
+  async #nextBatch(key: SweepKey, reqs: readonly NextRequest[]): Promise<NextTrialView[]> {
     const { config } = await this.#sweep(key);
-    const next = await this.#store.sweeps.next(key, this.#now(), { agent: req.agent, timeoutSeconds: req.heartbeatSeconds * MISSED_HEARTBEATS }, (_sweep, trials) => {
+    const agents = reqs.map((r) => ({ agent: r.agent, timeoutSeconds: r.heartbeatSeconds * MISSED_HEARTBEATS }));
+    const decide = (_sweep: StoredSweep, trials: readonly StoredTrial[]) => {
       const s = suggest(config, trials.map(toTrial), { seed: seedOf(key.id, trials.length) });
       return s === null ? null : stringifyJson(s.params);
-      // Bayes imputing a failed trial's latest value reads metric histories; nothing else does.
-    }, config.method === 'bayes' && config.metric?.impute === 'latest');
-    if ('none' in next) {
-      const state = (await this.#store.sweeps.get(key))?.state ?? 'stopped';
-      if (next.none === 'done' || next.none === 'stopped') return { done: true, state };
-      return { wait: true, state, retryAfterMs: WAIT_MS };
-    }
-    const params = parseJson(next.trial.paramsJson) as Record<string, unknown>;
-    const command = buildCommand(config, { params, ...(req.interpreter !== undefined && { interpreter: req.interpreter }), ...(req.env !== undefined && { env: req.env }) });
-    return { trialId: next.trial.id, runGroup: next.trial.id, params, command };
+    };
+    // Bayes imputing a failed trial's latest value reads metric histories; nothing else does.
+    const answers = await this.#store.sweeps.next(key, this.#now(), agents, decide, config.method === 'bayes' && config.metric?.impute === 'latest');
+    const state = answers.some((a) => 'none' in a) ? ((await this.#store.sweeps.get(key))?.state ?? 'stopped') : 'running';
+    return answers.map((next, i): NextTrialView => {
+      if ('none' in next) {
+        if (next.none === 'done' || next.none === 'stopped') return { done: true, state };
+        return { wait: true, state, retryAfterMs: WAIT_MS };
+      }
+      const req = reqs[i]!;
+      const params = parseJson(next.trial.paramsJson) as Record<string, unknown>;
+      const command = buildCommand(config, { params, ...(req.interpreter !== undefined && { interpreter: req.interpreter }), ...(req.env !== undefined && { env: req.env }) });
+      return { trialId: next.trial.id, runGroup: next.trial.id, params, command };
+    });
   }
 
   /** Refreshes a trial's metric (and, for early termination, its history) from its runs. */

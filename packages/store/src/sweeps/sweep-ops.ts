@@ -145,62 +145,74 @@ export function* setSweepState(key: SweepKey, from: readonly SweepState[], to: S
 }
 
 /**
- * The next trial of a sweep for one agent, in one transaction under the
- * sweep's lock: stale trials are counted crashed first, then `decide` sees
- * the sweep and every trial (their histories only `withHistory`) and answers
- * the parameters (JSON) of the next one, or null when the search has nothing
- * more to try (the sweep is then `finished` once no trial runs).
+ * The next trials of a sweep, one per agent asking, in one transaction under
+ * the sweep's lock: stale trials are counted crashed first, then for each
+ * agent in turn `decide` sees the sweep and every trial (those just handed
+ * out included; histories only `withHistory`) and answers the parameters
+ * (JSON) of its trial, or null when the search has nothing more to try (the
+ * sweep is then `finished` once no trial runs). One answer per agent, in order.
  */
-export function* nextTrial(
+export function* nextTrials(
   key: SweepKey,
   now: number,
-  agent: NewTrial,
+  agents: readonly NewTrial[],
   decide: (sweep: StoredSweep, trials: readonly StoredTrial[]) => string | null,
   withHistory = false,
-): SqlProgram<NextTrial> {
+): SqlProgram<NextTrial[]> {
   yield pgOnly('SELECT pg_advisory_xact_lock(?, hashtext(?))', SWEEP_LOCK_CLASS, keyOf(key).join('\u0001'));
   const sweep = yield* getSweep(key);
   if (!sweep) throw new CohortError('NOT_FOUND', `sweep ${key.entity}/${key.project}/${key.id} does not exist`);
   yield* expire(key, now);
-  if (sweep.state === 'paused') return { none: 'paused' };
-  if (sweep.state === 'finished') return { none: 'done' };
-  if (sweep.state !== 'running') return { none: 'stopped' };
+  const none = (why: 'done' | 'paused' | 'stopped' | 'waiting'): NextTrial[] => agents.map(() => ({ none: why }));
+  if (sweep.state === 'paused') return none('paused');
+  if (sweep.state === 'finished') return none('done');
+  if (sweep.state !== 'running') return none('stopped');
   const trials = yield* listTrials(key, withHistory);
-  const paramsJson = decide(sweep, trials);
-  if (paramsJson === null) {
-    if (trials.some((t) => t.state === 'running')) return { none: 'waiting' };
-    yield sql(`UPDATE sweeps SET state = 'finished', updated_at = ? WHERE ${K}`, now, ...keyOf(key));
-    return { none: 'done' };
+  const out: NextTrial[] = [];
+  let seq = trials.reduce((m, t) => Math.max(m, t.seq), 0);
+  for (const agent of agents) {
+    const paramsJson = decide(sweep, trials);
+    if (paramsJson === null) {
+      if (trials.some((t) => t.state === 'running')) {
+        out.push({ none: 'waiting' });
+        continue;
+      }
+      yield sql(`UPDATE sweeps SET state = 'finished', updated_at = ? WHERE ${K}`, now, ...keyOf(key));
+      while (out.length < agents.length) out.push({ none: 'done' });
+      return out;
+    }
+    seq++;
+    const trial: StoredTrial = {
+      id: `${key.id}-${seq}`,
+      seq,
+      paramsJson,
+      state: 'running',
+      agent: agent.agent,
+      stopRequested: false,
+      metric: null,
+      historyJson: '',
+      exitCode: null,
+      timeoutSeconds: agent.timeoutSeconds,
+      startedAt: now,
+      heartbeatAt: now,
+      endedAt: null,
+    };
+    yield sql(
+      `INSERT INTO sweep_trials (entity, project, sweep_id, seq, id, params_json, state, agent, stop_requested, history_json, timeout_s, started_at, heartbeat_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'running', ?, 0, '', ?, ?, ?)`,
+      ...keyOf(key),
+      seq,
+      trial.id,
+      paramsJson,
+      agent.agent,
+      agent.timeoutSeconds,
+      now,
+      now,
+    );
+    trials.push(trial);
+    out.push({ trial });
   }
-  const seq = trials.reduce((m, t) => Math.max(m, t.seq), 0) + 1;
-  const trial: StoredTrial = {
-    id: `${key.id}-${seq}`,
-    seq,
-    paramsJson,
-    state: 'running',
-    agent: agent.agent,
-    stopRequested: false,
-    metric: null,
-    historyJson: '',
-    exitCode: null,
-    timeoutSeconds: agent.timeoutSeconds,
-    startedAt: now,
-    heartbeatAt: now,
-    endedAt: null,
-  };
-  yield sql(
-    `INSERT INTO sweep_trials (entity, project, sweep_id, seq, id, params_json, state, agent, stop_requested, history_json, timeout_s, started_at, heartbeat_at)
-     VALUES (?, ?, ?, ?, ?, ?, 'running', ?, 0, '', ?, ?, ?)`,
-    ...keyOf(key),
-    seq,
-    trial.id,
-    paramsJson,
-    agent.agent,
-    agent.timeoutSeconds,
-    now,
-    now,
-  );
-  return { trial };
+  return out;
 }
 
 /** A heartbeat of a running trial; the trial as it is after (`undefined` when unknown). */

@@ -12,7 +12,7 @@ export const MAX_SWEEPS_LISTED = 1000;
  *
  * @example
  * await store.sweeps.create({ entity: 'local', project: 'p', id: 'abc', configJson: '{}', state: 'running', createdAt: now, updatedAt: now });
- * const next = await store.sweeps.next({ entity: 'local', project: 'p', id: 'abc' }, now, { agent: 'a1', timeoutSeconds: 60 }, () => '{"lr":0.1}');
+ * const [next] = await store.sweeps.next({ entity: 'local', project: 'p', id: 'abc' }, now, [{ agent: 'a1', timeoutSeconds: 60 }], () => '{"lr":0.1}');
  */
 export class SweepStore {
   readonly #run: SqlProgramRunner;
@@ -52,9 +52,13 @@ export class SweepStore {
     return this.#run(`set sweep ${key.id} ${to}`, ops.setSweepState(key, from, to, now, stopRunning));
   }
 
-  /** The next trial for one agent, decided once under the sweep's lock (see `nextTrial`); `decide` sees histories only `withHistory`. */
-  next(key: SweepKey, now: number, agent: NewTrial, decide: (sweep: StoredSweep, trials: readonly StoredTrial[]) => string | null, withHistory = false): Promise<NextTrial> {
-    return this.#run(`next trial of ${key.id}`, ops.nextTrial(key, now, agent, decide, withHistory));
+  /**
+   * The next trials for agents asking at once, one per agent in order,
+   * decided in one transaction under the sweep's lock (see `nextTrials`);
+   * `decide` sees histories only `withHistory`.
+   */
+  next(key: SweepKey, now: number, agents: readonly NewTrial[], decide: (sweep: StoredSweep, trials: readonly StoredTrial[]) => string | null, withHistory = false): Promise<NextTrial[]> {
+    return this.#run(`next trials of ${key.id}`, ops.nextTrials(key, now, agents, decide, withHistory));
   }
 
   /** Heartbeats a running trial; answers the trial after. */
