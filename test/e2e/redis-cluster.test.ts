@@ -7,15 +7,16 @@ import { startCoordinator, type Coordinator } from '@cohort/coordinator';
 import { Api, init } from '@cohort/sdk';
 import { startWorker, type CohortWorker } from '@cohort/worker';
 import { createTestDatabase, type TestDatabase } from '../harness/postgres-service.js';
-import { startRedisCluster, type RedisCluster } from '../harness/redis-cluster-service.js';
+import { startRedisCluster } from '../harness/redis-cluster-service.js';
+import { startRedisSentinel } from '../harness/redis-sentinel-service.js';
 
 /**
  * The queue on a real Redis Cluster (redis-server --cluster-enabled on
- * loopback ports, joined with redis-cli --cluster create): the fan-in path
- * end to end, SDK → coordinator → BullMQ on the cluster → worker →
- * PostgreSQL, and a master killed in the middle of it.
+ * loopback ports, joined with redis-cli --cluster create) and behind a real
+ * Redis Sentinel: the fan-in path end to end, SDK → coordinator → BullMQ →
+ * worker → PostgreSQL, and a master killed in the middle of it.
  */
-describe('the queue on Redis Cluster', () => {
+describe('the queue on Redis Cluster and Sentinel', () => {
   let cleanup: Array<() => Promise<unknown>> = [];
   afterEach(async () => {
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
@@ -24,19 +25,19 @@ describe('the queue on Redis Cluster', () => {
   });
 
   /** A cluster, a database, one coordinator and one worker on them; the prefix is hash-tagged by the servers. */
-  async function deployment(cluster: RedisCluster): Promise<{ coordinator: Coordinator; worker: CohortWorker; db: TestDatabase; prefix: string; runsDir: string }> {
+  async function deployment(redis: { url: string }): Promise<{ coordinator: Coordinator; worker: CohortWorker; db: TestDatabase; prefix: string; runsDir: string }> {
     const db = await createTestDatabase(inject('databaseUrl'));
     cleanup.push(() => db.drop());
     const prefix = `t-${randomUUID().slice(0, 8)}`;
     const runsDir = await mkdtemp(join(tmpdir(), 'cohort-cluster-runs-'));
     cleanup.push(() => rm(runsDir, { recursive: true, force: true }));
-    const worker = await startWorker({ redisUrl: cluster.url, postgresUrl: db.url, prefix, concurrency: 4, lockDurationMs: 5000, shutdownTimeoutMs: 2000 });
+    const worker = await startWorker({ redisUrl: redis.url, postgresUrl: db.url, prefix, concurrency: 4, lockDurationMs: 5000, shutdownTimeoutMs: 2000 });
     cleanup.push(() => worker.close());
     const coordinator = await startCoordinator({
       grpcPort: 0,
       httpPort: 0,
       shutdownTimeoutMs: 1000,
-      scaled: { redisUrl: cluster.url, postgresUrl: db.url, prefix, depthPollMs: 50, lostJobCheckMs: 500, jobTimeoutMs: 20_000 },
+      scaled: { redisUrl: redis.url, postgresUrl: db.url, prefix, depthPollMs: 50, lostJobCheckMs: 500, jobTimeoutMs: 20_000 },
     });
     cleanup.push(() => coordinator.close());
     process.env['COHORT_URL'] = coordinator.httpUrl;
@@ -61,35 +62,47 @@ describe('the queue on Redis Cluster', () => {
     expect(slots.size).toBe(1);
   }, 120_000);
 
+  /** Four ranks log 240 steps each; `kill` runs at step 80. Then every step must be stored once, with its value. */
+  async function fanInThroughAKill(coordinator: Coordinator, runsDir: string, project: string, kill: () => Promise<void>): Promise<void> {
+    const runs = await Promise.all(
+      Array.from({ length: 4 }, (_, r) => init({ project, id: `rank-${r}`, reinit: 'create_new', dir: runsDir, settings: { silent: true, systemMetricsSeconds: 0 } })),
+    );
+    const steps = 240;
+    for (let step = 0; step < steps; step++) {
+      for (const [r, run] of runs.entries()) run.log({ value: r * 100_000 + step, step });
+      if (step === 80) await kill();
+      // About 50 steps a second per rank, so the kill lands in the middle of the streams.
+      if (step % 8 === 0) await new Promise((r) => setTimeout(r, 150));
+    }
+    await Promise.all(runs.map((run) => run.finish()));
+    const api = new Api({ baseUrl: coordinator.httpUrl });
+    for (const [r, run] of runs.entries()) {
+      const rows = await (await api.run(`${project}/${run.id}`)).history({ keys: ['value'] });
+      // Every step once, in order, with its own value: nothing lost, nothing doubled.
+      expect(rows.map((row) => row['_step'])).toEqual(Array.from({ length: steps }, (_, i) => i));
+      expect(rows.map((row) => row['value'])).toEqual(Array.from({ length: steps }, (_, i) => r * 100_000 + i));
+    }
+  }
+
   it('loses and doubles nothing when the master of the queue is killed during fan-in', async () => {
     const cluster = await startRedisCluster({ masters: 3, replicasPerMaster: 1 });
     cleanup.push(() => cluster.stop());
     const { coordinator, prefix, runsDir } = await deployment(cluster);
     const master = await cluster.masterOf(`{${prefix}}`);
-    const runs = await Promise.all(
-      Array.from({ length: 4 }, (_, r) => init({ project: 'failover', id: `rank-${r}`, reinit: 'create_new', dir: runsDir, settings: { silent: true, systemMetricsSeconds: 0 } })),
-    );
-    const steps = 400;
-    let killed = false;
-    for (let step = 0; step < steps; step++) {
-      for (const [r, run] of runs.entries()) run.log({ value: r * 100_000 + step, step });
-      if (step === 120) {
-        cluster.nodes.find((n) => n.port === master)!.kill();
-        killed = true;
-      }
-      // About 40 steps a second per rank, so the kill lands in the middle of a stream.
-      if (step % 8 === 0) await new Promise((r) => setTimeout(r, 200));
-    }
-    expect(killed).toBe(true);
-    await Promise.all(runs.map((run) => run.finish()));
+    await fanInThroughAKill(coordinator, runsDir, 'failover', async () => cluster.nodes.find((n) => n.port === master)!.kill());
     await cluster.waitHealthy();
+    // A replica took the slot over.
     expect(await cluster.masterOf(`{${prefix}}`)).not.toBe(master);
-    const api = new Api({ baseUrl: coordinator.httpUrl });
-    for (const [r, run] of runs.entries()) {
-      const rows = await (await api.run(`failover/${run.id}`)).history({ keys: ['value'] });
-      // Every step once, in order, with its own value: nothing lost, nothing doubled.
-      expect(rows.map((row) => row['_step'])).toEqual(Array.from({ length: steps }, (_, i) => i));
-      expect(rows.map((row) => row['value'])).toEqual(Array.from({ length: steps }, (_, i) => r * 100_000 + i));
-    }
+  }, 240_000);
+
+  it('follows the master Redis Sentinel names, through a failover during fan-in', async () => {
+    const sentinel = await startRedisSentinel();
+    cleanup.push(() => sentinel.stop());
+    const { coordinator, runsDir } = await deployment(sentinel);
+    let killed = 0;
+    await fanInThroughAKill(coordinator, runsDir, 'sentinel', async () => {
+      killed = await sentinel.killMaster();
+    });
+    expect(await sentinel.masterPort()).not.toBe(killed);
   }, 240_000);
 });

@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createConnection } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -54,7 +54,7 @@ export async function startRedisCluster(o: { masters?: number; replicasPerMaster
   };
   try {
     for (let i = 0; i < masters * (1 + replicas); i++) {
-      const port = await freePort();
+      const port = await clusterPort(ports);
       ports.push(port);
       const child = spawn(
         server,
@@ -64,6 +64,8 @@ export async function startRedisCluster(o: { masters?: number; replicasPerMaster
           '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--logfile', '',
           // The slots still served keep answering while a killed master's slots move to its replica.
           '--cluster-require-full-coverage', 'no',
+          // A replica syncs at once (the default waits 5 s for more replicas): one not yet synced is never elected.
+          '--repl-diskless-sync-delay', '0',
         ],
         { stdio: ['ignore', 'ignore', 'pipe'] },
       );
@@ -97,7 +99,12 @@ export async function startRedisCluster(o: { masters?: number; replicasPerMaster
       for (;;) {
         const live = ports.filter((_, i) => children[i]!.exitCode === null && children[i]!.signalCode === null);
         const states = await Promise.all(live.map((p) => cli(p, 'cluster', 'info').catch(() => '')));
-        if (states.every((s) => s.includes('cluster_state:ok'))) return;
+        // Every node knows every other (a replica not yet known to all cannot be elected), every slot is served,
+        // and every replica has synced with its master (one that never did cannot take over).
+        const ok = (s: string) => s.includes('cluster_state:ok') && s.includes(`cluster_known_nodes:${ports.length}`) && s.includes('cluster_slots_ok:16384');
+        const links = await Promise.all(live.map((p) => cli(p, 'info', 'replication').catch(() => '')));
+        const synced = links.every((l) => !l.includes('role:slave') || l.includes('master_link_status:up'));
+        if (states.every(ok) && synced) return;
         if (Date.now() > deadline) throw new Error(`the Redis Cluster is not healthy after ${timeoutMs} ms: ${states.map((s) => /cluster_state:\w+/.exec(s)?.[0] ?? 'no answer').join(', ')}`);
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -111,6 +118,28 @@ export async function startRedisCluster(o: { masters?: number; replicasPerMaster
     throw err;
   }
   return cluster;
+}
+
+/**
+ * A free port whose cluster bus port (port + 10000) is free too, clashing
+ * with no port or bus port already taken.
+ */
+async function clusterPort(taken: readonly number[]): Promise<number> {
+  const used = new Set(taken.flatMap((p) => [p, p + 10_000]));
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = await freePort();
+    if (port > 55_535 || used.has(port) || used.has(port + 10_000)) continue;
+    if (await canListen(port + 10_000)) return port;
+  }
+  throw new Error('no free port pair (port, port + 10000) for a Redis Cluster node');
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 async function waitForPort(port: number, child: ChildProcess): Promise<void> {
