@@ -10,7 +10,8 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = Object.freeze({
     Runs an embedded coordinator (SQLite and files under DIR, default ./cohort-data).
     With --redis and --postgres (or COHORT_REDIS_URL and COHORT_POSTGRES_URL) it runs in scaled mode:
     runs live in PostgreSQL and record batches go to a BullMQ queue (Redis key prefix NAME, default cohort)
-    that \`cohort worker\`s apply. Prints "cohort server ready grpc=HOST:PORT http=URL data=DIR"
+    that \`cohort worker\`s apply; --redis also takes redis+cluster://HOST:PORT,... and
+    redis+sentinel://HOST:PORT/MASTER (docs/scaling.md). Prints "cohort server ready grpc=HOST:PORT http=URL data=DIR"
     (scaled: "... mode=scaled prefix=NAME") once serving; logs go to stderr.
     Ports default to 7711 (gRPC) and 7712 (HTTP, also /metrics, /healthz, /readyz); 0 picks free ones.
     --advertise-host names the host clients should dial (a load balancer). Ctrl-C or SIGTERM stops it.
@@ -34,7 +35,9 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = Object.freeze({
   worker: `cohort worker --redis URL --postgres URL [--concurrency N] [--host HOST] [--http-port PORT] [--prefix NAME]
                 [--lock-duration-ms MS] [--limit NAME=VALUE ...]
     Applies the record batches that scaled-mode coordinators queue (flags default to COHORT_REDIS_URL,
-    COHORT_POSTGRES_URL and COHORT_QUEUE_PREFIX), N at once (default 4).
+    COHORT_POSTGRES_URL and COHORT_QUEUE_PREFIX), N at once (default 4). --redis: redis://HOST:PORT, a Redis Cluster
+    (redis+cluster://HOST:PORT,HOST:PORT,...; the prefix is hash-tagged, {NAME}) or a Sentinel-named master
+    (redis+sentinel://HOST:PORT,.../MASTER), the same URL as the coordinators'.
     Serves /metrics, /healthz and /readyz on PORT (default 7713; 0 picks a free one).
     --lock-duration-ms (COHORT_LOCK_DURATION_MS, at least 1000, default 30000): a killed worker's jobs go to
     another worker this long after it died.
