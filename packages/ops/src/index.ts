@@ -12,4 +12,4 @@ export { startParts, NOTHING_TO_STOP, type Deadline, type Part, type PartsLog, t
 export { formatHostPort, httpServerPart, listenHttp } from './http-part.js';
 export { OptionsError, parseOptions } from './option-rules.js';
 export { coordinatorOptionsSchema, scaledModeOptionsSchema, workerOptionsSchema, type CheckedCoordinatorOptions, type CheckedWorkerOptions } from './server-options.js';
-export { REDIS_URL_FORMS, REDIS_URL_PATTERN, parseRedisUrl, queueConnection, queuePrefixFor, redactRedisUrl, type QueueConnection, type RedisRole, type RedisTarget } from './redis-connection.js';
+export { REDIS_URL_FORMS, REDIS_URL_PATTERN, parseRedisUrl, queueConnection, queuePrefixFor, redactRedisUrl, type QueueConnection, type QueueRedisOptions, type RedisRole, type RedisTarget } from './redis-connection.js';

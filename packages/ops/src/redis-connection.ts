@@ -1,4 +1,4 @@
-import { Cluster, type RedisOptions } from 'ioredis';
+import { Cluster } from 'ioredis';
 
 /**
  * The Redis behind the queues, from one URL:
@@ -80,10 +80,26 @@ export type RedisRole =
   /** Workers and event listeners (blocking commands): wait for Redis as long as it takes. */
   | 'blocking';
 
+/** The options BullMQ connects one server or a Sentinel-named master with (ioredis options). */
+export interface QueueRedisOptions {
+  url?: string;
+  maxRetriesPerRequest?: number | null;
+  enableOfflineQueue?: boolean;
+  sentinels?: Array<{ host: string; port: number }>;
+  name?: string;
+  db?: number;
+  username?: string;
+  password?: string;
+  sentinelPassword?: string;
+  tls?: object;
+  sentinelTLS?: object;
+  enableTLSForSentinelMode?: boolean;
+}
+
 /** A BullMQ `connection` option, and how to release what it holds. */
 export interface QueueConnection {
   /** Options for one server or Sentinel (BullMQ connects and closes), or a Cluster client. */
-  readonly connection: (RedisOptions & { url?: string }) | Cluster;
+  readonly connection: QueueRedisOptions | Cluster;
   /** Closes the Cluster client (BullMQ leaves a client it was handed open); nothing for the other kinds. Idempotent. */
   close(): Promise<void>;
 }
@@ -95,7 +111,7 @@ export interface QueueConnection {
  */
 export function queueConnection(url: string, role: RedisRole): QueueConnection {
   const target = parseRedisUrl(url);
-  const behaviour: RedisOptions = role === 'blocking' ? { maxRetriesPerRequest: null } : { maxRetriesPerRequest: 1, enableOfflineQueue: false };
+  const behaviour: QueueRedisOptions = role === 'blocking' ? { maxRetriesPerRequest: null } : { maxRetriesPerRequest: 1, enableOfflineQueue: false };
   switch (target.kind) {
     case 'single':
       return { connection: { ...behaviour, url }, close: async () => {} };
