@@ -46,6 +46,8 @@ async function postJson(url, body) {
 /** One sweep, `AGENTS` agents asking at once across `urls` (round robin). */
 async function agentsAtOnce(urls) {
   const { id } = await postJson(`${urls[0]}/api/v1/sweeps/local/bench`, CONFIG);
+  // Warm-up, not measured: the connections and the server's code paths.
+  await burst(AGENTS, (i) => fetch(`${urls[i % urls.length]}/api/v1/health`).then((r) => r.json()));
   const next = await burst(AGENTS, (i) => postJson(`${urls[i % urls.length]}/api/v1/sweeps/local/bench/${id}/next`, { agent: `agent-${i}`, heartbeatSeconds: 60 }));
   const trials = next.bodies.filter((b) => typeof b.trialId === 'string');
   const health = await burst(AGENTS, (i) => fetch(`${urls[i % urls.length]}/api/v1/health`).then((r) => r.json()));

@@ -123,8 +123,15 @@ export class SweepController {
   async #nextBatch(key: SweepKey, reqs: readonly NextRequest[]): Promise<NextTrialView[]> {
     const { config } = await this.#sweep(key);
     const agents = reqs.map((r) => ({ agent: r.agent, timeoutSeconds: r.heartbeatSeconds * MISSED_HEARTBEATS }));
+    // One batch decides with one list of trials that grows as it hands them out: each is parsed once.
+    const parsed = new WeakMap<StoredTrial, Trial>();
+    const asTrial = (t: StoredTrial): Trial => {
+      let trial = parsed.get(t);
+      if (!trial) parsed.set(t, (trial = toTrial(t)));
+      return trial;
+    };
     const decide = (_sweep: StoredSweep, trials: readonly StoredTrial[]) => {
-      const s = suggest(config, trials.map(toTrial), { seed: seedOf(key.id, trials.length) });
+      const s = suggest(config, trials.map(asTrial), { seed: seedOf(key.id, trials.length) });
       return s === null ? null : stringifyJson(s.params);
     };
     // Bayes imputing a failed trial's latest value reads metric histories; nothing else does.
