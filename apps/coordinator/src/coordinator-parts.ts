@@ -196,6 +196,7 @@ export function housekeepingPart(ctx: CoordinatorContext): Part {
           }),
         );
       }
+      tasks.push(...ctx.served.assets.tasks);
       if (tasks.length === 0) return NOTHING_TO_STOP;
       const taskLog = opts.logger.child({ component: 'housekeeping' });
       const running = scaled ? await startSharedTasks(tasks, { redisUrl: scaled.redisUrl, prefix: scaled.prefix, log: taskLog }) : startLocalTasks(tasks, taskLog);
