@@ -64,11 +64,6 @@ export const urlFlag = z.string().refine((text) => /^https?:\/\/[^\s/]+/i.test(t
   message: 'expected an http:// or https:// URL',
 });
 
-/** A flag holding a redis:// (or rediss://) URL. */
-export const redisUrlFlag = z.string().refine((text) => /^rediss?:\/\/\S+$/i.test(text), {
-  message: 'expected a redis:// URL (redis://host:6379)',
-});
-
 /** A flag holding a postgres:// (or postgresql://) URL. */
 export const postgresUrlFlag = z.string().refine((text) => /^postgres(ql)?:\/\/\S+$/i.test(text), {
   message: 'expected a postgres:// URL (postgres://user:password@host:5432/db)',
