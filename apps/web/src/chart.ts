@@ -66,7 +66,6 @@ interface DrawnAxis {
 /** A gutter as wide as its longest label (plus ticks and gap), so `165,000` is never clipped to `.65,000`. */
 function gutter(self: uPlot, values: string[] | null, axisIdx: number, cycleNum: number): number {
   const axis = self.axes[axisIdx] as unknown as DrawnAxis;
-  if (cycleNum > 1 && axis._size !== undefined) return axis._size;
   let size = (axis.ticks?.size ?? 10) + (axis.gap ?? 5) + 4;
   const longest = (values ?? []).reduce((acc, v) => (String(v).length > acc.length ? String(v) : acc), '');
   if (longest !== '') {
@@ -81,7 +80,8 @@ function gutter(self: uPlot, values: string[] | null, axisIdx: number, cycleNum:
     }
     size += width;
   }
-  return Math.ceil(size);
+  // Later layout cycles may write longer labels (`0.10` then `0.100`): a gutter only grows, so the cycles converge.
+  return Math.ceil(cycleNum > 1 ? Math.max(size, axis._size ?? 0) : size);
 }
 
 /** Widths of axis labels measured, by font and text. */
