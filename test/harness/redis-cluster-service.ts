@@ -1,9 +1,10 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { stopChild, waitForPort } from './child-process.js';
 import { freePort } from './free-port.js';
 import { which } from './which.js';
 
@@ -70,7 +71,7 @@ export async function startRedisCluster(o: { masters?: number; replicasPerMaster
         { stdio: ['ignore', 'ignore', 'pipe'] },
       );
       children.push(child);
-      await waitForPort(port, child);
+      await waitForPort(port, child, `redis-server (cluster node on ${port})`);
     }
     await run(cliBin, ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes'], { timeout: 60_000 });
   } catch (err) {
@@ -139,38 +140,5 @@ function canListen(port: number): Promise<boolean> {
     const server = createServer();
     server.once('error', () => resolve(false));
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-async function waitForPort(port: number, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`redis-server (cluster node on ${port}) exited with code ${child.exitCode}`);
-    if (await canConnect(port)) return;
-    if (Date.now() > deadline) throw new Error(`redis-server did not listen on port ${port} within 10 s`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
   });
 }

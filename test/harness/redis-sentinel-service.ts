@@ -1,9 +1,9 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { stopChild, waitForPort } from './child-process.js';
 import { freePort } from './free-port.js';
 import { which } from './which.js';
 
@@ -40,7 +40,7 @@ export async function startRedisSentinel(): Promise<RedisSentinel> {
   const start = async (port: number, args: string[]) => {
     const child = spawn(server, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     children.set(port, child);
-    await waitForPort(port, child);
+    await waitForPort(port, child, `redis-server on ${port}`);
   };
   const cli = async (port: number, ...args: string[]) => (await run(cliBin, ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: 10_000 })).stdout;
   try {
@@ -87,37 +87,4 @@ export async function startRedisSentinel(): Promise<RedisSentinel> {
     await stop();
     throw err;
   }
-}
-
-async function waitForPort(port: number, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`redis-server on ${port} exited with code ${child.exitCode}`);
-    if (await canConnect(port)) return;
-    if (Date.now() > deadline) throw new Error(`redis-server did not listen on port ${port} within 10 s`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }

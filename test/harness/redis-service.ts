@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createConnection } from 'node:net';
+import { spawn } from 'node:child_process';
+import { stopChild, waitForPort } from './child-process.js';
 import { dockerRuns } from './docker.js';
 import { freePort } from './free-port.js';
 import { which } from './which.js';
@@ -51,7 +51,7 @@ export async function startPrivateRedis(binary: string, port?: number): Promise<
   child.stderr?.on('data', (chunk: Buffer) => {
     if (stderr.length < 4096) stderr += chunk.toString();
   });
-  await waitForPort(port, child, () => stderr);
+  await waitForPort(port, child, 'redis-server', () => stderr);
   return {
     url: `redis://127.0.0.1:${port}`,
     source: 'redis-server',
@@ -73,40 +73,4 @@ async function startContainerRedis(): Promise<RedisService> {
       await container.stop();
     },
   };
-}
-
-async function waitForPort(port: number, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}: ${output()}`);
-    if (await canConnect(port)) return;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`redis-server did not listen on port ${port} within 10 s: ${output()}`);
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }

@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { stopChild, waitForPort } from './child-process.js';
 import { freePort } from './free-port.js';
 
 /** A private S3 API server for a test file, and how to stop it. */
@@ -40,7 +40,7 @@ export async function startS3(bucket = 'cohort-test'): Promise<S3Service> {
     if (stderr.length < 4096) stderr += chunk.toString();
   });
   try {
-    await waitForPort(port, child, () => stderr);
+    await waitForPort(port, child, 's3rver', () => stderr, 20_000);
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;
@@ -56,40 +56,4 @@ export async function startS3(bucket = 'cohort-test'): Promise<S3Service> {
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-async function waitForPort(port: number, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`s3rver exited with code ${child.exitCode}: ${output()}`);
-    if (await canConnect(port)) return;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`s3rver did not listen on port ${port} within 20 s: ${output()}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
