@@ -10,6 +10,7 @@ import { init } from '@cohort/sdk';
 import { fmt, median, printTable, startServerProcess } from './lib.mjs';
 import { benchQuery } from './query.mjs';
 import { benchBlobs } from './blobs.mjs';
+import { benchBlobsS3 } from './blobs-s3.mjs';
 import { benchFanIn } from './fan-in.mjs';
 import { benchBadRecords } from './bad-records.mjs';
 import { benchRunList } from './run-list.mjs';
@@ -121,6 +122,7 @@ try {
   ]);
   if (process.env.BENCH_ONLY !== 'ingest') await benchQuery(tmp);
   if (process.env.BENCH_ONLY !== 'ingest') await benchBlobs(tmp);
+  if (process.env.BENCH_ONLY !== 'ingest') await benchBlobsS3(tmp);
   if (process.env.BENCH_ONLY !== 'ingest') await benchBadRecords(tmp);
   if (process.env.BENCH_ONLY !== 'ingest') await benchRunList(tmp);
   if (process.env.BENCH_ONLY !== 'ingest') await benchAbuse(tmp);
