@@ -1,26 +1,8 @@
-import { createServer } from 'node:http';
-import { Queue, Worker } from 'bullmq';
 import { pino, type Logger } from 'pino';
-import { Engine } from '@cohort/engine';
-import { BATCH_QUEUE, CohortError, resolveLimits, type Limits } from '@cohort/protocol';
-import { PostgresStore, openPostgresStore, type Store } from '@cohort/store';
-import {
-  createOpsRoutes,
-  formatHostPort,
-  httpServerPart,
-  NOTHING_TO_STOP,
-  parseOptions,
-  queueConnection,
-  queuePrefixFor,
-  startParts,
-  workerOptionsSchema,
-  type CheckedWorkerOptions,
-  type Deadline,
-  type Part,
-  type ReadinessCheck,
-  type StartedParts,
-} from '@cohort/ops';
-import { createBatchProcessor } from './batch-processor.js';
+import { CohortError, resolveLimits, type Limits } from '@cohort/protocol';
+import type { Store } from '@cohort/store';
+import { parseOptions, startParts, workerOptionsSchema, type CheckedWorkerOptions, type Part, type StartedParts } from '@cohort/ops';
+import { httpPart, queuePart, storePart, workerPart, type WorkerContext } from './worker-parts.js';
 import { WorkerMetrics } from './worker-metrics.js';
 
 /** Options of {@link startWorker}. */
@@ -122,128 +104,29 @@ export async function startWorker(options: WorkerOptions): Promise<CohortWorker>
   const log = opts.logger.child({ component: 'worker' });
   const metrics = new WorkerMetrics();
   let state: WorkerState = 'running';
-  let completed = 0;
-  let failedAttempts = 0;
-  let active = 0;
-  let httpUrl: string | undefined;
-  const checks: ReadinessCheck[] = [];
-  // Set by the parts as they start, in the order of `parts`.
-  let engine!: Engine;
+  const counts = { active: 0, completed: 0, failedAttempts: 0 };
 
-  const storeP: Part = {
-    name: 'store',
-    start: async () => {
-      const store =
-        options.store ??
-        (await openPostgresStore(opts.postgresUrl!, {
-          // One connection per job in progress, and a spare for readiness probes.
-          max: opts.concurrency + 2,
-          ...(opts.postgresSchema !== undefined && { schema: opts.postgresSchema }),
-        }));
-      // The worker applies the batches, so the per-run bounds are its own to enforce (docs/SECURITY.md, "Limits").
-      const opened = new Engine(store, { defaultEntity: opts.defaultEntity, maxKeysPerRun: opts.limits.maxKeysPerRun, maxSummaryBytes: opts.limits.maxSummaryBytes });
-      engine = opened;
-      if (store instanceof PostgresStore) checks.push({ name: 'postgres', check: () => store.pool.query('SELECT 1') });
-      return options.store === undefined ? { stop: () => opened.close() } : NOTHING_TO_STOP;
-    },
+  const ctx: WorkerContext = {
+    options,
+    opts,
+    log,
+    metrics,
+    checks: [],
+    live: () => state === 'running',
+    counts,
+    // Filled in by the parts as they start, in the order of `parts`.
+    served: { httpUrl: undefined } as WorkerContext['served'],
   };
-
-  // /metrics, /healthz and /readyz.
-  const httpP = (port: number): Part => {
-    const ops = createOpsRoutes({ registry: metrics.registry, live: () => state === 'running', checks });
-    const server = createServer((req, res) => {
-      if (!ops(req, res)) {
-        res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' });
-        res.end(JSON.stringify({ error: { code: 'NOT_FOUND', message: `no route for ${JSON.stringify(req.url ?? '/')}; a worker serves /metrics, /healthz and /readyz` } }));
-      }
-    });
-    return httpServerPart('http', server, opts.httpHost, port, (bound) => (httpUrl = `http://${formatHostPort(opts.httpHost, bound)}`));
-  };
-
-  // Only for the depth gauge and readiness: fail fast rather than queue commands while Redis is down.
-  const queueP: Part = {
-    name: 'queue',
-    start: async () => {
-      const connection = queueConnection(opts.redisUrl, 'fail-fast');
-      const opened = new Queue(BATCH_QUEUE, { prefix: queuePrefixFor(opts.redisUrl, opts.prefix), connection: connection.connection });
-      opened.on('error', (err) => log.debug({ err }, 'queue connection error'));
-      // A cluster's client was handed to BullMQ, which leaves it open: closed after the queue.
-      const close = () => opened.close().finally(() => connection.close());
-      try {
-        await opened.waitUntilReady();
-      } catch (err) {
-        await close().catch(() => undefined);
-        throw err;
-      }
-      metrics.labelledGauge('cohort_queue_jobs', 'Jobs in the batch queue, by state.', ['queue', 'state'], async () =>
-        Object.entries(await opened.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed')).map(([s, n]) => [{ queue: BATCH_QUEUE, state: s }, n]),
-      );
-      checks.push({ name: 'redis', check: () => opened.getJobCounts('waiting') });
-      return { stop: close };
-    },
-  };
-
-  const workerP: Part = {
-    name: 'worker',
-    start: async () => {
-      const { retryInitialMs, retryMaxMs } = opts;
-      const apply = createBatchProcessor({ engine, limits: opts.limits, log, metrics });
-      // Workers wait for Redis as long as it takes (BullMQ requires this of blocking connections).
-      const connection = queueConnection(opts.redisUrl, 'blocking');
-      const worker = new Worker(
-        BATCH_QUEUE,
-        async (job) => {
-          active++;
-          try {
-            return await apply(job);
-          } finally {
-            active--;
-          }
-        },
-        {
-          prefix: queuePrefixFor(opts.redisUrl, opts.prefix),
-          connection: connection.connection,
-          concurrency: opts.concurrency,
-          autorun: false,
-          lockDuration: opts.lockDurationMs,
-          // BullMQ looks for lapsed locks every stalledInterval (30 s by default): without this, a small
-          // lockDuration alone would still leave a killed worker's jobs waiting up to 30 s.
-          stalledInterval: Math.min(30_000, opts.lockDurationMs),
-          settings: {
-            // Exponential with full jitter, capped: many runs waiting on one database do not retry in lockstep.
-            backoffStrategy: (attemptsMade: number) => Math.round(Math.random() * Math.min(retryMaxMs, retryInitialMs * 2 ** Math.max(0, attemptsMade - 1))),
-          },
-        },
-      );
-      worker.on('error', (err) => log.warn({ err }, 'worker connection error'));
-      worker.on('completed', () => completed++);
-      worker.on('failed', () => failedAttempts++);
-      // Stop taking jobs; let those in progress commit, up to the deadline (then their locks lapse and they are retried).
-      const stop = async (deadline: Deadline) => {
-        if ((await Promise.race([worker.close(), deadline])) === 'timeout') await worker.close(true);
-        await connection.close();
-      };
-      try {
-        void worker.run().catch((err: unknown) => log.error({ err }, 'worker stopped'));
-        await worker.waitUntilReady();
-      } catch (err) {
-        await worker.close(true).catch(() => undefined);
-        await connection.close().catch(() => undefined);
-        throw err;
-      }
-      return { stop };
-    },
-  };
-
-  metrics.gauge('cohort_worker_active_jobs', 'Batch jobs this worker is applying now.', () => active);
+  metrics.gauge('cohort_worker_active_jobs', 'Batch jobs this worker is applying now.', () => counts.active);
   metrics.gauge('cohort_worker_concurrency', 'Batch jobs this worker applies at once at most.', () => opts.concurrency);
-  const parts: Part[] = [storeP, ...(opts.httpPort !== undefined ? [httpP(opts.httpPort)] : []), queueP, workerP];
+  const parts: Part[] = [storePart(ctx), ...(opts.httpPort !== undefined ? [httpPart(ctx, opts.httpPort)] : []), queuePart(ctx), workerPart(ctx)];
   let started: StartedParts;
   try {
     started = await startParts(parts, { what: 'worker', log, shutdownTimeoutMs: opts.shutdownTimeoutMs });
   } catch (err) {
     throw err instanceof CohortError ? err : new CohortError('UNAVAILABLE', `cannot start the worker: ${(err as Error).message}`, { cause: err });
   }
+  const httpUrl = ctx.served.httpUrl;
   log.info({ concurrency: opts.concurrency, prefix: opts.prefix, redis: redact(opts.redisUrl), ...(httpUrl !== undefined && { httpUrl }) }, 'worker started');
 
   let closing: Promise<void> | undefined;
@@ -263,7 +146,7 @@ export async function startWorker(options: WorkerOptions): Promise<CohortWorker>
   return {
     httpUrl,
     concurrency: opts.concurrency,
-    stats: () => ({ state, concurrency: opts.concurrency, active, completed, failedAttempts }),
+    stats: () => ({ state, concurrency: opts.concurrency, ...counts }),
     metrics: () => metrics.registry.metrics(),
     close,
     [Symbol.asyncDispose]: close,
