@@ -144,7 +144,9 @@ ${extra}`;
 
   it('stops a bad trial early (hyperband): the trial and its run say stopped by the sweep', async () => {
     const path = await create('hb.yaml', yaml([1, 1.5, 100], 'early_terminate:\n  type: hyperband\n  min_iter: 2\n  eta: 2\n'));
-    const { code, err } = await cli(['agent', path, '--heartbeat-seconds', '1', '--grace-seconds', '5']).done;
+    // Hyperband compares a trial at a band only with trials that reached it: the good ones log 16 values, and the bad
+    // one logs slowly enough that heartbeats (every second) see it between bands 2 and 16.
+    const { code, err } = await cli(['agent', path, '--heartbeat-seconds', '1', '--grace-seconds', '5'], { GOOD_STEPS: '16', BAD_STEP_MS: '300' }).done;
     expect(code, err).toBe(0);
     const v = await view(path);
     expect(v.trials.map((t) => t.state)).toEqual(['finished', 'finished', 'stopped']);
