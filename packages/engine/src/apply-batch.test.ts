@@ -170,6 +170,15 @@ describe('Engine.applyBatch', () => {
     expect((await engine.runEvents({ ...RUN, runId: 'pre' })).map((e) => e.state)).toEqual(['running', 'preempting', 'preempted']);
   });
 
+  it('keeps a run its sweep stopped stopped when the exit its SIGTERM caused comes after', async () => {
+    await using engine = makeEngine();
+    await engine.openRun(openRequest());
+    const run = (await engine.store.findRun(RUN))!;
+    await engine.store.updateRun(run.pk, { state: 'stopped' }, { event: { state: 'stopped', at: 1, detail: 'stopped by sweep s (trial s-1)' } });
+    await engine.applyBatch(RUN, [new RecordLog().exit(143)]);
+    expect((await engine.getRun(RUN))?.state).toBe('stopped');
+  });
+
   it('suppresses an alert with the same title within its wait duration', async () => {
     await using engine = makeEngine();
     await engine.openRun(openRequest());

@@ -580,12 +580,14 @@ function finishNumeric(map: Map<string, SeriesBuilder>): NumericSeries[] {
 /**
  * The state an exit record leaves a run in (docs/sdk.md, how a run ends):
  * crashed when the process vanished, finished on exit code 0, killed on
- * SIGINT, preempted when it was preempting, else failed; the detail names the
- * exit code, the signal and the error.
+ * SIGINT, preempted when it was preempting, else failed; a run its sweep
+ * stopped stays stopped. The detail names the exit code, the signal and the error.
  */
 export function exitState(exit: ExitMessage, state: RunState): { next: RunState; detail: string } {
   const signal = exit.signal ?? '';
   const error = exit.error ?? '';
+  // A sweep stopped the run (docs/sweeps.md): the exit its SIGTERM caused, arriving after, does not undo that.
+  if (state === 'stopped') return { next: 'stopped', detail: `an exit after its sweep stopped it (exit code ${exit.exitCode}${signal === '' ? '' : `, ${signal}`})` };
   if (exit.crashed === true) return { next: 'crashed', detail: 'the process vanished without an exit (kill -9, the OOM killer); its WAL was uploaded' };
   const code = `exit code ${exit.exitCode}${signal === '' ? '' : ` (${signal})`}`;
   const detail = error === '' ? code : `${code}: ${error}`;
