@@ -141,6 +141,9 @@ describe('blobs on S3-compatible object storage', () => {
       await new AssetClient(keyed.grpcAddress, { apiKey: owner }).uploadMissing([{ localPath: await file('owners.txt', body), digest: sha(body), size: body.length }]);
       const get = (key: string) => fetch(`${keyed.httpUrl}/api/v1/blobs/${sha(body)}`, { redirect: 'manual', headers: { authorization: `Bearer ${key}` } });
       expect((await get(owner)).status).toBe(302);
+      // Followed with the key: fetch drops the Authorization header on the hop to the object store, as S3 needs.
+      const followed = await fetch(`${keyed.httpUrl}/api/v1/blobs/${sha(body)}`, { headers: { authorization: `Bearer ${owner}` } });
+      expect({ redirected: followed.redirected, status: followed.status, body: await followed.text() }).toEqual({ redirected: true, status: 200, body: 'only for the owners' });
       expect((await get(other)).status).toBe(404);
       expect((await fetch(`${keyed.httpUrl}/api/v1/blobs/${sha(body)}`, { redirect: 'manual' })).status).toBe(401);
     } finally {
