@@ -31,7 +31,7 @@ export function deriveGroupState(members: readonly StoredRun[], stalledAt: numbe
     if (stalledAt !== null) return 'stalled';
     return states.some((s) => s === 'crashed' || s === 'failed') ? 'degraded' : 'running';
   }
-  for (const s of ['failed', 'crashed', 'preempted', 'killed'] as const) if (states.includes(s)) return s;
+  for (const s of ['failed', 'crashed', 'preempted', 'killed', 'stopped'] as const) if (states.includes(s)) return s;
   return 'finished';
 }
 

@@ -3,7 +3,7 @@ import { runStateSchema } from './runs.js';
 import { int, num, seconds } from './values.js';
 
 /** A group's state, derived from its members' states. */
-export const groupStateSchema = z.enum(['pending', 'running', 'degraded', 'stalled', 'finished', 'failed', 'crashed', 'preempted', 'killed']);
+export const groupStateSchema = z.enum(['pending', 'running', 'degraded', 'stalled', 'finished', 'failed', 'crashed', 'preempted', 'killed', 'stopped']);
 export type GroupState = z.infer<typeof groupStateSchema>;
 
 /** One member (rank) of a group, with its progress. */
