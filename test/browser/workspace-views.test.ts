@@ -136,6 +136,8 @@ describe('the project workspace views in Chromium', () => {
     const page = await open(`?runs=${ids.slice(0, 2).join(',')}`);
     expect((await chart(page, 'train/loss')).shown).toEqual([true, true]);
     await page.click(`[data-testid=workspace-runs] .run-chip[data-key="${ids[0]}"] [data-testid=toggle-run]`);
+    // The charts in view are redrawn one a frame.
+    await page.waitForFunction(() => window.__cohort.ready['toggle'] === true);
     for (const key of ['train/loss', 'epoch']) expect((await chart(page, key)).shown).toEqual([false, true]);
     expect(new URL(page.url()).searchParams.get('hide')).toBe(ids[0]);
     expect(await page.locator('.ws-card[data-key="train/loss"] [data-testid=hover] .ws-hover-row:not([hidden]) .name').allTextContents()).toEqual(['step', 'run-b']);

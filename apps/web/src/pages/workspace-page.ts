@@ -22,6 +22,7 @@ interface RunsSeries {
 }
 
 const isLive = (r: RunView): boolean => r.state === 'running' || r.state === 'preempting';
+const liveText = (running: number): string => (running > 0 ? ` · ● live (${running} running)` : '');
 
 /**
  * `/:entity/:project/workspace?runs=a,b`: runs compared. One chart per
@@ -50,7 +51,7 @@ export async function workspacePage(root: HTMLElement, entity: string, project: 
   root.append(header, controls, legend, chartsEl);
   header.append(
     h('h1', null, `${project} workspace`),
-    h('p', { class: 'muted' }, `${selected.length} runs compared · `, h('a', { href: `/${encodeURIComponent(entity)}/${encodeURIComponent(project)}`, 'data-link': true }, 'choose runs in the runs table'), ' · ', h('span', { 'data-testid': 'live' })),
+    h('p', { class: 'muted' }, `${selected.length} runs compared · `, h('a', { href: `/${encodeURIComponent(entity)}/${encodeURIComponent(project)}`, 'data-link': true }, 'choose runs in the runs table'), h('span', { 'data-testid': 'live' })),
   );
   for (const r of selected) {
     const toggle = h('button', { type: 'button', class: 'swatch', 'data-testid': 'toggle-run', title: `show or hide ${r.name || r.id}`, 'aria-label': `show or hide ${r.name || r.id}` });
@@ -63,8 +64,7 @@ export async function workspacePage(root: HTMLElement, entity: string, project: 
       view.hidden = view.runs.filter((id) => hidden.has(id));
       saveView();
       if (view.groupBy !== '') redraw();
-      // Charts in view now; the others as they scroll into view (each redraw costs its lines).
-      else for (const [key, c] of charts) if (inView.has(key)) c.syncHidden();
+      else toggleInView();
     });
     legend.append(chip);
   }
@@ -173,6 +173,25 @@ export async function workspacePage(root: HTMLElement, entity: string, project: 
     }
   });
 
+  /**
+   * A toggle redraws the charts in view one per frame (each costs its hundred
+   * lines), so the page paints after one chart's work, not all of them; the
+   * others follow as they scroll into view. `ready.toggle` once all in view are.
+   */
+  let toggling: string[] = [];
+  const toggleInView = (): void => {
+    const idle = toggling.length === 0;
+    window.__cohort.ready['toggle'] = false;
+    toggling = [...inView];
+    const next = (): void => {
+      const key = toggling.shift();
+      if (key !== undefined) charts.get(key)?.syncHidden();
+      if (toggling.length > 0) requestAnimationFrame(next);
+      else window.__cohort.ready['toggle'] = true;
+    };
+    if (idle) next();
+  };
+
   let generation = 0;
   const draw = async (): Promise<void> => {
     const mine = ++generation;
@@ -260,7 +279,7 @@ export async function workspacePage(root: HTMLElement, entity: string, project: 
   let refreshing = false;
   const refresh = async (): Promise<void> => {
     const live = selected.filter(isLive).map((r) => r.id);
-    liveEl.textContent = live.length > 0 ? `● live (${live.length} running)` : '';
+    liveEl.textContent = liveText(live.length);
     if (live.length === 0 || refreshing) return;
     refreshing = true;
     try {
@@ -278,7 +297,7 @@ export async function workspacePage(root: HTMLElement, entity: string, project: 
       window.__cohort.ready['workspace-refreshed'] = true;
     } finally {
       refreshing = false;
-      liveEl.textContent = selected.some(isLive) ? `● live (${selected.filter(isLive).length} running)` : '';
+      liveEl.textContent = liveText(selected.filter(isLive).length);
     }
   };
   const timer = setInterval(() => void refresh().catch(() => undefined), LIVE_SECONDS * 1000);
@@ -288,7 +307,7 @@ export async function workspacePage(root: HTMLElement, entity: string, project: 
     for (const c of charts.values()) c.handle.destroy();
   });
   await draw();
-  liveEl.textContent = selected.some(isLive) ? `● live (${selected.filter(isLive).length} running)` : '';
+  liveEl.textContent = liveText(selected.filter(isLive).length);
 }
 
 /** Names of `defineMetric` summaries: `{ "val/acc": { "max": 0.9 } }` is the metric `val/acc`. */
