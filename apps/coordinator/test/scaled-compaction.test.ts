@@ -11,7 +11,7 @@ describe('history compaction in scaled mode', () => {
     await using cluster = await scaledCluster({
       coordinators: 2,
       workers: 1,
-      coordinator: { compactionIntervalMs: 200, sweepIntervalMs: 0, groupCheckIntervalMs: 0 },
+      coordinator: { compactionIntervalMs: 200, sweepIntervalMs: 0, groupCheckIntervalMs: 0, blobGcIntervalMs: 0 },
     });
     await using dir = await tempDir();
     const [a, b] = cluster.coordinators as [(typeof cluster.coordinators)[0], (typeof cluster.coordinators)[0]];

@@ -8,7 +8,7 @@ import { scaledCluster, until } from './scaled-helpers.js';
 describe('the heartbeat sweeper', () => {
   it('runs once per interval across two scaled coordinators, and marks a silent run crashed', async () => {
     const intervalMs = 250;
-    await using cluster = await scaledCluster({ coordinators: 2, coordinator: { sweepIntervalMs: intervalMs, heartbeatTimeoutSeconds: 1, groupCheckIntervalMs: 0, compactionIntervalMs: 0 } });
+    await using cluster = await scaledCluster({ coordinators: 2, coordinator: { sweepIntervalMs: intervalMs, heartbeatTimeoutSeconds: 1, groupCheckIntervalMs: 0, compactionIntervalMs: 0, blobGcIntervalMs: 0 } });
     const [a, b] = cluster.coordinators as [(typeof cluster.coordinators)[0], (typeof cluster.coordinators)[0]];
     using client = connect(a.grpcAddress);
     const started = Date.now();
