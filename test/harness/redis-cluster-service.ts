@@ -37,7 +37,8 @@ export interface RedisCluster {
  * private temporary directory (no persistence), joins them with
  * `redis-cli --cluster create ... --cluster-replicas R --cluster-yes`, and
  * waits until the cluster is healthy. A short `cluster-node-timeout`
- * (1 s) makes a replica take over a killed master within seconds.
+ * (2 s: short enough for a replica to take over a killed master within seconds, long enough
+ * that a node slowed by a busy machine is not taken for dead).
  */
 export async function startRedisCluster(o: { masters?: number; replicasPerMaster?: number } = {}): Promise<RedisCluster> {
   const masters = o.masters ?? 3;
@@ -61,7 +62,7 @@ export async function startRedisCluster(o: { masters?: number; replicasPerMaster
         server,
         [
           '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--cluster-enabled', 'yes',
-          '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '1000',
+          '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000',
           '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--logfile', '',
           // The slots still served keep answering while a killed master's slots move to its replica.
           '--cluster-require-full-coverage', 'no',
