@@ -186,7 +186,8 @@ export async function workspacePage(root: HTMLElement, entity: string, project: 
     const next = (): void => {
       const key = toggling.shift();
       if (key !== undefined) charts.get(key)?.syncHidden();
-      if (toggling.length > 0) requestAnimationFrame(next);
+      // After the next paint (a frame, then a task): each frame carries one chart's redraw.
+      if (toggling.length > 0) requestAnimationFrame(() => setTimeout(next, 0));
       else window.__cohort.ready['toggle'] = true;
     };
     if (idle) next();
