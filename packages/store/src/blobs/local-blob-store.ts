@@ -4,6 +4,7 @@ import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { CohortError, checkDigest } from '@cohort/protocol';
+import { checkExpectedBlob, missingByStat } from './blob-store-common.js';
 import type { BlobStore, ExpectedBlob, PutBlobResult, StoredBlob } from './blob-store.js';
 
 /** Options of {@link LocalBlobStore.open}. */
@@ -58,24 +59,12 @@ export class LocalBlobStore implements BlobStore {
 
   async missing(digests: readonly string[]): Promise<string[]> {
     this.#check();
-    const present = new Array<boolean>(digests.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < digests.length) {
-        const i = next++;
-        present[i] = (await this.stat(digests[i]!)) !== undefined;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.#statConcurrency, digests.length) }, worker));
-    return digests.filter((_, i) => !present[i]);
+    return missingByStat(digests, this.#statConcurrency, (d) => this.stat(d));
   }
 
   async put(source: AsyncIterable<Uint8Array>, expected: ExpectedBlob = {}): Promise<PutBlobResult> {
     this.#check();
-    if (expected.digest !== undefined) checkDigest(expected.digest);
-    if (expected.size !== undefined && expected.size > this.#maxBlobBytes) {
-      throw new CohortError('RESOURCE_EXHAUSTED', `blob size: at most ${this.#maxBlobBytes} bytes, got ${expected.size}`);
-    }
+    checkExpectedBlob(expected, this.#maxBlobBytes);
     if (!this.#ready) {
       await mkdir(join(this.root, 'tmp'), { recursive: true });
       this.#ready = true;

@@ -14,6 +14,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { CohortError, checkDigest } from '@cohort/protocol';
+import { checkExpectedBlob, missingByStat } from './blob-store-common.js';
 import type { BlobStore, DownloadUrlOptions, ExpectedBlob, PutBlobResult, StoredBlob } from './blob-store.js';
 import { parseS3Url } from './s3-url.js';
 
@@ -119,24 +120,12 @@ export class S3BlobStore implements BlobStore {
   async missing(digests: readonly string[]): Promise<string[]> {
     this.#check();
     for (const d of digests) checkDigest(d);
-    const present = new Array<boolean>(digests.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < digests.length) {
-        const i = next++;
-        present[i] = (await this.stat(digests[i]!)) !== undefined;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.#statConcurrency, digests.length) }, worker));
-    return digests.filter((_, i) => !present[i]);
+    return missingByStat(digests, this.#statConcurrency, (d) => this.stat(d));
   }
 
   async put(source: AsyncIterable<Uint8Array>, expected: ExpectedBlob = {}): Promise<PutBlobResult> {
     this.#check();
-    if (expected.digest !== undefined) checkDigest(expected.digest);
-    if (expected.size !== undefined && expected.size > this.#maxBlobBytes) {
-      throw new CohortError('RESOURCE_EXHAUSTED', `blob size: at most ${this.#maxBlobBytes} bytes, got ${expected.size}`);
-    }
+    checkExpectedBlob(expected, this.#maxBlobBytes);
     const checked = checkedBytes(source, expected, this.#maxBlobBytes);
     if (expected.digest !== undefined && (await this.stat(expected.digest)) !== undefined) {
       // Stored already: hash what arrives (the writer's claim is still checked) and keep none of it.
