@@ -310,16 +310,7 @@ export class RunArtifacts {
         progress?.clear();
       }
       const wire = entries.map((e) => ({ path: e.path, digest: e.digest, size: e.size, ref: e.ref }));
-      const head = {
-        run: this.#c.run,
-        name: artifact.name,
-        type: artifact.type,
-        aliases: [...(options.aliases ?? [])],
-        tags: [...(options.tags ?? [])],
-        description: artifact.description,
-        metadataJson: JSON.stringify(artifact.metadata),
-        writer: this.#c.writer,
-      };
+      const head = { run: this.#c.run, ...this.#manifestHead(artifact, options) };
       const v = await saveManifest(client, head, wire, mode, distributedId, expectedWriters, waitMs);
       if (v.deduplicated) this.#c.logger.warn(`artifact ${artifact.name}: the content equals ${v.name}:${v.version}; no new version was made`);
       internals.attach(toRemoteState(v), this.#source);
@@ -329,20 +320,25 @@ export class RunArtifacts {
     return work;
   }
 
+  /** What a version's manifest says of the artifact besides its files. */
+  #manifestHead(artifact: Artifact, options: LogArtifactOptions) {
+    return {
+      name: artifact.name,
+      type: artifact.type,
+      aliases: [...(options.aliases ?? [])],
+      tags: [...(options.tags ?? [])],
+      description: artifact.description,
+      metadataJson: JSON.stringify(artifact.metadata),
+      writer: this.#c.writer,
+    };
+  }
+
   /** Offline `logArtifact`: the files are copied into the run folder and the manifest recorded for `cohort sync`; the artifact is immutable after. */
   #saveOffline(artifact: Artifact, options: LogArtifactOptions): Promise<Artifact> {
     const internals = artifact[artifactInternals];
     const work = this.#enqueue(async () => {
       const entries = await internals.prepare();
-      const head = {
-        name: artifact.name,
-        type: artifact.type,
-        aliases: [...(options.aliases ?? [])],
-        tags: [...(options.tags ?? [])],
-        description: artifact.description,
-        metadataJson: JSON.stringify(artifact.metadata),
-        writer: this.#c.writer,
-      };
+      const head = this.#manifestHead(artifact, options);
       const stored = await writeOfflineArtifact(this.#c.runDir, head, entries);
       internals.attach(
         {
