@@ -1,32 +1,26 @@
 import { CohortError } from '@cohort/protocol';
 import { CliUsageError } from './args.js';
 import type { CliContext } from './cli-context.js';
-import { agentCommand } from './commands/agent.js';
-import { demoCommand } from './commands/demo.js';
-import { gcCommand } from './commands/gc.js';
-import { k8sCommand } from './commands/k8s.js';
-import { keysCommand } from './commands/keys.js';
-import { runsCommand } from './commands/runs.js';
-import { serverCommand } from './commands/server.js';
-import { sweepCommand } from './commands/sweep.js';
-import { syncCommand } from './commands/sync.js';
-import { workerCommand } from './commands/worker.js';
 import { usage } from './usage.js';
 
 type Command = (argv: readonly string[], ctx: CliContext) => Promise<number>;
 
-/** The commands; a command returns -1 when it was asked for its help. */
-const COMMANDS: Readonly<Record<string, Command>> = Object.freeze({
-  server: serverCommand,
-  worker: workerCommand,
-  demo: demoCommand,
-  sync: syncCommand,
-  runs: runsCommand,
-  k8s: k8sCommand,
-  keys: keysCommand,
-  gc: gcCommand,
-  agent: agentCommand,
-  sweep: sweepCommand,
+/**
+ * The commands, each loaded when it runs: the Python client starts `cohort agent` once per
+ * run, and it should not pay for the server's modules (SQLite, Postgres, BullMQ, the AWS SDK).
+ * A command returns -1 when it was asked for its help.
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = Object.freeze({
+  server: async () => (await import('./commands/server.js')).serverCommand,
+  worker: async () => (await import('./commands/worker.js')).workerCommand,
+  demo: async () => (await import('./commands/demo.js')).demoCommand,
+  sync: async () => (await import('./commands/sync.js')).syncCommand,
+  runs: async () => (await import('./commands/runs.js')).runsCommand,
+  k8s: async () => (await import('./commands/k8s.js')).k8sCommand,
+  keys: async () => (await import('./commands/keys.js')).keysCommand,
+  gc: async () => (await import('./commands/gc.js')).gcCommand,
+  agent: async () => (await import('./commands/agent.js')).agentCommand,
+  sweep: async () => (await import('./commands/sweep.js')).sweepCommand,
 });
 
 /**
@@ -47,12 +41,13 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     ctx.stdout.write(usage(rest[0]));
     return 0;
   }
-  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (!command) {
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) {
     ctx.stderr.write(`cohort: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
     return 2;
   }
   try {
+    const command = await load();
     const code = await command(rest, ctx);
     if (code === -1) {
       ctx.stdout.write(usage(name));
