@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnServer, type ServerProcess } from '../../apps/cli/test/helpers.js';
@@ -14,8 +15,11 @@ import { writeOfflineProject } from './offline-project.js';
  * only the SDK, and a server project with the CLI. The server project's
  * `cohort server` serves the dashboard; the training project logs a run to it
  * and reads it back through the `Api`; a TypeScript file there type-checks
- * against the SDK's shipped types. The CLI install builds better-sqlite3 from
- * source (about two minutes on two cores), hence the long timeouts.
+ * against the SDK's shipped types. The CLI install takes better-sqlite3's
+ * native binary as a user's install does, from a prebuilt archive (here the
+ * checkout's own build, handed to prebuild-install as a local prebuild, since
+ * there is no network); without one it compiles SQLite (minutes), hence the
+ * long timeouts.
  */
 
 const run = promisify(execFile);
@@ -28,10 +32,25 @@ const userEnv: NodeJS.ProcessEnv = Object.fromEntries(
   Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) || k.toLowerCase() === 'npm_config_cache'),
 );
 
-async function npm(cwd: string, args: string[]): Promise<string> {
+/**
+ * A folder holding the checkout's better-sqlite3 binary as the prebuilt archive prebuild-install
+ * would download (`better-sqlite3-v<version>-node-v<abi>-<platform>-<arch>.tar.gz`), or undefined
+ * when the checkout has none (then the install compiles it).
+ */
+async function localPrebuilds(dir: string): Promise<string | undefined> {
+  const pkgDir = dirname(createRequire(join(repo, 'package.json')).resolve('better-sqlite3/package.json'));
+  if (!existsSync(join(pkgDir, 'build/Release/better_sqlite3.node'))) return undefined;
+  const { version } = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { version: string };
+  const archive = `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`;
+  mkdirSync(dir, { recursive: true });
+  await run('tar', ['-czf', join(dir, archive), '-C', pkgDir, 'build/Release/better_sqlite3.node']);
+  return dir;
+}
+
+async function npm(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
   try {
-    // JOBS: node-gyp compiles better-sqlite3's SQLite on every core (it is most of this file's time).
-    const { stdout } = await run('npm', args, { cwd, env: { ...userEnv, JOBS: 'max' }, maxBuffer: 64 * 1024 * 1024, timeout: INSTALL_MS });
+    // JOBS: when node-gyp compiles better-sqlite3's SQLite, on every core.
+    const { stdout } = await run('npm', args, { cwd, env: { ...userEnv, JOBS: 'max', ...env }, maxBuffer: 64 * 1024 * 1024, timeout: INSTALL_MS });
     return stdout;
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
@@ -77,7 +96,8 @@ describe('the packed packages, installed in a project outside the repository', (
     // npm 11 runs a dependency's install script only when the project allows it: better-sqlite3 builds SQLite.
     writeOfflineProject({ repo, dir: serving, packs, packages: ['@cohort/cli'], allowScripts: { 'better-sqlite3': true } });
     await npm(training, ['install', '--offline', '--no-audit', '--no-fund']);
-    await npm(serving, ['install', '--offline', '--no-audit', '--no-fund']);
+    const prebuilds = await localPrebuilds(join(root, 'prebuilds'));
+    await npm(serving, ['install', '--offline', '--no-audit', '--no-fund'], prebuilds ? { npm_config_better_sqlite3_local_prebuilds: prebuilds } : {});
     server = await spawnServer(join(serving, 'data'), { command: [join(serving, 'node_modules/.bin/cohort')], cwd: serving, env: userEnv });
   }, 2 * INSTALL_MS);
 
