@@ -4,9 +4,9 @@ import { startWorker, type WorkerOptions } from '@cohort/worker';
 import { runCli } from '../src/index.js';
 import { testContext } from './helpers.js';
 
-/** The message a bad option gets from the API. */
-async function apiError(start: Promise<unknown>): Promise<string> {
-  const err = await start.then(
+/** The message a bad option gets from the API (started only when asked, so no rejection waits unheard). */
+async function apiError(start: () => Promise<unknown>): Promise<string> {
+  const err = await start().then(
     () => undefined,
     (e: unknown) => e as Error,
   );
@@ -23,21 +23,21 @@ async function cliError(argv: string[]): Promise<string> {
 
 describe('server and worker flags are checked by the options schema of the API', () => {
   it('name the flag, then the field and the rule in the words startCoordinator and startWorker use', async () => {
-    const cases: Array<[string[], Promise<unknown>, string]> = [
-      [['server', '--grpc-port', '70000'], startCoordinator({ grpcPort: 70_000 }), '--grpc-port'],
-      [['server', '--http-port', 'many'], startCoordinator({ httpPort: 'many' } as unknown as CoordinatorOptions), '--http-port'],
-      [['server', '--metrics-port', '1.5'], startCoordinator({ metricsPort: 1.5 }), '--metrics-port'],
-      [['server', '--auth', 'open'], startCoordinator({ auth: 'open' } as unknown as CoordinatorOptions), '--auth'],
-      [['server', '--rate-burst', '0'], startCoordinator({ rateLimit: { burst: 0 } }), '--rate-burst'],
+    const cases: Array<[string[], () => Promise<unknown>, string]> = [
+      [['server', '--grpc-port', '70000'], () => startCoordinator({ grpcPort: 70_000 }), '--grpc-port'],
+      [['server', '--http-port', 'many'], () => startCoordinator({ httpPort: 'many' } as unknown as CoordinatorOptions), '--http-port'],
+      [['server', '--metrics-port', '1.5'], () => startCoordinator({ metricsPort: 1.5 }), '--metrics-port'],
+      [['server', '--auth', 'open'], () => startCoordinator({ auth: 'open' } as unknown as CoordinatorOptions), '--auth'],
+      [['server', '--rate-burst', '0'], () => startCoordinator({ rateLimit: { burst: 0 } }), '--rate-burst'],
       [
         ['server', '--redis', 'redis://127.0.0.1:1', '--postgres', 'postgres://x/y', '--prefix', 'a b'],
-        startCoordinator({ scaled: { redisUrl: 'redis://127.0.0.1:1', postgresUrl: 'postgres://x/y', prefix: 'a b' } }),
+        () => startCoordinator({ scaled: { redisUrl: 'redis://127.0.0.1:1', postgresUrl: 'postgres://x/y', prefix: 'a b' } }),
         '--prefix',
       ],
-      [['worker', '--redis', 'redis://x', '--postgres', 'postgres://x/y', '--concurrency', '0'], startWorker({ redisUrl: 'redis://x', postgresUrl: 'postgres://x/y', concurrency: 0 }), '--concurrency'],
+      [['worker', '--redis', 'redis://x', '--postgres', 'postgres://x/y', '--concurrency', '0'], () => startWorker({ redisUrl: 'redis://x', postgresUrl: 'postgres://x/y', concurrency: 0 }), '--concurrency'],
       [
         ['worker', '--redis', 'redis://x', '--postgres', 'postgres://x/y', '--lock-duration-ms', '10'],
-        startWorker({ redisUrl: 'redis://x', postgresUrl: 'postgres://x/y', lockDurationMs: 10 } as WorkerOptions),
+        () => startWorker({ redisUrl: 'redis://x', postgresUrl: 'postgres://x/y', lockDurationMs: 10 } as WorkerOptions),
         '--lock-duration-ms',
       ],
     ];
