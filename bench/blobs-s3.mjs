@@ -8,30 +8,16 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { randomBytes } from 'node:crypto';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { AssetClient, hashFile } from '../packages/sdk/dist/transport/asset-client.js';
-import { CLI, fmt, printTable } from './lib.mjs';
+import { CLI, fmt, freePort, printTable, timed, writeRandomFile } from './lib.mjs';
 
 const KEY = 'S3RVER';
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function startS3rver(dir, bucket) {
   const require = createRequire(import.meta.url);
@@ -56,23 +42,6 @@ async function startServer(dataDir, args, env) {
     if (m) return { grpcAddress: m[1], httpUrl: m[2], stop: () => (child.kill('SIGTERM'), once(child, 'exit')) };
   }
   throw new Error('cohort server exited before it was ready');
-}
-
-async function writeRandomFile(path, mb) {
-  const block = randomBytes(1024 * 1024);
-  const out = createWriteStream(path);
-  for (let i = 0; i < mb; i++) {
-    block.writeUInt32LE(i, 0);
-    if (!out.write(Buffer.from(block))) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
-}
-
-async function timed(fn) {
-  const t = performance.now();
-  await fn();
-  return performance.now() - t;
 }
 
 /** Prints the S3 blob table; `tmp` is the bench's scratch folder. */

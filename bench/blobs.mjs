@@ -2,41 +2,19 @@
 // Blobs service (a coordinator in its own process), beside `cp` and
 // `sha256sum` of the same file in the same run. BENCH_BLOB_MB sets the size.
 import { execFile } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { once } from 'node:events';
 import { promisify } from 'node:util';
-import { performance } from 'node:perf_hooks';
 import { AssetClient, hashFile } from '../packages/sdk/dist/transport/asset-client.js';
-import { fmt, printTable, startServerProcess } from './lib.mjs';
+import { fmt, printTable, startServerProcess, timed, writeRandomFile } from './lib.mjs';
 
 const run = promisify(execFile);
-
-async function writeFile(path, mb) {
-  const block = randomBytes(1024 * 1024);
-  const out = createWriteStream(path);
-  for (let i = 0; i < mb; i++) {
-    // Each MiB differs, so nothing downstream can shortcut repeated blocks.
-    block.writeUInt32LE(i, 0);
-    if (!out.write(Buffer.from(block))) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
-}
-
-async function timed(fn) {
-  const t = performance.now();
-  await fn();
-  return performance.now() - t;
-}
 
 /** Prints the blob table; `tmp` is the bench's scratch folder. */
 export async function benchBlobs(tmp) {
   const mb = Number(process.env.BENCH_BLOB_MB ?? 1024);
   const file = join(tmp, 'blob.bin');
-  await writeFile(file, mb);
+  await writeRandomFile(file, mb);
   const { size } = await stat(file);
   const server = await startServerProcess(join(tmp, 'blob-server'));
   const client = new AssetClient(server.grpcAddress);

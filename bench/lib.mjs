@@ -1,7 +1,10 @@
 // Helpers shared by the benchmarks: timing, medians, a table printer and a
 // coordinator started in its own process (so the SDK and the server each get a core).
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -176,4 +179,23 @@ export async function startCohortProcess(kind, args, extraEnv = {}, nodeArgs = [
     if (m) return { grpcAddress: m[1], httpUrl: m[2], pid: child.pid, stop };
   }
   throw new Error(`cohort ${kind} exited before it was ready`);
+}
+
+/** Writes `mb` MiB of random bytes to `path`; each MiB differs, so nothing downstream can shortcut repeated blocks. */
+export async function writeRandomFile(path, mb) {
+  const block = randomBytes(1024 * 1024);
+  const out = createWriteStream(path);
+  for (let i = 0; i < mb; i++) {
+    block.writeUInt32LE(i, 0);
+    if (!out.write(Buffer.from(block))) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
+/** Milliseconds `fn` takes. */
+export async function timed(fn) {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
 }
