@@ -497,10 +497,6 @@ export class Run implements ExitParticipant {
   // ---- other methods ------------------------------------------------------
 
   /**
-   * Defines how a metric is summarized and plotted (docs/run-semantics.md §2). Throws
-   * `CohortError` INVALID_ARGUMENT for bad arguments, before anything is sent.
-   */
-  /**
    * Logs histograms of a model's parameters and/or gradients every `logFreq`
    * steps (docs/run-semantics.md §10); a model is anything with `namedParameters()`
    * yielding `[name, values, grad?]`. Allowed after `finish()` (like W&B).
@@ -519,7 +515,8 @@ export class Run implements ExitParticipant {
 
   /**
    * Defines how a metric is summarized and charted (docs/run-semantics.md §2);
-   * `stepMetric` takes a name or the `Metric` another `defineMetric` returned.
+   * `stepMetric` takes a name or the `Metric` another `defineMetric` returned. Throws
+   * `CohortError` INVALID_ARGUMENT for bad arguments, before anything is sent.
    */
   defineMetric(name: string, options?: RunDefineMetricOptions): Metric {
     this.#guard('defineMetric');
