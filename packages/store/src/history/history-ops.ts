@@ -62,7 +62,7 @@ export function* truncateHistory(pk: number, afterStep: number): SqlProgram<void
   yield pgOnly('UPDATE runs SET history_index = NULL WHERE pk = ?', pk);
   yield sql('DELETE FROM history_chunks WHERE run_pk = ? AND first_step > ?', pk, afterStep);
   const spanning = (yield sql(CHUNKS_SPANNING, pk, afterStep, afterStep)) as unknown as ChunkRow[];
-  for (const ids of inChunksOf(spanning.map((c) => c.id))) yield sql(`DELETE FROM history_chunks WHERE id IN (${marks(ids.length)})`, ...ids);
+  for (const ids of inChunksOf(spanning.map((c) => c.id))) yield sql(`DELETE FROM history_chunks WHERE run_pk = ? AND id IN (${marks(ids.length)})`, pk, ...ids);
   // first_step <= afterStep: at least one cell of each stays.
   yield* insertChunks(spanning.map((c) => ({ pk, keyId: Number(c.key_id), ...trimChunk(c, afterStep)! })));
   yield sql('DELETE FROM history_json WHERE run_pk = ? AND step > ?', pk, afterStep);

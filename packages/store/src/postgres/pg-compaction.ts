@@ -158,7 +158,7 @@ export async function compactRun(c: Queryable, pk: number, keyIds: readonly numb
       else other.push({ keyId, ids });
     }
   }
-  const written = (await mergeInPlace(c, dense, byId)) + (await mergeHere(c, pk, other));
+  const written = (await mergeInPlace(c, pk, dense, byId)) + (await mergeHere(c, pk, other));
   return { keys: keys.size, chunksRemoved: taken, chunksWritten: written };
 }
 
@@ -167,13 +167,13 @@ export async function compactRun(c: Queryable, pk: number, keyIds: readonly numb
  * values end to end (`string_agg` of the blobs in step order) and an empty
  * steps blob, so no blob travels. Checks the merged sizes against the plan.
  */
-async function mergeInPlace(c: Queryable, groups: readonly number[][], heads: ReadonlyMap<number, ChunkHead>): Promise<number> {
+async function mergeInPlace(c: Queryable, pk: number, groups: readonly number[][], heads: ReadonlyMap<number, ChunkHead>): Promise<number> {
   if (groups.length === 0) return 0;
   const ids = groups.flat();
   const grp = groups.flatMap((g, i) => g.map(() => i));
   const merged = await c.query<{ grp: number; n: number }>(
     `WITH g AS (SELECT * FROM unnest($1::bigint[], $2::int[]) AS g(id, grp)),
-     d AS (DELETE FROM history_chunks c WHERE c.id = ANY($1::bigint[]) RETURNING c.id, c.run_pk, c.key_id, c.first_step, c.last_step, c.n, c.vals),
+     d AS (DELETE FROM history_chunks c WHERE c.run_pk = $3 AND c.id = ANY($1::bigint[]) RETURNING c.id, c.run_pk, c.key_id, c.first_step, c.last_step, c.n, c.vals),
      m AS (
        INSERT INTO history_chunks (run_pk, key_id, first_step, last_step, n, steps, vals)
        SELECT min(d.run_pk), min(d.key_id), min(d.first_step), max(d.last_step), sum(d.n), ''::bytea, string_agg(d.vals, ''::bytea ORDER BY d.first_step)
@@ -181,7 +181,7 @@ async function mergeInPlace(c: Queryable, groups: readonly number[][], heads: Re
        RETURNING run_pk, key_id, first_step, n
      )
      SELECT g.grp, m.n FROM m JOIN d ON d.run_pk = m.run_pk AND d.key_id = m.key_id AND d.first_step = m.first_step JOIN g ON g.id = d.id`,
-    [ids, grp],
+    [ids, grp, pk],
   );
   const sizes = new Map(merged.rows.map((r) => [r.grp, r.n]));
   groups.forEach((g, i) => {
@@ -196,8 +196,8 @@ async function mergeInPlace(c: Queryable, groups: readonly number[][], heads: Re
 async function mergeHere(c: Queryable, pk: number, groups: ReadonlyArray<{ keyId: number; ids: number[] }>): Promise<number> {
   if (groups.length === 0) return 0;
   const removed = await c.query<ChunkRow>(
-    'DELETE FROM history_chunks WHERE id = ANY($1::bigint[]) RETURNING id, key_id, first_step, last_step, n, steps, vals',
-    [groups.flatMap((g) => g.ids)],
+    'DELETE FROM history_chunks WHERE run_pk = $1 AND id = ANY($2::bigint[]) RETURNING id, key_id, first_step, last_step, n, steps, vals',
+    [pk, groups.flatMap((g) => g.ids)],
   );
   const byId = new Map(removed.rows.map((r) => [r.id, r]));
   const chunks = new NewChunks();

@@ -8,6 +8,7 @@ import { PG_KEY_INDEX_MIGRATION } from './pg-key-index.js';
 import { RUN_LIST_MIGRATION } from '../run-list.js';
 import { sweepMigration } from '../sweeps/sweep-schema.js';
 import { blobGcMigration } from '../blobs/blob-gc-schema.js';
+import { PG_HISTORY_PARTITION_MIGRATION } from './pg-history-partitions.js';
 
 /**
  * Schema migrations of the Postgres store, applied in order on open and
@@ -22,6 +23,8 @@ import { blobGcMigration } from '../blobs/blob-gc-schema.js';
  *   TOAST compression would cost CPU on every write for nothing;
  * - steps, seqs, versions and ids are BIGINT (read back as JS numbers: the
  *   store's type parser), times DOUBLE PRECISION, flags BOOLEAN.
+ * - the history tables are partitioned by hash of run (migration 110,
+ *   pg-history-partitions.ts), so a run's statements touch one partition.
  */
 export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   {
@@ -138,6 +141,7 @@ CREATE INDEX run_events_run ON run_events (run_pk, id);
   RUN_LIST_MIGRATION,
   sweepMigration('postgres'),
   blobGcMigration('postgres'),
+  PG_HISTORY_PARTITION_MIGRATION,
 ];
 
 /** First key of the migration advisory lock ("Coh"); the second is the schema's hash. */
