@@ -54,7 +54,7 @@ const SAMPLED = 8;
 /** How often each sampled rank's poller asks whether its step is visible yet. */
 const POLL_MS = Number(process.env.BENCH_FANIN_POLL_MS ?? 50);
 /** The load of the third phase: half the issue's 500,000 points/s target, where p99 must be under 1 s. */
-const TARGET_LOAD = Number(process.env.BENCH_FANIN_TARGET_LOAD ?? 250_000);
+export const TARGET_LOAD = Number(process.env.BENCH_FANIN_TARGET_LOAD ?? 250_000);
 
 function percentile(values, p) {
   if (values.length === 0) return NaN;
@@ -198,7 +198,7 @@ function stageRow(count, phase, r) {
 }
 
 /** Raw Redis: the same rows (JSON, one entry per step) pushed with pipelines of 1000. */
-async function rawRedis(redis, command) {
+export async function rawRedis(redis, command) {
   const literal = new Function('i', `return { ${Array.from({ length: KEYS }, (_, k) => `metric_${k}: Math.sin(i + ${k}) * 100`).join(', ')} };`);
   const steps = 200_000;
   const key = `bench-raw-${randomBytes(4).toString('hex')}`;
@@ -218,6 +218,64 @@ async function rawRedis(redis, command) {
   const after = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
   await redis.del(key);
   return { rate: (steps * KEYS) / seconds, memory: after - before };
+}
+
+/**
+ * Starts a scaled deployment in real processes: COORDINATORS coordinators
+ * and WORKERS workers on `redisUrl` and `postgresUrl`, Redis keys under
+ * `prefix`, coordinator data under `dir`. Started processes are pushed to
+ * `processes` as they come up (a Ctrl-C handler stops them); `stop()` takes
+ * them all down.
+ */
+export async function startDeployment({ redisUrl, postgresUrl, prefix, dir, processes = [] }) {
+  const common = ['--redis', redisUrl, '--postgres', postgresUrl, '--prefix', prefix];
+  // BENCH_FANIN_PROFILE=dir: CPU profiles of the coordinators, workers and rank hosts (written when they exit).
+  const profile = process.env.BENCH_FANIN_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_FANIN_PROFILE}`] : [];
+  const started = [];
+  const stop = () => Promise.allSettled(started.map((p) => p.stop()));
+  try {
+    for (let i = 0; i < COORDINATORS; i++) started.push(await startCohortProcess('server', [...common, '--grpc-port', '0', '--http-port', '0', '--data', join(dir, `fan-in-${i}`)], {}, profile));
+    for (let i = 0; i < WORKERS; i++) started.push(await startCohortProcess('worker', [...common, '--http-port', '0', '--concurrency', String(CONCURRENCY)], {}, profile));
+  } catch (err) {
+    await stop();
+    throw err;
+  } finally {
+    processes.push(...started);
+  }
+  return { coordinators: started.slice(0, COORDINATORS), workers: started.slice(COORDINATORS), stop };
+}
+
+/**
+ * `count` ranks on a running deployment ({@link startDeployment}): the max
+ * phase, then one paced phase per `[name, points/s]` that `paced(max)`
+ * answers. Resolves with each phase's figures by name (`max` too).
+ */
+export async function fanInPhases(count, { coordinators, workers }, { redis, redisPid, postgresPid, dir, paced }) {
+  const ranks = new RankHosts(count, coordinators.map((c) => c.grpcAddress), dir);
+  const probe = () =>
+    startProbe({
+      groups: {
+        coordinator: coordinators.map((c) => c.pid),
+        workers: workers.map((w) => w.pid),
+        redis: [redisPid],
+        ranks: ranks.pids,
+        bench: [process.pid],
+      },
+      trees: { postgres: [postgresPid] },
+      coordinatorUrls: coordinators.map((c) => c.httpUrl),
+      workerUrls: workers.map((w) => w.httpUrl),
+    });
+  const httpUrl = coordinators[0].httpUrl;
+  try {
+    await ranks.all(null, 'loaded');
+    const phases = { max: await runPhase(ranks, { project: `fan-in-${count}-max`, steps: Math.ceil(POINTS / KEYS / count), httpUrl, redis, probe }) };
+    for (const [name, load] of paced(phases.max)) {
+      phases[name] = await runPhase(ranks, { project: `fan-in-${count}-${name}`, stepsPerSec: load / KEYS / count, httpUrl, redis, probe });
+    }
+    return phases;
+  } finally {
+    await ranks.close();
+  }
 }
 
 export async function benchFanIn(tmp) {
@@ -251,34 +309,19 @@ export async function benchFanIn(tmp) {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const common = ['--redis', redisService.url, '--postgres', dbUrl.href, '--prefix', prefix];
-    // BENCH_FANIN_PROFILE=dir: CPU profiles of the coordinators, workers and rank hosts (written when they exit).
-    const profile = process.env.BENCH_FANIN_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_FANIN_PROFILE}`] : [];
-    for (let i = 0; i < COORDINATORS; i++) processes.push(await startCohortProcess('server', [...common, '--grpc-port', '0', '--http-port', '0', '--data', join(tmp, `fan-in-${i}`)], {}, profile));
-    for (let i = 0; i < WORKERS; i++) processes.push(await startCohortProcess('worker', [...common, '--http-port', '0', '--concurrency', String(CONCURRENCY)], {}, profile));
-    const coordinators = processes.slice(0, COORDINATORS);
-    const workers = processes.slice(COORDINATORS);
+    const deployment = await startDeployment({ redisUrl: redisService.url, postgresUrl: dbUrl.href, prefix, dir: tmp, processes });
     for (const count of RANKS) {
-      const ranks = new RankHosts(count, coordinators.map((c) => c.grpcAddress), join(tmp, `fan-in-ranks-${count}`));
-      const probe = () =>
-        startProbe({
-          groups: {
-            coordinator: coordinators.map((c) => c.pid),
-            workers: workers.map((w) => w.pid),
-            redis: [redisService.pid],
-            ranks: ranks.pids,
-            bench: [process.pid],
-          },
-          trees: { postgres: [pgService.pid] },
-          coordinatorUrls: coordinators.map((c) => c.httpUrl),
-          workerUrls: workers.map((w) => w.httpUrl),
-        });
       try {
-        await ranks.all(null, 'loaded');
-        const max = await runPhase(ranks, { project: `fan-in-${count}-max`, steps: Math.ceil(POINTS / KEYS / count), httpUrl: coordinators[0].httpUrl, redis, probe });
-        const perRank = max.rate / 2 / KEYS / count;
-        const half = await runPhase(ranks, { project: `fan-in-${count}-half`, stepsPerSec: perRank, httpUrl: coordinators[0].httpUrl, redis, probe });
-        const target = await runPhase(ranks, { project: `fan-in-${count}-target`, stepsPerSec: TARGET_LOAD / KEYS / count, httpUrl: coordinators[0].httpUrl, redis, probe });
+        const { max, half, target } = await fanInPhases(count, deployment, {
+          redis,
+          redisPid: redisService.pid,
+          postgresPid: pgService.pid,
+          dir: join(tmp, `fan-in-ranks-${count}`),
+          paced: (m) => [
+            ['half', m.rate / 2],
+            ['target', TARGET_LOAD],
+          ],
+        });
         console.error(
           `fan-in: ${count} ranks: max ${fmt(max.rate)} points/s, half ${fmt(half.offered)} points/s offered, p50/p99 ${fmt(half.p50)}/${fmt(half.p99)} ms; ` +
             `${fmt(target.offered)} points/s offered, p50/p99 ${fmt(target.p50)}/${fmt(target.p99)} ms`,
@@ -297,8 +340,6 @@ export async function benchFanIn(tmp) {
       } catch (err) {
         console.error(`fan-in: ${count} ranks failed:`, err);
         rows.push([String(count), `failed: ${String(err.message ?? err).slice(0, 80)}`, '', '', '', '', '', '']);
-      } finally {
-        await ranks.close();
       }
     }
     for (const command of ['lpush', 'xadd']) raw.push([command, await rawRedis(redis, command)]);

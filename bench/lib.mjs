@@ -59,7 +59,7 @@ export async function startServerProcess(dataDir, extraEnv = {}, nodeArgs = []) 
 // free port), mirroring test/harness (which is TypeScript; the bench runs
 // compile-free).
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -121,18 +121,25 @@ export async function provideRedis() {
   };
 }
 
-/** DATABASE_URL (a user that may CREATE DATABASE), or a private PostgreSQL (fsync off, as the tests run it; `pid`: the postmaster's). */
-export async function providePostgres(settings = []) {
+/**
+ * DATABASE_URL (a user that may CREATE DATABASE), or a private PostgreSQL
+ * (fsync off, as the tests run it; `pid`: the postmaster's). `dataDir`: a
+ * folder the private server keeps its cluster in between runs (created with
+ * initdb when it holds none, never removed), for a bench that caches a
+ * seeded database; without it the cluster is a temporary one.
+ */
+export async function providePostgres(settings = [], { dataDir } = {}) {
   if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, source: 'env', stop: async () => {} };
   const initdb = which('initdb');
   const postgres = which('postgres');
   if (!initdb || !postgres) throw new Error('The fan-in bench needs PostgreSQL: set DATABASE_URL, or put initdb and postgres on PATH');
   const asRoot = process.getuid?.() === 0;
   const wrap = (bin, args) => (asRoot ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args]);
-  const dir = mkdtempSync(join(tmpdir(), 'cohort-bench-pg-'));
+  const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'cohort-bench-pg-'));
+  mkdirSync(dir, { recursive: true });
   if (asRoot) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()));
   const data = join(dir, 'data');
-  execFileSync(...wrap(initdb, ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C']), { stdio: 'ignore' });
+  if (!existsSync(join(data, 'PG_VERSION'))) execFileSync(...wrap(initdb, ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C']), { stdio: 'ignore' });
   const port = await freePort();
   const [bin, args] = wrap(postgres, ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=300', ...settings.flatMap((kv) => ['-c', kv])]);
   const child = spawn(bin, args, { stdio: 'ignore' });
@@ -150,7 +157,7 @@ export async function providePostgres(settings = []) {
       else child.kill('SIGINT');
       await once(child, 'exit');
     }
-    rmSync(dir, { recursive: true, force: true });
+    if (!dataDir) rmSync(dir, { recursive: true, force: true });
   };
   try {
     await waitFor('postgres', () => canConnect(port));
