@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_QUEUE_PREFIX, MAX_JOB_BATCHES } from '@cohort/protocol';
 import { host, int, interval, millis, port, positive, postgresUrl, queuePrefix, redisUrl, text } from './option-rules.js';
+import { MAX_QUEUE_SHARDS } from './queue-shards.js';
 
 /**
  * The one schema of the server processes' options: `startCoordinator`'s,
@@ -18,6 +19,7 @@ const queueShape = {
   postgresUrl: postgresUrl.optional(),
   postgresSchema: text(63).optional(),
   prefix: queuePrefix.default(DEFAULT_QUEUE_PREFIX),
+  queueShards: int(1, MAX_QUEUE_SHARDS).default(1),
 };
 
 /** `CoordinatorOptions.scaled`. */
