@@ -104,7 +104,14 @@ export interface ScaledModeOptions {
   postgresSchema?: string;
   /** The Redis key prefix of the queues (one deployment per prefix). @defaultValue `'cohort'` */
   prefix?: string;
-  /** Jobs waiting in the batch queue above which new batches wait (back-pressure). @defaultValue 512 */
+  /**
+   * Shards of the batch queue, 1 to 256: on a Redis Cluster each in its own
+   * hash slot, so the queue spreads over the masters; a run's batches all go
+   * to one shard. Every coordinator and worker must give the same count (a
+   * different one is refused at start). docs/scaling.md. @defaultValue 1
+   */
+  queueShards?: number;
+  /** Jobs waiting in the batch queue (all shards together) above which new batches wait (back-pressure). @defaultValue 512 */
   maxQueueDepth?: number;
   /** How long a batch waits for the queue to fall below its bound before RESOURCE_EXHAUSTED. @defaultValue 30000 */
   backpressureTimeoutMs?: number;

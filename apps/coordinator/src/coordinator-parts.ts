@@ -2,7 +2,6 @@ import { mkdirSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { BATCH_QUEUE } from '@cohort/protocol';
 import { Engine, type EngineOptions, type ExpiredRun } from '@cohort/engine';
 import { openPostgresStore, openSqliteStore, PostgresStore } from '@cohort/store';
 import { NOTHING_TO_STOP, type Part, type ReadinessCheck } from '@cohort/ops';
@@ -109,6 +108,7 @@ export function producerPart(ctx: CoordinatorContext, scaled: NonNullable<Resolv
       const opened = await BatchProducer.open({
         redisUrl: scaled.redisUrl,
         prefix: scaled.prefix,
+        queueShards: scaled.queueShards,
         maxQueueDepth: scaled.maxQueueDepth,
         backpressureTimeoutMs: scaled.backpressureTimeoutMs,
         jobTimeoutMs: scaled.jobTimeoutMs,
@@ -123,12 +123,12 @@ export function producerPart(ctx: CoordinatorContext, scaled: NonNullable<Resolv
         onBackpressure: () => metrics.backpressureWaits.inc(),
       });
       ctx.served.producer = opened;
-      metrics.labelledGauge('cohort_queue_jobs', 'Jobs in the batch queue, by state (scaled mode).', ['queue', 'state'], async () =>
-        Object.entries(await opened.jobCounts()).map(([jobState, n]) => [{ queue: BATCH_QUEUE, state: jobState }, n]),
+      metrics.labelledGauge('cohort_queue_jobs', 'Jobs in the batch queue, by shard and state (scaled mode).', ['queue', 'state'], async () =>
+        (await opened.jobCounts()).flatMap(({ queue, counts }) => Object.entries(counts).map(([jobState, n]): [Record<string, string>, number] => [{ queue, state: jobState }, n])),
       );
-      metrics.labelledGauge('cohort_queue_lag_seconds', 'Seconds the oldest waiting job of the batch queue has waited (scaled mode).', ['queue'], async () => [
-        [{ queue: BATCH_QUEUE }, await opened.lagSeconds()],
-      ]);
+      metrics.labelledGauge('cohort_queue_lag_seconds', 'Seconds the oldest waiting job of each shard of the batch queue has waited (scaled mode).', ['queue'], async () =>
+        (await opened.lagSeconds()).map(({ queue, seconds }): [Record<string, string>, number] => [{ queue }, seconds]),
+      );
       metrics.gauge('cohort_backpressure_held_batches', 'Batches held back now because the batch queue is over its bound.', () => opened.held);
       ctx.checks.push({ name: 'redis', check: () => opened.ping() });
       return { stop: () => opened.close() };

@@ -22,6 +22,8 @@ export interface BatchProcessorDeps {
   limits: Readonly<Limits>;
   log: Logger;
   metrics: WorkerMetrics;
+  /** The `queue` label of its metrics: the shard's (`queueShardLabel`). @defaultValue `BATCH_QUEUE` */
+  queue?: string;
 }
 
 type Writer = { entity: string; project: string; runId: string; writer: string };
@@ -51,22 +53,23 @@ type DecodedBatch = { writer: Writer; records: RecordMessage[] } | { error: unkn
  */
 export function createBatchProcessor(deps: BatchProcessorDeps): (job: Job) => Promise<BatchJobResult> {
   const { engine, limits, log, metrics } = deps;
+  const queue = deps.queue ?? BATCH_QUEUE;
   return async (job) => {
     const taken = job.processedOn ?? Date.now();
-    if (job.attemptsMade === 0) metrics.queueWaitSeconds.observe({ queue: BATCH_QUEUE }, Math.max(0, taken - job.timestamp) / 1000);
+    if (job.attemptsMade === 0) metrics.queueWaitSeconds.observe({ queue }, Math.max(0, taken - job.timestamp) / 1000);
     let batches: DecodedBatch[];
     try {
       batches = parseBatchJobData(job.data, limits).batches.map((b, i) => decodeBatch(b, i, limits));
     } catch (err) {
-      throw fail(err, job, log, metrics);
+      throw fail(err, job, queue, log, metrics);
     }
     if (job.attemptsMade === 0) metrics.recordsIn.inc(batches.reduce((n, b) => n + ('records' in b ? b.records.length : 0), 0));
     const start = performance.now();
     const results = await applyAll(engine, batches);
     const retryable = results.find((r): r is { error: unknown } => 'error' in r && RETRYABLE_JOB_CODES.has(codeOf(r.error)));
-    if (retryable) throw fail(retryable.error, job, log, metrics);
+    if (retryable) throw fail(retryable.error, job, queue, log, metrics);
     metrics.applySeconds.observe({ mode: 'scaled' }, (performance.now() - start) / 1000);
-    metrics.jobs.inc({ queue: BATCH_QUEUE, result: 'completed' });
+    metrics.jobs.inc({ queue, result: 'completed' });
     return {
       results: results.map((r, i) => {
         const batch = batches[i]!;
@@ -147,12 +150,12 @@ function logRejected(log: Logger, writer: Writer, rejected: Applied['rejected'])
 }
 
 /** The error to throw for a failed attempt: retryable (plain) or permanent (`UnrecoverableError`). */
-function fail(err: unknown, job: Job, log: Logger, metrics: WorkerMetrics): Error {
+function fail(err: unknown, job: Job, queue: string, log: Logger, metrics: WorkerMetrics): Error {
   const code = codeOf(err);
   const message = err instanceof Error ? err.message : String(err);
   metrics.errors.inc({ code });
   const retryable = RETRYABLE_JOB_CODES.has(code);
-  metrics.jobs.inc({ queue: BATCH_QUEUE, result: retryable ? 'retry' : 'failed' });
+  metrics.jobs.inc({ queue, result: retryable ? 'retry' : 'failed' });
   if (code === 'INTERNAL') log.error({ err, jobId: job.id, attempt: job.attemptsMade + 1 }, 'batch job failed unexpectedly; it will be retried');
   else if (retryable) log.debug({ jobId: job.id, code, reason: message, attempt: job.attemptsMade + 1 }, 'batch job will be retried');
   else log.info({ jobId: job.id, code, reason: message }, 'batch job failed for good');

@@ -4,7 +4,21 @@ import type { Logger } from 'pino';
 import { Engine } from '@cohort/engine';
 import { BATCH_QUEUE, type Limits } from '@cohort/protocol';
 import { PostgresStore, openPostgresStore } from '@cohort/store';
-import { createOpsRoutes, formatHostPort, httpServerPart, NOTHING_TO_STOP, queueConnection, queuePrefixFor, type CheckedWorkerOptions, type Deadline, type Part, type ReadinessCheck } from '@cohort/ops';
+import {
+  agreeOnQueueShards,
+  createOpsRoutes,
+  formatHostPort,
+  httpServerPart,
+  NOTHING_TO_STOP,
+  queueConnection,
+  queueShardLabel,
+  queueShardPrefixes,
+  type CheckedWorkerOptions,
+  type Deadline,
+  type Part,
+  type ReadinessCheck,
+  type ScriptClient,
+} from '@cohort/ops';
 import { createBatchProcessor } from './batch-processor.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 import type { WorkerOptions } from './worker.js';
@@ -36,7 +50,7 @@ export function storePart(ctx: WorkerContext): Part {
         options.store ??
         (await openPostgresStore(opts.postgresUrl!, {
           // One connection per job in progress, and a spare for readiness probes.
-          max: opts.concurrency + 2,
+          max: totalConcurrency(opts.concurrency, opts.queueShards) + 2,
           ...(opts.postgresSchema !== undefined && { schema: opts.postgresSchema }),
         }));
       // The worker applies the batches, so the per-run bounds are its own to enforce (docs/SECURITY.md, "Limits").
@@ -61,81 +75,121 @@ export function httpPart(ctx: WorkerContext, port: number): Part {
   return httpServerPart('http', server, opts.httpHost, port, (bound) => (ctx.served.httpUrl = `http://${formatHostPort(opts.httpHost, bound)}`));
 }
 
-/** The batch queue, only for the depth gauge and readiness: fails fast rather than queue commands while Redis is down. */
+/**
+ * The shards of the batch queue, for the depth gauge and readiness, and to
+ * check that this worker counts as many shards as the deployment
+ * (`agreeOnQueueShards`) before it takes a job: fails fast rather than
+ * queue commands while Redis is down.
+ */
 export function queuePart(ctx: WorkerContext): Part {
   const { opts, log, metrics } = ctx;
   return {
     name: 'queue',
     start: async () => {
       const connection = queueConnection(opts.redisUrl, 'fail-fast');
-      const opened = new Queue(BATCH_QUEUE, { prefix: queuePrefixFor(opts.redisUrl, opts.prefix), connection: connection.connection });
-      opened.on('error', (err) => log.debug({ err }, 'queue connection error'));
-      // A cluster's client was handed to BullMQ, which leaves it open: closed after the queue.
-      const close = () => opened.close().finally(() => connection.close());
+      const shards = queueShardPrefixes(opts.redisUrl, opts.prefix, opts.queueShards).map((prefix, i) => {
+        const queue = new Queue(BATCH_QUEUE, { prefix, connection: connection.connection });
+        queue.on('error', (err) => log.debug({ err, shard: i }, 'queue connection error'));
+        return { label: queueShardLabel(BATCH_QUEUE, i), queue };
+      });
+      // A cluster's client was handed to BullMQ, which leaves it open: closed after the queues.
+      const close = async () => {
+        const closed = await Promise.allSettled(shards.map((s) => s.queue.close()));
+        await connection.close();
+        for (const c of closed) if (c.status === 'rejected') throw c.reason;
+      };
       try {
-        await opened.waitUntilReady();
+        await Promise.all(shards.map((s) => s.queue.waitUntilReady()));
+        const client = (await shards[0]!.queue.getBackend().client) as unknown as ScriptClient;
+        await agreeOnQueueShards(client, { url: opts.redisUrl, prefix: opts.prefix, shards: opts.queueShards, who: 'worker' });
       } catch (err) {
         await close().catch(() => undefined);
         throw err;
       }
-      metrics.labelledGauge('cohort_queue_jobs', 'Jobs in the batch queue, by state.', ['queue', 'state'], async () =>
-        Object.entries(await opened.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed')).map(([s, n]) => [{ queue: BATCH_QUEUE, state: s }, n]),
+      metrics.labelledGauge('cohort_queue_jobs', 'Jobs in the batch queue, by shard and state.', ['queue', 'state'], async () =>
+        (
+          await Promise.all(
+            shards.map(async ({ label, queue }) =>
+              Object.entries(await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed')).map(([s, n]): [Record<string, string>, number] => [{ queue: label, state: s }, n]),
+            ),
+          )
+        ).flat(),
       );
-      ctx.checks.push({ name: 'redis', check: () => opened.getJobCounts('waiting') });
+      ctx.checks.push({ name: 'redis', check: () => Promise.all(shards.map((s) => s.queue.getJobCounts('waiting'))) });
       return { stop: close };
     },
   };
 }
 
-/** The BullMQ worker applying the batch jobs; on stop it takes no more jobs and lets those in progress commit, up to the deadline. */
+/** Jobs a worker applies at once: `concurrency`, split over the shards, at least one per shard. */
+function totalConcurrency(concurrency: number, shards: number): number {
+  return Math.max(concurrency, shards);
+}
+
+/** Shard i's share of `concurrency`: an even split, the remainder to the first shards, at least 1. */
+function shardConcurrency(concurrency: number, shards: number, i: number): number {
+  return Math.max(1, Math.floor(concurrency / shards) + (i < concurrency % shards ? 1 : 0));
+}
+
+/**
+ * The BullMQ workers applying the batch jobs, one per shard of the queue,
+ * `concurrency` split over them; on stop they take no more jobs and let
+ * those in progress commit, up to the deadline.
+ */
 export function workerPart(ctx: WorkerContext): Part {
   const { opts, log, metrics, counts } = ctx;
   return {
     name: 'worker',
     start: async () => {
       const { retryInitialMs, retryMaxMs } = opts;
-      const apply = createBatchProcessor({ engine: ctx.served.engine, limits: opts.limits, log, metrics });
-      // Workers wait for Redis as long as it takes (BullMQ requires this of blocking connections).
-      const connection = queueConnection(opts.redisUrl, 'blocking');
-      const worker = new Worker(
-        BATCH_QUEUE,
-        async (job) => {
-          counts.active++;
-          try {
-            return await apply(job);
-          } finally {
-            counts.active--;
-          }
-        },
-        {
-          prefix: queuePrefixFor(opts.redisUrl, opts.prefix),
-          connection: connection.connection,
-          concurrency: opts.concurrency,
-          autorun: false,
-          lockDuration: opts.lockDurationMs,
-          // BullMQ looks for lapsed locks every stalledInterval (30 s by default): without this, a small
-          // lockDuration alone would still leave a killed worker's jobs waiting up to 30 s.
-          stalledInterval: Math.min(30_000, opts.lockDurationMs),
-          settings: {
-            // Exponential with full jitter, capped: many runs waiting on one database do not retry in lockstep.
-            backoffStrategy: (attemptsMade: number) => Math.round(Math.random() * Math.min(retryMaxMs, retryInitialMs * 2 ** Math.max(0, attemptsMade - 1))),
+      const prefixes = queueShardPrefixes(opts.redisUrl, opts.prefix, opts.queueShards);
+      const shards = prefixes.map((prefix, i) => {
+        const apply = createBatchProcessor({ engine: ctx.served.engine, limits: opts.limits, log, metrics, queue: queueShardLabel(BATCH_QUEUE, i) });
+        // Workers wait for Redis as long as it takes (BullMQ requires this of blocking connections); each its own.
+        const connection = queueConnection(opts.redisUrl, 'blocking');
+        const worker = new Worker(
+          BATCH_QUEUE,
+          async (job) => {
+            counts.active++;
+            try {
+              return await apply(job);
+            } finally {
+              counts.active--;
+            }
           },
-        },
-      );
-      worker.on('error', (err) => log.warn({ err }, 'worker connection error'));
-      worker.on('completed', () => counts.completed++);
-      worker.on('failed', () => counts.failedAttempts++);
+          {
+            prefix,
+            connection: connection.connection,
+            concurrency: shardConcurrency(opts.concurrency, prefixes.length, i),
+            autorun: false,
+            lockDuration: opts.lockDurationMs,
+            // BullMQ looks for lapsed locks every stalledInterval (30 s by default): without this, a small
+            // lockDuration alone would still leave a killed worker's jobs waiting up to 30 s.
+            stalledInterval: Math.min(30_000, opts.lockDurationMs),
+            settings: {
+              // Exponential with full jitter, capped: many runs waiting on one database do not retry in lockstep.
+              backoffStrategy: (attemptsMade: number) => Math.round(Math.random() * Math.min(retryMaxMs, retryInitialMs * 2 ** Math.max(0, attemptsMade - 1))),
+            },
+          },
+        );
+        worker.on('error', (err) => log.warn({ err, shard: i }, 'worker connection error'));
+        worker.on('completed', () => counts.completed++);
+        worker.on('failed', () => counts.failedAttempts++);
+        return { worker, connection };
+      });
+      const closeConnections = () => Promise.all(shards.map((s) => s.connection.close()));
       // Stop taking jobs; let those in progress commit, up to the deadline (then their locks lapse and they are retried).
       const stop = async (deadline: Deadline) => {
-        if ((await Promise.race([worker.close(), deadline])) === 'timeout') await worker.close(true);
-        await connection.close();
+        const closed = Promise.all(shards.map((s) => s.worker.close()));
+        if ((await Promise.race([closed, deadline])) === 'timeout') await Promise.all(shards.map((s) => s.worker.close(true)));
+        await closeConnections();
       };
       try {
-        void worker.run().catch((err: unknown) => log.error({ err }, 'worker stopped'));
-        await worker.waitUntilReady();
+        for (const { worker } of shards) void worker.run().catch((err: unknown) => log.error({ err }, 'worker stopped'));
+        await Promise.all(shards.map((s) => s.worker.waitUntilReady()));
       } catch (err) {
-        await worker.close(true).catch(() => undefined);
-        await connection.close().catch(() => undefined);
+        await Promise.allSettled(shards.map((s) => s.worker.close(true)));
+        await closeConnections().catch(() => undefined);
         throw err;
       }
       return { stop };

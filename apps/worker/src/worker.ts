@@ -19,6 +19,12 @@ export interface WorkerOptions {
   concurrency?: number;
   /** The Redis key prefix of the queues; the coordinators' `scaled.prefix`. @defaultValue `'cohort'` */
   prefix?: string;
+  /**
+   * Shards of the batch queue; the coordinators' `scaled.queueShards` (a
+   * different count is refused at start). The worker takes jobs from every
+   * shard, `concurrency` split over them (at least one each). @defaultValue 1
+   */
+  queueShards?: number;
   /** The process's root logger; the worker logs through children of it. @defaultValue a silent logger */
   logger?: Logger;
   /** Host of the HTTP port (`/metrics`, `/healthz`, `/readyz`). @defaultValue `'127.0.0.1'` */
@@ -127,7 +133,7 @@ export async function startWorker(options: WorkerOptions): Promise<CohortWorker>
     throw err instanceof CohortError ? err : new CohortError('UNAVAILABLE', `cannot start the worker: ${(err as Error).message}`, { cause: err });
   }
   const httpUrl = ctx.served.httpUrl;
-  log.info({ concurrency: opts.concurrency, prefix: opts.prefix, redis: redact(opts.redisUrl), ...(httpUrl !== undefined && { httpUrl }) }, 'worker started');
+  log.info({ concurrency: opts.concurrency, prefix: opts.prefix, queueShards: opts.queueShards, redis: redact(opts.redisUrl), ...(httpUrl !== undefined && { httpUrl }) }, 'worker started');
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {

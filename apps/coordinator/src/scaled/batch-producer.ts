@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import type { Logger } from 'pino';
-import { queueConnection, queuePrefixFor, type QueueConnection } from '@cohort/ops';
+import { agreeOnQueueShards, queueConnection, queueShardLabel, queueShardOf, queueShardPrefixes, type QueueConnection, type ScriptClient } from '@cohort/ops';
 import {
   BATCH_JOB_NAME,
   BATCH_QUEUE,
@@ -23,7 +23,9 @@ export interface BatchProducerOptions {
   redisUrl: string;
   /** The Redis key prefix of the queues (hash-tagged on a cluster: `queuePrefixFor`). */
   prefix: string;
-  /** Jobs waiting in the batch queue (all coordinators together) above which new batches wait. */
+  /** Shards of the batch queue (`queueShardPrefixes`); a run's batches all go to one (`queueShardOf`). */
+  queueShards: number;
+  /** Jobs waiting in the batch queue (all shards, all coordinators together) above which new batches wait. */
   maxQueueDepth: number;
   /** How long a batch waits for the queue to fall below its bound before the stream gets RESOURCE_EXHAUSTED. */
   backpressureTimeoutMs: number;
@@ -84,6 +86,27 @@ function jobIdOf(batches: readonly Pick<GatheredBatch, 'writer' | 'firstSeq' | '
   return `${createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 24)}-n${batches.length}`;
 }
 
+/** One shard of the batch queue: its queue, its events, the job being gathered for it and the jobs awaited on it. */
+interface Shard {
+  /** `batches`, `batches-1`, ...: its `queue` label in metrics. */
+  readonly label: string;
+  readonly queue: Queue;
+  readonly events: QueueEvents;
+  /** The job being gathered, and its record bytes. */
+  gathering: GatheredBatch[];
+  gatheringBytes: number;
+  gatherTimer: NodeJS.Timeout | undefined;
+  /** The jobs being waited on, each with how to end its wait as lost. */
+  readonly waits: Map<string, Set<(reason: string) => void>>;
+}
+
+/** The job counts of one shard of the batch queue. */
+export interface ShardJobCounts {
+  /** The shard's `queue` label. */
+  queue: string;
+  counts: Record<string, number>;
+}
+
 /** A batch waiting in the gathering job, with how to settle its apply. */
 interface GatheredBatch {
   writer: WriterRef;
@@ -104,8 +127,13 @@ interface GatheredBatch {
  * which keeps each run's batches in seq order; the engine's seq and version
  * guards catch the rest (docs/scaled-mode.md).
  *
+ * With `queueShards` above 1 the queue is that many BullMQ queues, each
+ * under its own prefix (on a Redis Cluster, in its own hash slot): a run's
+ * batches all go to the shard of the run, and batches are gathered per
+ * shard (docs/scaling.md, "Hash tags").
+ *
  * Back-pressure: the depth of the queue (waiting, delayed and prioritized
- * jobs) is read every `depthPollMs`; with the jobs this coordinator added
+ * jobs, summed over the shards) is read every `depthPollMs`; with the jobs this coordinator added
  * since, it is an estimate that a batch must find below `maxQueueDepth`
  * before it joins a job. Over it the batch waits (its run's stream stops
  * reading once the run's queue is full, and HTTP/2 flow control holds the
@@ -114,8 +142,7 @@ interface GatheredBatch {
  */
 export class BatchProducer {
   readonly #o: BatchProducerOptions;
-  readonly #queue: Queue;
-  readonly #events: QueueEvents;
+  readonly #shards: readonly Shard[];
   readonly #connections: readonly QueueConnection[];
   #depth = 0;
   #addedSincePoll = 0;
@@ -123,41 +150,46 @@ export class BatchProducer {
   #poller: NodeJS.Timeout | undefined;
   #polling = false;
   #closing: Promise<void> | undefined;
-  /** The jobs being waited on, each with how to end its wait as lost. */
-  readonly #waits = new Map<string, Set<(reason: string) => void>>();
   #lostChecker: NodeJS.Timeout | undefined;
   #checking = false;
-  /** The job being gathered, and its record bytes. */
-  #gathering: GatheredBatch[] = [];
-  #gatheringBytes = 0;
-  #gatherTimer: NodeJS.Timeout | undefined;
 
-  private constructor(options: BatchProducerOptions, queue: Queue, events: QueueEvents, connections: readonly QueueConnection[]) {
+  private constructor(options: BatchProducerOptions, shards: readonly Shard[], connections: readonly QueueConnection[]) {
     this.#o = options;
-    this.#queue = queue;
-    this.#events = events;
+    this.#shards = shards;
     this.#connections = connections;
   }
 
-  /** Connects to Redis (failing fast when it is down) and starts polling the queue depth. */
+  /**
+   * Connects to Redis (failing fast when it is down), checks that the
+   * deployment counts as many shards (`agreeOnQueueShards`), and starts
+   * polling the queue depth.
+   */
   static async open(options: BatchProducerOptions): Promise<BatchProducer> {
-    const prefix = queuePrefixFor(options.redisUrl, options.prefix);
     // Producers fail fast: a command while Redis is down errors at once instead of queueing in memory.
     const producing = queueConnection(options.redisUrl, 'fail-fast');
-    const listening = queueConnection(options.redisUrl, 'blocking');
-    const queue = new Queue(BATCH_QUEUE, { prefix, connection: producing.connection });
-    // Each waiting batch listens for its queue's 'closing'; thousands may wait at once.
-    queue.setMaxListeners(0);
-    queue.on('error', (err) => options.log.warn({ err }, 'batch queue connection error'));
-    const events = new QueueEvents(BATCH_QUEUE, { prefix, connection: listening.connection });
-    events.setMaxListeners(0);
-    events.on('error', (err) => options.log.warn({ err }, 'queue events connection error'));
-    const producer = new BatchProducer(options, queue, events, [producing, listening]);
+    const connections: QueueConnection[] = [producing];
+    const shards = queueShardPrefixes(options.redisUrl, options.prefix, options.queueShards).map((prefix, i): Shard => {
+      // Each shard's events read a stream with a blocking command: a connection of their own.
+      const listening = queueConnection(options.redisUrl, 'blocking');
+      connections.push(listening);
+      const queue = new Queue(BATCH_QUEUE, { prefix, connection: producing.connection });
+      // Each waiting batch listens for its queue's 'closing'; thousands may wait at once.
+      queue.setMaxListeners(0);
+      queue.on('error', (err) => options.log.warn({ err, shard: i }, 'batch queue connection error'));
+      const events = new QueueEvents(BATCH_QUEUE, { prefix, connection: listening.connection });
+      events.setMaxListeners(0);
+      events.on('error', (err) => options.log.warn({ err, shard: i }, 'queue events connection error'));
+      return { label: queueShardLabel(BATCH_QUEUE, i), queue, events, gathering: [], gatheringBytes: 0, gatherTimer: undefined, waits: new Map() };
+    });
+    const producer = new BatchProducer(options, shards, connections);
     try {
-      await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+      await Promise.all(shards.flatMap((s) => [s.queue.waitUntilReady(), s.events.waitUntilReady()]));
+      const client = (await shards[0]!.queue.getBackend().client) as unknown as ScriptClient;
+      await agreeOnQueueShards(client, { url: options.redisUrl, prefix: options.prefix, shards: options.queueShards, who: 'coordinator' });
       await producer.#poll();
     } catch (err) {
       await producer.close().catch(() => undefined);
+      if (err instanceof CohortError) throw err;
       throw new CohortError('UNAVAILABLE', `cannot use Redis at ${redactUrl(options.redisUrl)}: ${(err as Error).message}`, { cause: err });
     }
     producer.#poller = setInterval(() => void producer.#poll(), options.depthPollMs);
@@ -176,39 +208,40 @@ export class BatchProducer {
     if (this.#closing) throw new CohortError('UNAVAILABLE', 'the coordinator is shutting down; reconnect and resend from the last ack');
     const bytes = raw.length === records.length ? raw : records.map((r: RecordMessage) => encodeRecord(r));
     const size = bytes.reduce((n, b) => n + b.byteLength, 0);
-    return new Promise((resolve, reject) => this.#gather({ writer, firstSeq: first.seq, lastSeq: last.seq, records: bytes, bytes: size, resolve, reject }));
+    const shard = this.#shards[queueShardOf(writer, this.#shards.length)]!;
+    return new Promise((resolve, reject) => this.#gather(shard, { writer, firstSeq: first.seq, lastSeq: last.seq, records: bytes, bytes: size, resolve, reject }));
   };
 
-  /** Adds a batch to the job being gathered; a full job goes at once, else when `gatherMs` is up. */
-  #gather(batch: GatheredBatch): void {
-    if (this.#gathering.length > 0 && this.#gatheringBytes + batch.bytes > this.#o.maxJobBytes) this.#flush();
-    this.#gathering.push(batch);
-    this.#gatheringBytes += batch.bytes;
-    if (this.#gathering.length >= this.#o.maxJobBatches || this.#gatheringBytes >= this.#o.maxJobBytes) this.#flush();
-    else if (this.#gatherTimer === undefined) {
-      this.#gatherTimer = setTimeout(() => this.#flush(), this.#o.gatherMs);
-      this.#gatherTimer.unref();
+  /** Adds a batch to the job being gathered on its shard; a full job goes at once, else when `gatherMs` is up. */
+  #gather(shard: Shard, batch: GatheredBatch): void {
+    if (shard.gathering.length > 0 && shard.gatheringBytes + batch.bytes > this.#o.maxJobBytes) this.#flush(shard);
+    shard.gathering.push(batch);
+    shard.gatheringBytes += batch.bytes;
+    if (shard.gathering.length >= this.#o.maxJobBatches || shard.gatheringBytes >= this.#o.maxJobBytes) this.#flush(shard);
+    else if (shard.gatherTimer === undefined) {
+      shard.gatherTimer = setTimeout(() => this.#flush(shard), this.#o.gatherMs);
+      shard.gatherTimer.unref();
     }
   }
 
-  #flush(): void {
-    clearTimeout(this.#gatherTimer);
-    this.#gatherTimer = undefined;
-    const batches = this.#gathering;
+  #flush(shard: Shard): void {
+    clearTimeout(shard.gatherTimer);
+    shard.gatherTimer = undefined;
+    const batches = shard.gathering;
     if (batches.length === 0) return;
-    this.#gathering = [];
-    this.#gatheringBytes = 0;
+    shard.gathering = [];
+    shard.gatheringBytes = 0;
     // Counted before the add resolves, so batches admitted meanwhile see it.
     this.#addedSincePoll++;
-    void this.#send(batches);
+    void this.#send(shard, batches);
   }
 
-  /** Adds one job for the batches and settles each batch from the job's outcome. */
-  async #send(batches: GatheredBatch[]): Promise<void> {
+  /** Adds one job for the batches to their shard and settles each batch from the job's outcome. */
+  async #send(shard: Shard, batches: GatheredBatch[]): Promise<void> {
     const jobId = jobIdOf(batches);
     let job: Job<BatchJobData>;
     try {
-      job = await this.#queue.add(BATCH_JOB_NAME, encodeBatchJobData(batches), {
+      job = await shard.queue.add(BATCH_JOB_NAME, encodeBatchJobData(batches), {
         jobId,
         attempts: this.#o.jobAttempts,
         backoff: { type: 'cohort' },
@@ -229,17 +262,17 @@ export class BatchProducer {
     });
     lost.catch(() => undefined);
     // A resend of a job still awaited here has the same job id: both waits are tracked.
-    const waits = this.#waits.get(jobId) ?? new Set();
+    const waits = shard.waits.get(jobId) ?? new Set();
     waits.add(markLost);
-    this.#waits.set(jobId, waits);
+    shard.waits.set(jobId, waits);
     try {
-      value = await Promise.race([this.#waitUntilFinished(job.id ?? jobId, this.#o.jobTimeoutMs), lost]);
+      value = await Promise.race([this.#waitUntilFinished(shard, job.id ?? jobId, this.#o.jobTimeoutMs), lost]);
     } catch (err) {
-      for (const b of batches) this.#onJobFailed(b.writer, jobId, b.firstSeq, b.lastSeq, err).then(b.resolve, b.reject);
+      for (const b of batches) this.#onJobFailed(shard, b.writer, jobId, b.firstSeq, b.lastSeq, err).then(b.resolve, b.reject);
       return;
     } finally {
       waits.delete(markLost);
-      if (waits.size === 0 && this.#waits.get(jobId) === waits) this.#waits.delete(jobId);
+      if (waits.size === 0 && shard.waits.get(jobId) === waits) shard.waits.delete(jobId);
     }
     const parsed = batchJobResultSchema.safeParse(typeof value === 'string' ? safeJson(value) : value);
     if (!parsed.success || parsed.data.results.length !== batches.length) {
@@ -254,7 +287,7 @@ export class BatchProducer {
     });
   }
 
-  /** The estimated depth of the batch queue (waiting, delayed, prioritized). */
+  /** The estimated depth of the batch queue (waiting, delayed, prioritized; all shards). */
   get depth(): number {
     return Math.max(0, this.#depth + this.#addedSincePoll);
   }
@@ -264,21 +297,27 @@ export class BatchProducer {
     return this.#waiters.length;
   }
 
-  /** The job counts of the batch queue, by state. */
-  jobCounts(): Promise<Record<string, number>> {
-    return this.#queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed');
+  /** The job counts of each shard of the batch queue, by state. */
+  jobCounts(): Promise<ShardJobCounts[]> {
+    return Promise.all(
+      this.#shards.map(async (s) => ({ queue: s.label, counts: await s.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed') })),
+    );
   }
 
-  /** Seconds the oldest waiting job has waited (0 when none waits). */
-  async lagSeconds(): Promise<number> {
-    // Jobs are pushed on the left and taken from the right: the oldest is the last one.
-    const [oldest] = await this.#queue.getWaiting(-1, -1);
-    return oldest ? Math.max(0, (Date.now() - oldest.timestamp) / 1000) : 0;
+  /** Of each shard, the seconds its oldest waiting job has waited (0 when none waits). */
+  lagSeconds(): Promise<Array<{ queue: string; seconds: number }>> {
+    return Promise.all(
+      this.#shards.map(async (s) => {
+        // Jobs are pushed on the left and taken from the right: the oldest is the last one.
+        const [oldest] = await s.queue.getWaiting(-1, -1);
+        return { queue: s.label, seconds: oldest ? Math.max(0, (Date.now() - oldest.timestamp) / 1000) : 0 };
+      }),
+    );
   }
 
-  /** Answers when Redis does (readiness). */
+  /** Answers when Redis does, for every shard (readiness). */
   async ping(): Promise<void> {
-    await this.#queue.getJobCounts('waiting');
+    await Promise.all(this.#shards.map((s) => s.queue.getJobCounts('waiting')));
   }
 
   /** Stops polling and closes the connections. Waiting batches fail. Memoized. */
@@ -286,10 +325,12 @@ export class BatchProducer {
     this.#closing ??= (async () => {
       clearInterval(this.#poller);
       clearInterval(this.#lostChecker);
-      clearTimeout(this.#gatherTimer);
-      for (const b of this.#gathering.splice(0)) b.reject(new CohortError('UNAVAILABLE', 'the coordinator is shutting down; reconnect and resend from the last ack'));
+      for (const shard of this.#shards) {
+        clearTimeout(shard.gatherTimer);
+        for (const b of shard.gathering.splice(0)) b.reject(new CohortError('UNAVAILABLE', 'the coordinator is shutting down; reconnect and resend from the last ack'));
+      }
       for (const wake of this.#waiters.splice(0)) wake();
-      const results = await Promise.allSettled([this.#events.close(), this.#queue.close()]);
+      const results = await Promise.allSettled(this.#shards.flatMap((s) => [s.events.close(), s.queue.close()]));
       // A cluster's clients were handed to BullMQ, which leaves them open: closed once their users are.
       results.push(...(await Promise.allSettled(this.#connections.map((c) => c.close()))));
       const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -327,8 +368,8 @@ export class BatchProducer {
     this.#polling = true;
     const added = this.#addedSincePoll;
     try {
-      const counts = await this.#queue.getJobCounts('waiting', 'delayed', 'prioritized');
-      this.#depth = (counts['waiting'] ?? 0) + (counts['delayed'] ?? 0) + (counts['prioritized'] ?? 0);
+      const counts = await Promise.all(this.#shards.map((s) => s.queue.getJobCounts('waiting', 'delayed', 'prioritized')));
+      this.#depth = counts.reduce((n, c) => n + (c['waiting'] ?? 0) + (c['delayed'] ?? 0) + (c['prioritized'] ?? 0), 0);
       this.#addedSincePoll -= added;
     } catch (err) {
       this.#o.log.debug({ err }, 'cannot read the batch queue depth');
@@ -350,10 +391,10 @@ export class BatchProducer {
    * ignored: the completed/failed event, the lost-job check or the timeout
    * decides. Same messages, so {@link isLostOrLate} reads them alike.
    */
-  #waitUntilFinished(jobId: string, ttl: number): Promise<unknown> {
+  #waitUntilFinished(shard: Shard, jobId: string, ttl: number): Promise<unknown> {
     // Per-job event names (`completed:<id>`) are not in BullMQ's typed listener map.
-    const events = this.#events as unknown as EventEmitter;
-    const queue = this.#queue as unknown as EventEmitter;
+    const events = shard.events as unknown as EventEmitter;
+    const queue = shard.queue as unknown as EventEmitter;
     return new Promise((resolve, reject) => {
       const completedEvent = `completed:${jobId}`;
       const failedEvent = `failed:${jobId}`;
@@ -378,10 +419,10 @@ export class BatchProducer {
       // The job may have finished before the listeners were on: look once, after the events listen.
       void (async () => {
         try {
-          await this.#events.waitUntilReady();
-          const state = await this.#queue.getJobState(jobId);
+          await shard.events.waitUntilReady();
+          const state = await shard.queue.getJobState(jobId);
           if (state !== 'completed' && state !== 'failed') return;
-          const done = await Job.fromId(this.#queue, jobId);
+          const done = await Job.fromId(shard.queue, jobId);
           if (!done) return;
           if (state === 'completed') onCompleted({ returnvalue: done.returnvalue });
           else onFailed({ failedReason: done.failedReason });
@@ -394,27 +435,29 @@ export class BatchProducer {
 
   /** Ends the waits of jobs that are no longer in Redis (lost with a Redis restart, or removed). */
   async #checkLost(): Promise<void> {
-    if (this.#checking || this.#closing || this.#waits.size === 0) return;
+    if (this.#checking || this.#closing || this.#shards.every((s) => s.waits.size === 0)) return;
     this.#checking = true;
     try {
-      for (const [jobId, waits] of [...this.#waits]) {
-        if (this.#closing) return;
-        const state = await this.#queue.getJobState(jobId).catch(() => undefined);
-        if (state === 'unknown') for (const markLost of [...waits]) markLost(`Missing key for job ${jobId}: the job is no longer in Redis`);
+      for (const shard of this.#shards) {
+        for (const [jobId, waits] of [...shard.waits]) {
+          if (this.#closing) return;
+          const state = await shard.queue.getJobState(jobId).catch(() => undefined);
+          if (state === 'unknown') for (const markLost of [...waits]) markLost(`Missing key for job ${jobId}: the job is no longer in Redis`);
+        }
       }
     } finally {
       this.#checking = false;
     }
   }
 
-  async #onJobFailed(writer: WriterRef, jobId: string, firstSeq: number, lastSeq: number, err: unknown): Promise<{ appliedSeq: number }> {
+  async #onJobFailed(shard: Shard, writer: WriterRef, jobId: string, firstSeq: number, lastSeq: number, err: unknown): Promise<{ appliedSeq: number }> {
     const reason = err instanceof Error ? err.message : String(err);
     if (this.#closing) throw new CohortError('UNAVAILABLE', 'the coordinator is shutting down; reconnect and resend from the last ack', { cause: err });
     const failure = parseJobFailure(reason);
     if (failure.code !== 'INTERNAL' || !isLostOrLate(reason)) {
       if (!RETRYABLE_JOB_CODES.has(failure.code)) throw new CohortError(failure.code, failure.message, { cause: err });
       // Retries ran out. Remove the failed job so that the SDK's resend is queued afresh.
-      await this.#queue.remove(jobId).catch(() => 0);
+      await shard.queue.remove(jobId).catch(() => 0);
       throw new CohortError('UNAVAILABLE', `batch ${firstSeq}..${lastSeq} could not be applied yet (${failure.message}); resend from the last ack`, { cause: err });
     }
     // The job is gone (Redis lost it) or late: the store knows whether it was applied.
