@@ -1,7 +1,7 @@
 /** The usage text of each command, and of the whole CLI. */
 export const COMMAND_USAGE: Readonly<Record<string, string>> = Object.freeze({
   server: `cohort server [--data DIR] [--host HOST] [--grpc-port PORT] [--http-port PORT] [--advertise-host HOST]
-              [--redis URL --postgres URL [--prefix NAME] [--max-queue-depth N] [--lost-job-check-ms MS]
+              [--redis URL --postgres URL [--prefix NAME] [--queue-shards N] [--max-queue-depth N] [--lost-job-check-ms MS]
                [--compaction-interval-ms MS]]
               [--blob-dir DIR | --blob-store s3://BUCKET/PREFIX [--s3-endpoint URL] [--s3-region R] [--s3-force-path-style]
                [--blob-redirect-seconds S]] [--blob-gc-interval-ms MS] [--blob-gc-grace-ms MS]
@@ -21,6 +21,8 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = Object.freeze({
     and burst per API key (default 50 and 200). --metrics-port (COHORT_METRICS_PORT): serve /metrics on
     127.0.0.1:PORT only; without it /metrics is on the HTTP port, behind an API key when keys are on.
     --lost-job-check-ms (COHORT_LOST_JOB_CHECK_MS): how often it looks for awaited jobs Redis lost (default 5000).
+    --queue-shards N (COHORT_QUEUE_SHARDS, 1 to 256, default 1): the batch queue as N queues, on a Redis Cluster
+    each in its own hash slot so they spread over the masters; every server and worker must give the same N.
     --compaction-interval-ms (COHORT_COMPACTION_INTERVAL_MS): how often small history chunks are merged, once
     across coordinators (default 10000; 0 turns it off).
     --blob-dir (COHORT_BLOB_DIR): the content-addressed file store (default DIR/blobs); in scaled mode a
@@ -33,11 +35,12 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = Object.freeze({
     --limit NAME=VALUE (repeatable; COHORT_LIMITS=NAME=VALUE,...): overrides a limit, e.g. maxRunsPerProject=500,
     maxFileBytes=1GiB, maxKeysPerRecord=20000 (names and defaults: docs/SECURITY.md).`,
   worker: `cohort worker --redis URL --postgres URL [--concurrency N] [--host HOST] [--http-port PORT] [--prefix NAME]
-                [--lock-duration-ms MS] [--limit NAME=VALUE ...]
+                [--queue-shards N] [--lock-duration-ms MS] [--limit NAME=VALUE ...]
     Applies the record batches that scaled-mode coordinators queue (flags default to COHORT_REDIS_URL,
     COHORT_POSTGRES_URL and COHORT_QUEUE_PREFIX), N at once (default 4). --redis: redis://HOST:PORT, a Redis Cluster
     (redis+cluster://HOST:PORT,HOST:PORT,...; the prefix is hash-tagged, {NAME}) or a Sentinel-named master
-    (redis+sentinel://HOST:PORT,.../MASTER), the same URL as the coordinators'.
+    (redis+sentinel://HOST:PORT,.../MASTER), the same URL as the coordinators'. --queue-shards N
+    (COHORT_QUEUE_SHARDS): the coordinators' count; the worker takes jobs from every shard, its --concurrency split over them.
     Serves /metrics, /healthz and /readyz on PORT (default 7713; 0 picks a free one).
     --lock-duration-ms (COHORT_LOCK_DURATION_MS, at least 1000, default 30000): a killed worker's jobs go to
     another worker this long after it died.

@@ -30,6 +30,7 @@ export async function serverCommand(argv: readonly string[], ctx: CliContext): P
       redis: { type: 'string' },
       postgres: { type: 'string' },
       prefix: { type: 'string' },
+      'queue-shards': { type: 'string' },
       'max-queue-depth': { type: 'string' },
       'lost-job-check-ms': { type: 'string' },
       'compaction-interval-ms': { type: 'string' },
@@ -79,6 +80,7 @@ export async function serverCommand(argv: readonly string[], ctx: CliContext): P
           postgresUrl: postgres,
           ...defined({
             prefix,
+            queueShards: flagValue(values['queue-shards'] ?? nonEmpty(ctx.env['COHORT_QUEUE_SHARDS'])),
             maxQueueDepth: flagValue(values['max-queue-depth']),
             lostJobCheckMs: flagValue(values['lost-job-check-ms'] ?? nonEmpty(ctx.env['COHORT_LOST_JOB_CHECK_MS'])),
           }),
@@ -149,6 +151,7 @@ const SERVER_FLAGS: Readonly<Record<string, string>> = {
   'scaled.redisUrl': '--redis',
   'scaled.postgresUrl': '--postgres',
   'scaled.prefix': '--prefix',
+  'scaled.queueShards': '--queue-shards',
   'scaled.maxQueueDepth': '--max-queue-depth',
   'scaled.lostJobCheckMs': '--lost-job-check-ms',
   compactionIntervalMs: '--compaction-interval-ms',

@@ -24,6 +24,7 @@ export async function workerCommand(argv: readonly string[], ctx: CliContext): P
       host: { type: 'string' },
       'http-port': { type: 'string' },
       prefix: { type: 'string' },
+      'queue-shards': { type: 'string' },
       'lock-duration-ms': { type: 'string' },
     },
     false,
@@ -44,6 +45,7 @@ export async function workerCommand(argv: readonly string[], ctx: CliContext): P
         concurrency: flagValue(values.concurrency),
         httpHost: values.host,
         prefix: values.prefix ?? nonEmpty(ctx.env['COHORT_QUEUE_PREFIX']),
+        queueShards: flagValue(values['queue-shards'] ?? nonEmpty(ctx.env['COHORT_QUEUE_SHARDS'])),
         lockDurationMs: flagValue(values['lock-duration-ms'] ?? nonEmpty(ctx.env['COHORT_LOCK_DURATION_MS'])),
       }),
       limits,
@@ -71,5 +73,6 @@ const WORKER_FLAGS: Readonly<Record<string, string>> = {
   httpHost: '--host',
   httpPort: '--http-port',
   prefix: '--prefix',
+  queueShards: '--queue-shards',
   lockDurationMs: '--lock-duration-ms',
 };
