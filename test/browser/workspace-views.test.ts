@@ -76,6 +76,26 @@ describe('the project workspace views in Chromium', () => {
       return { x: drawn[0]!, ys: drawn.slice(1), labels: c.labels(), shown: u.series.slice(1).map((s) => s.show !== false), xTicks: c.axes()[0]!.labels };
     }, key);
 
+  /** How many pixels of the chart's canvas are each colour (`#rrggbb`, opaque pixels only). */
+  const pixels = (page: Page, key: string, colors: string[]): Promise<number[]> =>
+    page.evaluate(
+      ([k, cs]) => {
+        const canvas = document.querySelector<HTMLCanvasElement>(`.ws-card[data-key="${k}"] canvas`)!;
+        const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+        const counts = cs.map(() => 0);
+        for (let i = 0; i < d.length; i += 4) {
+          if (d[i + 3] !== 255) continue;
+          const hex = `#${[d[i]!, d[i + 1]!, d[i + 2]!].map((v) => v.toString(16).padStart(2, '0')).join('')}`;
+          const at = cs.indexOf(hex);
+          if (at >= 0) counts[at]!++;
+        }
+        return counts;
+      },
+      [key, colors] as const,
+    );
+  /** The first two runs' colours (chart.ts). */
+  const RUN_COLORS = ['#2f6fde', '#e8590c'];
+
   it('draws against step, relative time, wall time or a step metric, as chosen', async () => {
     const page = await open(`?runs=${ids.slice(0, 2).join(',')}&q=loss`);
     const byStep = await chart(page, 'train/loss');
@@ -135,10 +155,15 @@ describe('the project workspace views in Chromium', () => {
   it('hides a run in every chart when its chip is clicked, and keeps that in the URL', async () => {
     const page = await open(`?runs=${ids.slice(0, 2).join(',')}`);
     expect((await chart(page, 'train/loss')).shown).toEqual([true, true]);
+    // Each run's line is on the canvas, in its colour, over a hundred pixels of it.
+    for (const n of await pixels(page, 'train/loss', RUN_COLORS)) expect(n).toBeGreaterThan(100);
     await page.click(`[data-testid=workspace-runs] .run-chip[data-key="${ids[0]}"] [data-testid=toggle-run]`);
-    // The charts in view are redrawn one a frame.
     await page.waitForFunction(() => window.__cohort.ready['toggle'] === true);
     for (const key of ['train/loss', 'epoch']) expect((await chart(page, key)).shown).toEqual([false, true]);
+    // The hidden run's line is gone from the canvas, the other's still drawn.
+    const [a, b] = await pixels(page, 'train/loss', RUN_COLORS);
+    expect(a).toBe(0);
+    expect(b).toBeGreaterThan(100);
     expect(new URL(page.url()).searchParams.get('hide')).toBe(ids[0]);
     expect(await page.locator('.ws-card[data-key="train/loss"] [data-testid=hover] .ws-hover-row:not([hidden]) .name').allTextContents()).toEqual(['step', 'run-b']);
     // Off the chart the panel shows each run's last value.

@@ -1,12 +1,15 @@
 import uPlot, { type AlignedData } from 'uplot';
 import { baseOptions, mount, positive, xValue, yValue, type ChartHandle, type ChartOptions, type RunLine } from './chart.js';
 import { h } from './dom.js';
+import { rasterLines } from './raster-plugin.js';
 import { smooth } from './smoothing.js';
 
 /**
  * A workspace chart (a line per run, up to hundreds): uPlot without its
  * legend, whose table of a row per run per chart is what made a page of
- * many charts slow to lay out. Instead one hover panel per chart shows
+ * many charts slow to lay out, and without its stroked paths: the lines
+ * are rasterized in JavaScript and kept per run (raster-plugin.ts), so
+ * toggling a run recomposites the chart instead of stroking every line. Instead one hover panel per chart shows
  * the x under the cursor and every run's value there (uPlot finds the
  * index by binary search). Runs that logged the same x share one x array
  * without a join. Dragging zooms; the page may then swap in the range at
@@ -66,8 +69,9 @@ function hoverPanel(lines: readonly RunLine[], xAxis: string): { el: HTMLElement
 export function workspaceChart(container: HTMLElement, id: string, lines: RunLine[], opts: ChartOptions, width: number, hooks: WorkspaceChartHooks = {}): WorkspaceChart {
   const options = baseOptions(width, opts);
   options.legend = { show: false };
-  // Width 1: the cheapest antialiased stroke for a software-rastered canvas of a hundred lines.
+  // The lines drawn by the plugin, not stroked by uPlot: showing or hiding one redraws from pixels kept.
   options.series.push(...lines.map((l) => ({ label: l.label, stroke: l.color, width: 1, spanGaps: true, points: { show: false } })));
+  options.plugins = [rasterLines()];
   const panel = hoverPanel(lines, opts.xAxis);
   const formatX = xValue(opts.xAxis);
   let full: AlignedData = alignLines(lines, opts);

@@ -11,6 +11,8 @@ import { sectionOf } from './run-page.js';
 const CONCURRENCY = 4;
 /** Keys charted at most. */
 const MAX_KEYS = 200;
+/** Milliseconds of redrawing charts after a toggle before the page paints. */
+const FRAME_MS = 12;
 /** Seconds between refreshes while a selected run is live. */
 const LIVE_SECONDS = 5;
 
@@ -103,7 +105,7 @@ export async function workspacePage(root: HTMLElement, entity: string, project: 
 
   interface Drawn {
     handle: ChartHandle;
-    /** Shows and hides runs' lines as toggled (a chart of lines; a grouped chart is drawn again instead). */
+    /** Shows and hides runs' lines as toggled, redrawn at once (a chart of lines; a grouped chart is drawn again instead). */
     syncHidden(): void;
     /** Draws the key's series again from the cache (a live refresh); false when the lines differ. */
     refresh(): boolean;
@@ -136,7 +138,8 @@ export async function workspacePage(root: HTMLElement, entity: string, project: 
     const chart: WorkspaceChart = workspaceChart(card, id, linesOf(series, runs), chartOpts, width, {
       onZoom: (c, min, max) => void zoomIn(c, key, xAxis, runs, series, min, max),
     });
-    const syncHidden = (): void => runs.forEach((r, i) => chart.setShown(i, !hidden.has(r.id)));
+    // In one batch: the chart redrawn once, before this returns.
+    const syncHidden = (): void => chart.uplot.batch(() => runs.forEach((r, i) => chart.setShown(i, !hidden.has(r.id))));
     syncHidden();
     charts.set(key, {
       handle: chart,
@@ -174,9 +177,11 @@ export async function workspacePage(root: HTMLElement, entity: string, project: 
   });
 
   /**
-   * A toggle redraws the charts in view one per frame (each costs its hundred
-   * lines), so the page paints after one chart's work, not all of them; the
-   * others follow as they scroll into view. `ready.toggle` once all in view are.
+   * A toggle redraws the charts in view (each a composite of the lines it
+   * keeps, about a millisecond) until a frame's worth of work is spent, the
+   * rest on the next frames, so the page paints at once even when a new
+   * y-range has every line rasterized again; the charts out of view follow
+   * as they scroll in. `ready.toggle` once all in view are.
    */
   let toggling: string[] = [];
   const toggleInView = (): void => {
@@ -184,9 +189,9 @@ export async function workspacePage(root: HTMLElement, entity: string, project: 
     window.__cohort.ready['toggle'] = false;
     toggling = [...inView];
     const next = (): void => {
-      const key = toggling.shift();
-      if (key !== undefined) charts.get(key)?.syncHidden();
-      // After the next paint (a frame, then a task): each frame carries one chart's redraw.
+      const start = performance.now();
+      while (toggling.length > 0 && performance.now() - start < FRAME_MS) charts.get(toggling.shift()!)?.syncHidden();
+      // After the next paint (a frame, then a task).
       if (toggling.length > 0) requestAnimationFrame(() => setTimeout(next, 0));
       else window.__cohort.ready['toggle'] = true;
     };
