@@ -6,7 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 const TICKS = 100; // USER_HZ on Linux
 
 /** utime + stime of a process, in seconds (0 when it is gone or /proc is absent). */
-function cpuSeconds(pid) {
+export function cpuSeconds(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -17,7 +17,7 @@ function cpuSeconds(pid) {
 }
 
 /** The pid and its children's pids (PostgreSQL's backends are the postmaster's children). */
-function withChildren(pid) {
+export function withChildren(pid) {
   const out = [pid];
   try {
     for (const entry of readdirSync('/proc')) {

@@ -54,7 +54,7 @@ const SAMPLED = 8;
 /** How often each sampled rank's poller asks whether its step is visible yet. */
 const POLL_MS = Number(process.env.BENCH_FANIN_POLL_MS ?? 50);
 /** The load of the third phase: half the 500,000 points/s target, where p99 must be under 1 s. */
-export const TARGET_LOAD = Number(process.env.BENCH_FANIN_TARGET_LOAD ?? 250_000);
+const TARGET_LOAD = Number(process.env.BENCH_FANIN_TARGET_LOAD ?? 250_000);
 
 function percentile(values, p) {
   if (values.length === 0) return NaN;
@@ -81,7 +81,7 @@ function memorySampler(redis) {
 }
 
 /** The rank hosts: child processes, each running its share of the ranks as real SDK clients in one event loop. */
-class RankHosts {
+export class RankHosts {
   constructor(count, urls, dir) {
     const hosts = Math.min(count, HOSTS);
     this.hosts = Array.from({ length: hosts }, (_, h) => {
