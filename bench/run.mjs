@@ -12,6 +12,7 @@ import { benchQuery } from './query.mjs';
 import { benchBlobs } from './blobs.mjs';
 import { benchBlobsS3 } from './blobs-s3.mjs';
 import { benchFanIn } from './fan-in.mjs';
+import { benchStageCosts } from './stage-costs.mjs';
 import { benchHistoryScale } from './history-scale.mjs';
 import { benchBadRecords } from './bad-records.mjs';
 import { benchRunList } from './run-list.mjs';
@@ -133,6 +134,8 @@ try {
   if (process.env.BENCH_ONLY !== 'ingest') await benchWorkspace(tmp);
   // (e) scaled-mode fan-in (needs Redis and PostgreSQL: REDIS_URL / DATABASE_URL, or the binaries); BENCH_FANIN=0 skips it.
   if (process.env.BENCH_ONLY !== 'ingest' && process.env.BENCH_FANIN !== '0') await benchFanIn(tmp);
+  // (e2) CPU per point of each scaled stage, the load simulation's input (same services as (e)); BENCH_STAGES=0 skips it.
+  if (process.env.BENCH_ONLY !== 'ingest' && process.env.BENCH_STAGES !== '0') await benchStageCosts(tmp);
   // (n) stored history vs an empty database (PostgreSQL and Redis as (e)); minutes, so opt-in: BENCH_HISTORY=1 (10M points) or =full (100M).
   if (process.env.BENCH_HISTORY) await benchHistoryScale(tmp, { full: process.env.BENCH_HISTORY === 'full' });
 } finally {

@@ -1,4 +1,4 @@
-// npm run bench, part (f): the CPU cost per point of each scaled-mode stage on
+// npm run bench, part (e2): the CPU cost per point of each scaled-mode stage on
 // this machine, each beside a raw baseline measured in the same run, for the
 // load simulation (bench/scaling-sim.mjs) and docs/scaling.md.
 //
@@ -435,7 +435,7 @@ export function printStageCosts(c) {
   const pp = (g) => c.perPointUs[g].map((v) => fmt(v, 2)).join(' / ');
   const f = (g) => `${fmt(c.fit[g].perUnitUs)} per ${c.fit[g].unit} + ${fmt(c.fit[g].perPointUs, 2)}`;
   printTable(
-    `(f) stage costs: CPU µs per point of each process group (from /proc), paced phases ${a.ranks} ranks × ${fmt(a.pointsPerRank)} points/s ` +
+    `(e2) stage costs: CPU µs per point of each process group (from /proc), paced phases ${a.ranks} ranks × ${fmt(a.pointsPerRank)} points/s ` +
       `(${fmt(a.points / a.batches)} points per batch, ${fmt(a.batches / a.jobs, 1)} batches per job) / ${b.ranks} ranks × ${fmt(b.pointsPerRank)} points/s ` +
       `(${fmt(b.points / b.batches)} points per batch, ${fmt(b.batches / b.jobs, 1)} per job); fit: µs per batch or job + µs per point`,
     ['stage', 'µs per point (phase 1 / 2)', 'fit: µs per batch or job + µs per point', 'raw baseline, same run', 'raw µs per point'],
@@ -449,7 +449,7 @@ export function printStageCosts(c) {
       ['PostgreSQL (postmaster + backends)', pp('postgres'), f('postgres'), `the same ${fmt(c.postgres.raw.rows)} chunk rows INSERTed over unnest (+ backends)`, fmt(c.postgres.raw.cpuPerPointUs, 3)],
     ],
   );
-  printTable('(f) stage costs: per job, bytes, memory', ['measure', 'phase 1 / phase 2', 'raw baseline'], [
+  printTable('(e2) stage costs: per job, bytes, memory', ['measure', 'phase 1 / phase 2', 'raw baseline'], [
     ['idle CPU with the runs open, % of a core (subtracted above)', c.phases.map((p) => Object.entries(p.idleCpuPerSec).map(([g, v]) => `${g} ${fmt(v * 100, 1)}`).join(', ')).join(' / '), ''],
     ['workers CPU µs per job', c.perJobUs.workers.map((v) => fmt(v)).join(' / '), ''],
     ['PostgreSQL CPU µs per job', c.perJobUs.postgres.map((v) => fmt(v)).join(' / '), ''],
@@ -465,7 +465,7 @@ export function printStageCosts(c) {
     ['history bytes per point on disk: as written / compacted + VACUUM FULL', `${fmt(c.postgres.bytesPerPointWritten, 1)} / ${fmt(c.postgres.bytesPerPointCompacted, 1)}`, 'a float64 and an int64: 16'],
   ]);
   const r = c.read;
-  printTable('(f) read path per 1,000,000 points: one metric read as a 1,000-bucket chart (GET /series), median of 10', ['path', 'wall ms', 'coordinator CPU ms', 'PostgreSQL CPU ms', 'client CPU ms'], [
+  printTable('(e2) read path per 1,000,000 points: one metric read as a 1,000-bucket chart (GET /series), median of 10', ['path', 'wall ms', 'coordinator CPU ms', 'PostgreSQL CPU ms', 'client CPU ms'], [
     ['GET /series?buckets=1000 (coordinator reads chunks, decodes, buckets)', fmt(r.chart.wallMs, 1), fmt(r.chart.serverCpuMs, 1), fmt(r.chart.pgCpuMs, 1), fmt(r.chart.clientCpuMs, 1)],
     ['raw: SELECT the same chunk rows (pg client)', fmt(r.raw.wallMs, 1), '', fmt(r.raw.pgCpuMs, 1), fmt(r.raw.clientCpuMs, 1)],
   ]);
