@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { cpus, freemem, totalmem } from 'node:os';
+import { diskPercent, readIoCounters, type IoCounters } from './system-io.js';
 
 /** The `--query-gpu` fields read from `nvidia-smi`, in order, and the key each becomes (`system/gpu.<index>.<key>`). */
 export const NVIDIA_SMI_FIELDS: ReadonlyArray<readonly [field: string, key: string]> = [
@@ -60,8 +61,10 @@ export interface SystemMetricsCollectorOptions {
 }
 
 /**
- * Reads CPU, memory and (when `nvidia-smi` exists) GPU metrics of the
- * machine and this process, as `system/...` keys. The first `nvidia-smi`
+ * Reads CPU, memory, disk and network (Linux: MiB read, written, received
+ * and sent since the collector started; the root filesystem's use) and
+ * (when `nvidia-smi` exists) GPU metrics of the machine and this process,
+ * as `system/...` keys. The first `nvidia-smi`
  * failure turns GPU reading off for good (no GPU, or no driver).
  */
 export class SystemMetricsCollector {
@@ -72,6 +75,8 @@ export class SystemMetricsCollector {
   #lastCpu = cpuTimes();
   #lastProc = process.cpuUsage();
   #lastAt = performance.now();
+  /** The I/O counters of the first sample, which later ones count from. */
+  #ioBase: IoCounters | undefined;
 
   constructor(options: SystemMetricsCollectorOptions = {}) {
     this.#smi = options.nvidiaSmi ?? 'nvidia-smi';
@@ -103,6 +108,16 @@ export class SystemMetricsCollector {
     out['system/memory_used_mib'] = round((total_ - freemem()) / 2 ** 20);
     out['system/proc.memory_rss_mib'] = round(process.memoryUsage.rss() / 2 ** 20);
     out['system/cpu_count'] = cpus().length;
+    const [io, disk] = await Promise.all([readIoCounters(), diskPercent('/')]);
+    if (io !== undefined) {
+      this.#ioBase ??= io;
+      const mib = (v: number): number => round(v / 2 ** 20);
+      out['system/disk_read_mib'] = mib(io.diskRead - this.#ioBase.diskRead);
+      out['system/disk_written_mib'] = mib(io.diskWritten - this.#ioBase.diskWritten);
+      out['system/network_received_mib'] = mib(io.netReceived - this.#ioBase.netReceived);
+      out['system/network_sent_mib'] = mib(io.netSent - this.#ioBase.netSent);
+    }
+    if (disk !== undefined) out['system/disk_percent'] = round(disk);
     if (this.#gpu) {
       try {
         Object.assign(out, parseNvidiaSmi(await this.#run(this.#smi, NVIDIA_SMI_ARGS, this.#timeoutMs)));
