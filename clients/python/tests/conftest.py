@@ -92,18 +92,29 @@ def server():
     shutil.rmtree(data, ignore_errors=True)
 
 
+# Set by torchrun (and by a parent run) in a training process's environment; a test's own process has none.
+RUN_ENV = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "TORCHELASTIC_RUN_ID", "GROUP_RANK", "COHORT_RUN_GROUP", "COHORT_RUN_ID")
+
+
+def agent_env(server, folder):
+    """The environment a training script gets: the server's URL, the built CLI as the agent, a run folder under `folder`."""
+    env = {k: v for k, v in os.environ.items() if k not in RUN_ENV and k != "COHORT_MODE"}
+    env["COHORT_URL"] = server.http
+    env["COHORT_AGENT"] = "{} {}".format(NODE, CLI)
+    env["COHORT_DIR"] = str(folder / "runs")
+    env["PYTHONPATH"] = CLIENT + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
 @pytest.fixture()
 def env(server, tmp_path, monkeypatch):
-    """The environment a training script gets: the server's URL, the built CLI as the agent, a run folder."""
-    monkeypatch.setenv("COHORT_URL", server.http)
-    monkeypatch.setenv("COHORT_AGENT", "{} {}".format(NODE, CLI))
-    monkeypatch.setenv("COHORT_DIR", str(tmp_path / "runs"))
-    monkeypatch.delenv("COHORT_MODE", raising=False)
-    for name in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "TORCHELASTIC_RUN_ID", "GROUP_RANK", "COHORT_RUN_GROUP", "COHORT_RUN_ID"):
+    """`agent_env` in this process too (for `cohort.init` here), in tmp_path as the working folder."""
+    env = agent_env(server, tmp_path)
+    for name in ("COHORT_URL", "COHORT_AGENT", "COHORT_DIR"):
+        monkeypatch.setenv(name, env[name])
+    for name in RUN_ENV + ("COHORT_MODE",):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
-    env = dict(os.environ)
-    env["PYTHONPATH"] = CLIENT + os.pathsep + env.get("PYTHONPATH", "")
     return env
 
 
@@ -111,3 +122,60 @@ def env(server, tmp_path, monkeypatch):
 def project(request):
     """A project name of its own per test."""
     return "py-" + re.sub(r"[^a-z0-9]+", "-", request.node.name.lower())[:40].strip("-")
+
+
+class KilledRank:
+    """A torchrun job one of whose ranks got kill -9: its run id, the steps it had logged, and when."""
+
+    def __init__(self, job, project, run_id, logged, killed_at):
+        self.job, self.project, self.run_id, self.logged, self.killed_at = job, project, run_id, logged, killed_at
+
+
+@pytest.fixture(scope="session")
+def killed_rank(server, tmp_path_factory):
+    """A 4-rank torchrun job whose rank 2 got kill -9 once every rank had logged 10 steps.
+
+    The server's heartbeat watcher marks that run crashed up to 60 s later, so
+    this starts before the first test and the test that checks it runs last
+    (see OVERLAPPED): the wait is spent on the other tests.
+    """
+    from torchrun_job import Job
+
+    folder = tmp_path_factory.mktemp("killed-rank")
+    job = Job(agent_env(server, folder), cwd=str(folder), PROJECT="py-kill-9-of-one-rank", STEPS=100000, STEP_SLEEP=0.05, PRINT_STEPS=1)
+    try:
+        job.until_every_rank_logged(4, 10, 180)
+        run_id, _group, pid = job.runs[2]
+        killed = KilledRank(job, "py-kill-9-of-one-rank", run_id, job.logged[2], time.time())
+        os.kill(pid, signal.SIGKILL)
+        yield killed
+    finally:
+        job.stop()
+
+
+# Session fixtures that leave a test waiting idle on the server (for its heartbeat watcher):
+# started before the first test, their tests run last.
+OVERLAPPED = ("killed_rank",)
+
+
+def _uses(item, names=OVERLAPPED):
+    return any(name in item.fixturenames for name in names)
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=_uses)  # stable: the others keep their order
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _start_overlapped(request):
+    """Sets up the OVERLAPPED fixtures that the selected tests use, before the first test.
+
+    A failure here is left to the test that uses the fixture: pytest raises a
+    session fixture's error again to each test that asks for it.
+    """
+    for name in OVERLAPPED:
+        if any(_uses(item, (name,)) for item in request.session.items):
+            try:
+                request.getfixturevalue(name)
+            except (Exception, pytest.skip.Exception, pytest.fail.Exception):
+                pass
