@@ -12,7 +12,7 @@
 //   b) fan-in (bench/fan-in.mjs's deployment and phases): 64 ranks (real SDK
 //      clients in child processes), the max phase's points/s committed and
 //      the log() → visible latency p50/p99 of a phase paced at
-//      BENCH_FANIN_TARGET_LOAD (250,000 points/s);
+//      BENCH_HISTORY_LOAD (100,000 points/s) for BENCH_FANIN_SECONDS;
 //   c) insert and compaction: commitBatch of 20 keys × 50 steps (1,000
 //      points) on a new run, 64 of them, and then one compaction pass
 //      (store.compactHistory) merging that run's 1,280 small chunks.
@@ -31,7 +31,7 @@ import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { openPostgresStore } from '@cohort/store';
-import { TARGET_LOAD, fanInPhases, rawRedis, startDeployment } from './fan-in.mjs';
+import { fanInPhases, rawRedis, startDeployment } from './fan-in.mjs';
 import { compactedChunk, databaseUrl, provideSeed, sizes } from './history-seed.mjs';
 import { fmt, median, printTable, providePostgres, provideRedis, timed } from './lib.mjs';
 
@@ -43,8 +43,14 @@ const BUCKETS = 1_000;
 /** Rounds of the read measures (each reads both databases). */
 const READ_ROUNDS = Number(process.env.BENCH_HISTORY_READS ?? 10);
 /** Rounds of the fan-in and compaction measures. */
-const REPEATS = Number(process.env.BENCH_HISTORY_REPEATS ?? 3);
+const REPEATS = Number(process.env.BENCH_HISTORY_REPEATS ?? 5);
 const RANKS = Number(process.env.BENCH_HISTORY_RANKS ?? 64);
+/**
+ * The paced phase's load: below what a busy 2-core machine commits (the max
+ * phase there is 150,000 to 500,000 points/s), so its latency is the
+ * deployment's, not an overload's queue (fan-in's 250,000 target with BENCH_HISTORY_LOAD=250000).
+ */
+const LOAD = Number(process.env.BENCH_HISTORY_LOAD ?? 100_000);
 /** Small batches of the compaction run: each key gets this many chunks of SMALL_STEPS points. */
 const SMALL_BATCHES = 64;
 const SMALL_STEPS = 50;
@@ -161,7 +167,7 @@ async function measureDeployments(dbs, key, { redis, redisService, pgService, tm
         redisPid: redisService.pid,
         postgresPid: pgService.pid,
         dir: join(tmp, `history-ranks-${db.label}-${r}`),
-        paced: () => [['paced', TARGET_LOAD]],
+        paced: () => [['paced', LOAD]],
       });
       console.error(`history-scale: fan-in on ${db.label}: max ${fmt(max.rate)} points/s; paced ${fmt(paced.offered)} points/s offered, p50/p99 ${fmt(paced.p50)}/${fmt(paced.p99)} ms`);
       db.samples.fanInMax.push(max.rate);
@@ -172,13 +178,32 @@ async function measureDeployments(dbs, key, { redis, redisService, pgService, tm
   }
 }
 
-/** A table row: the medians of both databases, their ratio and whether it is within 20% (`higher`: more is better). */
+/** The statements that took the most time, with their calls and mean time in each database (`dbs`: empty, seeded). */
+async function statementTimes(admin, dbs) {
+  const { rows } = await admin.query(
+    `SELECT regexp_replace(left(s.query, 100), '\\s+', ' ', 'g') AS query,
+       sum(s.calls) FILTER (WHERE d.datname = $1) AS calls_a, sum(s.total_exec_time) FILTER (WHERE d.datname = $1) / sum(s.calls) FILTER (WHERE d.datname = $1) AS mean_a,
+       sum(s.calls) FILTER (WHERE d.datname = $2) AS calls_b, sum(s.total_exec_time) FILTER (WHERE d.datname = $2) / sum(s.calls) FILTER (WHERE d.datname = $2) AS mean_b
+     FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname IN ($1, $2)
+     GROUP BY 1 ORDER BY sum(s.total_exec_time) DESC LIMIT 15`,
+    [dbs[0].name, dbs[1].name],
+  );
+  const n = (v, digits) => (v === null ? '' : fmt(Number(v), digits));
+  return rows.map((r) => [r.query.replaceAll('|', '/'), n(r.calls_a, 0), n(r.mean_a, 3), n(r.calls_b, 0), n(r.mean_b, 3)]);
+}
+
+/**
+ * A table row: each database's median (with the range of its samples, the
+ * noise to read the ratio against), the ratio and whether it is within 20%
+ * (`higher`: more is better).
+ */
 function row(label, dbs, sample, digits = 1, higher = false) {
+  const cell = (values) => `${fmt(median(values), digits)} (${fmt(Math.min(...values), digits)}–${fmt(Math.max(...values), digits)})`;
   const [a, b] = dbs.map((db) => median(db.samples[sample]));
   const ratio = b / a;
   const within = Math.abs(ratio - 1) <= 0.2;
   const better = higher ? ratio > 1 : ratio < 1;
-  return [label, fmt(a, digits), fmt(b, digits), `${fmt(ratio, 2)}×`, within ? 'yes' : better ? 'no (better)' : 'no'];
+  return [label, cell(dbs[0].samples[sample]), cell(dbs[1].samples[sample]), `${fmt(ratio, 2)}×`, within ? 'yes' : better ? 'no (better)' : 'no'];
 }
 
 /**
@@ -190,7 +215,11 @@ export async function benchHistoryScale(tmp, { full = false, reseed = false } = 
   const runs = Number(process.env.BENCH_HISTORY_RUNS ?? (full ? 2_000 : 200));
   const shape = { runs, keys: KEYS, steps: STEPS, chunk: compactedChunk(STEPS) };
   const points = runs * KEYS * STEPS;
-  const pgService = await providePostgres([], { dataDir: process.env.BENCH_HISTORY_PGDATA ?? join(tmpdir(), 'cohort-bench-history-pg') });
+  // BENCH_HISTORY_PG_STATS=1: pg_stat_statements, each statement's mean time in both databases printed at the end.
+  const pgStats = Boolean(process.env.BENCH_HISTORY_PG_STATS);
+  const pgService = await providePostgres(pgStats ? ['shared_preload_libraries=pg_stat_statements'] : [], {
+    dataDir: process.env.BENCH_HISTORY_PGDATA ?? join(tmpdir(), 'cohort-bench-history-pg'),
+  });
   const redisService = await provideRedis().catch(async (err) => {
     await pgService.stop();
     throw err;
@@ -208,6 +237,7 @@ export async function benchHistoryScale(tmp, { full = false, reseed = false } = 
   let copySeconds;
   const processes = [];
   let raw;
+  let statements;
   try {
     seed = await provideSeed(admin, pgService.url, shape, { reseed });
     console.error(`history-scale: ${seed.cached ? 'cached' : 'seeded'} ${seed.name}; copying it for this run`);
@@ -222,6 +252,7 @@ export async function benchHistoryScale(tmp, { full = false, reseed = false } = 
       await db.raw.connect();
       db.sizeBefore = await sizes(db.raw);
     }
+    if (pgStats) await admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()');
     const key = await measureReads(dbs);
     await measureWrites(dbs);
     for (const db of dbs) {
@@ -229,6 +260,7 @@ export async function benchHistoryScale(tmp, { full = false, reseed = false } = 
     }
     await measureDeployments(dbs, key, { redis, redisService, pgService, tmp });
     raw = await rawRedis(redis, 'lpush');
+    if (pgStats) statements = await statementTimes(admin, dbs);
   } finally {
     await Promise.allSettled(processes.map((p) => p.stop()));
     for (const db of dbs) {
@@ -256,7 +288,7 @@ export async function benchHistoryScale(tmp, { full = false, reseed = false } = 
       row(`chart query: GET /api/v1/series, 1 key × ${fmt(QUERY_STEPS)} steps → ${fmt(BUCKETS)} buckets, ms`, dbs, 'http'),
       row(`store.readHistory of that key (${fmt(QUERY_STEPS)} points), ms`, dbs, 'read'),
       row(`fan-in, ${RANKS} ranks: max points/s committed`, dbs, 'fanInMax', 0, true),
-      row(`fan-in, ${RANKS} ranks, paced at ${fmt(TARGET_LOAD)} points/s: latency p50 ms`, dbs, 'fanInP50', 0),
+      row(`fan-in, ${RANKS} ranks, paced at ${fmt(LOAD)} points/s: latency p50 ms`, dbs, 'fanInP50', 0),
       row(`fan-in, ${RANKS} ranks, paced: latency p99 ms`, dbs, 'fanInP99', 0),
       row(`fan-in paced: points/s offered`, dbs, 'fanInOffered', 0, true),
       row(`commitBatch of 1 key × ${fmt(QUERY_BATCH)} steps (the 1M-step key's writes), ms`, dbs, 'commit1k', 2),
@@ -266,6 +298,9 @@ export async function benchHistoryScale(tmp, { full = false, reseed = false } = 
       row(`raw node-postgres: INSERT ${KEYS} rows of ${SMALL_STEPS * 8}-byte blobs, table without indexes, ms`, dbs, 'rawInsert', 2),
     ],
   );
+  if (statements) {
+    printTable('(n) PostgreSQL statements by total time (pg_stat_statements): calls and mean ms in each database', ['query', 'empty: calls', 'empty: mean ms', 'seeded: calls', 'seeded: mean ms'], statements);
+  }
   printTable('(n) raw Redis baseline, same run', ['path', 'points/s'], [[`pipelined LPUSH of the fan-in rows (JSON, ${KEYS} keys per step, pipelines of 1000)`, fmt(raw.rate)]]);
 }
 
