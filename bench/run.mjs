@@ -21,6 +21,7 @@ import { benchPythonClient } from './python-client.mjs';
 import { benchSweeps } from './sweeps.mjs';
 import { benchSweepAgents } from './sweep-agents.mjs';
 import { benchWorkspace } from './workspace.mjs';
+import { benchQueueShards } from './queue-shards.mjs';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const tmp = mkdtempSync(join(tmpdir(), 'cohort-bench-'));
@@ -136,6 +137,8 @@ try {
   if (process.env.BENCH_ONLY !== 'ingest' && process.env.BENCH_FANIN !== '0') await benchFanIn(tmp);
   // (e2) CPU per point of each scaled stage, the load simulation's input (same services as (e)); BENCH_STAGES=0 skips it.
   if (process.env.BENCH_ONLY !== 'ingest' && process.env.BENCH_STAGES !== '0') await benchStageCosts(tmp);
+  // (o) the batch queue in 1 vs 3 shards on a private 3-master Redis Cluster (needs redis-server, redis-cli, PostgreSQL as (e)); BENCH_SHARDS=0 skips it.
+  if (process.env.BENCH_ONLY !== 'ingest' && process.env.BENCH_SHARDS !== '0') await benchQueueShards(tmp);
   // (n) stored history vs an empty database (PostgreSQL and Redis as (e)); minutes, so opt-in: BENCH_HISTORY=1 (10M points) or =full (100M).
   if (process.env.BENCH_HISTORY) await benchHistoryScale(tmp, { full: process.env.BENCH_HISTORY === 'full' });
 } finally {
