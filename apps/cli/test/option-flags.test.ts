@@ -34,6 +34,12 @@ describe('server and worker flags are checked by the options schema of the API',
         () => startCoordinator({ scaled: { redisUrl: 'redis://127.0.0.1:1', postgresUrl: 'postgres://x/y', prefix: 'a b' } }),
         '--prefix',
       ],
+      [
+        ['server', '--redis', 'redis://127.0.0.1:1', '--postgres', 'postgres://x/y', '--queue-shards', '300'],
+        () => startCoordinator({ scaled: { redisUrl: 'redis://127.0.0.1:1', postgresUrl: 'postgres://x/y', queueShards: 300 } }),
+        '--queue-shards',
+      ],
+      [['worker', '--redis', 'redis://x', '--postgres', 'postgres://x/y', '--queue-shards', '0'], () => startWorker({ redisUrl: 'redis://x', postgresUrl: 'postgres://x/y', queueShards: 0 }), '--queue-shards'],
       [['worker', '--redis', 'redis://x', '--postgres', 'postgres://x/y', '--concurrency', '0'], () => startWorker({ redisUrl: 'redis://x', postgresUrl: 'postgres://x/y', concurrency: 0 }), '--concurrency'],
       [
         ['worker', '--redis', 'redis://x', '--postgres', 'postgres://x/y', '--lock-duration-ms', '10'],
