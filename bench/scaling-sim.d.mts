@@ -19,7 +19,7 @@ export interface Deployment {
   pgCores: number;
 }
 export interface GroupCost {
-  unit: 'batch' | 'job';
+  unit: 'batch' | 'applied' | 'job';
   perUnit: number;
   perPoint: number;
 }
@@ -34,7 +34,7 @@ export interface Costs {
 export type StageName = 'coordinator' | 'redis' | 'workers' | 'postgres';
 export interface Stage {
   name: StageName;
-  unit: 'batch' | 'job';
+  unit: 'batch' | 'applied' | 'job';
   lambda: number;
   service: number;
   servers: number;

@@ -19,7 +19,8 @@
 //
 //   node bench/scaling-sim.mjs [--costs FILE] [--ranks 100,1000,10000] [--points-per-rank 1000] [--keys 20]
 //        [--flush-ms 200] [--headroom 0.6] [--pg-cores-per-node 16]
-//   node bench/scaling-sim.mjs --validate [--costs FILE] [--ranks 64] [--workers 2] [--cores 2] [--measured-max N]
+//   node bench/scaling-sim.mjs --validate [--costs FILE] [--ranks 64] [--workers 2] [--cores 2] [--load N] [--seen P,B,J]
+//        [--measured-max N] [--measured-p50 MS]
 //        the fan-in bench's shape on one box: every stage, the ranks included, sharing `cores`
 import { readFileSync } from 'node:fs';
 import { fmt, printTable } from './lib.mjs';
@@ -46,7 +47,6 @@ export function costsFrom(measured) {
     if (f.perUnitUs >= 0 && f.perPointUs >= 0) return { unit: f.unit, perUnit: f.perUnitUs / 1e6, perPoint: f.perPointUs / 1e6 };
     return { unit: f.unit, perUnit: 0, perPoint: measured.perPointUs[name][0] / 1e6 };
   };
-  const redisPointsPerJob = measured.redis.pointsPerJob;
   const wal = measured.postgres.walFit;
   return {
     sdk: group('ranks'),
@@ -56,7 +56,7 @@ export function costsFrom(measured) {
       callsPerJob: measured.redis.callsPerJob[0],
       netInPerPoint: measured.redis.netInBytesPerPoint[0],
       netOutPerPoint: measured.redis.netOutBytesPerPoint[0],
-      memoryPerPoint: measured.redis.memoryPerRetainedJob / redisPointsPerJob,
+      memoryPerPoint: measured.redis.memoryPerRetainedPoint,
     },
     workers: group('workers'),
     postgres: {
@@ -99,6 +99,13 @@ function stage(name, unit, lambda, s, servers, split) {
 /** Received batches/s, applied batches/s and jobs/s of a load, with `coordinators` and a run's queue round trip `rtt` (s). */
 function flows(target, coordinators, rtt) {
   const points = target.ranks * target.pointsPerRank;
+  // Batching as a bench measured it (the one-box check): batches and jobs in proportion to the points.
+  const seen = target.observed;
+  if (seen) {
+    const jobs = points / seen.pointsPerJob;
+    const batchesPerJob = Math.min(target.maxJobBatches, seen.pointsPerJob / seen.pointsPerBatch);
+    return { points, batches: points / seen.pointsPerBatch, applied: jobs * batchesPerJob, batchesPerJob, jobs, perCoordinator: points / seen.pointsPerBatch / coordinators };
+  }
   const stepsPerRank = target.pointsPerRank / target.keysPerStep;
   // A flush per window while a step falls in it.
   const batchesPerRank = Math.min(stepsPerRank, 1000 / target.flushMs);
@@ -106,19 +113,23 @@ function flows(target, coordinators, rtt) {
   const appliedPerRank = Math.min(batchesPerRank, 1 / Math.max(rtt, 1e-9));
   const applied = target.ranks * appliedPerRank;
   const perCoordinator = applied / coordinators;
-  const batchesPerJob = Math.min(target.maxJobBatches, 1 + (perCoordinator * target.gatherMs) / 1000);
+  // Runs that wait on their previous job (round trip past a flush window) are released together by its completion
+  // and gathered into full jobs; otherwise a job takes what arrives within gatherMs.
+  const released = rtt >= target.flushMs / 1000 ? Math.min(target.maxJobBatches, target.ranks / coordinators) : 1;
+  const batchesPerJob = Math.min(target.maxJobBatches, Math.max(released, 1 + (perCoordinator * target.gatherMs) / 1000));
   return { points, batches: target.ranks * batchesPerRank, applied, batchesPerJob, jobs: applied / batchesPerJob, perCoordinator };
 }
 
 /**
- * CPU seconds of each stage's unit of work for flows `f`: a gRPC batch for the
- * coordinator, a job for the rest (a group counted per batch pays it for each
- * of the job's batches).
+ * CPU seconds of each stage's unit of work for flows `f`: a batch sent for the
+ * coordinator, a job for the rest (a group whose cost is per batch, sent or
+ * applied, pays it for each of the job's).
  */
 function serviceTimes(costs, f) {
   const pointsPerBatch = f.points / f.batches;
   const pointsPerJob = f.points / f.jobs;
-  const perJob = (c) => c.perUnit * (c.unit === 'batch' ? f.batchesPerJob : 1) + c.perPoint * pointsPerJob;
+  const unitsPerJob = { batch: f.batches / f.jobs, applied: f.batchesPerJob, job: 1 };
+  const perJob = (c) => c.perUnit * unitsPerJob[c.unit] + c.perPoint * pointsPerJob;
   return {
     pointsPerBatch,
     pointsPerJob,
@@ -138,7 +149,7 @@ function serviceTimes(costs, f) {
  * stage shares: 1 / (1 − its utilisation)).
  */
 export function simulate(costs, target, deployment, stretch = 1) {
-  let rtt = target.flushMs / 1000;
+  let rtt = 0;
   let out;
   // The round trip sets how many batches of a run coalesce, which sets the jobs, which set the round trip: a few rounds settle it.
   for (let round = 0; round < 8; round++) {
@@ -175,9 +186,9 @@ export function simulate(costs, target, deployment, stretch = 1) {
 export function plan(costs, target, shape = DEFAULT_SHAPE) {
   const need = (cores) => Math.max(1, Math.ceil(cores / shape.headroom - 1e-9));
   // Sized for a round trip within one flush window (no coalescing), the most batches and jobs the load makes.
-  const f0 = flows(target, 1, target.flushMs / 1000);
+  const f0 = flows(target, 1, 0);
   const coordinators = need(f0.batches * serviceTimes(costs, f0).coordinator);
-  const f = flows(target, coordinators, target.flushMs / 1000);
+  const f = flows(target, coordinators, 0);
   const s = serviceTimes(costs, f);
   const deployment = { coordinators, redisShards: need(f.jobs * s.redis), workers: need(f.jobs * s.workers), pgCores: need(f.jobs * s.postgres) };
   const sim = simulate(costs, target, deployment);
@@ -230,10 +241,12 @@ export function saturationRanks(costs, target, deployment) {
  * too) shares `cores`. The box is one processor-sharing server: at
  * utilisation ρ each stage's CPU takes 1 / (1 − ρ) of its time in wall time.
  * Answers the most points/s the box commits (ρ = 1) and the latency to
- * committed at `load` points/s.
+ * committed at `load` points/s. A starved box batches more than the model's
+ * flush per window (timers fire late, runs wait on their jobs): give the
+ * batching a bench saw as `target.observed` ({ pointsPerBatch, pointsPerJob }).
  */
 export function oneBox(costs, target, { coordinators, workers, cores }, load) {
-  const deployment = { coordinators, workers, redisShards: 1, pgCores: cores };
+  const deployment = { coordinators, workers, redisShards: 1, pgCores: Math.max(1, Math.round(cores)) };
   const use = (pointsPerRank) => {
     const t = { ...target, pointsPerRank };
     const sim = simulate(costs, t, deployment);
@@ -250,6 +263,7 @@ export function oneBox(costs, target, { coordinators, workers, cores }, load) {
   }
   const max = lo * target.ranks;
   const at = use(load / target.ranks);
+  if (at.rho >= 1) return { max, rho: at.rho, latency: Infinity, sim: at.sim };
   const stretched = simulate(costs, at.t, deployment, 1 / (1 - at.rho));
   return { max, rho: at.rho, latency: stretched.latency, sim: stretched };
 }
@@ -257,7 +271,7 @@ export function oneBox(costs, target, { coordinators, workers, cores }, load) {
 function args(argv) {
   const out = {};
   for (let i = 0; i < argv.length; i++) {
-    const m = /^--([a-z-]+)$/.exec(argv[i]);
+    const m = /^--([a-z0-9-]+)$/.exec(argv[i]);
     if (!m) throw new Error(`scaling-sim: unexpected argument ${argv[i]} (flags are --name value)`);
     const next = argv[i + 1];
     if (next === undefined || next.startsWith('--')) out[m[1]] = 'true';
@@ -289,8 +303,8 @@ function printPlans(costs, target, shape, rankCounts) {
       ['gRPC batches/s (points per batch)', ...col((p) => `${si(p.sim.flows.batches, '')} (${fmt(p.sim.pointsPerBatch)})`)],
       ['jobs/s (batches per job)', ...col((p) => `${si(p.sim.flows.jobs, '')} (${fmt(p.sim.flows.batchesPerJob, 1)})`)],
       ['SDK CPU per rank (training node)', ...col((p) => `${fmt(p.sdkCoresPerRank * 100, 1)}% of a core`)],
-      ...['coordinator', 'redis', 'workers', 'postgres'].map((name) => [
-        `${name}: cores busy → instances (utilisation)`,
+      ...Object.entries({ coordinator: 'coordinators', redis: 'Redis shards', workers: 'workers', postgres: 'PostgreSQL cores' }).map(([name, instances]) => [
+        `${name}: cores busy → ${instances} (utilisation)`,
         ...col((p) => {
           const s = p.sim.stages.find((x) => x.name === name);
           return `${fmt(s.cores, 2)} → ${fmt(s.servers)} (${fmt(s.rho * 100)}%)`;
@@ -340,6 +354,9 @@ if (import.meta.url === new URL(`file://${process.argv[1]}`).href) {
   };
   if (a.validate) {
     const ranks = num(a.ranks ?? 64, 'ranks');
+    // --seen "points/s,batches/s,jobs/s": a fan-in phase's rates ("where the time goes"), its batching used instead of the model's.
+    const seen = a.seen?.split(',').map((v) => num(v, 'seen'));
+    if (seen) target.observed = { pointsPerBatch: seen[0] / seen[1], pointsPerJob: seen[0] / seen[2] };
     const measuredMax = a['measured-max'] ? num(a['measured-max'], 'measured-max') : undefined;
     printValidation(costs, { ...target, ranks, pointsPerRank: 0 }, {
       coordinators: num(a.coordinators ?? 1, 'coordinators'),

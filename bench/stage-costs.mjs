@@ -10,13 +10,15 @@
 // - SDK: log() + encode + WAL append of an offline run, in this process, beside
 //   appending the same rows as JSON lines to a file (one write per 10 steps).
 // - The scaled path (real processes: rank hosts of fan-in-rank.mjs, one
-//   coordinator, two workers, Redis, PostgreSQL), two paced phases that send
-//   the same points in 4× fewer, 4× larger batches (64 ranks × 1,000 points/s,
-//   then 16 ranks × 4,000 points/s). Each process group's CPU seconds over the
-//   phase, fitted as a × units + b × points (two phases, two unknowns; the
-//   unit is a gRPC batch for the ranks and the coordinator, a job for Redis,
-//   the workers and PostgreSQL), so the simulation can scale the per-batch or
-//   per-job cost and the per-point cost apart.
+//   coordinator, two workers, Redis, PostgreSQL), two phases: 64 ranks paced
+//   at 1,000 points/s each (small batches, as at the target load), and 8 ranks
+//   logging as fast as they can (batches and jobs as large as they get), each
+//   less the same processes' idle CPU with the runs open. Each process group's
+//   CPU seconds fitted as a × units + b × points (two phases, two unknowns;
+//   the unit is a batch sent for the ranks and the coordinator, a batch
+//   applied for the workers, a job for Redis and PostgreSQL), so the
+//   simulation can scale the per-batch or per-job cost and the per-point cost
+//   apart.
 //   Beside it: Redis commands, network bytes and memory per job (INFO), and
 //   PostgreSQL WAL bytes and commits per point (pg_current_wal_lsn,
 //   pg_stat_database).
@@ -52,10 +54,16 @@ const SECONDS = Number(process.env.BENCH_STAGES_SECONDS ?? 8);
 const READ_STEPS = Number(process.env.BENCH_STAGES_READ_STEPS ?? 1_000_000);
 const WORKERS = 2;
 const CONCURRENCY = 8;
-/** The two paced phases: the same points/s in all, batches 8× larger in the second. Each runs ROUNDS times, alternating. */
+/**
+ * The two phases, each run ROUNDS times, alternating: 64 ranks paced at 1,000
+ * points/s each (the SDK's 200 ms flushes: small batches, as at the target
+ * load), and 8 ranks logging 1,024,000 points as fast as they can (batches and
+ * jobs as large as they get). The same work counted two ways tells the cost
+ * per batch or job from the cost per point.
+ */
 const PHASES = [
   { ranks: 64, pointsPerRank: 1_000 },
-  { ranks: 8, pointsPerRank: 8_000 },
+  { ranks: 8, points: 1_024_000 },
 ];
 const ROUNDS = Number(process.env.BENCH_STAGES_ROUNDS ?? 2);
 /** Seconds of each phase's runs opened and idle (heartbeats, polling), measured before it logs and subtracted from it. */
@@ -113,9 +121,11 @@ async function redisInfo(redis) {
   return { calls, netIn: num('total_net_input_bytes'), netOut: num('total_net_output_bytes'), memory: num('used_memory') };
 }
 
+/** WAL position, commits, and chunk rows (compaction is off: a batch the workers apply writes one chunk per key of its run). */
 async function pgCounters(db) {
   const { rows } = await db.query(
-    `SELECT pg_current_wal_lsn()::text AS lsn, (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database())::bigint AS commits`,
+    `SELECT pg_current_wal_lsn()::text AS lsn, (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database())::bigint AS commits,
+       (SELECT count(*) FROM history_chunks)::bigint AS chunks`,
   );
   return rows[0];
 }
@@ -131,12 +141,14 @@ async function historyBytes(db) {
 }
 
 /**
- * What a group's work is counted in besides points: the SDK, the coordinator
- * and the workers handle batches (the workers plan and write each run's batch
- * of a job apart), Redis and PostgreSQL jobs (a job is BullMQ's scripts and
- * events, and one statement).
+ * What a group's work is counted in besides points: the SDK and the
+ * coordinator handle the batches the SDK sends, the workers the batches they
+ * apply (a run's batches that waited behind its previous job go as one; the
+ * worker plans and writes each apart), Redis and PostgreSQL jobs (BullMQ's
+ * scripts and events; one statement).
  */
-const UNIT = { ranks: 'batch', coordinator: 'batch', workers: 'batch', redis: 'job', postgres: 'job' };
+const UNIT = { ranks: 'batch', coordinator: 'batch', workers: 'applied', redis: 'job', postgres: 'job' };
+const unitCount = (phase, unit) => (unit === 'batch' ? phase.batches : unit === 'applied' ? phase.applied : phase.jobs);
 
 /** Solves y = a × units + b × points from two phases' `x` (batches or jobs), points and y. */
 function solve(p, q) {
@@ -147,21 +159,23 @@ function solve(p, q) {
 /** A group's CPU fitted as a × units + b × points (µs per batch or job, µs per point). */
 function fitGroup(p, q, group) {
   const unit = UNIT[group];
-  const of = (phase) => ({ x: unit === 'batch' ? phase.batches : phase.jobs, points: phase.points, y: phase.cpu[group] * 1e6 });
+  const of = (phase) => ({ x: unitCount(phase, unit), points: phase.points, y: phase.cpu[group] * 1e6 });
   const { perUnit, perPoint } = solve(of(p), of(q));
   return { unit, perUnitUs: perUnit, perPointUs: perPoint };
 }
 
 /**
- * One paced phase of `ranks` ranks at `pointsPerRank` points/s each: CPU
+ * One phase of `ranks` ranks, paced at `pointsPerRank` points/s each or
+ * logging `points` in all as fast as they can: CPU
  * seconds per process group and the queue's counters, less what the same
  * processes spend idle with the runs open (measured for IDLE_SECONDS first).
  */
-async function pacedPhase(ctx, { ranks, pointsPerRank }, index) {
+async function runPhase(ctx, { ranks, pointsPerRank = 0, points: total = 0 }, index) {
   const hosts = new RankHosts(ranks, [ctx.coordinator.grpcAddress], join(ctx.tmp, `stage-ranks-${index}`));
   try {
     await hosts.all(null, 'loaded');
-    await hosts.all({ type: 'open', project: `stages-${index}`, steps: 0, durationMs: SECONDS * 1000, stepsPerSec: pointsPerRank / KEYS, sampled: [] }, 'ready');
+    const pace = { steps: Math.ceil(total / KEYS / ranks), durationMs: SECONDS * 1000, stepsPerSec: pointsPerRank / KEYS };
+    await hosts.all({ type: 'open', project: `stages-${index}`, ...pace, sampled: [] }, 'ready');
     const groups = { ranks: hosts.pids, coordinator: [ctx.coordinator.pid], workers: ctx.workers.map((w) => w.pid), redis: [ctx.redisPid], postgres: withChildren(ctx.pgPid) };
     const cpuNow = () => Object.fromEntries(Object.entries(groups).map(([g, pids]) => [g, treeCpu(pids)]));
     const idle0 = cpuNow();
@@ -189,6 +203,7 @@ async function pacedPhase(ctx, { ranks, pointsPerRank }, index) {
       seconds,
       points,
       batches: Math.round(stages.batchesPerSec * seconds),
+      applied: (Number(p1.chunks) - Number(p0.chunks)) / KEYS,
       jobs: Math.round(stages.jobsPerSec * seconds),
       ackP50Ms: stages.ackP50,
       ackP99Ms: stages.ackP99,
@@ -213,6 +228,7 @@ function sumRuns(list) {
     seconds: add((r) => r.seconds),
     points: add((r) => r.points),
     batches: add((r) => r.batches),
+    applied: add((r) => r.applied),
     jobs: add((r) => r.jobs),
     cpu: byGroup((r) => r.cpu),
     redis: { ...first.redis, calls: add((r) => r.redis.calls), netIn: add((r) => r.redis.netIn), netOut: add((r) => r.redis.netOut) },
@@ -220,7 +236,7 @@ function sumRuns(list) {
   };
 }
 
-/** The completed jobs BullMQ keeps (up to 1000): their data as it sat in Redis, and their points. */
+/** The completed jobs BullMQ keeps (up to 1000): their data as it sat in Redis, and the points in it. */
 async function completedPayloads(redis, prefix) {
   const ids = await redis.zrange(`${prefix}:batches:completed`, 0, -1);
   const data = (await Promise.all(ids.map((id) => redis.hget(`${prefix}:batches:${id}`, 'data')))).filter(Boolean);
@@ -233,7 +249,7 @@ async function completedPayloads(redis, prefix) {
       }
     }
   }
-  return { data, points, jobs: ids.length };
+  return { data, points };
 }
 
 /** Raw Redis: the same job payloads, pipelined XADD or LPUSH, 64 to a pipeline; this process's CPU + redis-server's. */
@@ -257,7 +273,7 @@ async function rawRedis(ctx, payloads, command) {
   const m1 = await redisInfo(ctx.redis);
   await ctx.redis.del(key);
   const jobs = payloads.data.length * repeat;
-  return { cpuPerPointUs: us(cpu, payloads.points * repeat), cpuPerJobUs: us(cpu, jobs), memoryPerJob: (m1.memory - m0.memory) / jobs };
+  return { cpuPerPointUs: us(cpu, payloads.points * repeat), cpuPerJobUs: us(cpu, jobs), memoryPerPoint: (m1.memory - m0.memory) / (payloads.points * repeat) };
 }
 
 /** Raw PostgreSQL: the chunk rows the workers wrote, INSERTed again over unnest arrays, `perStatement` rows at a time. */
@@ -383,7 +399,7 @@ export async function measureStageCosts(tmp) {
     let payloads;
     for (let round = 0; round < ROUNDS; round++) {
       for (const [k, phase] of PHASES.entries()) {
-        runs.push({ k, ...(await pacedPhase(ctx, phase, runs.length)) });
+        runs.push({ k, ...(await runPhase(ctx, phase, runs.length)) });
         if (runs.length === 1) payloads = await completedPayloads(ctx.redis, ctx.prefix);
       }
     }
@@ -411,14 +427,14 @@ export async function measureStageCosts(tmp) {
         callsPerJob: phases.map((p) => p.redis.calls / p.jobs),
         netInBytesPerPoint: phases.map((p) => p.redis.netIn / p.points),
         netOutBytesPerPoint: phases.map((p) => p.redis.netOut / p.points),
-        jobPayloadBytes: payloads.data.reduce((n, d) => n + d.length, 0) / payloads.data.length,
-        pointsPerJob: payloads.points / payloads.data.length,
-        memoryPerRetainedJob: (phases[0].redis.memory - redisBase) / payloads.jobs,
+        payloadBytesPerPoint: payloads.data.reduce((n, d) => n + d.length, 0) / payloads.points,
+        // After the first round every job of it is still kept (BullMQ keeps completed jobs 60 s, 1000 of them).
+        memoryPerRetainedPoint: (runs[0].redis.memory - redisBase) / runs[0].points,
         raw: { xadd: rawXadd, lpush: rawLpush },
       },
       postgres: {
         walBytesPerPoint: phases.map((p) => p.pg.walBytes / p.points),
-        walFit: solve({ x: a.batches, points: a.points, y: a.pg.walBytes }, { x: b.batches, points: b.points, y: b.pg.walBytes }),
+        walFit: solve({ x: a.applied, points: a.points, y: a.pg.walBytes }, { x: b.applied, points: b.points, y: b.pg.walBytes }),
         commitsPerJob: phases.map((p) => p.pg.commits / p.jobs),
         bytesPerPointWritten: written / pointsWritten,
         bytesPerPointCompacted: compacted / pointsWritten,
@@ -433,11 +449,13 @@ export async function measureStageCosts(tmp) {
 export function printStageCosts(c) {
   const [a, b] = c.phases;
   const pp = (g) => c.perPointUs[g].map((v) => fmt(v, 2)).join(' / ');
-  const f = (g) => `${fmt(c.fit[g].perUnitUs)} per ${c.fit[g].unit} + ${fmt(c.fit[g].perPointUs, 2)}`;
+  const unitName = { batch: 'batch sent', applied: 'batch applied', job: 'job' };
+  const f = (g) => `${fmt(c.fit[g].perUnitUs)} per ${unitName[c.fit[g].unit]} + ${fmt(c.fit[g].perPointUs, 2)}`;
   printTable(
-    `(e2) stage costs: CPU µs per point of each process group (from /proc), paced phases ${a.ranks} ranks × ${fmt(a.pointsPerRank)} points/s ` +
-      `(${fmt(a.points / a.batches)} points per batch, ${fmt(a.batches / a.jobs, 1)} batches per job) / ${b.ranks} ranks × ${fmt(b.pointsPerRank)} points/s ` +
-      `(${fmt(b.points / b.batches)} points per batch, ${fmt(b.batches / b.jobs, 1)} per job); fit: µs per batch or job + µs per point`,
+    `(e2) stage costs: CPU µs per point of each process group (from /proc), phases ${a.ranks} ranks × ${fmt(a.pointsPerRank)} points/s ` +
+      `(${fmt(a.points / a.batches)} points per batch sent, ${fmt(a.points / a.applied)} per batch applied, ${fmt(a.applied / a.jobs, 1)} applied per job) / ` +
+      `${b.ranks} ranks as fast as they can (${fmt(b.points / b.batches)}, ${fmt(b.points / b.applied)}, ${fmt(b.applied / b.jobs, 1)}; ${fmt(b.points / b.seconds)} points/s), ${ROUNDS} rounds each; ` +
+      `fit: µs per batch (sent or applied) or job + µs per point`,
     ['stage', 'µs per point (phase 1 / 2)', 'fit: µs per batch or job + µs per point', 'raw baseline, same run', 'raw µs per point'],
     [
       ['SDK log() + encode + WAL append (offline, in process)', fmt(c.sdk.cpuPerPointUs, 2), '', 'JSON lines appended to a file, a write per 10 steps', fmt(c.sdk.raw.cpuPerPointUs, 2)],
@@ -456,11 +474,11 @@ export function printStageCosts(c) {
     ['Redis CPU µs per job', c.perJobUs.redis.map((v) => fmt(v)).join(' / '), `XADD ${fmt(c.redis.raw.xadd.cpuPerJobUs)}, LPUSH ${fmt(c.redis.raw.lpush.cpuPerJobUs)} (per payload)`],
     ['Redis commands per job (a script counts once)', c.redis.callsPerJob.map((v) => fmt(v, 1)).join(' / '), '1'],
     ['Redis network in / out bytes per point', c.redis.netInBytesPerPoint.map((v, i) => `${fmt(v, 1)} / ${fmt(c.redis.netOutBytesPerPoint[i], 1)}`).join(', '), ''],
-    ['job payload bytes (phase 1), points per job', `${fmt(c.redis.jobPayloadBytes)}, ${fmt(c.redis.pointsPerJob)}`, ''],
-    ['Redis memory per retained completed job, bytes', fmt(c.redis.memoryPerRetainedJob), `XADD ${fmt(c.redis.raw.xadd.memoryPerJob)}, LPUSH ${fmt(c.redis.raw.lpush.memoryPerJob)} (per payload)`],
+    ['job payload bytes per point (base64 in JSON)', fmt(c.redis.payloadBytesPerPoint, 1), ''],
+    ['Redis memory per point of the completed jobs kept, bytes', fmt(c.redis.memoryPerRetainedPoint, 1), `XADD ${fmt(c.redis.raw.xadd.memoryPerPoint, 1)}, LPUSH ${fmt(c.redis.raw.lpush.memoryPerPoint, 1)} (the payloads alone)`],
     ['SDK WAL bytes per point', fmt(c.sdk.walBytesPerPoint, 1), `JSON lines ${fmt(c.sdk.raw.bytesPerPoint, 1)}`],
     ['PostgreSQL WAL bytes per point', c.postgres.walBytesPerPoint.map((v) => fmt(v, 1)).join(' / '), `raw INSERT ${fmt(c.postgres.raw.walBytesPerPoint, 1)}`],
-    ['PostgreSQL WAL fit: bytes per batch + per point', `${fmt(c.postgres.walFit.perUnit)} + ${fmt(c.postgres.walFit.perPoint, 1)}`, ''],
+    ['PostgreSQL WAL fit: bytes per applied batch + per point', `${fmt(c.postgres.walFit.perUnit)} + ${fmt(c.postgres.walFit.perPoint, 1)}`, ''],
     ['PostgreSQL commits per job', c.postgres.commitsPerJob.map((v) => fmt(v, 2)).join(' / '), ''],
     ['history bytes per point on disk: as written / compacted + VACUUM FULL', `${fmt(c.postgres.bytesPerPointWritten, 1)} / ${fmt(c.postgres.bytesPerPointCompacted, 1)}`, 'a float64 and an int64: 16'],
   ]);

@@ -74,7 +74,7 @@ describe('scaling simulation', () => {
     const c = costsFrom({
       fit: { ranks: group(100, 1, 'batch'), coordinator: group(-5, 2, 'batch'), redis: group(500, 0.1), workers: group(300, 2, 'batch'), postgres: group(1000, 0.2) },
       perPointUs: { ranks: [1], coordinator: [2.5], redis: [0.2], workers: [3], postgres: [0.4] },
-      redis: { callsPerJob: [10], netInBytesPerPoint: [15], netOutBytesPerPoint: [15], memoryPerRetainedJob: 1800, pointsPerJob: 100 },
+      redis: { callsPerJob: [10], netInBytesPerPoint: [15], netOutBytesPerPoint: [15], memoryPerRetainedPoint: 18 },
       postgres: { walFit: { perUnit: 100, perPoint: 20 }, walBytesPerPoint: [21], commitsPerJob: [1], bytesPerPointWritten: 16, bytesPerPointCompacted: 13 },
       sdk: { walBytesPerPoint: 10 },
     });
