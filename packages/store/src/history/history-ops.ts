@@ -24,9 +24,10 @@ const CHUNK_COLUMNS = 'id, key_id, first_step, last_step, n, steps, vals';
 
 const CHUNKS_SPANNING = `SELECT ${CHUNK_COLUMNS} FROM history_chunks WHERE run_pk = ? AND first_step <= ? AND last_step > ?`;
 
+/** The run's pk three times: named in each table, so each is pruned to the run's partition (Postgres) whatever join the planner picks. */
 const DELETE_EMPTY_KEYS = `DELETE FROM history_keys WHERE run_pk = ?
-  AND NOT EXISTS (SELECT 1 FROM history_chunks c WHERE c.run_pk = history_keys.run_pk AND c.key_id = history_keys.key_id)
-  AND NOT EXISTS (SELECT 1 FROM history_json j WHERE j.run_pk = history_keys.run_pk AND j.key_id = history_keys.key_id)`;
+  AND NOT EXISTS (SELECT 1 FROM history_chunks c WHERE c.run_pk = ? AND c.key_id = history_keys.key_id)
+  AND NOT EXISTS (SELECT 1 FROM history_json j WHERE j.run_pk = ? AND j.key_id = history_keys.key_id)`;
 
 /** `?, ?, ?` for `n` values. */
 const marks = (n: number): string => new Array<string>(n).fill('?').join(', ');
@@ -67,7 +68,7 @@ export function* truncateHistory(pk: number, afterStep: number): SqlProgram<void
   yield* insertChunks(spanning.map((c) => ({ pk, keyId: Number(c.key_id), ...trimChunk(c, afterStep)! })));
   yield sql('DELETE FROM history_json WHERE run_pk = ? AND step > ?', pk, afterStep);
   // Keys logged only after the rewind point are gone with their cells.
-  yield sql(DELETE_EMPTY_KEYS, pk);
+  yield sql(DELETE_EMPTY_KEYS, pk, pk, pk);
 }
 
 /** Copies the history of run `sourcePk` up to `maxStep` (inclusive) into the new run `pk`: its keys, chunks (cut at the step) and JSON cells. */
@@ -78,11 +79,13 @@ export function* copyHistory(pk: number, sourcePk: number, maxStep: number): Sql
   yield pgOnly('UPDATE runs SET history_index = NULL WHERE pk = ?', pk);
   yield sql(
     `INSERT INTO history_keys (run_pk, key_id, key) SELECT ?, key_id, key FROM history_keys k WHERE run_pk = ? AND (
-       EXISTS (SELECT 1 FROM history_chunks c WHERE c.run_pk = k.run_pk AND c.key_id = k.key_id AND c.first_step <= ?)
-       OR EXISTS (SELECT 1 FROM history_json j WHERE j.run_pk = k.run_pk AND j.key_id = k.key_id AND j.step <= ?))`,
+       EXISTS (SELECT 1 FROM history_chunks c WHERE c.run_pk = ? AND c.key_id = k.key_id AND c.first_step <= ?)
+       OR EXISTS (SELECT 1 FROM history_json j WHERE j.run_pk = ? AND j.key_id = k.key_id AND j.step <= ?))`,
     pk,
     sourcePk,
+    sourcePk,
     maxStep,
+    sourcePk,
     maxStep,
   );
   yield sql(

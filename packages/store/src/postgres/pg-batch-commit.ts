@@ -142,13 +142,14 @@ WITH wanted AS (
 ),
 known AS (
   SELECT w.run_pk, w.key, w.numeric, k.key_id FROM wanted w JOIN history_keys k ON k.run_pk = w.run_pk AND k.key = w.key
+  WHERE k.run_pk = ANY($1::bigint[])
 ),
 missing AS (
   SELECT w.run_pk, w.key, w.ord FROM wanted w
   WHERE NOT EXISTS (SELECT 1 FROM known k WHERE k.run_pk = w.run_pk AND k.key = w.key)
 ),
 base AS (
-  SELECT m.run_pk, coalesce((SELECT max(h.key_id) + 1 FROM history_keys h WHERE h.run_pk = m.run_pk), 0) AS next
+  SELECT m.run_pk, coalesce((SELECT max(h.key_id) + 1 FROM history_keys h WHERE h.run_pk = m.run_pk AND h.run_pk = ANY($1::bigint[])), 0) AS next
   FROM (SELECT DISTINCT run_pk FROM missing) m
 ),
 added AS (
@@ -157,7 +158,7 @@ added AS (
   RETURNING run_pk, key, key_id
 )
 SELECT k.run_pk, k.key, k.key_id, CASE WHEN k.numeric THEN (
-  SELECT max(c.last_step) FROM history_chunks c WHERE c.run_pk = k.run_pk AND c.key_id = k.key_id
+  SELECT max(c.last_step) FROM history_chunks c WHERE c.run_pk = k.run_pk AND c.key_id = k.key_id AND c.run_pk = ANY($1::bigint[])
 ) END AS last_step FROM known k
 UNION ALL SELECT run_pk, key, key_id, NULL FROM added`;
 
@@ -241,7 +242,8 @@ export async function writeHistories(c: Queryable, runs: ReadonlyArray<{ history
 
 /** Every key of each run with its id and last numeric step: the runs' indexes, rebuilt from the tables. */
 const INDEX_KEYS = `
-SELECT k.run_pk, k.key, k.key_id, (SELECT max(c.last_step) FROM history_chunks c WHERE c.run_pk = k.run_pk AND c.key_id = k.key_id) AS last_step
+SELECT k.run_pk, k.key, k.key_id,
+  (SELECT max(c.last_step) FROM history_chunks c WHERE c.run_pk = k.run_pk AND c.key_id = k.key_id AND c.run_pk = ANY($1::bigint[])) AS last_step
 FROM history_keys k WHERE k.run_pk = ANY($1::bigint[])`;
 
 /**

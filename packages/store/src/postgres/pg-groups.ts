@@ -170,13 +170,15 @@ export async function rebuildGroupCells(c: Queryable, key: GroupKey, afterStep: 
     if (kept) await putChunks(c, pk, [[r.key, edge, kept]]);
     else await c.query('DELETE FROM group_aggregates WHERE group_pk = $1 AND key = $2 AND chunk = $3', [pk, r.key, edge]);
   }
+  const members = (await c.query<{ pk: number }>('SELECT pk FROM runs WHERE entity = $1 AND project = $2 AND run_group = $3', [key.entity, key.project, key.group])).rows;
+  // The members' pks as a parameter, on both history tables: each is pruned to the members' partitions (pg-history-partitions.ts).
   const rows = (
     await c.query<ChunkRow & { key: string }>(
       `SELECT k.key, ch.id, ch.key_id, ch.first_step, ch.last_step, ch.n, ch.steps, ch.vals
-       FROM runs r JOIN history_keys k ON k.run_pk = r.pk JOIN history_chunks ch ON ch.run_pk = r.pk AND ch.key_id = k.key_id
-       WHERE r.entity = $1 AND r.project = $2 AND r.run_group = $3 AND ch.last_step > $4
-       ORDER BY r.pk, k.key_id, ch.last_step`,
-      [key.entity, key.project, key.group, afterStep],
+       FROM history_keys k JOIN history_chunks ch ON ch.run_pk = k.run_pk AND ch.key_id = k.key_id
+       WHERE k.run_pk = ANY($1::bigint[]) AND ch.run_pk = ANY($1::bigint[]) AND ch.last_step > $2
+       ORDER BY k.run_pk, k.key_id, ch.last_step`,
+      [members.map((m) => m.pk), afterStep],
     )
   ).rows;
   const series: NumericSeries[] = [];
