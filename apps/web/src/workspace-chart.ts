@@ -25,8 +25,10 @@ export interface WorkspaceChartHooks {
 
 /** A workspace chart's handle: a {@link ChartHandle} that can hide lines, take new lines and a zoomed range. */
 export interface WorkspaceChart extends ChartHandle {
-  /** Shows or hides line `i` (0-based, in the order given). */
+  /** Shows or hides line `i` (0-based, in the order given) on the canvas; the hover panel follows on {@link syncPanel}. */
   setShown(i: number, shown: boolean): void;
+  /** The hover panel's rows shown as their lines are (apart: laying out a panel of a hundred rows costs more than the lines). */
+  syncPanel(): void;
   /** Lines of the same runs again (a live refresh, a zoomed range): redrawn without a rebuild. False when the runs differ. */
   update(lines: RunLine[], keepZoom?: boolean): boolean;
   /** True while the x-range is narrowed. */
@@ -51,6 +53,9 @@ function sameValues(a: readonly number[], b: readonly number[]): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+/** Lines up to which the cursor marks each line with a dot. */
+const CURSOR_POINTS = 10;
 
 const X_NAMES: Record<string, string> = { _step: 'step', _runtime: 'relative time', _timestamp: 'wall time' };
 
@@ -114,6 +119,8 @@ export function workspaceChart(container: HTMLElement, id: string, lines: RunLin
   ];
   options.cursor = {
     drag: { x: true, y: false },
+    // A dot per line under the cursor: a few help, a hundred are clutter and a hundred elements per chart to move.
+    points: { show: lines.length <= CURSOR_POINTS },
     bind: {
       // A double click: back to the whole range (the data first drawn, not a zoomed range swapped in).
       dblclick: () => () => {
@@ -133,9 +140,13 @@ export function workspaceChart(container: HTMLElement, id: string, lines: RunLin
   chart = {
     ...base,
     setShown(i, shown) {
-      if (base.uplot.series[i + 1]?.show === shown) return;
-      base.uplot.setSeries(i + 1, { show: shown });
-      panel.rows[i]!.hidden = !shown;
+      if (base.uplot.series[i + 1]?.show !== shown) base.uplot.setSeries(i + 1, { show: shown });
+    },
+    syncPanel() {
+      panel.rows.forEach((row, i) => {
+        const hide = base.uplot.series[i + 1]?.show === false;
+        if (row.hidden !== hide) row.hidden = hide;
+      });
     },
     update(next, keepZoom = false) {
       if (next.length !== labels.length || next.some((l, i) => l.label !== labels[i])) return false;

@@ -12,7 +12,7 @@ const CONCURRENCY = 4;
 /** Keys charted at most. */
 const MAX_KEYS = 200;
 /** Milliseconds of redrawing charts after a toggle before the page paints. */
-const FRAME_MS = 12;
+const FRAME_MS = 8;
 /** Seconds between refreshes while a selected run is live. */
 const LIVE_SECONDS = 5;
 
@@ -107,6 +107,8 @@ export async function workspacePage(root: HTMLElement, entity: string, project: 
     handle: ChartHandle;
     /** Shows and hides runs' lines as toggled, redrawn at once (a chart of lines; a grouped chart is drawn again instead). */
     syncHidden(): void;
+    /** The hover panel's rows as the lines are shown. */
+    syncPanel(): void;
     /** Draws the key's series again from the cache (a live refresh); false when the lines differ. */
     refresh(): boolean;
   }
@@ -131,19 +133,23 @@ export async function workspacePage(root: HTMLElement, entity: string, project: 
       const groups = new Map<string, RunLine[]>(groupNames.map((g) => [g, []]));
       for (const r of selected) if (!hidden.has(r.id)) groups.get(groupOf(r))!.push(...linesOf(series, [r]));
       const drawn = [...groups].filter(([, lines]) => lines.length > 0).map(([label, lines]) => ({ label, color: groupColor.get(label)!, lines }));
-      charts.set(key, { handle: groupsChart(card, id, drawn, chartOpts), syncHidden: () => undefined, refresh: () => false });
+      charts.set(key, { handle: groupsChart(card, id, drawn, chartOpts), syncHidden: () => undefined, syncPanel: () => undefined, refresh: () => false });
       return;
     }
     const runs = selected.filter((r) => series.runs[r.id] !== undefined);
     const chart: WorkspaceChart = workspaceChart(card, id, linesOf(series, runs), chartOpts, width, {
       onZoom: (c, min, max) => void zoomIn(c, key, xAxis, runs, series, min, max),
     });
-    // In one batch: the chart redrawn once, before this returns.
-    const syncHidden = (): void => chart.uplot.batch(() => runs.forEach((r, i) => chart.setShown(i, !hidden.has(r.id))));
+    const syncHidden = (): void => {
+      // In one batch: the chart redrawn once, before this returns.
+      if (runs.some((r, i) => chart.uplot.series[i + 1]!.show === hidden.has(r.id))) chart.uplot.batch(() => runs.forEach((r, i) => chart.setShown(i, !hidden.has(r.id))));
+    };
     syncHidden();
+    chart.syncPanel();
     charts.set(key, {
       handle: chart,
       syncHidden,
+      syncPanel: () => chart.syncPanel(),
       refresh: () => chart.zoomed() || chart.update(linesOf(cache.get(cacheKey(xAxis, key))!, runs)),
     });
   };
@@ -172,30 +178,43 @@ export async function workspacePage(root: HTMLElement, entity: string, project: 
       else {
         inView.add(key);
         charts.get(key)?.syncHidden();
+        charts.get(key)?.syncPanel();
       }
     }
   });
 
   /**
-   * A toggle redraws the charts in view (each a composite of the lines it
-   * keeps, about a millisecond) until a frame's worth of work is spent, the
-   * rest on the next frames, so the page paints at once even when a new
-   * y-range has every line rasterized again; the charts out of view follow
-   * as they scroll in. `ready.toggle` once all in view are.
+   * A toggle redraws the lines of the charts in view (each a composite of the
+   * lines it keeps, about a millisecond) until a frame's worth of work is
+   * spent, the rest on the next frames, so the page paints at once even when
+   * a new y-range has every line rasterized again; their hover panels
+   * follow a frame later. The charts out of view follow as they scroll in.
+   * `ready.toggle` once all in view are.
    */
-  let toggling: string[] = [];
+  let toggleLines: string[] = [];
+  const togglePanels = new Set<string>();
+  let toggling = false;
+  const toggleStep = (): void => {
+    if (toggleLines.length === 0) {
+      for (const key of togglePanels) charts.get(key)?.syncPanel();
+      togglePanels.clear();
+      toggling = false;
+      window.__cohort.ready['toggle'] = true;
+      return;
+    }
+    const start = performance.now();
+    while (toggleLines.length > 0 && performance.now() - start < FRAME_MS) charts.get(toggleLines.shift()!)?.syncHidden();
+    // After the next paint (a frame, then a task).
+    requestAnimationFrame(() => setTimeout(toggleStep, 0));
+  };
   const toggleInView = (): void => {
-    const idle = toggling.length === 0;
     window.__cohort.ready['toggle'] = false;
-    toggling = [...inView];
-    const next = (): void => {
-      const start = performance.now();
-      while (toggling.length > 0 && performance.now() - start < FRAME_MS) charts.get(toggling.shift()!)?.syncHidden();
-      // After the next paint (a frame, then a task).
-      if (toggling.length > 0) requestAnimationFrame(() => setTimeout(next, 0));
-      else window.__cohort.ready['toggle'] = true;
-    };
-    if (idle) next();
+    toggleLines = [...inView];
+    for (const key of inView) togglePanels.add(key);
+    if (!toggling) {
+      toggling = true;
+      toggleStep();
+    }
   };
 
   let generation = 0;
