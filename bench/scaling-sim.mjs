@@ -314,7 +314,7 @@ function printPlans(costs, target, shape, rankCounts) {
       ['network: SDK → coordinators', ...col((p) => si(p.bytes.sdkToCoordinators, 'B/s'))],
       ['network: coordinators → Redis / Redis → out', ...col((p) => `${si(p.bytes.toRedis, 'B/s')} / ${si(p.bytes.fromRedis, 'B/s')}`)],
       ['Redis commands/s, memory of kept jobs', ...col((p) => `${si(p.redis.opsPerSec, '')}, ${si(p.redis.retainedBytes, 'B')}`)],
-      ['PostgreSQL WAL, commits/s', ...col((p) => `${si(p.bytes.pgWal, 'B/s')}, ${si(p.postgres.commitsPerSec, '')}`)],
+      ['PostgreSQL WAL, transactions/s (reads included)', ...col((p) => `${si(p.bytes.pgWal, 'B/s')}, ${si(p.postgres.commitsPerSec, '')}`)],
       ['PostgreSQL 8 KiB page writes/s (WAL + heap)', ...col((p) => si(p.postgres.pageWritesPerSec, ''))],
       ['history on disk per day (compacted)', ...col((p) => si(p.postgres.diskPerDay, 'B'))],
       ['queue wait: coordinator / Redis / workers / PostgreSQL ms', ...col((p) => p.sim.stages.map((s) => ms(s.wait)).join(' / '))],
