@@ -479,7 +479,7 @@ export function printStageCosts(c) {
     ['SDK WAL bytes per point', fmt(c.sdk.walBytesPerPoint, 1), `JSON lines ${fmt(c.sdk.raw.bytesPerPoint, 1)}`],
     ['PostgreSQL WAL bytes per point', c.postgres.walBytesPerPoint.map((v) => fmt(v, 1)).join(' / '), `raw INSERT ${fmt(c.postgres.raw.walBytesPerPoint, 1)}`],
     ['PostgreSQL WAL fit: bytes per applied batch + per point', `${fmt(c.postgres.walFit.perUnit)} + ${fmt(c.postgres.walFit.perPoint, 1)}`, ''],
-    ['PostgreSQL transactions per job (the coordinator's reads included)', c.postgres.commitsPerJob.map((v) => fmt(v, 2)).join(' / '), ''],
+    ['PostgreSQL transactions per job (the coordinator\'s reads included)', c.postgres.commitsPerJob.map((v) => fmt(v, 2)).join(' / '), ''],
     ['history bytes per point on disk: as written / compacted + VACUUM FULL', `${fmt(c.postgres.bytesPerPointWritten, 1)} / ${fmt(c.postgres.bytesPerPointCompacted, 1)}`, 'a float64 and an int64: 16'],
   ]);
   const r = c.read;
