@@ -44,8 +44,7 @@ import pg from 'pg';
 import { decodeRecord } from '@cohort/protocol';
 import { openPostgresStore } from '@cohort/store';
 import { init } from '@cohort/sdk';
-import { cpuSeconds, withChildren } from './fan-in-probe.mjs';
-import { startProbe } from './fan-in-probe.mjs';
+import { cpuSeconds, startProbe, withChildren } from './fan-in-probe.mjs';
 import { RankHosts } from './fan-in.mjs';
 import { fmt, median, printTable, provideRedis, providePostgres, startCohortProcess } from './lib.mjs';
 
@@ -217,7 +216,7 @@ async function runPhase(ctx, { ranks, pointsPerRank = 0, points: total = 0 }, in
   }
 }
 
-/** The rounds of one phase as one: counters summed, the last Redis memory, the latencies and idle rates of the first. */
+/** The rounds of one phase as one: counters summed; Redis memory, latencies and idle rates those of the first round. */
 function sumRuns(list) {
   const add = (f) => list.reduce((n, r) => n + f(r), 0);
   const [first] = list;
