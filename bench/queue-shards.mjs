@@ -18,7 +18,8 @@
 //            by Workers of the same total concurrency (16, split over the
 //            queues) that do nothing; jobs/s from the first add to the last
 //            completion.
-// For each phase: commands each master ran (INFO stats, total_commands_processed)
+// Each path BENCH_SHARDS_REPEATS (2) times, 1 and 3 shards alternating; the
+// median and the range. For each path: commands each master ran (INFO stats, total_commands_processed)
 // and the CPU each master's process used (/proc), which show how the load spreads.
 // Everything shares the machine: on a 2-core box the client processes, not
 // Redis, are the bottleneck, so shards cannot add much here.
@@ -35,7 +36,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { queueConnection, queueShardPrefixes } from '@cohort/ops';
 import { RankHosts } from './fan-in.mjs';
-import { fmt, freePort, printTable, providePostgres, startCohortProcess, which } from './lib.mjs';
+import { fmt, freePort, median, printTable, providePostgres, startCohortProcess, which } from './lib.mjs';
 
 const RANKS = Number(process.env.BENCH_SHARDS_RANKS ?? 16);
 const POINTS = Number(process.env.BENCH_SHARDS_POINTS ?? 800_000);
@@ -50,6 +51,7 @@ const CONCURRENCY = 8;
 /** The keys of a row fan-in.mjs's ranks log. */
 const KEYS = 20;
 const SHARD_COUNTS = [1, 3];
+const REPEATS = Number(process.env.BENCH_SHARDS_REPEATS ?? 2);
 
 /** Three masters, no replicas: `redis-server --cluster-enabled yes` on free ports, joined by `redis-cli --cluster create`. */
 async function startCluster() {
@@ -219,6 +221,26 @@ async function rawPhase(cluster, shards, bytes) {
   return { jobsPerSec: jobs / seconds, jobs, seconds, perMaster };
 }
 
+/** 1 then 3 shards in even repeats, 3 then 1 in odd ones, so drift in the machine's load falls on both alike. */
+function order(rep) {
+  return rep % 2 === 0 ? SHARD_COUNTS : [...SHARD_COUNTS].reverse();
+}
+
+/** A row of the table from the repeats of one path: the median rate (and the range), load per master summed over the repeats. */
+function row(path, results, base, key) {
+  // Busiest master first in each repeat (a fresh prefix may hash to another master each time).
+  const busiestFirst = results.map((r) => [...r.perMaster].sort((a, b) => b.commands - a.commands));
+  const perMaster = busiestFirst[0].map((_, i) => ({
+    commands: busiestFirst.reduce((n, m) => n + m[i].commands, 0),
+    cpu: busiestFirst.reduce((n, m) => n + m[i].cpu, 0),
+  }));
+  const s = split(perMaster, results.reduce((n, r) => n + r.seconds, 0));
+  const values = results.map((r) => r[key]);
+  const range = values.length > 1 ? ` (${fmt(Math.min(...values))}–${fmt(Math.max(...values))})` : '';
+  const rate = `${fmt(median(values))}${range}`;
+  return [path, key === 'rate' ? rate : '', key === 'rate' ? fmt(median(results.map((r) => r.jobsPerSec)), 1) : rate, `${fmt((median(values) / base) * 100)}%`, s.commands, s.cpu];
+}
+
 export async function benchQueueShards(tmp) {
   const dir = mkdtempSync(join(tmp, 'shards-'));
   const cluster = await startCluster();
@@ -227,35 +249,38 @@ export async function benchQueueShards(tmp) {
     pgService = await providePostgres();
     const admin = new pg.Client({ connectionString: pgService.url });
     await admin.connect();
-    const cohort = {};
-    for (const shards of SHARD_COUNTS) {
-      const dbName = `bench_shards_${randomBytes(4).toString('hex')}`;
-      await admin.query(`CREATE DATABASE ${dbName}`);
-      const dbUrl = new URL(pgService.url);
-      dbUrl.pathname = `/${dbName}`;
-      cohort[shards] = await cohortPhases(cluster, dbUrl.href, shards, dir);
+    const cohort = Object.fromEntries(SHARD_COUNTS.map((n) => [n, []]));
+    for (let rep = 0; rep < REPEATS; rep++) {
+      for (const shards of order(rep)) {
+        const dbName = `bench_shards_${randomBytes(4).toString('hex')}`;
+        await admin.query(`CREATE DATABASE ${dbName}`);
+        const dbUrl = new URL(pgService.url);
+        dbUrl.pathname = `/${dbName}`;
+        cohort[shards].push(await cohortPhases(cluster, dbUrl.href, shards, dir));
+      }
     }
     await admin.end();
     const rows = [];
-    const row = (path, r, base, points) => {
-      const s = split(r.perMaster, r.seconds);
-      return [path, points ? fmt(r.rate) : '', fmt(r.jobsPerSec), `${fmt(((points ? r.rate : r.jobsPerSec) / base) * 100)}%`, s.commands, s.cpu];
-    };
-    for (const name of ['max', 'paced']) {
+    const phases = ['max', 'paced'];
+    const of = (shards, name) => cohort[shards].map((r) => r[name]);
+    for (const name of phases) {
+      const base = median(of(1, name).map((r) => r.rate));
       for (const shards of SHARD_COUNTS) {
-        const r = cohort[shards][name];
-        rows.push(row(`cohort ${name}, ${shards} shard${shards > 1 ? 's' : ''} (jobs ${fmt(r.jobBytes / 1024, 1)} KiB)`, r, cohort[1][name].rate, true));
+        const bytes = median(of(shards, name).map((r) => r.jobBytes));
+        rows.push(row(`cohort ${name}, ${shards} shard${shards > 1 ? 's' : ''} (jobs ${fmt(bytes / 1024, 1)} KiB)`, of(shards, name), base, 'rate'));
       }
     }
     // The baseline at the sizes of the cohort jobs of each phase, and at 1 KiB, where the job rate, not the bytes, costs most.
-    for (const bytes of [...['max', 'paced'].map((name) => Math.max(1, ...SHARD_COUNTS.map((s) => cohort[s][name].jobBytes))), 1024]) {
-      const raw = {};
-      for (const shards of SHARD_COUNTS) raw[shards] = await rawPhase(cluster, shards, bytes);
-      for (const shards of SHARD_COUNTS) rows.push(row(`raw BullMQ, ${shards} queue${shards > 1 ? 's' : ''}, ${fmt(raw[shards].jobs)} jobs of ${fmt(bytes / 1024, 1)} KiB`, raw[shards], raw[1].jobsPerSec, false));
+    const sizes = [...phases.map((name) => Math.max(1, median(SHARD_COUNTS.flatMap((n) => of(n, name).map((r) => r.jobBytes))))), 1024];
+    for (const bytes of sizes) {
+      const raw = Object.fromEntries(SHARD_COUNTS.map((n) => [n, []]));
+      for (let rep = 0; rep < REPEATS; rep++) for (const shards of order(rep)) raw[shards].push(await rawPhase(cluster, shards, bytes));
+      const base = median(raw[1].map((r) => r.jobsPerSec));
+      for (const shards of SHARD_COUNTS) rows.push(row(`raw BullMQ, ${shards} queue${shards > 1 ? 's' : ''}, ${fmt(raw[shards][0].jobs)} jobs of ${fmt(bytes / 1024, 1)} KiB`, raw[shards], base, 'jobsPerSec'));
     }
     printTable(
-      `(o) the batch queue in shards on a local 3-master Redis Cluster: max = ${RANKS} ranks logging ${fmt(POINTS)} points of ${KEYS}-key rows at full speed; paced = ${PACED_RANKS} ranks × ${PACED_STEPS} steps/s for ${PACED_SECONDS} s; raw = BullMQ alone, jobs of the cohort jobs' mean size, ${WORKERS * CONCURRENCY} at once (CPU per master: share of one core)`,
-      ['path', 'points/s committed', 'jobs/s', 'vs 1 shard', 'commands per master', 'CPU per master'],
+      `(o) the batch queue in shards on a local 3-master Redis Cluster (median of ${REPEATS}, range): max = ${RANKS} ranks logging ${fmt(POINTS)} points of ${KEYS}-key rows at full speed; paced = ${PACED_RANKS} ranks × ${PACED_STEPS} steps/s for ${PACED_SECONDS} s; raw = BullMQ alone in this process, jobs of the cohort jobs' median size, ${WORKERS * CONCURRENCY} at once. Per master: share of the commands, CPU as a share of one core`,
+      ['path', 'points/s committed', 'jobs/s', 'vs 1 shard', 'commands per master, busiest first', 'CPU per master'],
       rows,
     );
   } finally {
