@@ -100,7 +100,7 @@ export function queuePart(ctx: WorkerContext): Part {
       };
       try {
         await Promise.all(shards.map((s) => s.queue.waitUntilReady()));
-        const client = (await shards[0]!.queue.getBackend().client) as unknown as ScriptClient;
+        const client: ScriptClient = await shards[0]!.queue.getBackend().client;
         await agreeOnQueueShards(client, { url: opts.redisUrl, prefix: opts.prefix, shards: opts.queueShards, who: 'worker' });
       } catch (err) {
         await close().catch(() => undefined);

@@ -184,7 +184,7 @@ export class BatchProducer {
     const producer = new BatchProducer(options, shards, connections);
     try {
       await Promise.all(shards.flatMap((s) => [s.queue.waitUntilReady(), s.events.waitUntilReady()]));
-      const client = (await shards[0]!.queue.getBackend().client) as unknown as ScriptClient;
+      const client: ScriptClient = await shards[0]!.queue.getBackend().client;
       await agreeOnQueueShards(client, { url: options.redisUrl, prefix: options.prefix, shards: options.queueShards, who: 'coordinator' });
       await producer.#poll();
     } catch (err) {
