@@ -24,6 +24,7 @@
 // end), so the fan-in runs written here never grow it. --reseed rebuilds it.
 // PostgreSQL: DATABASE_URL, else a private server whose cluster is kept in
 // BENCH_HISTORY_PGDATA (default $TMPDIR/cohort-bench-history-pg).
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -174,6 +175,7 @@ async function measureDeployments(dbs, key, { redis, redisService, pgService, tm
       db.samples.fanInP50.push(paced.p50);
       db.samples.fanInP99.push(paced.p99);
       db.samples.fanInOffered.push(paced.offered);
+      db.samples.fanInApply.push(max.stages.applyMeanMs / max.stages.batchesPerJob);
     }
   }
 }
@@ -182,14 +184,16 @@ async function measureDeployments(dbs, key, { redis, redisService, pgService, tm
 async function statementTimes(admin, dbs) {
   const { rows } = await admin.query(
     `SELECT regexp_replace(left(s.query, 100), '\\s+', ' ', 'g') AS query,
-       sum(s.calls) FILTER (WHERE d.datname = $1) AS calls_a, sum(s.total_exec_time) FILTER (WHERE d.datname = $1) / sum(s.calls) FILTER (WHERE d.datname = $1) AS mean_a,
-       sum(s.calls) FILTER (WHERE d.datname = $2) AS calls_b, sum(s.total_exec_time) FILTER (WHERE d.datname = $2) / sum(s.calls) FILTER (WHERE d.datname = $2) AS mean_b
+       sum(s.calls) FILTER (WHERE d.datname = $1) AS calls_a, sum(s.plans) FILTER (WHERE d.datname = $1) AS plans_a,
+       sum(s.total_exec_time) FILTER (WHERE d.datname = $1) / sum(s.calls) FILTER (WHERE d.datname = $1) AS mean_a,
+       sum(s.calls) FILTER (WHERE d.datname = $2) AS calls_b, sum(s.plans) FILTER (WHERE d.datname = $2) AS plans_b,
+       sum(s.total_exec_time) FILTER (WHERE d.datname = $2) / sum(s.calls) FILTER (WHERE d.datname = $2) AS mean_b
      FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname IN ($1, $2)
      GROUP BY 1 ORDER BY sum(s.total_exec_time) DESC LIMIT 15`,
     [dbs[0].name, dbs[1].name],
   );
   const n = (v, digits) => (v === null ? '' : fmt(Number(v), digits));
-  return rows.map((r) => [r.query.replaceAll('|', '/'), n(r.calls_a, 0), n(r.mean_a, 3), n(r.calls_b, 0), n(r.mean_b, 3)]);
+  return rows.map((r) => [r.query.replaceAll('|', '/'), `${n(r.calls_a, 0)} / ${n(r.plans_a, 0)}`, n(r.mean_a, 3), `${n(r.calls_b, 0)} / ${n(r.plans_b, 0)}`, n(r.mean_b, 3)]);
 }
 
 /**
@@ -215,9 +219,11 @@ export async function benchHistoryScale(tmp, { full = false, reseed = false } = 
   const runs = Number(process.env.BENCH_HISTORY_RUNS ?? (full ? 2_000 : 200));
   const shape = { runs, keys: KEYS, steps: STEPS, chunk: compactedChunk(STEPS) };
   const points = runs * KEYS * STEPS;
-  // BENCH_HISTORY_PG_STATS=1: pg_stat_statements, each statement's mean time in both databases printed at the end.
+  // BENCH_HISTORY_PG_STATS=1: pg_stat_statements (with planning counted), each statement's calls, plans and mean time in both databases printed at the end.
   const pgStats = Boolean(process.env.BENCH_HISTORY_PG_STATS);
-  const pgService = await providePostgres(pgStats ? ['shared_preload_libraries=pg_stat_statements'] : [], {
+  // BENCH_HISTORY_PG_SETTINGS="name=value ...": settings of the private server (e.g. plan_cache_mode=force_generic_plan).
+  const settings = (process.env.BENCH_HISTORY_PG_SETTINGS ?? '').split(/\s+/).filter(Boolean);
+  const pgService = await providePostgres([...settings, ...(pgStats ? ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track_planning=on'] : [])], {
     dataDir: process.env.BENCH_HISTORY_PGDATA ?? join(tmpdir(), 'cohort-bench-history-pg'),
   });
   const redisService = await provideRedis().catch(async (err) => {
@@ -231,7 +237,7 @@ export async function benchHistoryScale(tmp, { full = false, reseed = false } = 
     { label: 'empty', name: `bench_history_empty_${suffix}` },
     { label: 'seeded', name: `bench_history_seeded_${suffix}` },
   ];
-  for (const db of dbs) db.samples = { commit1k: [], read: [], rawRead: [], commitSmall: [], compact: [], rawInsert: [], http: [], fanInMax: [], fanInP50: [], fanInP99: [], fanInOffered: [] };
+  for (const db of dbs) db.samples = { commit1k: [], read: [], rawRead: [], commitSmall: [], compact: [], rawInsert: [], http: [], fanInMax: [], fanInP50: [], fanInP99: [], fanInOffered: [], fanInApply: [] };
   const redis = new Redis(redisService.url);
   let seed;
   let copySeconds;
@@ -245,6 +251,8 @@ export async function benchHistoryScale(tmp, { full = false, reseed = false } = 
     // PostgreSQL 15 copies through the WAL by default; FILE_COPY copies the files (far faster for a big database).
     const fileCopy = Number((await admin.query('SHOW server_version_num')).rows[0].server_version_num) >= 150000 ? ' STRATEGY FILE_COPY' : '';
     copySeconds = (await timed(() => admin.query(`CREATE DATABASE ${dbs[1].name} TEMPLATE ${seed.name}${fileCopy}`))) / 1000;
+    // The copy's files are dirty in the page cache: written back now, not under the seeded database's first writes.
+    execFileSync('sync');
     for (const db of dbs) {
       db.url = databaseUrl(pgService.url, db.name);
       db.store = await openPostgresStore(db.url, { max: 4 });
@@ -291,6 +299,7 @@ export async function benchHistoryScale(tmp, { full = false, reseed = false } = 
       row(`fan-in, ${RANKS} ranks, paced at ${fmt(LOAD)} points/s: latency p50 ms`, dbs, 'fanInP50', 0),
       row(`fan-in, ${RANKS} ranks, paced: latency p99 ms`, dbs, 'fanInP99', 0),
       row(`fan-in paced: points/s offered`, dbs, 'fanInOffered', 0, true),
+      row('fan-in max: worker apply per batch (mean per job ÷ batches per job), ms', dbs, 'fanInApply'),
       row(`commitBatch of 1 key × ${fmt(QUERY_BATCH)} steps (the 1M-step key's writes), ms`, dbs, 'commit1k', 2),
       row(`commitBatch of ${KEYS} keys × ${SMALL_STEPS} steps on a new run, ms`, dbs, 'commitSmall', 2),
       row(`compaction pass: ${KEYS * SMALL_BATCHES} small chunks of one run → ${KEYS}, ms`, dbs, 'compact'),
@@ -299,7 +308,7 @@ export async function benchHistoryScale(tmp, { full = false, reseed = false } = 
     ],
   );
   if (statements) {
-    printTable('(n) PostgreSQL statements by total time (pg_stat_statements): calls and mean ms in each database', ['query', 'empty: calls', 'empty: mean ms', 'seeded: calls', 'seeded: mean ms'], statements);
+    printTable('(n) PostgreSQL statements by total time (pg_stat_statements): calls / plans made and mean execution ms in each database', ['query', 'empty: calls / plans', 'empty: mean ms', 'seeded: calls / plans', 'seeded: mean ms'], statements);
   }
   printTable('(n) raw Redis baseline, same run', ['path', 'points/s'], [[`pipelined LPUSH of the fan-in rows (JSON, ${KEYS} keys per step, pipelines of 1000)`, fmt(raw.rate)]]);
 }
