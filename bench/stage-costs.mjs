@@ -447,7 +447,8 @@ export async function measureStageCosts(tmp) {
 /** Prints the figures as the bench's tables. */
 export function printStageCosts(c) {
   const [a, b] = c.phases;
-  const pp = (g) => c.perPointUs[g].map((v) => fmt(v, 2)).join(' / ');
+  /** µs per point of one group, or of several together, in each phase. */
+  const pp = (...groups) => c.phases.map((_, i) => fmt(groups.reduce((n, g) => n + c.perPointUs[g][i], 0), 2)).join(' / ');
   const unitName = { batch: 'batch sent', applied: 'batch applied', job: 'job' };
   const f = (g) => `${fmt(c.fit[g].perUnitUs)} per ${unitName[c.fit[g].unit]} + ${fmt(c.fit[g].perPointUs, 2)}`;
   printTable(
@@ -460,10 +461,12 @@ export function printStageCosts(c) {
       ['SDK log() + encode + WAL append (offline, in process)', fmt(c.sdk.cpuPerPointUs, 2), '', 'JSON lines appended to a file, a write per 10 steps', fmt(c.sdk.raw.cpuPerPointUs, 2)],
       ['rank hosts: SDK + gRPC send + acks (online)', pp('ranks'), f('ranks'), '', ''],
       ['coordinator: gRPC receive + validate + gather + enqueue + ack', pp('coordinator'), f('coordinator'), '', ''],
-      ['Redis (BullMQ scripts, events)', pp('redis'), f('redis'), 'the same job payloads, pipelined XADD (+ redis-server)', fmt(c.redis.raw.xadd.cpuPerPointUs, 3)],
-      ['', '', '', 'the same job payloads, pipelined LPUSH (+ redis-server)', fmt(c.redis.raw.lpush.cpuPerPointUs, 3)],
+      ['Redis (BullMQ scripts, events)', pp('redis'), f('redis'), '', ''],
+      ['enqueue path: coordinator + Redis', pp('coordinator', 'redis'), '', 'the same job payloads, pipelined XADD (client + redis-server)', fmt(c.redis.raw.xadd.cpuPerPointUs, 3)],
+      ['', '', '', 'the same job payloads, pipelined LPUSH (client + redis-server)', fmt(c.redis.raw.lpush.cpuPerPointUs, 3)],
       ['workers: decode + check + engine plan + commit', pp('workers'), f('workers'), '', ''],
-      ['PostgreSQL (postmaster + backends)', pp('postgres'), f('postgres'), `the same ${fmt(c.postgres.raw.rows)} chunk rows INSERTed over unnest (+ backends)`, fmt(c.postgres.raw.cpuPerPointUs, 3)],
+      ['PostgreSQL (postmaster + backends)', pp('postgres'), f('postgres'), '', ''],
+      ['apply path: workers + PostgreSQL', pp('workers', 'postgres'), '', `the same ${fmt(c.postgres.raw.rows)} chunk rows INSERTed over unnest (client + backends)`, fmt(c.postgres.raw.cpuPerPointUs, 3)],
     ],
   );
   printTable('(e2) stage costs: per job, bytes, memory', ['measure', 'phase 1 / phase 2', 'raw baseline'], [
