@@ -75,7 +75,14 @@ const ownCpu = (from) => {
   const d = process.cpuUsage(from);
   return (d.user + d.system) / 1e6;
 };
-const treeCpu = (pids) => pids.reduce((s, pid) => s + cpuSeconds(pid), 0);
+/** CPU seconds of each of `pids` now. */
+const cpuSnapshot = (pids) => new Map(pids.map((pid) => [pid, cpuSeconds(pid)]));
+/**
+ * CPU seconds `pids` spent since `before` (a cpuSnapshot): a process born
+ * since counts whole, one gone since is lost (a PostgreSQL backend whose
+ * client disconnected), never negative.
+ */
+const cpuSince = (before, pids) => pids.reduce((s, pid) => s + Math.max(0, cpuSeconds(pid) - (before.get(pid) ?? 0)), 0);
 
 function dirBytes(dir) {
   let total = 0;
@@ -175,15 +182,17 @@ async function runPhase(ctx, { ranks, pointsPerRank = 0, points: total = 0 }, in
     await hosts.all(null, 'loaded');
     const pace = { steps: Math.ceil(total / KEYS / ranks), durationMs: SECONDS * 1000, stepsPerSec: pointsPerRank / KEYS };
     await hosts.all({ type: 'open', project: `stages-${index}`, ...pace, sampled: [] }, 'ready');
-    const groups = { ranks: hosts.pids, coordinator: [ctx.coordinator.pid], workers: ctx.workers.map((w) => w.pid), redis: [ctx.redisPid], postgres: withChildren(ctx.pgPid) };
-    const cpuNow = () => Object.fromEntries(Object.entries(groups).map(([g, pids]) => [g, treeCpu(pids)]));
+    const groups = { ranks: () => hosts.pids, coordinator: () => [ctx.coordinator.pid], workers: () => ctx.workers.map((w) => w.pid), redis: () => [ctx.redisPid], postgres: () => withChildren(ctx.pgPid) };
+    const cpuNow = () => Object.fromEntries(Object.entries(groups).map(([g, pids]) => [g, cpuSnapshot(pids())]));
+    const cpuFrom = (snapshot) => Object.fromEntries(Object.entries(groups).map(([g, pids]) => [g, cpuSince(snapshot[g], pids())]));
     const idle0 = cpuNow();
     const idleCalls0 = (await redisInfo(ctx.redis)).calls;
     const i0 = performance.now();
     await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
     const idleSeconds = (performance.now() - i0) / 1000;
+    const idleCpu = cpuFrom(idle0);
     const cpu0 = cpuNow();
-    const idle = Object.fromEntries(Object.keys(groups).map((g) => [g, (cpu0[g] - idle0[g]) / idleSeconds]));
+    const idle = Object.fromEntries(Object.keys(groups).map((g) => [g, idleCpu[g] / idleSeconds]));
     const [r0, p0] = [await redisInfo(ctx.redis), await pgCounters(ctx.db)];
     const idleCallsPerSec = (r0.calls - idleCalls0) / idleSeconds;
     const stopProbe = await startProbe({ groups: {}, trees: {}, coordinatorUrls: [ctx.coordinator.httpUrl], workerUrls: ctx.workers.map((w) => w.httpUrl) });
@@ -191,8 +200,8 @@ async function runPhase(ctx, { ranks, pointsPerRank = 0, points: total = 0 }, in
     const done = await hosts.all({ type: 'go' }, 'done');
     const seconds = (performance.now() - t0) / 1000;
     const stages = await stopProbe();
-    const cpu1 = cpuNow();
-    const cpu = Object.fromEntries(Object.keys(groups).map((g) => [g, Math.max(0, cpu1[g] - cpu0[g] - idle[g] * seconds)]));
+    const spent = cpuFrom(cpu0);
+    const cpu = Object.fromEntries(Object.keys(groups).map((g) => [g, Math.max(0, spent[g] - idle[g] * seconds)]));
     const [r1, p1] = [await redisInfo(ctx.redis), await pgCounters(ctx.db)];
     const { rows } = await ctx.db.query('SELECT pg_wal_lsn_diff($1, $2)::bigint AS wal', [p1.lsn, p0.lsn]);
     const points = done.reduce((n, d) => n + d.steps, 0) * KEYS;
@@ -281,9 +290,8 @@ async function rawPostgres(ctx, perStatement) {
   await ctx.db.query(`CREATE TABLE raw_chunks (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, run_pk BIGINT NOT NULL, key_id INTEGER NOT NULL,
     first_step BIGINT NOT NULL, last_step BIGINT NOT NULL, n INTEGER NOT NULL, steps BYTEA NOT NULL, vals BYTEA NOT NULL);
     CREATE INDEX raw_chunks_range ON raw_chunks (run_pk, key_id, last_step)`);
-  const pgPids = withChildren(ctx.pgPid);
   const c0 = process.cpuUsage();
-  const s0 = treeCpu(pgPids);
+  const s0 = cpuSnapshot(withChildren(ctx.pgPid));
   const w0 = await pgCounters(ctx.db);
   for (let i = 0; i < rows.length; i += perStatement) {
     const part = rows.slice(i, i + perStatement);
@@ -294,7 +302,7 @@ async function rawPostgres(ctx, perStatement) {
       ['run_pk', 'key_id', 'first_step', 'last_step', 'n', 'steps', 'vals'].map(col),
     );
   }
-  const cpu = ownCpu(c0) + treeCpu(pgPids) - s0;
+  const cpu = ownCpu(c0) + cpuSince(s0, withChildren(ctx.pgPid));
   const w1 = await pgCounters(ctx.db);
   const { rows: wal } = await ctx.db.query('SELECT pg_wal_lsn_diff($1, $2)::bigint AS wal', [w1.lsn, w0.lsn]);
   const points = rows.reduce((n, r) => n + r.n, 0);
@@ -327,13 +335,12 @@ async function readPath(ctx) {
   await run.finish();
   await compactAll(ctx);
   const url = `${ctx.coordinator.httpUrl}/api/v1/runs/${run.entity}/stages-read/${run.id}/series?keys=loss&buckets=1000`;
-  const pgPids = withChildren(ctx.pgPid);
   const measure = async (fn) => {
     await fn();
     const walls = [];
     const c0 = process.cpuUsage();
     const k0 = cpuSeconds(ctx.coordinator.pid);
-    const s0 = treeCpu(pgPids);
+    const s0 = cpuSnapshot(withChildren(ctx.pgPid));
     const repeats = 10;
     for (let r = 0; r < repeats; r++) {
       const t = performance.now();
@@ -341,7 +348,7 @@ async function readPath(ctx) {
       walls.push(performance.now() - t);
     }
     const scale = 1e6 / READ_STEPS / repeats;
-    return { wallMs: median(walls) * (1e6 / READ_STEPS), serverCpuMs: (cpuSeconds(ctx.coordinator.pid) - k0) * 1000 * scale, pgCpuMs: (treeCpu(pgPids) - s0) * 1000 * scale, clientCpuMs: ownCpu(c0) * 1000 * scale };
+    return { wallMs: median(walls) * (1e6 / READ_STEPS), serverCpuMs: (cpuSeconds(ctx.coordinator.pid) - k0) * 1000 * scale, pgCpuMs: cpuSince(s0, withChildren(ctx.pgPid)) * 1000 * scale, clientCpuMs: ownCpu(c0) * 1000 * scale };
   };
   const chart = await measure(async () => {
     const body = await (await fetch(url)).json();
