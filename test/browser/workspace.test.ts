@@ -38,7 +38,9 @@ describe('the project workspace in Chromium', () => {
         ids.push(run.id);
         // A summary of `{ max }` names the metric val/acc, not a key `val/acc.max`.
         run.defineMetric('val/acc', { summary: 'max' });
-        for (let s = 0; s < STEPS; s++) run.log({ 'train/loss': lossOf(r, s), 'train/lr': lrOf(r), ...(r !== 1 && { 'val/acc': r / 10 + s / 1000 }) });
+        // A hidden metric is logged but not charted.
+        run.defineMetric('debug/grad_norm', { hidden: true });
+        for (let s = 0; s < STEPS; s++) run.log({ 'train/loss': lossOf(r, s), 'train/lr': lrOf(r), 'debug/grad_norm': s, ...(r !== 1 && { 'val/acc': r / 10 + s / 1000 }) });
       });
     }
     browser = await launchChromium();
@@ -77,6 +79,7 @@ describe('the project workspace in Chromium', () => {
     await page.waitForFunction(() => window.__cohort?.ready?.['workspace'] === true, null, { timeout: 30_000 });
     expect(new URL(page.url()).pathname).toBe('/local/web-ws/workspace');
     expect(new URL(page.url()).searchParams.get('runs')).toBe(`${ids[2]},${ids[0]}`);
+    // No chart of the hidden debug/grad_norm.
     expect((await page.evaluate(() => Object.keys(window.__cohort.charts))).sort()).toEqual(['ws:train/loss', 'ws:train/lr', 'ws:val/acc']);
 
     const loss = await chart(page, 'train/loss');
