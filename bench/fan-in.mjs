@@ -81,7 +81,7 @@ function memorySampler(redis) {
 }
 
 /** The rank hosts: child processes, each running its share of the ranks as real SDK clients in one event loop. */
-class RankHosts {
+export class RankHosts {
   constructor(count, urls, dir) {
     const hosts = Math.min(count, HOSTS);
     this.hosts = Array.from({ length: hosts }, (_, h) => {
