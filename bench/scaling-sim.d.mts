@@ -75,4 +75,4 @@ export function oneBox(
   target: Target,
   box: { coordinators: number; workers: number; cores: number },
   load: number,
-): { max: number; rho: number; latency: number; sim: Simulation };
+): { max: number; rho: number; used: Record<'ranks' | StageName, number>; latency: number; sim: Simulation };

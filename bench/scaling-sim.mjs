@@ -20,7 +20,7 @@
 //   node bench/scaling-sim.mjs [--costs FILE] [--ranks 100,1000,10000] [--points-per-rank 1000] [--keys 20]
 //        [--flush-ms 200] [--headroom 0.6] [--pg-cores-per-node 16]
 //   node bench/scaling-sim.mjs --validate [--costs FILE] [--ranks 64] [--workers 2] [--cores 2] [--load N] [--seen P,B,J]
-//        [--measured-max N] [--measured-p50 MS]
+//        [--measured-max N] [--measured-p50 MS] [--measured-cpu ranks=P,coordinator=P,workers=P,redis=P,postgres=P]
 //        the fan-in bench's shape on one box: every stage, the ranks included, sharing `cores`
 import { readFileSync } from 'node:fs';
 import { fmt, printTable } from './lib.mjs';
@@ -241,7 +241,8 @@ export function saturationRanks(costs, target, deployment) {
  * too) shares `cores`. The box is one processor-sharing server: at
  * utilisation ρ each stage's CPU takes 1 / (1 − ρ) of its time in wall time.
  * Answers the most points/s the box commits (ρ = 1) and the latency to
- * committed at `load` points/s. A starved box batches more than the model's
+ * committed at `load` points/s, and the cores each part uses there (`used`: the
+ * ranks' SDK clients and each stage). A starved box batches more than the model's
  * flush per window (timers fire late, runs wait on their jobs): give the
  * batching a bench saw as `target.observed` ({ pointsPerBatch, pointsPerJob }).
  */
@@ -251,7 +252,8 @@ export function oneBox(costs, target, { coordinators, workers, cores }, load) {
     const t = { ...target, pointsPerRank };
     const sim = simulate(costs, t, deployment);
     const sdk = sim.flows.batches * costs.sdk.perUnit + sim.flows.points * costs.sdk.perPoint;
-    return { sim, rho: (sim.stages.reduce((n, s) => n + s.cores, 0) + sdk) / cores, t };
+    const used = { ranks: sdk, ...Object.fromEntries(sim.stages.map((s) => [s.name, s.cores])) };
+    return { sim, used, rho: Object.values(used).reduce((n, c) => n + c, 0) / cores, t };
   };
   let lo = 0;
   let hi = 1;
@@ -263,9 +265,9 @@ export function oneBox(costs, target, { coordinators, workers, cores }, load) {
   }
   const max = lo * target.ranks;
   const at = use(load / target.ranks);
-  if (at.rho >= 1) return { max, rho: at.rho, latency: Infinity, sim: at.sim };
+  if (at.rho >= 1) return { max, rho: at.rho, used: at.used, latency: Infinity, sim: at.sim };
   const stretched = simulate(costs, at.t, deployment, 1 / (1 - at.rho));
-  return { max, rho: at.rho, latency: stretched.latency, sim: stretched };
+  return { max, rho: at.rho, used: at.used, latency: stretched.latency, sim: stretched };
 }
 
 function args(argv) {
@@ -338,6 +340,7 @@ function printValidation(costs, target, o) {
       ['max points/s committed', fmt(box.max), o.measuredMax ? fmt(o.measuredMax) : ''],
       [`at ${fmt(o.load)} points/s: box utilisation`, `${fmt(box.rho * 100)}%`, ''],
       [`at ${fmt(o.load)} points/s: log() → committed, mean ms`, ms(box.latency), o.measuredP50 ? `p50 ${fmt(o.measuredP50)}` : ''],
+      ...Object.entries(box.used).map(([part, c]) => [`at ${fmt(o.load)} points/s: ${part} CPU, % of a core`, fmt(c * 100, 1), o.measuredCpu?.[part] ?? '']),
     ],
   );
 }
@@ -365,6 +368,8 @@ if (import.meta.url === new URL(`file://${process.argv[1]}`).href) {
       load: num(a.load ?? (measuredMax ? measuredMax / 2 : 250_000), 'load'),
       measuredMax,
       measuredP50: a['measured-p50'] ? num(a['measured-p50'], 'measured-p50') : undefined,
+      // --measured-cpu ranks=13,coordinator=6,...: the fan-in phase's CPU column (% of a core).
+      measuredCpu: a['measured-cpu'] && Object.fromEntries(a['measured-cpu'].split(',').map((kv) => kv.split('='))),
     });
   } else {
     const shape = { ...DEFAULT_SHAPE, ...(a.headroom && { headroom: num(a.headroom, 'headroom') }), ...(a['pg-cores-per-node'] && { pgCoresPerNode: num(a['pg-cores-per-node'], 'pg-cores-per-node') }) };
