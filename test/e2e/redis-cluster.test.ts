@@ -70,7 +70,7 @@ describe('the queue on Redis Cluster and Sentinel', () => {
     }, 120_000);
 
     it('spreads a queue of three shards over the masters, every step of every run stored once and in order, and refuses another shard count', async () => {
-      const { coordinator, db, prefix, runsDir } = await deployment(cluster, 3);
+      const { coordinator, worker, db, prefix, runsDir } = await deployment(cluster, 3);
       const shards = queueShardPrefixes(cluster.url, prefix, 3);
       // Runs chosen two to a shard, so that every shard carries batches.
       const settings = { silent: true, systemMetricsSeconds: 0 };
@@ -104,6 +104,9 @@ describe('the queue on Redis Cluster and Sentinel', () => {
       }
       expect(slots.size).toBe(3);
       expect(masters.size).toBeGreaterThan(1);
+      // A depth series per shard, on the coordinator and the worker.
+      const served = [await (await fetch(`${coordinator.httpUrl}/metrics`)).text(), await worker.metrics()];
+      for (const text of served) for (const queue of ['batches', 'batches-1', 'batches-2']) expect(text).toContain(`cohort_queue_jobs{queue="${queue}",state="completed"}`);
       // A worker or a coordinator counting otherwise is refused before it touches a job.
       await expect(startWorker({ redisUrl: cluster.url, postgresUrl: db.url, prefix, queueShards: 2 })).rejects.toThrow(
         `queueShards (--queue-shards): this worker has 2 but the deployment on prefix "${prefix}" records 3`,
