@@ -76,6 +76,13 @@ describe('system metrics on the run page in Chromium', () => {
     for (const l of power.x) expect(l).toMatch(/^(0|\d+(\.\d)?s)$/);
     expect(await page.locator('[data-testid=system] .chart-card[data-key="system/gpu.temperature_c"] .chart-title').textContent()).toBe('GPU temperature (°C)');
     expect(await page.locator('[data-testid=system] .chart-card[data-key="system/proc.memory_rss_mib"] .chart-title').textContent()).toBe('process memory rss (MiB)');
+    if (process.platform === 'linux') {
+      // Disk and network, read from /proc: MiB since the first sample, and the root filesystem in use.
+      expect(ids).toEqual(expect.arrayContaining(['system:system/disk_percent', 'system:system/disk_read_mib', 'system:system/disk_written_mib', 'system:system/network_received_mib', 'system:system/network_sent_mib']));
+      expect(await page.locator('[data-testid=system] .chart-card[data-key="system/network_received_mib"] .chart-title').textContent()).toBe('network received (MiB)');
+      const disk = await page.evaluate(() => window.__cohort.charts['system:system/disk_percent']!.drawn()[1]!);
+      for (const v of disk) expect(v).toBeGreaterThan(0);
+    }
   });
 
   it('charts every rank\'s GPUs on the group page', async () => {
