@@ -122,7 +122,7 @@ export function queuePart(ctx: WorkerContext): Part {
 }
 
 /** Jobs a worker applies at once: `concurrency`, split over the shards, at least one per shard. */
-function totalConcurrency(concurrency: number, shards: number): number {
+export function totalConcurrency(concurrency: number, shards: number): number {
   return Math.max(concurrency, shards);
 }
 

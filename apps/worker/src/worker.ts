@@ -2,7 +2,7 @@ import { pino, type Logger } from 'pino';
 import { CohortError, resolveLimits, type Limits } from '@cohort/protocol';
 import type { Store } from '@cohort/store';
 import { parseOptions, startParts, workerOptionsSchema, type CheckedWorkerOptions, type Part, type StartedParts } from '@cohort/ops';
-import { httpPart, queuePart, storePart, workerPart, type WorkerContext } from './worker-parts.js';
+import { httpPart, queuePart, storePart, totalConcurrency, workerPart, type WorkerContext } from './worker-parts.js';
 import { WorkerMetrics } from './worker-metrics.js';
 
 /** Options of {@link startWorker}. */
@@ -68,6 +68,7 @@ export interface WorkerStats {
 export interface CohortWorker {
   /** `http://host:port` of `/metrics`, `/healthz` and `/readyz`, when it serves them. */
   readonly httpUrl: string | undefined;
+  /** Jobs it applies at once at most: `concurrency`, or one per shard when `queueShards` is larger. */
   readonly concurrency: number;
   stats(): WorkerStats;
   /** The Prometheus text of its metrics (what `GET /metrics` answers). */
@@ -124,7 +125,9 @@ export async function startWorker(options: WorkerOptions): Promise<CohortWorker>
     served: { httpUrl: undefined } as WorkerContext['served'],
   };
   metrics.gauge('cohort_worker_active_jobs', 'Batch jobs this worker is applying now.', () => counts.active);
-  metrics.gauge('cohort_worker_concurrency', 'Batch jobs this worker applies at once at most.', () => opts.concurrency);
+  // `concurrency`, or one job per shard when there are more shards.
+  const concurrency = totalConcurrency(opts.concurrency, opts.queueShards);
+  metrics.gauge('cohort_worker_concurrency', 'Batch jobs this worker applies at once at most.', () => concurrency);
   const parts: Part[] = [storePart(ctx), ...(opts.httpPort !== undefined ? [httpPart(ctx, opts.httpPort)] : []), queuePart(ctx), workerPart(ctx)];
   let started: StartedParts;
   try {
@@ -133,7 +136,7 @@ export async function startWorker(options: WorkerOptions): Promise<CohortWorker>
     throw err instanceof CohortError ? err : new CohortError('UNAVAILABLE', `cannot start the worker: ${(err as Error).message}`, { cause: err });
   }
   const httpUrl = ctx.served.httpUrl;
-  log.info({ concurrency: opts.concurrency, prefix: opts.prefix, queueShards: opts.queueShards, redis: redact(opts.redisUrl), ...(httpUrl !== undefined && { httpUrl }) }, 'worker started');
+  log.info({ concurrency, prefix: opts.prefix, queueShards: opts.queueShards, redis: redact(opts.redisUrl), ...(httpUrl !== undefined && { httpUrl }) }, 'worker started');
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -151,8 +154,8 @@ export async function startWorker(options: WorkerOptions): Promise<CohortWorker>
 
   return {
     httpUrl,
-    concurrency: opts.concurrency,
-    stats: () => ({ state, concurrency: opts.concurrency, ...counts }),
+    concurrency,
+    stats: () => ({ state, concurrency, ...counts }),
     metrics: () => metrics.registry.metrics(),
     close,
     [Symbol.asyncDispose]: close,
