@@ -147,6 +147,10 @@ describe('the project workspace in Chromium', () => {
     await page.waitForFunction(() => window.__cohort?.ready?.['workspace'] === true, null, { timeout: 30_000 });
     expect(await page.evaluate(() => Object.keys(window.__cohort.charts))).toEqual(['ws:train/loss']);
     expect(await page.evaluate(() => window.__cohort.charts['ws:train/loss']!.uplot.scales['y']!.distr)).toBe(3);
+    // Decades labelled, the multiples uPlot leaves unlabelled blank (never "-Infinity").
+    const yTicks = await page.evaluate(() => window.__cohort.charts['ws:train/loss']!.axes()[1]!.labels);
+    expect(yTicks).toContain('0.1');
+    for (const t of yTicks) expect(t).toMatch(/^(|[\d.]+(e-\d+)?)$/);
     expect(await page.isChecked('[data-testid=log-scale]')).toBe(true);
     await page.close();
   });

@@ -40,6 +40,8 @@ describe('formatTicks (linear axes)', () => {
 describe('formatLogTicks, durations and keyed values', () => {
   it('writes decades compactly', () => {
     expect(formatLogTicks([1e-5, 1e-4, 0.01, 1, 100, 1e5, 1e6], 'en-US')).toEqual(['1e-5', '1e-4', '0.01', '1', '100', '100k', '1M']);
+    // uPlot passes null for a tick it leaves unlabelled: blank, not "-Infinity".
+    expect(formatLogTicks([0.004, null, 0.01, null, 0.1], 'en-US')).toEqual(['0.004', '', '0.01', '', '0.1']);
   });
   it('reads durations', () => {
     expect(formatDuration(5.234)).toBe('5.2s');

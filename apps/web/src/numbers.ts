@@ -105,9 +105,14 @@ export function formatTicks(ticks: readonly number[], incr: number, locale?: str
   return ticks.map((t) => special(t) ?? localized(t, locale, { minFrac: dec, maxFrac: dec }));
 }
 
-/** Tick labels of a log axis (decades and their multiples): each value on its own, compact. */
-export function formatLogTicks(ticks: readonly number[], locale?: string): string[] {
+/**
+ * Tick labels of a log axis (decades and their multiples): each value on its
+ * own, compact. A tick uPlot leaves unlabelled (null: a multiple where the
+ * decades are close) is blank.
+ */
+export function formatLogTicks(ticks: ReadonlyArray<number | null>, locale?: string): string[] {
   return ticks.map((t) => {
+    if (t === null) return '';
     const s = special(t);
     if (s !== undefined) return s;
     const a = Math.abs(t);
