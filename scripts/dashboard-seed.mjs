@@ -14,16 +14,22 @@ const quiet = { silent: true, flushIntervalMs: 5 };
 
 /**
  * Seeds `project` on the server at `url` (runs' WALs go under `dir`).
- * Returns the run ids and what was logged.
+ * With `systemSeconds`, the group's ranks sample system metrics that often
+ * and each spends about a dozen samples' time logging, so their pages have
+ * CPU, memory, disk and network to chart (the screenshots); otherwise no
+ * system metrics (fast, for tests). Returns the run ids and what was logged.
  */
-export async function seedDashboard({ url, dir, project = 'vision', steps = 300, hostile = false }) {
+export async function seedDashboard({ url, dir, project = 'vision', steps = 300, hostile = false, systemSeconds = 0 }) {
   process.env.COHORT_URL = url;
+  const rankSettings = { ...quiet, systemMetricsSeconds: systemSeconds };
+  /** Pause per step that spreads a rank's steps over 12 samples. */
+  const stepPauseMs = (systemSeconds * 12_000) / steps;
   const group = 'resnet-ddp';
   const ranks = [];
   for (let rank = 0; rank < 4; rank++) {
     const run = await init({
       project, group, rank, worldSize: 4, jobType: 'train', tags: ['ddp', 'demo'], dir: `${dir}/rank-${rank}`,
-      name: `resnet-ddp-rank-${rank}`, config: { lr: 0.1, batch: 256, model: { depth: 50, width: 64 } }, settings: quiet,
+      name: `resnet-ddp-rank-${rank}`, config: { lr: 0.1, batch: 256, model: { depth: 50, width: 64 } }, settings: rankSettings,
       notes: rank === 0 ? '## ResNet-50, 4 ranks\n\nDDP over **4 GPUs**; see `val/acc`.\n\n- warmup 5 epochs\n- cosine decay' : '',
     });
     run.defineMetric('val/acc', { summary: 'max' });
@@ -32,6 +38,7 @@ export async function seedDashboard({ url, dir, project = 'vision', steps = 300,
       if (step % 10 === 0) row['val/acc'] = 1 - lossOf(rank, step) / 3;
       if (rank === 0 && step === 0) row['samples/input'] = new Image([[0, 64, 128], [192, 255, 32]], { caption: 'first batch' });
       run.log(row);
+      if (stepPauseMs > 0) await new Promise((resolve) => setTimeout(resolve, stepPauseMs));
     }
     if (rank === 0) {
       const w = 32;

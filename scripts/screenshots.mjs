@@ -51,7 +51,7 @@ mkdirSync(out, { recursive: true });
 const coordinator = await startCoordinator({ dataDir: join(tmp, 'data'), grpcPort: 0, httpPort: 0 });
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
 try {
-  const seeded = await seedDashboard({ url: coordinator.httpUrl, dir: join(tmp, 'runs') });
+  const seeded = await seedDashboard({ url: coordinator.httpUrl, dir: join(tmp, 'runs'), systemSeconds: 0.25 });
   const sweepId = await seedSweep(coordinator.httpUrl, join(tmp, 'sweep'));
   // Each page is ready when its `window.__cohort.ready` flag is set, or else when the selector shows.
   const shots = [
