@@ -42,7 +42,7 @@ const QUERY_STEPS = 1_000_000;
 const QUERY_BATCH = 1_000;
 const BUCKETS = 1_000;
 /** Rounds of the read measures (each reads both databases). */
-const READ_ROUNDS = Number(process.env.BENCH_HISTORY_READS ?? 10);
+const READ_ROUNDS = Number(process.env.BENCH_HISTORY_READS ?? 20);
 /** Rounds of the fan-in and compaction measures. */
 const REPEATS = Number(process.env.BENCH_HISTORY_REPEATS ?? 5);
 const RANKS = Number(process.env.BENCH_HISTORY_RANKS ?? 64);
@@ -149,9 +149,12 @@ async function measureWrites(dbs) {
 
 /** The chart query over HTTP on each database's coordinator, and fan-in on each deployment, interleaved. */
 async function measureDeployments(dbs, key, { redis, redisService, pgService, tmp }) {
+  const seriesUrl = (db) => `${db.deployment.coordinators[0].httpUrl}/api/v1/series/${ENTITY}/${PROJECT}?runs=${db.queryRun}&key=${encodeURIComponent(key)}&buckets=${BUCKETS}`;
+  // One untimed request each first: a coordinator opens its PostgreSQL connections on first use.
+  for (const db of dbs) await (await fetch(seriesUrl(db))).arrayBuffer();
   for (let r = 0; r < READ_ROUNDS; r++) {
     for (const db of interleaved(r, dbs)) {
-      const url = `${db.deployment.coordinators[0].httpUrl}/api/v1/series/${ENTITY}/${PROJECT}?runs=${db.queryRun}&key=${encodeURIComponent(key)}&buckets=${BUCKETS}`;
+      const url = seriesUrl(db);
       db.samples.http.push(
         await timed(async () => {
           const res = await fetch(url);

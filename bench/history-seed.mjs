@@ -43,7 +43,8 @@ export function metricName(k) {
 export async function sizes(client) {
   const { rows } = await client.query(
     `SELECT pg_database_size(current_database())::bigint AS db,
-       (SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('history_chunks'::regclass))::bigint AS chunks`,
+       (SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c
+        WHERE c.oid = 'history_chunks'::regclass OR c.oid IN (SELECT relid FROM pg_partition_tree('history_chunks'::regclass)))::bigint AS chunks`,
   );
   return { database: Number(rows[0].db), chunks: Number(rows[0].chunks) };
 }
