@@ -124,31 +124,21 @@ def project(request):
     return "py-" + re.sub(r"[^a-z0-9]+", "-", request.node.name.lower())[:40].strip("-")
 
 
-class KilledRank:
-    """A torchrun job one of whose ranks got kill -9: its run id, the steps it had logged, and when."""
-
-    def __init__(self, job, project, run_id, logged, killed_at):
-        self.job, self.project, self.run_id, self.logged, self.killed_at = job, project, run_id, logged, killed_at
-
-
 @pytest.fixture(scope="session")
 def killed_rank(server, tmp_path_factory):
-    """A 4-rank torchrun job whose rank 2 got kill -9 once every rank had logged 10 steps.
+    """A 4-rank torchrun job whose rank 2 gets kill -9 once every rank has logged 10 steps (torchrun_job.KilledRank).
 
     The server's heartbeat watcher marks that run crashed up to 60 s later, so
     this starts before the first test and the test that checks it runs last
-    (see OVERLAPPED): the wait is spent on the other tests.
+    (see OVERLAPPED): the job's start and that wait are spent on the other tests.
     """
-    from torchrun_job import Job
+    from torchrun_job import Job, KilledRank
 
     folder = tmp_path_factory.mktemp("killed-rank")
-    job = Job(agent_env(server, folder), cwd=str(folder), PROJECT="py-kill-9-of-one-rank", STEPS=100000, STEP_SLEEP=0.05, PRINT_STEPS=1)
+    project = "py-kill-9-of-one-rank"
+    job = Job(agent_env(server, folder), cwd=str(folder), PROJECT=project, STEPS=100000, STEP_SLEEP=0.05, PRINT_STEPS=1)
     try:
-        job.until_every_rank_logged(4, 10, 180)
-        run_id, _group, pid = job.runs[2]
-        killed = KilledRank(job, "py-kill-9-of-one-rank", run_id, job.logged[2], time.time())
-        os.kill(pid, signal.SIGKILL)
-        yield killed
+        yield KilledRank(job, project, nproc=4, rank=2, steps=10)
     finally:
         job.stop()
 

@@ -67,6 +67,7 @@ def test_sigterm_of_the_job_preempts_every_rank_and_commits_every_logged_row(ser
 
 
 def test_kill_9_of_one_rank_marks_it_crashed_within_60_s(server, killed_rank):
+    killed_rank.wait()
     job, project, run_id = killed_rank.job, killed_rank.project, killed_rank.run_id
     job.wait(120)
     view = server.wait_for(lambda: (lambda v: v if v["state"] == "crashed" else None)(server.run(project, run_id)), 75, "rank 2 to be marked crashed")

@@ -2,6 +2,7 @@
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -69,6 +70,35 @@ class Job:
                 self.wait(30)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+
+
+class KilledRank:
+    """Rank `rank` of `job` (PROJECT `project`) gets kill -9 once every rank has logged `steps` steps,
+    from a thread of its own: the caller goes on meanwhile."""
+
+    def __init__(self, job, project, nproc, rank, steps):
+        self.job, self.project = job, project
+        self.run_id = self.logged = self.killed_at = None
+        self._error = None
+        self._thread = threading.Thread(target=self._kill, args=(nproc, rank, steps), daemon=True)
+        self._thread.start()
+
+    def _kill(self, nproc, rank, steps):
+        try:
+            self.job.until_every_rank_logged(nproc, steps, 180)
+            self.run_id, _group, pid = self.job.runs[rank]
+            self.logged = self.job.logged[rank]
+            self.killed_at = time.time()
+            os.kill(pid, signal.SIGKILL)
+        except Exception as err:  # noqa: BLE001 (raised again by wait())
+            self._error = err
+
+    def wait(self):
+        """Waits for the kill; raises what kept it from happening."""
+        self._thread.join(200)
+        if self._error is not None:
+            raise self._error
+        assert self.killed_at is not None, "no kill within 200 s:\n" + self.job.text()
 
 
 def _free_port():
