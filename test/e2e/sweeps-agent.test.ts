@@ -171,7 +171,8 @@ ${extra}`;
 
   it('runs a torchrun trial: `torch.distributed.run --nproc_per_node 2` ranks form the trial\'s group, its metric rank 0\'s', async () => {
     requireTorchrun();
-    const torchrun = ['/usr/bin/python3', '-m', 'torch.distributed.run', '-r', '1', '-t', '1', '--nproc_per_node', '2', '--master_addr', '127.0.0.1', '--master_port', String(await freePort()), '--no_python', process.execPath];
+    // --monitor_interval 0.2: torchrun looks at its workers every 5 s by default, so it would sit up to 5 s past their end.
+    const torchrun = ['/usr/bin/python3', '-m', 'torch.distributed.run', '-r', '1', '-t', '1', '--monitor_interval', '0.2', '--nproc_per_node', '2', '--master_addr', '127.0.0.1', '--master_port', String(await freePort()), '--no_python', process.execPath];
     const path = await create('torch.yaml', yaml([3]).replace(`command: ['node', '\${program}', '\${args}']`, `command: ${JSON.stringify([...torchrun, '${program}', '${args}'])}`));
     const { code, err } = await cli(['agent', path, '--heartbeat-seconds', '1']).done;
     expect(code, err).toBe(0);
