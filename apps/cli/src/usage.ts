@@ -1,6 +1,7 @@
 /** The usage text of each command, and of the whole CLI. */
 export const COMMAND_USAGE: Readonly<Record<string, string>> = Object.freeze({
   server: `cohort server [--data DIR] [--host HOST] [--grpc-port PORT] [--http-port PORT] [--advertise-host HOST]
+              [--heartbeat-timeout-seconds S] [--heartbeat-sweep-interval-ms MS]
               [--redis URL --postgres URL [--prefix NAME] [--queue-shards N] [--max-queue-depth N] [--lost-job-check-ms MS]
                [--compaction-interval-ms MS]]
               [--blob-dir DIR | --blob-store s3://BUCKET/PREFIX [--s3-endpoint URL] [--s3-region R] [--s3-force-path-style]
@@ -15,6 +16,12 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = Object.freeze({
     (scaled: "... mode=scaled prefix=NAME") once serving; logs go to stderr.
     Ports default to 7711 (gRPC) and 7712 (HTTP, also /metrics, /healthz, /readyz); 0 picks free ones.
     --advertise-host names the host clients should dial (a load balancer). Ctrl-C or SIGTERM stops it.
+    --heartbeat-timeout-seconds S (COHORT_HEARTBEAT_TIMEOUT_SECONDS, 1 to 86400, default 45): a running run
+    with no heartbeat or record for S seconds is marked crashed (preempting: preempted); keep S at least twice
+    the clients' heartbeat (the SDK's settings.heartbeatSeconds, default 15), or live runs are marked crashed.
+    --heartbeat-sweep-interval-ms MS (COHORT_HEARTBEAT_SWEEP_INTERVAL_MS, default 10000; 0 turns crash
+    detection off): how often it looks, once across coordinators; a dead run is marked within S + MS.
+    In scaled mode give every coordinator the same two values.
     --auth (COHORT_AUTH): keys (every request needs an API key, see \`cohort keys\`) or none; the default is
     none on a loopback --host and keys otherwise, and none off loopback is refused. --tls-cert / --tls-key:
     serve gRPC and HTTPS with this PEM certificate and key. --rate-limit / --rate-burst: requests per second

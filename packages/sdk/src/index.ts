@@ -27,6 +27,7 @@ export { RunConfig, type RunConfigView } from './run-config.js';
 export type { InitOptions, ResolvedInitOptions, RunMode, ResumeOption } from './init-options.js';
 export { resolveInitOptions } from './init-options.js';
 export type { Settings, ResolvedSettings } from './settings.js';
+export { DEFAULT_HEARTBEAT_SECONDS } from './settings.js';
 export { defaultLogger, silentLogger, type Logger } from './logger.js';
 export { syncRunDir, type SyncOptions, type SyncOutcome, type SyncProgress, type SyncResult } from './sync.js';
 export { terminalProgress, type ProgressLine, type ProgressStream } from './terminal-progress.js';

@@ -123,6 +123,9 @@ const loggerSchema = z.custom<Logger>(
   { message: 'expected an object with debug, info, warn and error methods' },
 );
 
+/** `settings.heartbeatSeconds` when not given; a server's heartbeat timeout must stay well above it. */
+export const DEFAULT_HEARTBEAT_SECONDS = 15;
+
 /** The zod schema of {@link Settings}. */
 export const SettingsSchema = z.strictObject({
   silent: z.boolean().optional(),
@@ -168,7 +171,7 @@ export function resolveSettings(input: unknown, defaults: { label: string; share
   const silent = s.silent ?? false;
   return Object.freeze({
     silent,
-    heartbeatSeconds: s.heartbeatSeconds ?? 15,
+    heartbeatSeconds: s.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS,
     finishTimeoutMs: s.finishTimeoutMs ?? 60_000,
     initTimeoutMs: s.initTimeoutMs ?? 30_000,
     flushIntervalMs: s.flushIntervalMs ?? 200,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseCoordinatorOptions, startCoordinator, type CoordinatorOptions } from '@cohort/coordinator';
+import { DEFAULT_HEARTBEAT_SECONDS } from '@cohort/sdk';
 import { CliUsageError, parseFlags, readArgs, textFlag } from '../args.js';
 import type { CliContext } from '../cli-context.js';
 import { takeLimits } from '../limit-flags.js';
@@ -34,6 +35,8 @@ export async function serverCommand(argv: readonly string[], ctx: CliContext): P
       'max-queue-depth': { type: 'string' },
       'lost-job-check-ms': { type: 'string' },
       'compaction-interval-ms': { type: 'string' },
+      'heartbeat-timeout-seconds': { type: 'string' },
+      'heartbeat-sweep-interval-ms': { type: 'string' },
       'blob-dir': { type: 'string' },
       'blob-store': { type: 'string' },
       's3-endpoint': { type: 'string' },
@@ -103,6 +106,8 @@ export async function serverCommand(argv: readonly string[], ctx: CliContext): P
         httpPort: flagValue(values['http-port']),
         advertiseHost: values['advertise-host'],
         compactionIntervalMs: flagValue(values['compaction-interval-ms'] ?? nonEmpty(ctx.env['COHORT_COMPACTION_INTERVAL_MS'])),
+        heartbeatTimeoutSeconds: flagValue(values['heartbeat-timeout-seconds'] ?? nonEmpty(ctx.env['COHORT_HEARTBEAT_TIMEOUT_SECONDS'])),
+        sweepIntervalMs: flagValue(values['heartbeat-sweep-interval-ms'] ?? nonEmpty(ctx.env['COHORT_HEARTBEAT_SWEEP_INTERVAL_MS'])),
         // Scaled mode: blobs in a folder every coordinator mounts (docs/artifacts.md).
         blobDir: blobDir !== undefined || (scaled && blobStore === undefined) ? resolve(ctx.cwd, blobDir ?? resolve(dataDir, 'blobs')) : undefined,
         // Or object storage (docs/scaling.md); credentials from the AWS SDK's usual settings.
@@ -128,6 +133,7 @@ export async function serverCommand(argv: readonly string[], ctx: CliContext): P
     parseCoordinatorOptions,
     SERVER_FLAGS,
   );
+  warnOfShortHeartbeatTimeout(ctx, options.heartbeatTimeoutSeconds);
   const coordinator = await startCoordinator(options);
   try {
     const where = scaled ? `mode=scaled prefix=${prefix ?? 'cohort'}` : `data=${dataDir}`;
@@ -155,6 +161,8 @@ const SERVER_FLAGS: Readonly<Record<string, string>> = {
   'scaled.maxQueueDepth': '--max-queue-depth',
   'scaled.lostJobCheckMs': '--lost-job-check-ms',
   compactionIntervalMs: '--compaction-interval-ms',
+  heartbeatTimeoutSeconds: '--heartbeat-timeout-seconds',
+  sweepIntervalMs: '--heartbeat-sweep-interval-ms',
   blobDir: '--blob-dir',
   blobStore: '--blob-store',
   s3Endpoint: '--s3-endpoint',
@@ -167,6 +175,20 @@ const SERVER_FLAGS: Readonly<Record<string, string>> = {
   'rateLimit.burst': '--rate-burst',
   metricsPort: '--metrics-port',
 };
+
+/**
+ * A timeout under twice the SDK's default heartbeat period marks live runs
+ * that keep the default `heartbeatSeconds` crashed between two heartbeats:
+ * allowed (clients may beat faster), but said once at start.
+ */
+function warnOfShortHeartbeatTimeout(ctx: CliContext, seconds: number | undefined): void {
+  if (seconds === undefined || seconds >= 2 * DEFAULT_HEARTBEAT_SECONDS) return;
+  ctx.logger
+    .child({ component: 'cli' })
+    .warn(
+      `--heartbeat-timeout-seconds ${seconds} is under twice the SDK's default heartbeat (${DEFAULT_HEARTBEAT_SECONDS} s): runs are marked crashed while alive unless their clients set settings.heartbeatSeconds below ${seconds / 2}`,
+    );
+}
 
 /** A PEM file given by a flag; a usage error naming the flag when it cannot be read. */
 function readPem(ctx: CliContext, flag: string, path: string): Buffer {
