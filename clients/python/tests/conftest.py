@@ -19,6 +19,11 @@ CLI = os.path.join(REPO, "apps", "cli", "dist", "main.js")
 CLIENT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 NODE = shutil.which("node")
 READY = re.compile(r"^cohort server ready grpc=(\S+) http=(\S+)")
+# The server marks a run crashed once it has not heard from it for this long, looking every 0.5 s: twice
+# the SDK's default 15 s heartbeat (a live run is never crashed, even with one heartbeat late), against
+# the server's default 45 s and 10 s sweep, so the kill -9 test waits ~30 s instead of up to 55.
+HEARTBEAT_TIMEOUT_SECONDS = 30
+HEARTBEAT_SWEEP_INTERVAL_MS = 500
 
 if CLIENT not in sys.path:
     sys.path.insert(0, CLIENT)
@@ -31,7 +36,9 @@ class Server:
         if NODE is None or not os.path.isfile(CLI):
             raise RuntimeError("the client's tests need node and the built CLI ({}): run `npm run build`".format(CLI))
         self.proc = subprocess.Popen(
-            [NODE, CLI, "server", "--grpc-port", "0", "--http-port", "0", "--data", data_dir],
+            [NODE, CLI, "server", "--grpc-port", "0", "--http-port", "0", "--data", data_dir,
+             "--heartbeat-timeout-seconds", str(HEARTBEAT_TIMEOUT_SECONDS),
+             "--heartbeat-sweep-interval-ms", str(HEARTBEAT_SWEEP_INTERVAL_MS)],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
@@ -128,7 +135,7 @@ def project(request):
 def killed_rank(server, tmp_path_factory):
     """A 4-rank torchrun job whose rank 2 gets kill -9 once every rank has logged 10 steps (torchrun_job.KilledRank).
 
-    The server's heartbeat watcher marks that run crashed up to 60 s later, so
+    The server's heartbeat watcher marks that run crashed about HEARTBEAT_TIMEOUT_SECONDS later, so
     this starts before the first test and the test that checks it runs last
     (see OVERLAPPED): the job's start and that wait are spent on the other tests.
     """
