@@ -19,8 +19,8 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = Object.freeze({
     --heartbeat-timeout-seconds S (COHORT_HEARTBEAT_TIMEOUT_SECONDS, 1 to 86400, default 45): a running run
     with no heartbeat or record for S seconds is marked crashed (preempting: preempted); keep S at least twice
     the clients' heartbeat (the SDK's settings.heartbeatSeconds, default 15), or live runs are marked crashed.
-    --heartbeat-sweep-interval-ms MS (COHORT_HEARTBEAT_SWEEP_INTERVAL_MS, default 10000; 0 turns crash
-    detection off): how often it looks, once across coordinators; a dead run is marked within S + MS.
+    --heartbeat-sweep-interval-ms MS (COHORT_HEARTBEAT_SWEEP_INTERVAL_MS, 10 to 86400000, default 10000; 0
+    turns crash detection off): how often it looks, once across coordinators; a dead run is marked within S + MS.
     In scaled mode give every coordinator the same two values.
     --auth (COHORT_AUTH): keys (every request needs an API key, see \`cohort keys\`) or none; the default is
     none on a loopback --host and keys otherwise, and none off loopback is refused. --tls-cert / --tls-key:

@@ -31,7 +31,7 @@ describe('server and worker flags are checked by the options schema of the API',
       [['server', '--rate-burst', '0'], () => startCoordinator({ rateLimit: { burst: 0 } }), '--rate-burst'],
       [['server', '--heartbeat-timeout-seconds', '0'], () => startCoordinator({ heartbeatTimeoutSeconds: 0 }), '--heartbeat-timeout-seconds'],
       [['server', '--heartbeat-timeout-seconds', '86401'], () => startCoordinator({ heartbeatTimeoutSeconds: 86_401 }), '--heartbeat-timeout-seconds'],
-      [['server', '--heartbeat-sweep-interval-ms', '0.5'], () => startCoordinator({ sweepIntervalMs: 0.5 }), '--heartbeat-sweep-interval-ms'],
+      [['server', '--heartbeat-sweep-interval-ms', '5'], () => startCoordinator({ sweepIntervalMs: 5 }), '--heartbeat-sweep-interval-ms'],
       [
         ['server', '--redis', 'redis://127.0.0.1:1', '--postgres', 'postgres://x/y', '--heartbeat-sweep-interval-ms', 'often'],
         () => startCoordinator({ scaled: { redisUrl: 'redis://127.0.0.1:1', postgresUrl: 'postgres://x/y' }, sweepIntervalMs: 'often' } as unknown as CoordinatorOptions),

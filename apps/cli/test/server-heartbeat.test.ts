@@ -40,7 +40,7 @@ describe('cohort server --heartbeat-timeout-seconds / --heartbeat-sweep-interval
     const cases: Array<[Record<string, string>, string[], string]> = [
       [{ COHORT_HEARTBEAT_TIMEOUT_SECONDS: '0' }, [], '--heartbeat-timeout-seconds: Expected `heartbeatTimeoutSeconds` to be an integer from 1 to 86400, got `0` (number)'],
       [{ COHORT_HEARTBEAT_TIMEOUT_SECONDS: '45' }, ['--heartbeat-timeout-seconds', '1.5'], '--heartbeat-timeout-seconds: Expected `heartbeatTimeoutSeconds` to be an integer from 1 to 86400, got `1.5` (number)'],
-      [{ COHORT_HEARTBEAT_SWEEP_INTERVAL_MS: '-1' }, [], '--heartbeat-sweep-interval-ms: Expected `sweepIntervalMs` to be an integer from 0 to 86400000, got `-1` (number)'],
+      [{ COHORT_HEARTBEAT_SWEEP_INTERVAL_MS: '-1' }, [], '--heartbeat-sweep-interval-ms: Expected `sweepIntervalMs` to be 0 (off) or an integer from 10 to 86400000, got `-1` (number)'],
     ];
     for (const [env, argv, message] of cases) {
       const ctx = testContext({ env });

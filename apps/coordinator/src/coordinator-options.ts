@@ -58,13 +58,16 @@ export interface CoordinatorOptions extends AssetOptions, AuthOptions {
   shutdownTimeoutMs?: number;
   /**
    * A running run whose last heartbeat is older than this becomes `crashed`
-   * (`preempted` when it was preempting). @defaultValue 45 (with 15 s heartbeats and a 10 s sweep, a dead rank is marked within 60 s)
+   * (`preempted` when it was preempting); keep it at least twice the
+   * clients' `heartbeatSeconds`. `cohort server --heartbeat-timeout-seconds`.
+   * @defaultValue 45 (with 15 s heartbeats and a 10 s sweep, a dead rank is marked within 60 s)
    */
   heartbeatTimeoutSeconds?: number;
   /**
    * How often the heartbeat sweeper runs: on an unref'd timer (embedded), or
-   * as one BullMQ job scheduler shared by every coordinator (scaled). 0
-   * turns it off. @defaultValue 10000
+   * as one BullMQ job scheduler shared by every coordinator (scaled): at
+   * least 10; 0 turns it off. `cohort server --heartbeat-sweep-interval-ms`.
+   * @defaultValue 10000
    */
   sweepIntervalMs?: number;
   /**

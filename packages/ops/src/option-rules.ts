@@ -34,8 +34,14 @@ export const host = text(253);
 /** A duration in milliseconds, from 1 ms to an hour. */
 export const millis = int(1, 3_600_000);
 
-/** How often a periodic task runs, in milliseconds; 0 turns it off. */
-export const interval = int(0, 86_400_000);
+/** How often a periodic task runs, in milliseconds, from 10 ms (`startLocalTasks`' floor) to a day; 0 turns it off. */
+export const interval = (() => {
+  const error = '0 (off) or an integer from 10 to 86400000';
+  return z
+    .number({ error })
+    .int({ error })
+    .refine((ms) => ms === 0 || (ms >= 10 && ms <= 86_400_000), { error });
+})();
 
 /** The Redis of the queues: one server, a Redis Cluster or a Sentinel-named master (`parseRedisUrl`). */
 export const redisUrl = z

@@ -23,7 +23,8 @@ describe('server options', () => {
     };
     expect(bad(coordinatorOptionsSchema, { grpcPort: 70_000 })).toBe('grpcPort | Expected `grpcPort` to be an integer from 0 to 65535, got `70000` (number)');
     expect(bad(coordinatorOptionsSchema, { httpPort: 'x' })).toBe('httpPort | Expected `httpPort` to be an integer from 0 to 65535, got `x` (string)');
-    expect(bad(coordinatorOptionsSchema, { sweepIntervalMs: 1.5 })).toBe('sweepIntervalMs | Expected `sweepIntervalMs` to be an integer from 0 to 86400000, got `1.5` (number)');
+    expect(bad(coordinatorOptionsSchema, { sweepIntervalMs: 1.5 })).toBe('sweepIntervalMs | Expected `sweepIntervalMs` to be 0 (off) or an integer from 10 to 86400000, got `1.5` (number)');
+    expect(bad(coordinatorOptionsSchema, { compactionIntervalMs: 5 })).toBe('compactionIntervalMs | Expected `compactionIntervalMs` to be 0 (off) or an integer from 10 to 86400000, got `5` (number)');
     expect(bad(coordinatorOptionsSchema, { rateLimit: { burst: 0.5 } })).toBe('rateLimit.burst | Expected `rateLimit.burst` to be an integer from 1 to 1000000, got `0.5` (number)');
     expect(bad(coordinatorOptionsSchema, { rateLimit: true })).toBe('rateLimit | Expected `rateLimit` to be false or { requestsPerSecond, burst }, got `true` (boolean)');
     expect(bad(coordinatorOptionsSchema, { auth: 'open' })).toBe('auth | Expected `auth` to be one of keys, none, got `open` (string)');
