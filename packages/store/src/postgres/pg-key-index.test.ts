@@ -168,4 +168,23 @@ describe('the key index of Postgres runs', () => {
     expect((await fast.readHistory(a.pk, { keys: ['a'] })).numeric[0]!.steps.at(-1)).toBe(13);
     expect(ra).toMatchObject({ notes: 'NULL', runtime: 1e-7, summaryJson: '{"s":"a\\"b,{c}\\\\ é 🙂"}' });
   });
+
+  it('keeps one generic plan for the one-statement commit of a run among thousands, instead of planning every call', async () => {
+    await using db = await testDatabase();
+    // One connection: prepared statements and their plan counts are per connection.
+    await using store = await openPostgresStore(db.url, { max: 1 });
+    // 2,000 runs and their statistics: past a few pages of runs, a generic plan that counted unnest's default 10 rows lost to the custom plans.
+    await store.pool.query(
+      "INSERT INTO runs (entity, project, run_id, state, start_time, opened_at, created_at, updated_at) SELECT 'e', 'p', 'r' || g, 'finished', 0, 0, 0, 0 FROM generate_series(1, 2000) g",
+    );
+    await store.pool.query('ANALYZE runs');
+    const run = await store.createRun(newRun('a'));
+    await store.getRunByPk(run.pk);
+    for (let i = 0; i < 8; i++) expect(await store.commitBatch(run.pk, i, batch(i + 1, i * 10, i * 10 + 10))).toBe(true);
+    const { rows } = await store.pool.query<{ generic_plans: number; custom_plans: number }>(
+      "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name LIKE 'cohort-commit-%'",
+    );
+    // PostgreSQL makes 5 custom plans, then takes its generic plan when that costs no more than they did.
+    expect(rows).toEqual([{ generic_plans: 3, custom_plans: 5 }]);
+  });
 });
