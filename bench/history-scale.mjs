@@ -19,8 +19,10 @@
 //      row gives the mean (each mode weighed by its share) and the share of
 //      (empty, seeded) pairs in which the seeded run committed at least as
 //      fast: 50% when the two are alike, whatever the modes (Mann–Whitney's
-//      U over the pairs); each repeat's line also names its mode's gathering
-//      (batches per worker job).
+//      U over the pairs). Each repeat's line also gives its batches per
+//      worker job and the CPU its rank hosts got: on a shared machine the
+//      rate follows the latter (the SDK clients are the phase's largest
+//      CPU user), not the former.
 //   c) insert and compaction: commitBatch of 20 keys × 50 steps (1,000
 //      points) on a new run, 64 of them, and then one compaction pass
 //      (store.compactHistory) merging that run's 1,280 small chunks.
@@ -181,7 +183,7 @@ async function measureDeployments(dbs, key, { redis, redisService, pgService, tm
         dir: join(tmp, `history-ranks-${db.label}-${r}`),
         paced: () => [['paced', LOAD]],
       });
-      console.error(`history-scale: fan-in on ${db.label}: max ${fmt(max.rate)} points/s (${fmt(max.stages.batchesPerJob, 1)} batches per job); paced ${fmt(paced.offered)} points/s offered, p50/p99 ${fmt(paced.p50)}/${fmt(paced.p99)} ms`);
+      console.error(`history-scale: fan-in on ${db.label}: max ${fmt(max.rate)} points/s (${fmt(max.stages.batchesPerJob, 1)} batches per job, rank hosts ${fmt(max.stages.cpu.ranks, 2)} cores); paced ${fmt(paced.offered)} points/s offered, p50/p99 ${fmt(paced.p50)}/${fmt(paced.p99)} ms`);
       db.samples.fanInMax.push(max.rate);
       db.samples.fanInP50.push(paced.p50);
       db.samples.fanInP99.push(paced.p99);
