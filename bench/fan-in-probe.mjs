@@ -85,27 +85,31 @@ function quantileMs(before, after, name, labels, q) {
  * each group (1 = one core) and the stage figures of the phase.
  */
 export async function startProbe({ groups, trees, coordinatorUrls, workerUrls }) {
-  const pids = {
+  // Per group, each process's CPU seconds, listed again at every snapshot: a PostgreSQL backend that
+  // starts during the phase counts whole, one that exits during it is lost (never subtracted).
+  const listPids = () => ({
     ...Object.fromEntries(Object.entries(groups).map(([name, list]) => [name, list.filter(Boolean)])),
     ...Object.fromEntries(Object.entries(trees).map(([name, roots]) => [name, roots.flatMap((pid) => (pid ? withChildren(pid) : []))])),
-  };
-  const cpu = () => Object.fromEntries(Object.entries(pids).map(([name, list]) => [name, list.reduce((s, pid) => s + cpuSeconds(pid), 0)]));
+  });
+  const snapshot = () =>
+    Object.fromEntries(Object.entries(listPids()).map(([name, list]) => [name, new Map(list.map((pid) => [pid, cpuSeconds(pid)]))]));
+  const used = (before, after) => [...after].reduce((s, [pid, seconds]) => s + Math.max(0, seconds - (before.get(pid) ?? 0)), 0);
   const scrapeAll = async (urls) => (await Promise.all(urls.map(scrape))).reduce((m, one) => {
     for (const [k, v] of one) m.set(k, (m.get(k) ?? 0) + v);
     return m;
   }, new Map());
-  const cpu0 = cpu();
+  const cpu0 = snapshot();
   const [c0, w0] = await Promise.all([scrapeAll(coordinatorUrls), scrapeAll(workerUrls)]);
   const t0 = performance.now();
   return async () => {
     const seconds = (performance.now() - t0) / 1000;
-    const cpu1 = cpu();
+    const cpu1 = snapshot();
     const [c1, w1] = await Promise.all([scrapeAll(coordinatorUrls), scrapeAll(workerUrls)]);
     const jobs = delta(w0, w1, 'cohort_jobs_total', ['result="completed"']);
     const batches = delta(c0, c1, 'cohort_batches_received_total');
     const applyCount = delta(w0, w1, 'cohort_apply_seconds_count');
     return {
-      cpu: Object.fromEntries(Object.keys(cpu1).map((k) => [k, (cpu1[k] - cpu0[k]) / seconds])),
+      cpu: Object.fromEntries(Object.keys(cpu1).map((k) => [k, used(cpu0[k], cpu1[k]) / seconds])),
       batchesPerSec: batches / seconds,
       jobsPerSec: jobs / seconds,
       recordsPerJob: delta(w0, w1, 'cohort_records_applied_total') / Math.max(1, jobs),
