@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { Engine, type EngineOptions, type ExpiredRun } from '@cohort/engine';
 import { openPostgresStore, openSqliteStore, PostgresStore } from '@cohort/store';
-import { NOTHING_TO_STOP, type Part, type ReadinessCheck } from '@cohort/ops';
+import { NOTHING_TO_STOP, serveQueueShardsGauge, type Part, type ReadinessCheck } from '@cohort/ops';
 import { ApplyQueues, type ApplyBatch } from './apply-queue.js';
 import { openAssets, type Assets } from './artifacts/assets.js';
 import { Access } from './auth/access.js';
@@ -130,6 +130,7 @@ export function producerPart(ctx: CoordinatorContext, scaled: NonNullable<Resolv
         (await opened.lagSeconds()).map(({ queue, seconds }): [Record<string, string>, number] => [{ queue }, seconds]),
       );
       metrics.gauge('cohort_backpressure_held_batches', 'Batches held back now because the batch queue is over its bound.', () => opened.held);
+      serveQueueShardsGauge(metrics, () => opened.shardsDiffer);
       ctx.checks.push({ name: 'redis', check: () => opened.ping() });
       return { stop: () => opened.close() };
     },

@@ -1,4 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { batchJobId } from '../src/index.js';
 import { connect, openRun, rowsRecord, stream } from './helpers.js';
@@ -65,5 +67,37 @@ describe('scaled mode when Redis loses a job', () => {
     const end = await s.ended;
     expect(end.code).toBe(grpc.status.UNAVAILABLE);
     expect(end.details).toContain('was not applied in time');
+  });
+});
+
+describe('scaled mode when Redis loses the shard count', () => {
+  it('records the shard count again when Redis loses its key, and flags another count recorded meanwhile', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+    await using cluster = await scaledCluster({ coordinators: 1, workers: 0, coordinator: { logger }, scaled: { lostJobCheckMs: 50 } });
+    const worker = await cluster.addWorker({ logger, queueShardsCheckMs: 50 });
+    const coordinator = cluster.coordinators[0]!;
+    const redis = new Redis(cluster.redisUrl, { maxRetriesPerRequest: 1 });
+    try {
+      const key = `${cluster.prefix}:shards`;
+      expect(await redis.get(key)).toBe('1');
+      // As if a failover lost it: the running coordinator and worker record their count again.
+      await redis.del(key);
+      await until(async () => (await redis.get(key)) === '1', 5000, 'the count recorded again');
+      // Another count recorded while the key was gone (a process started with --queue-shards 3): both flag it.
+      await redis.set(key, '3');
+      const mismatch = (n: number) => async () => (await Promise.all([coordinator.metrics(), worker.metrics()])).every((m) => m.includes(`\ncohort_queue_shards_mismatch ${n}\n`));
+      await until(mismatch(1), 5000, 'the mismatch gauges');
+      const errors = lines.filter((l) => l['level'] === 50 && l['key'] === key);
+      expect(new Set(errors.map((l) => l['component']))).toEqual(new Set(['batch-producer', 'worker']));
+      for (const l of errors) expect(l).toMatchObject({ queueShards: 1, recorded: 3, msg: expect.stringContaining('has 1 but the deployment') });
+      expect(await redis.get(key)).toBe('3');
+      // Gone again: recorded with the running count, and the gauges fall back.
+      await redis.del(key);
+      await until(mismatch(0), 5000, 'the gauges back to 0');
+      expect(await redis.get(key)).toBe('1');
+    } finally {
+      redis.disconnect();
+    }
   });
 });

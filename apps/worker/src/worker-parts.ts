@@ -10,9 +10,11 @@ import {
   formatHostPort,
   httpServerPart,
   NOTHING_TO_STOP,
+  QUEUE_SHARDS_CHECK_MS,
   queueConnection,
   queueShardLabel,
   queueShardPrefixes,
+  serveQueueShardsGauge,
   type CheckedWorkerOptions,
   type Deadline,
   type Part,
@@ -79,10 +81,12 @@ export function httpPart(ctx: WorkerContext, port: number): Part {
  * The shards of the batch queue, for the depth gauge and readiness, and to
  * check that this worker counts as many shards as the deployment
  * (`agreeOnQueueShards`) before it takes a job: fails fast rather than
- * queue commands while Redis is down.
+ * queue commands while Redis is down. Then, every `queueShardsCheckMs`, the
+ * count is recorded again if Redis lost it, and another count recorded
+ * meanwhile is logged and served as `cohort_queue_shards_mismatch`.
  */
 export function queuePart(ctx: WorkerContext): Part {
-  const { opts, log, metrics } = ctx;
+  const { options, opts, log, metrics } = ctx;
   return {
     name: 'queue',
     start: async () => {
@@ -92,8 +96,10 @@ export function queuePart(ctx: WorkerContext): Part {
         queue.on('error', (err) => log.debug({ err, shard: i }, 'queue connection error'));
         return { label: queueShardLabel(BATCH_QUEUE, i), queue };
       });
+      let watchTimer: NodeJS.Timeout | undefined;
       // A cluster's client was handed to BullMQ, which leaves it open: closed after the queues.
       const close = async () => {
+        clearInterval(watchTimer);
         const closed = await Promise.allSettled(shards.map((s) => s.queue.close()));
         await connection.close();
         for (const c of closed) if (c.status === 'rejected') throw c.reason;
@@ -101,7 +107,10 @@ export function queuePart(ctx: WorkerContext): Part {
       try {
         await Promise.all(shards.map((s) => s.queue.waitUntilReady()));
         const client: ScriptClient = await shards[0]!.queue.getBackend().client;
-        await agreeOnQueueShards(client, { url: opts.redisUrl, prefix: opts.prefix, shards: opts.queueShards, who: 'worker' });
+        const watch = await agreeOnQueueShards(client, { url: opts.redisUrl, prefix: opts.prefix, shards: opts.queueShards, who: 'worker', log });
+        watchTimer = setInterval(() => void watch.check(), options.queueShardsCheckMs ?? QUEUE_SHARDS_CHECK_MS);
+        watchTimer.unref();
+        serveQueueShardsGauge(metrics, () => watch.differs);
       } catch (err) {
         await close().catch(() => undefined);
         throw err;

@@ -47,6 +47,13 @@ export interface WorkerOptions {
   lockDurationMs?: number;
   /** How long `close()` waits for the jobs in progress before dropping them (they are retried elsewhere). @defaultValue 10000 */
   shutdownTimeoutMs?: number;
+  /**
+   * How often the worker records its shard count again if Redis lost it, and
+   * looks for another count recorded meanwhile (`QueueShardsWatch`). For
+   * tests; no flag. @defaultValue `QUEUE_SHARDS_CHECK_MS` (10000)
+   * @internal
+   */
+  queueShardsCheckMs?: number;
 }
 
 /** Lifecycle of a worker. */

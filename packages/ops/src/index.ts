@@ -13,4 +13,4 @@ export { formatHostPort, httpServerPart, listenHttp } from './http-part.js';
 export { OptionsError, parseOptions } from './option-rules.js';
 export { coordinatorOptionsSchema, scaledModeOptionsSchema, workerOptionsSchema, type CheckedCoordinatorOptions, type CheckedWorkerOptions } from './server-options.js';
 export { REDIS_URL_FORMS, REDIS_URL_PATTERN, parseRedisUrl, queueConnection, queuePrefixFor, redactRedisUrl, type QueueConnection, type QueueRedisOptions, type RedisRole, type RedisTarget } from './redis-connection.js';
-export { CLUSTER_SLOTS, MAX_QUEUE_SHARDS, agreeOnQueueShards, keySlot, queueShardLabel, queueShardOf, queueShardPrefixes, type ScriptClient } from './queue-shards.js';
+export { CLUSTER_SLOTS, MAX_QUEUE_SHARDS, QUEUE_SHARDS_CHECK_MS, agreeOnQueueShards, keySlot, queueShardLabel, queueShardOf, queueShardPrefixes, serveQueueShardsGauge, type QueueShardsCheck, type QueueShardsLog, type QueueShardsWatch, type ScriptClient } from './queue-shards.js';

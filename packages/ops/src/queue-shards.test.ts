@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { describe, expect, inject, it } from 'vitest';
-import { CLUSTER_SLOTS, agreeOnQueueShards, keySlot, queueShardLabel, queueShardOf, queueShardPrefixes, type ScriptClient } from './queue-shards.js';
+import { CLUSTER_SLOTS, agreeOnQueueShards, keySlot, queueShardLabel, queueShardOf, queueShardPrefixes, type QueueShardsLog, type ScriptClient } from './queue-shards.js';
 
 const CLUSTER = 'redis+cluster://127.0.0.1:7000';
 
@@ -50,23 +50,75 @@ describe('queue shards', () => {
   });
 
   it('records the first process\'s shard count and refuses another, naming the option', async () => {
-    const redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: 1 });
-    const client: ScriptClient = {
-      defineCommand: (name, definition) => redis.defineCommand(name, definition),
-      runCommand: (name, args) => (redis as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[name]!(...args),
-    };
-    const prefix = `t-${randomUUID().slice(0, 8)}`;
-    const url = inject('redisUrl');
-    try {
-      await agreeOnQueueShards(client, { url, prefix, shards: 3, who: 'coordinator' });
-      await agreeOnQueueShards(client, { url, prefix, shards: 3, who: 'worker' });
-      expect(await redis.get(`${prefix}:shards`)).toBe('3');
-      await expect(agreeOnQueueShards(client, { url, prefix, shards: 2, who: 'worker' })).rejects.toThrow(
-        new RegExp(`queueShards \\(--queue-shards\\): this worker has 2 but the deployment on prefix "${prefix}" records 3 \\(Redis key ${prefix}:shards\\)`),
-      );
-    } finally {
-      await redis.del(`${prefix}:shards`);
-      redis.disconnect();
-    }
+    await using r = await scriptRedis();
+    const { redis, client, url, prefix, log } = r;
+    await agreeOnQueueShards(client, { url, prefix, shards: 3, who: 'coordinator', log });
+    await agreeOnQueueShards(client, { url, prefix, shards: 3, who: 'worker', log });
+    expect(await redis.get(`${prefix}:shards`)).toBe('3');
+    await expect(agreeOnQueueShards(client, { url, prefix, shards: 2, who: 'worker', log })).rejects.toThrow(
+      new RegExp(`queueShards \\(--queue-shards\\): this worker has 2 but the deployment on prefix "${prefix}" records 3 \\(Redis key ${prefix}:shards\\)`),
+    );
+  });
+
+  it('records the count again when Redis lost the key, and logs and flags another count recorded meanwhile', async () => {
+    await using r = await scriptRedis();
+    const { redis, client, url, prefix, log, lines } = r;
+    const key = `${prefix}:shards`;
+    const watch = await agreeOnQueueShards(client, { url, prefix, shards: 3, who: 'coordinator', log });
+    // Lost (a failover before it replicated, FLUSHALL): the running process records it again.
+    await redis.del(key);
+    await watch.check();
+    expect(await redis.get(key)).toBe('3');
+    expect(watch.differs).toBe(false);
+    // Another count recorded while the key was gone: not overwritten, logged once, flagged while it lasts.
+    await redis.set(key, '1');
+    await watch.check();
+    await watch.check();
+    expect(await redis.get(key)).toBe('1');
+    expect(watch.differs).toBe(true);
+    expect(lines).toEqual([
+      {
+        level: 'error',
+        fields: { key, queueShards: 3, recorded: 1 },
+        message: expect.stringContaining(`this coordinator has 3 but the deployment on prefix "${prefix}" records 1 (Redis key ${key})`),
+      },
+    ]);
+    await redis.del(key);
+    await watch.check();
+    expect(watch.differs).toBe(false);
+    expect(lines[1]).toMatchObject({ level: 'info', fields: { key, queueShards: 3 } });
+    // Redis unreachable: the check gives up until the next one, and keeps what it knew.
+    redis.disconnect();
+    await watch.check();
+    expect(watch.differs).toBe(false);
   });
 });
+
+/** A Redis client as a {@link ScriptClient}, a prefix of the test's own, and a log that keeps its lines; the key goes on dispose. */
+async function scriptRedis() {
+  const redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: 1 });
+  const client: ScriptClient = {
+    defineCommand: (name, definition) => redis.defineCommand(name, definition),
+    runCommand: (name, args) => (redis as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[name]!(...args),
+  };
+  const prefix = `t-${randomUUID().slice(0, 8)}`;
+  const lines: Array<{ level: string; fields: object; message: string }> = [];
+  const log: QueueShardsLog = {
+    error: (fields, message) => void lines.push({ level: 'error', fields, message }),
+    info: (fields, message) => void lines.push({ level: 'info', fields, message }),
+  };
+  return {
+    redis,
+    client,
+    url: inject('redisUrl'),
+    prefix,
+    log,
+    lines,
+    [Symbol.asyncDispose]: async () => {
+      const cleanup = new Redis(inject('redisUrl'), { maxRetriesPerRequest: 1 });
+      await cleanup.del(`${prefix}:shards`);
+      cleanup.disconnect();
+      redis.disconnect();
+    },
+  };
+}

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { CohortError } from '@cohort/protocol';
+import type { ProcessMetrics } from './process-metrics.js';
 import { parseRedisUrl, queuePrefixFor } from './redis-connection.js';
 
 /**
@@ -85,6 +86,27 @@ export interface ScriptClient {
   runCommand(name: string, args: unknown[]): Promise<unknown>;
 }
 
+/** Where a {@link QueueShardsWatch} logs a recorded count that differs (error) and agreement again (info); a pino logger fits. */
+export interface QueueShardsLog {
+  error(fields: object, message: string): void;
+  info(fields: object, message: string): void;
+}
+
+/** Who checks the shard count, and against what. */
+export interface QueueShardsCheck {
+  /** The Redis URL (a cluster's prefix is hash-tagged: `queuePrefixFor`). */
+  url: string;
+  prefix: string;
+  /** This process's `queueShards`. */
+  shards: number;
+  /** `coordinator` or `worker`, in messages. */
+  who: string;
+  log: QueueShardsLog;
+}
+
+/** How often a running worker records its shard count again (a coordinator does it every `lostJobCheckMs`). */
+export const QUEUE_SHARDS_CHECK_MS = 10_000;
+
 /** Records the shard count if none is, and answers the recorded one, in one step. */
 const RECORD_SHARDS = "redis.call('SET', KEYS[1], ARGV[1], 'NX')\nreturn redis.call('GET', KEYS[1])";
 
@@ -92,16 +114,90 @@ const RECORD_SHARDS = "redis.call('SET', KEYS[1], ARGV[1], 'NX')\nreturn redis.c
  * Makes coordinators and workers agree on the shard count: the first to
  * start records it in `<shard 0 prefix>:shards`; one that counts otherwise
  * is refused (FAILED_PRECONDITION naming `queueShards`) instead of queueing
- * to, or taking from, shards the others do not.
+ * to, or taking from, shards the others do not. Answers the
+ * {@link QueueShardsWatch} that the process then runs on a timer, so that
+ * a key Redis lost is recorded again by the running deployment.
  */
-export async function agreeOnQueueShards(client: ScriptClient, o: { url: string; prefix: string; shards: number; who: string }): Promise<void> {
-  const key = `${queuePrefixFor(o.url, o.prefix)}:shards`;
+export async function agreeOnQueueShards(client: ScriptClient, o: QueueShardsCheck): Promise<QueueShardsWatch> {
   client.defineCommand('cohortRecordShards', { numberOfKeys: 1, lua: RECORD_SHARDS });
-  const recorded = Number(await client.runCommand('cohortRecordShards', [key, String(o.shards)]));
-  if (recorded === o.shards) return;
+  const watch = new QueueShardsWatch(client, o);
+  const recorded = await watch.record();
+  if (recorded === o.shards) return watch;
   throw new CohortError(
     'FAILED_PRECONDITION',
-    `queueShards (--queue-shards): this ${o.who} has ${o.shards} but the deployment on prefix ${JSON.stringify(o.prefix)} records ${recorded} (Redis key ${key}); ` +
-      'give every coordinator and worker the same count (to change it: stop the coordinators, let the workers empty the queues, stop them, delete that key)',
+    `${watch.describe(recorded)}; give every coordinator and worker the same count (to change it: stop the coordinators, let the workers empty the queues, stop them, delete that key)`,
+  );
+}
+
+/**
+ * A running process's check of the shard count. Redis may lose
+ * `<prefix>:shards` (a failover before it replicated, `FLUSHALL`, eviction),
+ * and the next process to start would record its own count: each
+ * {@link check} records this process's count again if the key is gone, and
+ * when the key holds another count (recorded while it was gone) logs an
+ * error naming both and the key, and {@link differs} turns true (the
+ * `cohort_queue_shards_mismatch` gauge) until they agree again.
+ */
+export class QueueShardsWatch {
+  readonly #client: ScriptClient;
+  readonly #o: QueueShardsCheck;
+  readonly #key: string;
+  /** The other count last read, while the recorded count differs from this process's. */
+  #other: number | undefined;
+  #checking = false;
+
+  /** Use {@link agreeOnQueueShards}, which defines the script first. */
+  constructor(client: ScriptClient, o: QueueShardsCheck) {
+    this.#client = client;
+    this.#o = o;
+    this.#key = `${queuePrefixFor(o.url, o.prefix)}:shards`;
+  }
+
+  /** True while Redis records another shard count than this process's. */
+  get differs(): boolean {
+    return this.#other !== undefined;
+  }
+
+  /** Records this process's count if the key is gone; answers the recorded count. */
+  async record(): Promise<number> {
+    return Number(await this.#client.runCommand('cohortRecordShards', [this.#key, String(this.#o.shards)]));
+  }
+
+  /** The two counts and the key, for messages. */
+  describe(recorded: number): string {
+    const { who, shards, prefix } = this.#o;
+    return `queueShards (--queue-shards): this ${who} has ${shards} but the deployment on prefix ${JSON.stringify(prefix)} records ${recorded} (Redis key ${this.#key})`;
+  }
+
+  /** One check (see the class); an error talking to Redis is ignored until the next (it may be failing over). Never rejects. */
+  async check(): Promise<void> {
+    if (this.#checking) return;
+    this.#checking = true;
+    try {
+      const recorded = await this.record();
+      if (recorded === this.#o.shards) {
+        if (this.#other !== undefined) this.#o.log.info({ key: this.#key, queueShards: recorded }, 'the recorded shard count agrees with this process again');
+        this.#other = undefined;
+      } else if (recorded !== this.#other) {
+        this.#other = recorded;
+        this.#o.log.error(
+          { key: this.#key, queueShards: this.#o.shards, recorded },
+          `${this.describe(recorded)}: it was recorded while the key was gone, and jobs on the shards some processes do not count are stranded; give every coordinator and worker the same count`,
+        );
+      }
+    } catch {
+      // Redis unreachable or failing over: the next check tries again.
+    } finally {
+      this.#checking = false;
+    }
+  }
+}
+
+/** Serves `differs` (a {@link QueueShardsWatch}'s) as the gauge `cohort_queue_shards_mismatch`, 1 or 0, in `metrics`. */
+export function serveQueueShardsGauge(metrics: ProcessMetrics, differs: () => boolean): void {
+  metrics.gauge(
+    'cohort_queue_shards_mismatch',
+    "1 while the shard count recorded in Redis differs from this process's queueShards (recorded while the key was gone), else 0 (scaled mode).",
+    () => (differs() ? 1 : 0),
   );
 }

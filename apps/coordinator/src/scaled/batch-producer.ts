@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import type { Logger } from 'pino';
-import { agreeOnQueueShards, queueConnection, queueShardLabel, queueShardOf, queueShardPrefixes, type QueueConnection, type ScriptClient } from '@cohort/ops';
+import { agreeOnQueueShards, queueConnection, queueShardLabel, queueShardOf, queueShardPrefixes, type QueueConnection, type QueueShardsWatch, type ScriptClient } from '@cohort/ops';
 import {
   BATCH_JOB_NAME,
   BATCH_QUEUE,
@@ -38,7 +38,8 @@ export interface BatchProducerOptions {
   /**
    * How often the jobs this coordinator waits on are looked up: one that is
    * gone (Redis lost it) is settled from the store at once instead of after
-   * `jobTimeoutMs`.
+   * `jobTimeoutMs`. As often the shard count is recorded again if Redis
+   * lost it (`QueueShardsWatch`).
    */
   lostJobCheckMs: number;
   /**
@@ -152,6 +153,7 @@ export class BatchProducer {
   #closing: Promise<void> | undefined;
   #lostChecker: NodeJS.Timeout | undefined;
   #checking = false;
+  #shardsWatch: QueueShardsWatch | undefined;
 
   private constructor(options: BatchProducerOptions, shards: readonly Shard[], connections: readonly QueueConnection[]) {
     this.#o = options;
@@ -162,7 +164,8 @@ export class BatchProducer {
   /**
    * Connects to Redis (failing fast when it is down), checks that the
    * deployment counts as many shards (`agreeOnQueueShards`), and starts
-   * polling the queue depth.
+   * polling the queue depth, looking for lost jobs and checking the shard
+   * count again (both every `lostJobCheckMs`).
    */
   static async open(options: BatchProducerOptions): Promise<BatchProducer> {
     // Producers fail fast: a command while Redis is down errors at once instead of queueing in memory.
@@ -185,7 +188,7 @@ export class BatchProducer {
     try {
       await Promise.all(shards.flatMap((s) => [s.queue.waitUntilReady(), s.events.waitUntilReady()]));
       const client: ScriptClient = await shards[0]!.queue.getBackend().client;
-      await agreeOnQueueShards(client, { url: options.redisUrl, prefix: options.prefix, shards: options.queueShards, who: 'coordinator' });
+      producer.#shardsWatch = await agreeOnQueueShards(client, { url: options.redisUrl, prefix: options.prefix, shards: options.queueShards, who: 'coordinator', log: options.log });
       await producer.#poll();
     } catch (err) {
       await producer.close().catch(() => undefined);
@@ -194,7 +197,11 @@ export class BatchProducer {
     }
     producer.#poller = setInterval(() => void producer.#poll(), options.depthPollMs);
     producer.#poller.unref();
-    producer.#lostChecker = setInterval(() => void producer.#checkLost(), options.lostJobCheckMs);
+    const shardsWatch = producer.#shardsWatch!;
+    producer.#lostChecker = setInterval(() => {
+      void producer.#checkLost();
+      if (!producer.#closing) void shardsWatch.check();
+    }, options.lostJobCheckMs);
     producer.#lostChecker.unref();
     return producer;
   }
@@ -313,6 +320,11 @@ export class BatchProducer {
         return { queue: s.label, seconds: oldest ? Math.max(0, (Date.now() - oldest.timestamp) / 1000) : 0 };
       }),
     );
+  }
+
+  /** True while Redis records another shard count than this coordinator's (`cohort_queue_shards_mismatch`). */
+  get shardsDiffer(): boolean {
+    return this.#shardsWatch?.differs ?? false;
   }
 
   /** Answers when Redis does, for every shard (readiness). */
