@@ -3,6 +3,7 @@ import { CohortError, escapeKey, UsageError } from '@cohort/protocol';
 import { init, type InitOptions, type Logger, type Run, type SavePolicy } from '@cohort/sdk';
 import { AgentArtifacts, ARTIFACT_OPS } from './agent-artifacts.js';
 import { reviveMedia } from './agent-media.js';
+import { SWEEP_OPS, sweepCall } from './agent-sweeps.js';
 
 /**
  * One client's session with `cohort agent` (docs/python.md): each request is
@@ -255,6 +256,8 @@ export class AgentSession {
         return this.terminate();
       default:
         if (ARTIFACT_OPS.has(op)) return this.#artifacts.call(this.#active(op), op, record(args, op));
+        // Sweep calls need no run: the Python client's `agent` holds a channel for them alone.
+        if (SWEEP_OPS.has(op)) return sweepCall(op, record(args, op));
         throw new CohortError('INVALID_ARGUMENT', `agent: unknown call ${JSON.stringify(op)}`);
     }
   }
