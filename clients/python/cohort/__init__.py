@@ -23,9 +23,10 @@ from .artifact import Artifact
 from .errors import AgentError, ConfigError, Error, UsageError
 from .media import Histogram, Html, Image, Table
 from .run import Metric, Run, RunStatus
+from .sweeps import TrialStopped, agent, sweep
 
 __all__ = [
-    "init", "log", "finish", "login", "watch", "unwatch", "run", "Run", "Metric", "RunStatus",
+    "init", "log", "finish", "login", "watch", "unwatch", "sweep", "agent", "TrialStopped", "run", "Run", "Metric", "RunStatus",
     "Api", "Artifact", "Histogram", "Html", "Image", "Table", "Error", "UsageError", "ConfigError", "AgentError",
 ]
 __version__ = "0.1.0"
