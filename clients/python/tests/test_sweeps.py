@@ -1,6 +1,7 @@
 """cohort.sweep and cohort.agent (W&B's wandb.sweep / wandb.agent) against a real server."""
 
 import json
+import sys
 import time
 import urllib.request
 
@@ -100,6 +101,16 @@ def test_a_stopped_trial_raises_trial_stopped_in_the_function(server, env, proje
     view = _sweep_view(server, project, sweep_id)
     assert view["state"] == "canceled" and [t["state"] for t in view["trials"]] == ["stopped"]
     assert server.run(project, view["trials"][0]["runId"])["state"] == "stopped"
+
+
+def test_without_a_function_the_agent_runs_the_sweep_program(server, env, project, tmp_path, monkeypatch):
+    (tmp_path / "train.py").write_text("import cohort\nwith cohort.init() as run:\n    run.log({'loss': run.config['lr']})\n")
+    monkeypatch.setenv("PYTHONPATH", env["PYTHONPATH"])
+    monkeypatch.setenv("COHORT_SWEEP_INTERPRETER", sys.executable)
+    sweep_id = cohort.sweep({"method": "grid", "program": "train.py", "parameters": {"lr": {"values": [0.5]}}}, project=project)
+    cohort.agent(sweep_id, project=project)
+    [trial] = _sweep_view(server, project, sweep_id)["trials"]
+    assert trial["state"] == "finished" and server.run(project, trial["runId"])["summary"]["loss"] == 0.5
 
 
 def test_a_bad_config_names_the_field(server, env, project):
