@@ -19,9 +19,15 @@ from . import _lifecycle
 from ._agent import Channel, agent_command
 from .errors import Error, UsageError
 
-#: Trials that all fail at the start of an agent stop it, as W&B's agent does (``WANDB_AGENT_MAX_INITIAL_FAILURES``).
+#: More trials than this failing at the start of an agent, none done, stop it, as W&B's agent does
+#: (``WANDB_AGENT_MAX_INITIAL_FAILURES``, default 5).
 MAX_INITIAL_FAILURES_ENV = "COHORT_AGENT_MAX_INITIAL_FAILURES"
-DEFAULT_MAX_INITIAL_FAILURES = 3
+DEFAULT_MAX_INITIAL_FAILURES = 5
+#: W&B's flapping check: this many failed trials within the first FLAPPING_SECONDS of an agent stop it,
+#: unless ``COHORT_AGENT_DISABLE_FLAPPING=true`` (``WANDB_AGENT_DISABLE_FLAPPING``).
+FLAPPING_FAILURES = 3
+FLAPPING_SECONDS = 60
+DISABLE_FLAPPING_ENV = "COHORT_AGENT_DISABLE_FLAPPING"
 # The exit code a trial's run ends with when the sweep stops it: SIGTERM's, as under `cohort agent SWEEP`.
 STOPPED_EXIT_CODE = 143
 # Set for a trial (the SDK's SWEEP_ENV and the run's place); an id or resume of this process would merge the trials' runs.
@@ -72,9 +78,10 @@ def agent(sweep_id, function=None, entity=None, project=None, count=None, heartb
     ``cohort.init()`` inside it joins the trial: the parameters are its
     ``run.config``, locked, and ``run.sweep_id`` names the sweep. A run the
     function leaves open is finished (exit code 1 with the traceback when it
-    raised; the agent prints it and goes on, but stops when its first
-    ``COHORT_AGENT_MAX_INITIAL_FAILURES`` trials (default 3) all failed, as
-    W&B's agent does). When the sweep stops the trial, :class:`TrialStopped`
+    raised; the agent prints it and goes on, but stops, as W&B's agent does,
+    when more than ``COHORT_AGENT_MAX_INITIAL_FAILURES`` trials (default 5)
+    failed before any did not, or when 3 failed within its first 60 seconds
+    unless ``COHORT_AGENT_DISABLE_FLAPPING=true``). When the sweep stops the trial, :class:`TrialStopped`
     is raised inside the function. Ends when the sweep is done or ``count``
     trials ran. Without ``function``, runs the sweep's program through
     ``cohort agent SWEEP`` instead (W&B's ``wandb agent``).
@@ -89,6 +96,8 @@ def agent(sweep_id, function=None, entity=None, project=None, count=None, heartb
     if not callable(function):
         raise TypeError("Expected `function` to be callable, got {}".format(type(function).__name__))
     max_initial_failures = _max_initial_failures()
+    flapping_check = os.environ.get(DISABLE_FLAPPING_ENV, "").strip().lower() != "true"
+    started = time.monotonic()
     name = "{}:{}".format(socket.gethostname(), os.getpid())
     channel = Channel()
     try:
@@ -107,10 +116,17 @@ def agent(sweep_id, function=None, entity=None, project=None, count=None, heartb
             state = channel.call("sweep_end", {"sweep": path, "trial_id": trial["trialId"], "exit_code": exit_code})
             sys.stderr.write("cohort: sweep {}: trial {} {}\n".format(ref["id"], trial["trialId"], state))
             failed += exit_code not in (0, STOPPED_EXIT_CODE)
-            if failed == ran and failed >= max_initial_failures:
+            if failed == ran and failed > max_initial_failures:
                 sys.stderr.write(
                     "cohort: error: sweep {}: the first {} trials failed; stopping this agent (set {} to change the limit)\n".format(
                         ref["id"], failed, MAX_INITIAL_FAILURES_ENV
+                    )
+                )
+                break
+            if flapping_check and failed >= FLAPPING_FAILURES and time.monotonic() - started < FLAPPING_SECONDS:
+                sys.stderr.write(
+                    "cohort: error: sweep {}: {} trials failed in the agent's first {} s; stopping this agent (set {}=true to go on)\n".format(
+                        ref["id"], failed, FLAPPING_SECONDS, DISABLE_FLAPPING_ENV
                     )
                 )
                 break
@@ -122,8 +138,8 @@ def _max_initial_failures():
     text = os.environ.get(MAX_INITIAL_FAILURES_ENV, "").strip()
     if not text:
         return DEFAULT_MAX_INITIAL_FAILURES
-    if not text.isdigit() or int(text) < 1:
-        raise ValueError("{}: expected an integer >= 1, got {!r}".format(MAX_INITIAL_FAILURES_ENV, text))
+    if not text.isdigit():
+        raise ValueError("{}: expected an integer >= 0, got {!r}".format(MAX_INITIAL_FAILURES_ENV, text))
     return int(text)
 
 

@@ -66,8 +66,10 @@ def test_a_failing_trial_fails_and_the_agent_goes_on(server, env, project, capfd
     assert server.run(project, calls[0])["state"] == "failed"
 
 
-def test_the_agent_stops_after_its_first_trials_all_failed(server, env, project, monkeypatch):
-    monkeypatch.setenv("COHORT_AGENT_MAX_INITIAL_FAILURES", "2")
+def test_the_agent_stops_after_more_than_its_initial_failures(server, env, project, monkeypatch):
+    # W&B's rule: more than WANDB_AGENT_MAX_INITIAL_FAILURES failed and none did not.
+    monkeypatch.setenv("COHORT_AGENT_MAX_INITIAL_FAILURES", "1")
+    monkeypatch.setenv("COHORT_AGENT_DISABLE_FLAPPING", "true")
     sweep_id = cohort.sweep(GRID, project=project)
     calls = []
 
@@ -77,6 +79,22 @@ def test_the_agent_stops_after_its_first_trials_all_failed(server, env, project,
 
     cohort.agent(sweep_id, function=train, project=project)
     assert len(calls) == 2
+
+
+def test_the_agent_stops_when_trials_fail_fast_unless_flapping_is_off(server, env, project, monkeypatch):
+    # W&B's flapping check: 3 failures within the agent's first 60 s stop it, before the initial-failure limit (5).
+    sweep_id = cohort.sweep(GRID, project=project)
+    calls = []
+
+    def train():
+        calls.append(1)
+        raise ValueError("bad")
+
+    cohort.agent(sweep_id, function=train, project=project)
+    assert len(calls) == 3
+    monkeypatch.setenv("COHORT_AGENT_DISABLE_FLAPPING", "true")
+    cohort.agent(sweep_id, function=train, project=project)
+    assert len(calls) == 4  # the grid's last point: the sweep is then done
 
 
 def test_a_stopped_trial_raises_trial_stopped_in_the_function(server, env, project):
