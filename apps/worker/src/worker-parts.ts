@@ -13,7 +13,6 @@ import {
   QUEUE_SHARDS_CHECK_MS,
   queueConnection,
   queueShardLabel,
-  queueShardPrefixes,
   serveQueueShardsGauge,
   type CheckedWorkerOptions,
   type Deadline,
@@ -38,6 +37,8 @@ export interface WorkerContext {
   live(): boolean;
   /** Jobs being applied now, completed, and failed attempts. */
   readonly counts: { active: number; completed: number; failedAttempts: number };
+  /** The key prefix of each shard of the batch queue (`queueShardPrefixes`: on a cluster a search, so made once). */
+  readonly shardPrefixes: readonly string[];
   /** What the parts set as they start; a part reads only what the parts before it set. */
   readonly served: { engine: Engine; httpUrl: string | undefined };
 }
@@ -91,7 +92,7 @@ export function queuePart(ctx: WorkerContext): Part {
     name: 'queue',
     start: async () => {
       const connection = queueConnection(opts.redisUrl, 'fail-fast');
-      const shards = queueShardPrefixes(opts.redisUrl, opts.prefix, opts.queueShards).map((prefix, i) => {
+      const shards = ctx.shardPrefixes.map((prefix, i) => {
         const queue = new Queue(BATCH_QUEUE, { prefix, connection: connection.connection });
         queue.on('error', (err) => log.debug({ err, shard: i }, 'queue connection error'));
         return { label: queueShardLabel(BATCH_QUEUE, i), queue };
@@ -151,7 +152,7 @@ export function workerPart(ctx: WorkerContext): Part {
     name: 'worker',
     start: async () => {
       const { retryInitialMs, retryMaxMs } = opts;
-      const prefixes = queueShardPrefixes(opts.redisUrl, opts.prefix, opts.queueShards);
+      const prefixes = ctx.shardPrefixes;
       const shards = prefixes.map((prefix, i) => {
         const apply = createBatchProcessor({ engine: ctx.served.engine, limits: opts.limits, log, metrics, queue: queueShardLabel(BATCH_QUEUE, i) });
         // Workers wait for Redis as long as it takes (BullMQ requires this of blocking connections); each its own.

@@ -1,7 +1,7 @@
 import { pino, type Logger } from 'pino';
 import { CohortError, resolveLimits, type Limits } from '@cohort/protocol';
 import type { Store } from '@cohort/store';
-import { parseOptions, startParts, workerOptionsSchema, type CheckedWorkerOptions, type Part, type StartedParts } from '@cohort/ops';
+import { parseOptions, queueShardPrefixes, startParts, workerOptionsSchema, type CheckedWorkerOptions, type Part, type StartedParts } from '@cohort/ops';
 import { httpPart, queuePart, storePart, totalConcurrency, workerPart, type WorkerContext } from './worker-parts.js';
 import { WorkerMetrics } from './worker-metrics.js';
 
@@ -128,6 +128,7 @@ export async function startWorker(options: WorkerOptions): Promise<CohortWorker>
     checks: [],
     live: () => state === 'running',
     counts,
+    shardPrefixes: queueShardPrefixes(opts.redisUrl, opts.prefix, opts.queueShards),
     // Filled in by the parts as they start, in the order of `parts`.
     served: { httpUrl: undefined } as WorkerContext['served'],
   };

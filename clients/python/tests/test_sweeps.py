@@ -66,17 +66,23 @@ def test_a_failing_trial_fails_and_the_agent_goes_on(server, env, project, capfd
     assert server.run(project, calls[0])["state"] == "failed"
 
 
+def _failing(calls):
+    """A trial function that counts its calls in `calls` and always raises."""
+
+    def train():
+        calls.append(1)
+        raise ValueError("bad")
+
+    return train
+
+
 def test_the_agent_stops_after_more_than_its_initial_failures(server, env, project, monkeypatch):
     # W&B's rule: more than WANDB_AGENT_MAX_INITIAL_FAILURES failed and none did not.
     monkeypatch.setenv("COHORT_AGENT_MAX_INITIAL_FAILURES", "1")
     monkeypatch.setenv("COHORT_AGENT_DISABLE_FLAPPING", "true")
     sweep_id = cohort.sweep(GRID, project=project)
     calls = []
-
-    def train():
-        calls.append(1)
-        raise ValueError("bad")
-
+    train = _failing(calls)
     cohort.agent(sweep_id, function=train, project=project)
     assert len(calls) == 2
 
@@ -85,11 +91,7 @@ def test_the_agent_stops_when_trials_fail_fast_unless_flapping_is_off(server, en
     # W&B's flapping check: 3 failures within the agent's first 60 s stop it, before the initial-failure limit (5).
     sweep_id = cohort.sweep(GRID, project=project)
     calls = []
-
-    def train():
-        calls.append(1)
-        raise ValueError("bad")
-
+    train = _failing(calls)
     cohort.agent(sweep_id, function=train, project=project)
     assert len(calls) == 3
     monkeypatch.setenv("COHORT_AGENT_DISABLE_FLAPPING", "true")
